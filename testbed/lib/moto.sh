@@ -1,0 +1,76 @@
+# moto, the AWS emulator, on the host's loopback for tests that call the AWS SDK
+# (and OpenTofu's AWS provider) directly. From PyPI (moto[server]) into a venv
+# of Debian's python3, cached per version. Sourced by testbed/up: functions only.
+# shellcheck shell=bash
+
+MOTO_HOME=$TESTBED_CACHE/moto-$MOTO_VERSION
+# Loopback only: the emulator accepts any credentials, so nothing off this
+# machine may reach it. 5050: the registry has 5000, moto's own default.
+MOTO_HOST=127.0.0.1
+MOTO_PORT=5050
+MOTO_ENDPOINT=http://$MOTO_HOST:$MOTO_PORT
+
+# moto_install: installs moto[server]==$MOTO_VERSION into a venv at $MOTO_HOME
+# unless a complete install is there (an interrupted one is redone).
+moto_install() {
+  [ -f "$MOTO_HOME/.complete" ] && return 0
+  # Debian's python3 rather than whatever python3 is first on PATH: present on
+  # every Debian machine, and the same interpreter the moto image uses.
+  apt_install python3 python3-venv
+  local start
+  start=$(date +%s)
+  log "installing moto[server]==$MOTO_VERSION from PyPI into $MOTO_HOME"
+  rm -rf "$MOTO_HOME"
+  /usr/bin/python3 -m venv "$MOTO_HOME" \
+    || die "could not create a Python venv; is Debian's python3-venv installed?"
+  # --cert: PyPI is reached through a TLS-intercepting proxy whose CA only the
+  # host bundle has.
+  "$MOTO_HOME/bin/python" -m pip install --quiet --no-input --cert "$HOST_CA_BUNDLE" \
+    "moto[server]==$MOTO_VERSION" >"$TESTBED_LOGS/moto-install.log" 2>&1 \
+    || die "pip install moto[server]==$MOTO_VERSION failed; see $TESTBED_LOGS/moto-install.log"
+  touch "$MOTO_HOME/.complete"
+  log "moto $MOTO_VERSION installed in $(elapsed_since "$start")"
+}
+
+# moto_answers: true when moto answers on $MOTO_ENDPOINT (its own health path).
+moto_answers() {
+  curl -fsS --max-time 2 "$MOTO_ENDPOINT/moto-api/" >/dev/null 2>&1
+}
+
+# moto_up: installs and starts moto on $MOTO_ENDPOINT, waits until it answers,
+# records MOTO_ENDPOINT.
+moto_up() {
+  moto_install
+  if pid_alive moto; then
+    log "moto already running (pid $(cat "$TESTBED_STATE/moto.pid")) on $MOTO_ENDPOINT"
+  else
+    if moto_answers; then
+      die "something that is not ours already answers on $MOTO_ENDPOINT; stop it or free port $MOTO_PORT"
+    fi
+    # PYTHONUNBUFFERED: request lines reach the log as they happen.
+    PYTHONUNBUFFERED=1 start_bg moto "$MOTO_HOME/bin/moto_server" -H "$MOTO_HOST" -p "$MOTO_PORT"
+    # 30 s: moto starts in ~2 s; a slow first import of its services can take ~10 s.
+    wait_for 30 "moto on $MOTO_ENDPOINT" moto_answers \
+      || die "moto did not answer on $MOTO_ENDPOINT within 30 s; see $TESTBED_LOGS/moto.log"
+    log "moto $MOTO_VERSION answers on $MOTO_ENDPOINT (pid $(cat "$TESTBED_STATE/moto.pid"))"
+  fi
+  env_set MOTO_ENDPOINT "$MOTO_ENDPOINT"
+}
+
+# moto_down: stops the moto that moto_up started (and only that one).
+moto_down() {
+  stop_pid moto
+}
+
+# moto_status: one line.
+moto_status() {
+  local state
+  if pid_alive moto; then
+    if moto_answers; then state="running on $MOTO_ENDPOINT (pid $(cat "$TESTBED_STATE/moto.pid"))"; else state="started, not answering"; fi
+  elif [ -f "$MOTO_HOME/.complete" ]; then
+    state="installed, stopped"
+  else
+    state="not installed"
+  fi
+  printf '%-22s %-28s %s\n' moto "$MOTO_VERSION" "$state"
+}
