@@ -3,8 +3,8 @@
 # shellcheck shell=bash
 
 TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-REPO_DIR=$(cd "$TESTBED_DIR/.." && pwd)
-# shellcheck source=../versions.env
+export REPO_DIR=$(cd "$TESTBED_DIR/.." && pwd)
+# shellcheck source=testbed/versions.env
 . "$TESTBED_DIR/versions.env"
 
 # Builds are cached here, one directory per component and version, so a rerun of
@@ -76,7 +76,7 @@ stop_pid() {
 
 # wait_for SECONDS DESCRIPTION CMD...: polls CMD until it succeeds.
 wait_for() {
-  local secs=$1 what=$2; shift 2
+  local secs=$1; shift 2 # $2 describes what we wait for (for the reader)
   local i
   for i in $(seq 1 "$((secs * 2))"); do
     "$@" >/dev/null 2>&1 && return 0

@@ -1,0 +1,127 @@
+# Images for the test bed, built from Debian packages and registry packages,
+# pushed to the mirror registry under the public names the product uses.
+# shellcheck shell=bash
+
+BASE_IMAGE=fp-testbed/debian:$DEBIAN_SUITE
+ROOTFS_TAR=$TESTBED_CACHE/rootfs-$DEBIAN_SUITE-minbase.tar
+NODE_IMAGE_TAGS=("library/node:$NODE_VERSION-$DEBIAN_SUITE-slim" "library/node:${NODE_VERSION%%.*}-$DEBIAN_SUITE-slim")
+
+# _apt_mirror: the Debian mirror the host's apt uses (so images use the same one).
+_apt_mirror() {
+  local uri
+  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
+  [ -n "$uri" ] || uri=$(awk '$1=="deb" && $3 ~ /^[a-z]+$/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+  echo "$uri"
+}
+
+# images_rootfs: a cached debootstrap minbase rootfs tarball with the host's CA bundle.
+images_rootfs() {
+  [ -s "$ROOTFS_TAR" ] && return 0
+  apt_install debootstrap
+  local dir t0
+  t0=$(date +%s)
+  dir=$(mktemp -d "$TESTBED_CACHE/rootfs.XXXX")
+  log "debootstrap $DEBIAN_SUITE (minbase) — about 30-60 s"
+  # shellcheck disable=SC2046
+  debootstrap --variant=minbase --include=ca-certificates "$DEBIAN_SUITE" "$dir" $(_apt_mirror) \
+    >"$TESTBED_LOGS/debootstrap.log" 2>&1 || die "debootstrap failed; see $TESTBED_LOGS/debootstrap.log"
+  # The proxy's CA: every image we build trusts what the host trusts.
+  cp "$HOST_CA_DIR"/*.crt "$dir/usr/local/share/ca-certificates/" 2>/dev/null || true
+  chroot "$dir" update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed in the rootfs"
+  # Slim like the official debian:*-slim images: no docs, man pages or locales,
+  # now or from packages installed later.
+  cat >"$dir/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+path-exclude /usr/share/lintian/*
+CFG
+  find "$dir/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+  rm -rf "$dir"/usr/share/man/* "$dir"/usr/share/info/* "$dir"/usr/share/lintian/*
+  find "$dir/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb "$dir"/var/log/*.log
+  tar -C "$dir" -cf "$ROOTFS_TAR.partial" . && mv "$ROOTFS_TAR.partial" "$ROOTFS_TAR"
+  rm -rf "$dir"
+  log "rootfs ready in $(elapsed_since "$t0"): $(du -h "$ROOTFS_TAR" | cut -f1)"
+}
+
+# images_base: the docker image every test bed image starts FROM.
+images_base() {
+  images_rootfs
+  local want have
+  want=$(sha256sum "$ROOTFS_TAR" | cut -c1-16)
+  have=$(docker_cli image inspect -f '{{index .Config.Labels "fp.testbed.rootfs"}}' "$BASE_IMAGE" 2>/dev/null || true)
+  [ "$want" = "$have" ] && return 0
+  log "importing $BASE_IMAGE"
+  docker_cli import --change "LABEL fp.testbed.rootfs=$want" --change 'CMD ["bash"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$ROOTFS_TAR" "$BASE_IMAGE" >/dev/null
+}
+
+# _mirror_has NAME:TAG: true when the mirror registry serves that tag.
+_mirror_has() {
+  local name=${1%:*} tag=${1##*:}
+  curl -sf -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://127.0.0.1:$MIRROR_PORT/v2/$name/manifests/$tag"
+}
+
+# image_build_push CONTEXT_DIR NAME:TAG... : builds CONTEXT_DIR (FROM $BASE_IMAGE via
+# build arg BASE_IMAGE) unless an identical build was already pushed, then pushes
+# it to the mirror under each NAME:TAG. Extra build args: IMAGE_BUILD_ARGS array.
+image_build_push() {
+  local ctx=$1; shift
+  local first=$1 inputs stamp t0 n
+  inputs=$( { (cd "$ctx" && find . -type f -print0 | sort -z | xargs -0 sha256sum); \
+              printf '%s\n' "${IMAGE_BUILD_ARGS[@]:-}" "$(docker_cli image inspect -f '{{.Id}}' "$BASE_IMAGE")"; } | sha256sum | cut -c1-16)
+  stamp=$TESTBED_CACHE/images/$(echo "$first" | tr '/:' '__').stamp
+  mkdir -p "$TESTBED_CACHE/images"
+  local all=1
+  for n in "$@"; do _mirror_has "$n" || all=0; done
+  if [ "$all" = 1 ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
+    log "image $first up to date"
+    return 0
+  fi
+  t0=$(date +%s)
+  log "building image $first"
+  local args=(--build-arg "BASE_IMAGE=$BASE_IMAGE")
+  local a
+  for a in "${IMAGE_BUILD_ARGS[@]:-}"; do [ -n "$a" ] && args+=(--build-arg "$a"); done
+  docker_cli build "${args[@]}" -t "127.0.0.1:$MIRROR_PORT/$first" "$ctx" >"$TESTBED_LOGS/image-$(basename "$ctx").log" 2>&1 \
+    || die "building $first failed; see $TESTBED_LOGS/image-$(basename "$ctx").log"
+  for n in "$@"; do
+    docker_cli tag "127.0.0.1:$MIRROR_PORT/$first" "127.0.0.1:$MIRROR_PORT/$n"
+    docker_cli push "127.0.0.1:$MIRROR_PORT/$n" >>"$TESTBED_LOGS/image-$(basename "$ctx").log" 2>&1 \
+      || die "pushing $n to the mirror failed; see $TESTBED_LOGS/image-$(basename "$ctx").log"
+  done
+  echo "$inputs" >"$stamp"
+  docker_cli image prune -f >/dev/null 2>&1 || true # the previous build of this image, now untagged
+  log "image $first built and pushed in $(elapsed_since "$t0") ($(docker_cli image inspect -f '{{.Size}}' "127.0.0.1:$MIRROR_PORT/$first" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
+# images_node: the Node base image, laid out like the official node:*-slim image.
+images_node() {
+  local ctx bin
+  bin=$(node_ensure)
+  ctx=$(mktemp -d)
+  cp "$TESTBED_DIR/images/node/"* "$ctx/"
+  mkdir -p "$ctx/dist" && cp "$bin/node" "$ctx/dist/node" && cp "$(npm_tarball)" "$ctx/dist/npm.tgz"
+  IMAGE_BUILD_ARGS=("NODE_VERSION=$NODE_VERSION") image_build_push "$ctx" "${NODE_IMAGE_TAGS[@]}"
+  rm -rf "$ctx"
+}
+
+images_up() {
+  images_base
+  images_node
+}
+
+images_status() {
+  local n state
+  printf '%-24s %-26s %s\n' base-image "$DEBIAN_SUITE minbase" "$(docker_cli image inspect "$BASE_IMAGE" >/dev/null 2>&1 && echo built || echo missing)"
+  for n in "${NODE_IMAGE_TAGS[0]}"; do
+    if _mirror_has "$n" 2>/dev/null; then state="in mirror"; else state=missing; fi
+    printf '%-24s %-26s %s\n' node-image "$n" "$state"
+  done
+}
