@@ -3,7 +3,8 @@
 # shellcheck shell=bash
 
 TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export REPO_DIR=$(cd "$TESTBED_DIR/.." && pwd)
+REPO_DIR=$(cd "$TESTBED_DIR/.." && pwd)
+export REPO_DIR
 # shellcheck source=testbed/versions.env
 . "$TESTBED_DIR/versions.env"
 
@@ -62,13 +63,13 @@ start_bg() {
 
 # stop_pid NAME: stops the process `up` recorded under NAME (TERM, then KILL).
 stop_pid() {
-  local f=$TESTBED_STATE/$1.pid pid i
+  local f=$TESTBED_STATE/$1.pid pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
     log "stopping $1 (pid $pid)"
     kill "$pid" 2>/dev/null
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
   fi
   rm -f "$f"
@@ -77,8 +78,8 @@ stop_pid() {
 # wait_for SECONDS DESCRIPTION CMD...: polls CMD until it succeeds.
 wait_for() {
   local secs=$1; shift 2 # $2 describes what we wait for (for the reader)
-  local i
-  for i in $(seq 1 "$((secs * 2))"); do
+  local deadline=$(( $(date +%s) + secs ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
     "$@" >/dev/null 2>&1 && return 0
     sleep 0.5
   done

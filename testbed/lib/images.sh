@@ -118,10 +118,8 @@ images_up() {
 }
 
 images_status() {
-  local n state
+  local state=missing
   printf '%-24s %-26s %s\n' base-image "$DEBIAN_SUITE minbase" "$(docker_cli image inspect "$BASE_IMAGE" >/dev/null 2>&1 && echo built || echo missing)"
-  for n in "${NODE_IMAGE_TAGS[0]}"; do
-    if _mirror_has "$n" 2>/dev/null; then state="in mirror"; else state=missing; fi
-    printf '%-24s %-26s %s\n' node-image "$n" "$state"
-  done
+  _mirror_has "${NODE_IMAGE_TAGS[0]}" 2>/dev/null && state="in mirror"
+  printf '%-24s %-26s %s\n' node-image "${NODE_IMAGE_TAGS[0]#library/}" "$state"
 }
