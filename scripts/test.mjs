@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * Runs the test tiers and says plainly which ones ran.
+ *
+ *   npm test                 unit tier, then the engine tier when the test bed is up
+ *   npm run test:engine      engine tier only (fails when the test bed is down)
+ *   npm run test:e2e         e2e tier only (fails when OpenTofu/the provider/moto are missing)
+ *
+ * A tier that cannot run is never counted as passed: it is reported as NOT RUN
+ * with the reason and the command that enables it. The last line is the total:
+ * "tests: N passed, N failed, N skipped".
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { testbedReadiness } from "./testbed-env.mjs";
+
+const { values } = parseArgs({
+  options: {
+    tier: { type: "string", multiple: true },
+    help: { type: "boolean", short: "h" },
+  },
+  allowPositionals: true,
+});
+if (values.help) {
+  console.log("usage: node scripts/test.mjs [--tier unit|engine|e2e]...\nDefault: unit, then engine when the test bed is up.");
+  process.exit(0);
+}
+
+const explicit = values.tier ?? [];
+const tiers = explicit.length > 0 ? explicit : ["unit", "engine"];
+const readiness = testbedReadiness();
+const outDir = mkdtempSync(join(tmpdir(), "fp-tests-"));
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const summary = [];
+let exitCode = 0;
+
+for (const tier of tiers) {
+  if (!["unit", "engine", "e2e"].includes(tier)) {
+    console.error(`unknown tier "${tier}": use unit, engine or e2e`);
+    process.exit(2);
+  }
+  const ready = tier === "unit" ? { ok: true } : readiness[tier];
+  if (!ready.ok) {
+    banner(`${tier.toUpperCase()} TIER NOT RUN`, [ready.reason, `To run it: ${ready.fix}`]);
+    summary.push(`${tier}: NOT RUN (${ready.reason})`);
+    // Asked for explicitly: not running is a failure, never a silent pass.
+    if (explicit.includes(tier)) exitCode = 1;
+    continue;
+  }
+  const report = join(outDir, `${tier}.json`);
+  const res = spawnSync(
+    "npx",
+    ["vitest", "run", "--project", tier, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    { stdio: "inherit", env: { ...process.env, ...ready.env } },
+  );
+  const counts = readCounts(report);
+  totals.passed += counts.passed;
+  totals.failed += counts.failed;
+  totals.skipped += counts.skipped;
+  summary.push(`${tier}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  if (res.status !== 0) exitCode = 1;
+}
+
+console.log("\n== test tiers");
+for (const line of summary) console.log(`  ${line}`);
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(exitCode);
+
+/** Reads pass/fail/skip counts from vitest's JSON report (zeros when it is missing). */
+function readCounts(file) {
+  if (!existsSync(file)) return { passed: 0, failed: 0, skipped: 0 };
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  // A file that fails to load has no failed tests but a failed suite: count it.
+  const failedSuitesOnly = r.numFailedTests === 0 ? (r.numFailedTestSuites ?? 0) : 0;
+  return {
+    passed: r.numPassedTests ?? 0,
+    failed: (r.numFailedTests ?? 0) + failedSuitesOnly,
+    skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0),
+  };
+}
+
+/** Prints a message nobody can miss in a CI log. */
+function banner(title, lines) {
+  const bar = "!".repeat(72);
+  console.log(`\n${bar}\n!! ${title}\n${lines.map((l) => `!! ${l}`).join("\n")}\n${bar}\n`);
+}
