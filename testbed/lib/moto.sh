@@ -4,32 +4,65 @@
 # shellcheck shell=bash
 
 MOTO_HOME=$TESTBED_CACHE/moto-$MOTO_VERSION
+MOTO_WHEELS=$TESTBED_CACHE/moto-$MOTO_VERSION-wheels
+# The official image's name and tag, as products pull it.
+MOTO_IMAGE=motoserver/moto:$MOTO_VERSION
 # Loopback only: the emulator accepts any credentials, so nothing off this
 # machine may reach it. 5050: the registry has 5000, moto's own default.
 MOTO_HOST=127.0.0.1
 MOTO_PORT=5050
 MOTO_ENDPOINT=http://$MOTO_HOST:$MOTO_PORT
 
+# moto_wheels: downloads moto[server]==$MOTO_VERSION and its dependencies from
+# PyPI as wheels for Debian's python3 into $MOTO_WHEELS (cached): the host venv
+# and the image install the same files from there.
+moto_wheels() {
+  [ -f "$MOTO_WHEELS/.complete" ] && return 0
+  # Debian's python3 rather than whatever python3 is first on PATH: present on
+  # every Debian machine, and the same interpreter the moto image uses.
+  apt_install python3 python3-venv python3-pip
+  log "downloading moto[server]==$MOTO_VERSION and its dependencies from PyPI"
+  rm -rf "$MOTO_WHEELS" && mkdir -p "$MOTO_WHEELS"
+  # --cert: PyPI is reached through a TLS-intercepting proxy whose CA only the
+  # host bundle has. --only-binary: wheels install with no compiler in the image.
+  /usr/bin/python3 -m pip download --quiet --no-input --disable-pip-version-check --cert "$HOST_CA_BUNDLE" \
+    --only-binary=:all: --dest "$MOTO_WHEELS" "moto[server]==$MOTO_VERSION" >"$TESTBED_LOGS/moto-install.log" 2>&1 \
+    || die "pip download moto[server]==$MOTO_VERSION failed; see $TESTBED_LOGS/moto-install.log"
+  touch "$MOTO_WHEELS/.complete"
+}
+
 # moto_install: installs moto[server]==$MOTO_VERSION into a venv at $MOTO_HOME
 # unless a complete install is there (an interrupted one is redone).
 moto_install() {
   [ -f "$MOTO_HOME/.complete" ] && return 0
-  # Debian's python3 rather than whatever python3 is first on PATH: present on
-  # every Debian machine, and the same interpreter the moto image uses.
-  apt_install python3 python3-venv
+  moto_wheels
   local start
   start=$(date +%s)
-  log "installing moto[server]==$MOTO_VERSION from PyPI into $MOTO_HOME"
+  log "installing moto $MOTO_VERSION into $MOTO_HOME"
   rm -rf "$MOTO_HOME"
   /usr/bin/python3 -m venv "$MOTO_HOME" \
     || die "could not create a Python venv; is Debian's python3-venv installed?"
-  # --cert: PyPI is reached through a TLS-intercepting proxy whose CA only the
-  # host bundle has.
-  "$MOTO_HOME/bin/python" -m pip install --quiet --no-input --cert "$HOST_CA_BUNDLE" \
-    "moto[server]==$MOTO_VERSION" >"$TESTBED_LOGS/moto-install.log" 2>&1 \
-    || die "pip install moto[server]==$MOTO_VERSION failed; see $TESTBED_LOGS/moto-install.log"
+  "$MOTO_HOME/bin/python" -m pip install --quiet --no-input --disable-pip-version-check \
+    --no-index --find-links "$MOTO_WHEELS" "moto[server]==$MOTO_VERSION" >>"$TESTBED_LOGS/moto-install.log" 2>&1 \
+    || die "installing moto[server]==$MOTO_VERSION from $MOTO_WHEELS failed; see $TESTBED_LOGS/moto-install.log"
   touch "$MOTO_HOME/.complete"
   log "moto $MOTO_VERSION installed in $(elapsed_since "$start")"
+}
+
+# moto_image: the emulator image, pushed as the official image's name and tag
+# (needs images.sh: image_build_push).
+moto_image() {
+  moto_wheels
+  # A fixed context path: image_build_push names its log after the directory.
+  local ctx=$TESTBED_CACHE/image-contexts/moto
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp "$TESTBED_DIR/images/moto/Dockerfile" "$ctx/"
+  cp -r "$MOTO_WHEELS" "$ctx/wheels" && rm -f "$ctx/wheels/.complete"
+  # A local array: bash does not pass arrays to a function as `VAR=(..) func`.
+  # shellcheck disable=SC2034 # read by image_build_push
+  local IMAGE_BUILD_ARGS=("MOTO_VERSION=$MOTO_VERSION")
+  image_build_push "$ctx" "$MOTO_IMAGE"
+  rm -rf "$ctx"
 }
 
 # moto_answers: true when moto answers on $MOTO_ENDPOINT (its own health path).
@@ -55,6 +88,11 @@ moto_up() {
     log "moto $MOTO_VERSION answers on $MOTO_ENDPOINT (pid $(cat "$TESTBED_STATE/moto.pid"))"
   fi
   env_set MOTO_ENDPOINT "$MOTO_ENDPOINT"
+  if declare -F image_build_push >/dev/null; then
+    moto_image
+  else
+    warn "images.sh is not loaded: the $MOTO_IMAGE image was not built"
+  fi
 }
 
 # moto_down: stops the moto that moto_up started (and only that one).
@@ -73,4 +111,8 @@ moto_status() {
     state="not installed"
   fi
   printf '%-22s %-28s %s\n' moto "$MOTO_VERSION" "$state"
+  if declare -F _mirror_has >/dev/null; then
+    if _mirror_has "$MOTO_IMAGE" 2>/dev/null; then state="in mirror"; else state=missing; fi
+    printf '%-22s %-28s %s\n' moto-image "$MOTO_IMAGE" "$state"
+  fi
 }

@@ -1,7 +1,8 @@
 # OpenTofu and the AWS provider, built from the Go module proxy and cached.
 #
-# Sourced by testbed/up (functions only). Run directly, it is the background
-# build job: `bash testbed/lib/opentofu.sh build` (what opentofu_build_start runs).
+# Sourced by testbed/up (functions only). Run directly, it builds in the
+# foreground: `bash testbed/lib/opentofu.sh build` (opentofu_build_start runs the
+# same in the background).
 #
 # Cache layout (one directory per component and version):
 #   $TESTBED_CACHE/opentofu-$OPENTOFU_VERSION/tofu
@@ -11,6 +12,13 @@
 # GOMODCACHE and GOCACHE stay at Go's defaults, so an interrupted or repeated
 # build reuses every package already compiled.
 # shellcheck shell=bash
+
+# Run directly, it needs what testbed/up would have loaded.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  # shellcheck source=testbed/lib/common.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+fi
 
 TOFU_HOME=$TESTBED_CACHE/opentofu-$OPENTOFU_VERSION
 TOFU_BIN=$TOFU_HOME/tofu
@@ -23,6 +31,13 @@ TF_CLI_CONFIG=$TF_MIRROR/tofu.rc
 # expands to its own registry) installs the same binary with no network.
 TF_MIRROR_HOSTS=(registry.opentofu.org registry.terraform.io)
 OPENTOFU_BUILD_JOB=opentofu-build
+# The official images' names and tags (ghcr.io/opentofu/opentofu:<version>, and
+# the -minimal variant holding only the binary), as products pull them.
+OPENTOFU_IMAGE=opentofu/opentofu:$OPENTOFU_VERSION
+OPENTOFU_MINIMAL_IMAGE=opentofu/opentofu:$OPENTOFU_VERSION-minimal
+# Inside the image: a directory tofu searches for providers even without a CLI
+# config (XDG data dir + terraform/plugins), and the CLI config naming it.
+IMAGE_PROVIDER_DIR=/usr/local/share/terraform/plugins
 
 # _go_env: the environment of every build here. CGO off: static binaries that
 # run in any image (the official releases are built the same way). GOTOOLCHAIN
@@ -42,6 +57,14 @@ _progress_build() {
     printf '[%s] [%d/%d] %s\n' "$(_ts)" "$n" "$total" "$line" >&2
   done
   return "${PIPESTATUS[0]}"
+}
+
+# _tofu ARGS...: runs the built tofu with the test bed's CLI config (machines may
+# export TF_CLI_CONFIG_FILE naming a file that does not exist).
+_tofu() {
+  local rc=$TF_CLI_CONFIG
+  [ -f "$rc" ] || rc=/dev/null
+  TF_CLI_CONFIG_FILE=$rc "$TOFU_BIN" "$@"
 }
 
 # tofu_build: builds tofu $OPENTOFU_VERSION into $TOFU_BIN unless it is there.
@@ -67,7 +90,7 @@ tofu_build() {
     || die "building tofu failed; see $TESTBED_LOGS/$OPENTOFU_BUILD_JOB.log"
   mv "$TOFU_BIN.partial" "$TOFU_BIN"
   rm -rf "$src"
-  log "tofu built in $(elapsed_since "$start"): $("$TOFU_BIN" version | head -1)"
+  log "tofu built in $(elapsed_since "$start"): $(_tofu version | head -1)"
 }
 
 # aws_provider_build: builds the AWS provider at $AWS_PROVIDER_MODULE_VERSION
@@ -100,16 +123,33 @@ aws_provider_mirror_path() {
 }
 
 # aws_provider_install: puts the built provider into the filesystem mirror
-# (hard links: no second copy of ~800 MB) and writes the CLI config naming it.
+# and writes the CLI config naming it.
 aws_provider_install() {
   [ -x "$AWS_PROVIDER_BUILT" ] || die "the AWS provider is not built yet; run: bash $TESTBED_DIR/lib/opentofu.sh build"
-  local host dest
+  _mirror_layout "$TF_MIRROR"
+  tf_cli_config "$TF_MIRROR" >"$TF_CLI_CONFIG"
+}
+
+# _mirror_layout DIR: lays the built provider out as a filesystem mirror in DIR:
+# a hard link (no second copy of the binary) for the first registry host, a
+# relative symlink to it for the others.
+_mirror_layout() {
+  local dir=$1 host first dest rel
+  first=${TF_MIRROR_HOSTS[0]}
+  rel=$(aws_provider_mirror_path "$first")
+  rel=${rel#"$TF_MIRROR/"}
   for host in "${TF_MIRROR_HOSTS[@]}"; do
     dest=$(aws_provider_mirror_path "$host")
+    dest=$dir/${dest#"$TF_MIRROR/"}
     mkdir -p "$(dirname "$dest")"
-    ln -f "$AWS_PROVIDER_BUILT" "$dest"
+    rm -f "$dest"
+    if [ "$host" = "$first" ]; then
+      ln "$AWS_PROVIDER_BUILT" "$dest"
+    else
+      # From .../<host>/hashicorp/aws/<version>/<platform>/ up to the mirror root.
+      ln -s "../../../../../$rel" "$dest"
+    fi
   done
-  tf_cli_config "$TF_MIRROR" >"$TF_CLI_CONFIG"
 }
 
 # tf_cli_config MIRROR_DIR: prints a CLI config that installs hashicorp/aws only
@@ -131,6 +171,30 @@ provider_installation {
 EOF
 }
 
+# opentofu_images: builds and pushes the OpenTofu image (tofu + the AWS provider
+# in a mirror + the CLI config) and the -minimal one (needs images.sh).
+opentofu_images() {
+  local ctx=$TESTBED_CACHE/image-contexts/opentofu
+  rm -rf "$ctx" && mkdir -p "$ctx/dist/plugins"
+  cp "$TESTBED_DIR/images/opentofu/Dockerfile" "$ctx/"
+  ln "$TOFU_BIN" "$ctx/dist/tofu"
+  _mirror_layout "$ctx/dist/plugins"
+  tf_cli_config "$IMAGE_PROVIDER_DIR" >"$ctx/dist/tofu.rc"
+  # shellcheck disable=SC2034 # read by image_build_push
+  local IMAGE_BUILD_ARGS=("AWS_PROVIDER_VERSION=$AWS_PROVIDER_VERSION" "PROVIDER_DIR=$IMAGE_PROVIDER_DIR")
+  image_build_push "$ctx" "$OPENTOFU_IMAGE"
+  rm -rf "$ctx"
+
+  ctx=$TESTBED_CACHE/image-contexts/opentofu-minimal
+  rm -rf "$ctx" && mkdir -p "$ctx/dist"
+  cp "$TESTBED_DIR/images/opentofu/Dockerfile.minimal" "$ctx/Dockerfile"
+  ln "$TOFU_BIN" "$ctx/dist/tofu"
+  # shellcheck disable=SC2034 # read by image_build_push
+  IMAGE_BUILD_ARGS=()
+  image_build_push "$ctx" "$OPENTOFU_MINIMAL_IMAGE"
+  rm -rf "$ctx"
+}
+
 # opentofu_build: the background job: tofu first (minutes), then the provider
 # (about an hour cold), one compile at a time, niced by the caller.
 opentofu_build() {
@@ -149,7 +213,11 @@ opentofu_build_start() {
     return 0
   fi
   # nice 10: the machine is shared; the build must not starve the engine or tests.
-  start_bg "$OPENTOFU_BUILD_JOB" nice -n 10 bash "$TESTBED_DIR/lib/opentofu.sh" build
+  # Sourced, not run as a script: bash reads a sourced file whole, so editing
+  # or updating the checkout while the job runs cannot change what it runs.
+  # shellcheck disable=SC2016 # $1 expands in the job's shell
+  start_bg "$OPENTOFU_BUILD_JOB" nice -n 10 bash -c 'set -euo pipefail; . "$1/common.sh"; . "$1/opentofu.sh"; opentofu_build' \
+    opentofu-build "$TESTBED_DIR/lib"
   log "started the OpenTofu/AWS provider build in the background (pid $(cat "$TESTBED_STATE/$OPENTOFU_BUILD_JOB.pid")); progress: tail -f $TESTBED_LOGS/$OPENTOFU_BUILD_JOB.log"
 }
 
@@ -177,10 +245,12 @@ _opentofu_progress() {
 
 # opentofu_up [--wait]: starts the build if anything is missing; records
 # TOFU_BIN once tofu is built and TF_CLI_CONFIG_FILE/AWS_PROVIDER_COMMIT once
-# the provider is in the mirror. With --wait, blocks until both are.
+# the provider is in the mirror, then builds the images. With --wait (or
+# WAIT_PROVIDER=1, what `testbed/up --wait-provider` exports), blocks until
+# both binaries are built.
 opentofu_up() {
   opentofu_build_start
-  [ "${1:-}" = --wait ] && opentofu_wait
+  if [ "${1:-}" = --wait ] || [ "${WAIT_PROVIDER:-0}" = 1 ]; then opentofu_wait; fi
   if [ -x "$TOFU_BIN" ]; then
     env_set TOFU_BIN "$TOFU_BIN"
   fi
@@ -188,8 +258,13 @@ opentofu_up() {
     aws_provider_install
     env_set TF_CLI_CONFIG_FILE "$TF_CLI_CONFIG"
     env_set AWS_PROVIDER_COMMIT "$AWS_PROVIDER_COMMIT"
+    if declare -F image_build_push >/dev/null; then
+      opentofu_images
+    else
+      warn "images.sh is not loaded: the $OPENTOFU_IMAGE image was not built"
+    fi
   else
-    warn "the AWS provider is still building (~1 h cold): tests that run tofu cannot run until it is done; follow: tail -f $TESTBED_LOGS/$OPENTOFU_BUILD_JOB.log (or rerun up with the wait option)"
+    warn "the AWS provider is still building (~1 h cold): tofu tests and the $OPENTOFU_IMAGE image wait for it; follow: tail -f $TESTBED_LOGS/$OPENTOFU_BUILD_JOB.log, then rerun testbed/up (or use testbed/up --wait-provider)"
   fi
 }
 
@@ -208,31 +283,35 @@ opentofu_down() {
 
 # opentofu_status: one line per sub-component.
 opentofu_status() {
-  local building=""
+  local building="" state img
   pid_alive "$OPENTOFU_BUILD_JOB" && building="building: $(_opentofu_progress)"
-  if [ -x "$TOFU_BIN" ]; then
-    printf '%-22s %-28s %s\n' opentofu "$OPENTOFU_VERSION" "built (cached)"
-  else
-    printf '%-22s %-28s %s\n' opentofu "$OPENTOFU_VERSION" "${building:-not built}"
-  fi
+  if [ -x "$TOFU_BIN" ]; then state="built (cached)"; else state=${building:-not built}; fi
+  printf '%-22s %-28s %s\n' opentofu "$OPENTOFU_VERSION" "$state"
   if [ -x "$(aws_provider_mirror_path "${TF_MIRROR_HOSTS[0]}")" ]; then
-    printf '%-22s %-28s %s\n' aws-provider "$AWS_PROVIDER_VERSION@${AWS_PROVIDER_COMMIT:0:12}" "built, in mirror"
+    state="built, in mirror"
   elif [ -x "$AWS_PROVIDER_BUILT" ]; then
-    printf '%-22s %-28s %s\n' aws-provider "$AWS_PROVIDER_VERSION@${AWS_PROVIDER_COMMIT:0:12}" "built, not in mirror (run up)"
-  elif [ -x "$TOFU_BIN" ] && [ -n "$building" ]; then
-    printf '%-22s %-28s %s\n' aws-provider "$AWS_PROVIDER_VERSION@${AWS_PROVIDER_COMMIT:0:12}" "$building"
+    state="built, not in mirror yet (run testbed/up)"
+  elif [ -n "$building" ] && [ -x "$TOFU_BIN" ]; then
+    state=$building
+  elif [ -n "$building" ]; then
+    state="queued after tofu"
   else
-    printf '%-22s %-28s %s\n' aws-provider "$AWS_PROVIDER_VERSION@${AWS_PROVIDER_COMMIT:0:12}" "${building:+waiting for tofu build}${building:-not built}"
+    state="not built"
+  fi
+  printf '%-22s %-28s %s\n' aws-provider "$AWS_PROVIDER_VERSION (src ${AWS_PROVIDER_COMMIT:0:12})" "$state"
+  if declare -F _mirror_has >/dev/null; then
+    for img in "$OPENTOFU_IMAGE" "$OPENTOFU_MINIMAL_IMAGE"; do
+      if _mirror_has "$img" 2>/dev/null; then state="in mirror"; else state=missing; fi
+      printf '%-22s %-28s %s\n' opentofu-image "$img" "$state"
+    done
   fi
 }
 
 # Run directly: the background build job.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  set -euo pipefail
-  # shellcheck source=testbed/lib/common.sh
-  . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
   case "${1:-}" in
     build) opentofu_build ;;
-    *) echo "usage: $0 build   (the background build job; use testbed/up instead)" >&2; exit 2 ;;
+    *) echo "usage: $0 build   (builds tofu and the AWS provider in the foreground)" >&2; exit 2 ;;
   esac
+  exit 0
 fi
