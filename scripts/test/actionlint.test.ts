@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, loadLocalActions, loadWorkflows } from "./workflow-policy.js";
+import { REPO_ROOT, actionSteps, loadLocalActions, loadWorkflows } from "./workflow-policy.js";
 
 /** The pinned version: testbed/versions.env when it names one, else testbed/lib/actionlint.sh's default. */
 function pinnedVersion(): string {
@@ -77,6 +77,17 @@ describe("actionlint", () => {
     const r = actionlint(REPO_ROOT, files);
     expect(r.out, r.out).toBe("");
     expect(r.status).toBe(0);
+  });
+
+  // actionlint does not lint composite actions: their run: scripts get shellcheck here.
+  withBin("leaves the local actions' run: scripts to shellcheck, which passes them", () => {
+    const scripts = loadLocalActions().flatMap((a) => actionSteps(a).flatMap((s, i) => (s.run === undefined ? [] : [{ at: `${a.path} step ${i + 1}`, run: s.run }])));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const { at, run } of scripts) {
+      const r = spawnSync(shellcheck, ["--shell=bash", "-"], { input: run, encoding: "utf8" });
+      expect(r.stdout, `${at}:\n${r.stdout}`).toBe("");
+      expect(r.status).toBe(0);
+    }
   });
 
   // actionlint knows the inputs of popular actions by major version ("@v6"), not
