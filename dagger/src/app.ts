@@ -1,0 +1,185 @@
+/**
+ * The app's image recipe: its Dockerfile's `test` stage (run with no network),
+ * its runtime image (the default, last stage) and that image as a service.
+ *
+ * The contract an app's Dockerfile meets to be built by this module:
+ * - a stage named `test` whose `RUN --network=none` steps run the tests; a
+ *   failing test fails the step. Optionally it leaves the runner's output in
+ *   the file `TEST_REPORT_PATH`, which `test` returns;
+ * - the runtime stage last (the default target), listening on the port `serve` exposes;
+ * - build args `VERSION` and `GIT_COMMIT` (the app reports them; the image is labelled
+ *   with them), declared in the runtime stage so that `test` and `build` share every
+ *   stage before it.
+ */
+import type { Container, Directory, Service } from "@dagger.io/dagger";
+
+import { commandFailure, indent, tail } from "./errors.js";
+import { explainNpmInstallFailure } from "./npm.js";
+import { failingTests, summaryLines } from "./testreport.js";
+
+/** The Dockerfile stage that runs the tests. */
+export const TEST_STAGE = "test";
+
+/**
+ * Where the test stage may leave its runner's output for `test` to return
+ * (e.g. `RUN --network=none npm test 2>&1 | tee /test-report.txt` under
+ * `SHELL ["/bin/bash", "-o", "pipefail", "-c"]`).
+ */
+export const TEST_REPORT_PATH = "/test-report.txt";
+
+// OCI image-spec annotation keys, read by registries, scanners and `docker inspect`.
+const LABEL_VERSION = "org.opencontainers.image.version";
+const LABEL_REVISION = "org.opencontainers.image.revision";
+
+/** Version and source revision an image is built for. */
+export interface BuildInfo {
+  /** Release version (build arg VERSION, label org.opencontainers.image.version). */
+  version: string;
+  /** Git commit (build arg GIT_COMMIT, label org.opencontainers.image.revision). */
+  gitCommit: string;
+}
+
+/** The stages a Dockerfile defines, in order (unnamed stages appear as their index). */
+export function dockerfileStages(dockerfile: string): string[] {
+  const stages: string[] = [];
+  // Line continuations joined, comments dropped: FROM [--platform=...] image [AS name]
+  const text = dockerfile.replace(/\\\r?\n/g, " ");
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*FROM\s+(?:--\S+\s+)*\S+(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
+    if (m) stages.push(m[1]?.toLowerCase() ?? String(stages.length));
+  }
+  return stages;
+}
+
+/**
+ * Fails with a message that states the contract when the source has no
+ * Dockerfile, or the Dockerfile no `test` stage, or `test` is its last stage.
+ *
+ * @param source the app's directory
+ * @param dockerfile path of the Dockerfile inside it
+ */
+export async function assertDockerfileContract(source: Directory, dockerfile: string): Promise<void> {
+  const stages = dockerfileStages(await readDockerfile(source, dockerfile));
+  const contract = contractText(dockerfile);
+  if (!stages.includes(TEST_STAGE)) {
+    throw new Error(`${dockerfile} has no "${TEST_STAGE}" stage (stages: ${stages.join(", ") || "none"}): ${contract}`);
+  }
+  if (stages.at(-1) === TEST_STAGE) {
+    throw new Error(`the last stage of ${dockerfile} is "${TEST_STAGE}", so building it would produce the test image: ${contract}`);
+  }
+}
+
+/** The contract, for error messages. */
+function contractText(dockerfile: string): string {
+  return (
+    `--source must point at an app whose ${dockerfile} has a stage named "${TEST_STAGE}" that runs the tests ` +
+    `(RUN --network=none ...) and ends with the runtime stage (the default target); see the README, "Using it on another app"`
+  );
+}
+
+/**
+ * The Dockerfile's text; fails with the contract when there is none.
+ *
+ * @param source the app's directory
+ * @param dockerfile path of the Dockerfile inside it
+ */
+export async function readDockerfile(source: Directory, dockerfile: string): Promise<string> {
+  if (!(await source.exists(dockerfile))) {
+    throw new Error(`there is no ${dockerfile} in the source directory: ${contractText(dockerfile)}`);
+  }
+  return await source.file(dockerfile).contents();
+}
+
+/** Build args for the Dockerfile, with the version and revision of the build. */
+function buildArgs(info: BuildInfo) {
+  return [
+    { name: "VERSION", value: info.version },
+    { name: "GIT_COMMIT", value: info.gitCommit },
+  ];
+}
+
+/**
+ * Builds the Dockerfile's `test` stage, whose `RUN --network=none` steps run
+ * the tests in containers without network, and returns the test report.
+ * The result is keyed by the source's content: no change replays it, any
+ * change runs the tests again.
+ *
+ * @param source the app's directory
+ * @param dockerfile path of the Dockerfile inside it
+ * @returns the report the stage left in {@link TEST_REPORT_PATH}, or a line saying the tests passed
+ * @throws Error naming the failing tests, or explaining a failure before the tests ran
+ */
+export async function runTests(source: Directory, dockerfile: string): Promise<string> {
+  await assertDockerfileContract(source, dockerfile);
+  let stage: Container;
+  try {
+    // No VERSION/GIT_COMMIT here: the tests do not depend on them, so a new
+    // commit id alone does not rerun them (the app declares both ARGs in its
+    // runtime stage only, and `build` reuses every stage before it).
+    stage = await source.dockerBuild({ dockerfile, target: TEST_STAGE }).sync();
+  } catch (err) {
+    throw new Error(explainTestStageFailure(err, dockerfile), { cause: err });
+  }
+  if (await stage.exists(TEST_REPORT_PATH)) {
+    return await stage.file(TEST_REPORT_PATH).contents();
+  }
+  return `tests passed (the "${TEST_STAGE}" stage of ${dockerfile} left no report in ${TEST_REPORT_PATH})`;
+}
+
+/**
+ * The message for a failed `test` stage: the failing tests by name when the
+ * tests ran, the lock file problem when the install step failed, else the last
+ * lines of the step that failed.
+ *
+ * @param err what `dockerBuild(...).sync()` threw
+ * @param dockerfile path of the Dockerfile, for the message
+ */
+export function explainTestStageFailure(err: unknown, dockerfile: string): string {
+  const { cmd, exitCode, output } = commandFailure(err);
+  const command = cmd.join(" ");
+  if (/\bnpm (ci|install|i)\b/.test(command)) {
+    const npm = explainNpmInstallFailure(output, `the ${dockerfile} step \`${command.replace(/^\/bin\/sh -c /, "")}\``);
+    if (npm) return npm;
+  }
+  const failing = failingTests(output);
+  if (failing.length > 0) {
+    return [
+      `tests failed (${failing.length === 1 ? "1 failing test" : `${failing.length} failing tests`}, in the "${TEST_STAGE}" stage of ${dockerfile}, run with no network):`,
+      indent(failing.map((t) => `✘ ${t}`), "  "),
+      ...summaryLines(output).map((l) => `  ${l}`),
+      "details (last lines):",
+      indent(tail(output, 25)),
+    ].join("\n");
+  }
+  const step = command ? `\`${command.replace(/^\/bin\/sh -c /, "")}\`` : "a step";
+  return [
+    `the "${TEST_STAGE}" stage of ${dockerfile} failed at ${step}${exitCode >= 0 ? ` (exit code ${exitCode})` : ""}; last lines:`,
+    indent(tail(output, 25)),
+  ].join("\n");
+}
+
+/**
+ * The runtime image: the Dockerfile's default (last) stage, built with
+ * VERSION and GIT_COMMIT and labelled with them.
+ *
+ * @param source the app's directory
+ * @param dockerfile path of the Dockerfile inside it
+ * @param info version and revision of the build
+ */
+export async function runtimeImage(source: Directory, dockerfile: string, info: BuildInfo): Promise<Container> {
+  await readDockerfile(source, dockerfile);
+  return source
+    .dockerBuild({ dockerfile, buildArgs: buildArgs(info) })
+    .withLabel(LABEL_VERSION, info.version)
+    .withLabel(LABEL_REVISION, info.gitCommit);
+}
+
+/**
+ * The runtime image as a service on `port` (started with its own entrypoint and command).
+ *
+ * @param image the runtime image
+ * @param port the TCP port the app listens on
+ */
+export function appService(image: Container, port: number): Service {
+  return image.withExposedPort(port).asService({ useEntrypoint: true });
+}

@@ -1,0 +1,62 @@
+/**
+ * Reading test runner output: which tests failed, and the summary line.
+ * Understands vitest and jest (`FAIL file > suite > test`, `×`/`✕` marks),
+ * node:test (`✖ name`) and TAP (`not ok 3 - name`).
+ */
+import { stripAnsi } from "./errors.js";
+
+// 30: enough to name every failure of a realistic bad commit; more is a wall of text.
+const MAX_NAMED_FAILURES = 30;
+
+/**
+ * The names of the failing tests found in runner output, in order, without duplicates.
+ *
+ * @param output what the test command printed (stdout and stderr)
+ */
+export function failingTests(output: string): string[] {
+  const lines = stripAnsi(plainProjectLabels(output)).split("\n");
+  const fail: string[] = [];
+  const marked: string[] = [];
+  for (const raw of lines) {
+    const line = raw.trim();
+    // vitest/jest: " FAIL  |unit| app/test/unit/a.test.ts > suite > name"
+    const f = /^FAIL\s+(?:\|[^|]+\|\s+)?(.+?)(?:\s+\[.*\])?$/.exec(line);
+    if (f?.[1]) {
+      fail.push(f[1]);
+      continue;
+    }
+    // TAP: "not ok 3 - name # comment"
+    const t = /^not ok \d+(?: - )?(.*?)(?:\s+#.*)?$/.exec(line);
+    if (t?.[1]) {
+      marked.push(t[1]);
+      continue;
+    }
+    // vitest/jest/node:test marks: "× name 3ms", "✕ name (3 ms)", "✖ name (1.2ms)"
+    const m = /^[×✕✖]\s+(.+?)(?:\s+\(?\d+(?:\.\d+)?\s?ms\)?)?$/.exec(line);
+    if (m?.[1] && !/^\d+ (?:failing|failed)/.test(m[1])) marked.push(m[1]);
+  }
+  // FAIL lines carry file and full suite path: prefer them when present.
+  const names = fail.length > 0 ? fail : marked;
+  return [...new Set(names)].slice(0, MAX_NAMED_FAILURES);
+}
+
+/**
+ * vitest prints a project's name as a coloured badge (" unit " on a background
+ * colour) when it writes colours, and as "|unit|" when it does not: make both "|unit|".
+ */
+function plainProjectLabels(output: string): string {
+  // eslint-disable-next-line no-control-regex
+  return output.replace(/\u001b\[\d+m\u001b\[4[0-7]m ([^\u001b]+?) \u001b\[49m\u001b\[39m/g, "|$1|");
+}
+
+/**
+ * The runner's summary lines ("Tests  2 failed | 10 passed (12)"), if any.
+ *
+ * @param output what the test command printed
+ */
+export function summaryLines(output: string): string[] {
+  return stripAnsi(output)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^(Test Files|Tests)\s+\d/.test(l) || /^# (tests|pass|fail) \d+$/.test(l) || /^ℹ (tests|pass|fail) \d+$/.test(l));
+}

@@ -1,0 +1,61 @@
+/**
+ * The contract an app's Dockerfile meets (a `test` stage, the runtime stage
+ * last), and the message a failed `test` stage produces.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { describe, expect, it } from "vitest";
+
+import { dockerfileStages, explainTestStageFailure } from "../../src/app.js";
+
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
+
+/** An error shaped like the SDK's ExecError. */
+function execError(cmd: string, stdout: string, stderr: string, exitCode = 1) {
+  return Object.assign(new Error(`process "${cmd}" did not complete successfully: exit code: ${exitCode}`), {
+    cmd: ["/bin/sh", "-c", cmd],
+    exitCode,
+    stdout,
+    stderr,
+  });
+}
+
+describe("dockerfileStages", () => {
+  it("lists the stages of this repository's Dockerfile, runtime last, test among them", () => {
+    const stages = dockerfileStages(readFileSync(join(import.meta.dirname, "../../../Dockerfile"), "utf8"));
+    expect(stages).toContain("test");
+    expect(stages.at(-1)).not.toBe("test");
+  });
+
+  it("reads AS names in any case, with --platform and unnamed stages", () => {
+    expect(dockerfileStages("FROM --platform=$BUILDPLATFORM node:24 as Build\nRUN x\nfrom build AS test\nFROM scratch\n")).toEqual(["build", "test", "2"]);
+  });
+});
+
+describe("explainTestStageFailure", () => {
+  it("names the failing tests and keeps the last lines of output", () => {
+    const msg = explainTestStageFailure(execError("npm test -w app", fixture("vitest-failed-color.txt"), ""), "Dockerfile");
+    expect(msg).toMatch(/^tests failed \(2 failing tests, in the "test" stage of Dockerfile, run with no network\):/);
+    expect(msg).toContain("✘ test/unit/math.test.ts > math > subtracts wrongly");
+    expect(msg).toContain("✘ test/unit/net.test.ts > reaches the registry");
+    expect(msg).toContain("Tests  2 failed | 1 passed (3)");
+  });
+
+  it("says the lock file is out of sync when the install step fails on it", () => {
+    const stderr = "npm error Missing: is-odd@3.0.1 from lock file\npackage-lock.json is out of sync with package.json: run `npm install` and commit the lock file";
+    const msg = explainTestStageFailure(execError("npm ci -w app --no-audit --no-fund 2>/tmp/npm-ci.err; status=$?", "", stderr), "Dockerfile");
+    expect(msg).toMatch(/^package-lock\.json is out of sync with package\.json: run `npm install` and commit the lock file/);
+  });
+
+  it("does not take a test's network error for an install failure", () => {
+    const msg = explainTestStageFailure(execError("npm test -w app", fixture("vitest-failed-plain.txt"), ""), "Dockerfile");
+    expect(msg).toMatch(/^tests failed/);
+  });
+
+  it("names the step and shows its last lines when no test result is in the output", () => {
+    const msg = explainTestStageFailure(execError("npm run typecheck -w app", "src/a.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.", "", 2), "Dockerfile");
+    expect(msg).toMatch(/failed at `npm run typecheck -w app` \(exit code 2\)/);
+    expect(msg).toContain("error TS2322");
+  });
+});
