@@ -1,0 +1,108 @@
+/**
+ * From an environment's name (and optional overrides) to its validated
+ * configuration. Overrides are how a caller changes fields without editing
+ * environments.ts: the e2e tests and the local rehearsal use them for what the
+ * emulator needs (its account, a zone it created). They pass the same
+ * validation as the file.
+ */
+import { environments as configured } from "./environments.ts";
+import type { EnvironmentInput } from "./schema.ts";
+import { validateEnvironment, type ConfigIssue, type EnvironmentConfig } from "./validate.ts";
+
+/** A partial configuration, merged field by field over an environment's entry. */
+export type EnvironmentOverrides = DeepPartial<EnvironmentInput>;
+
+/** Every field optional, recursively. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** A configuration that failed validation; `issues` holds every problem. */
+export class ConfigError extends Error {
+  /** The environment whose configuration is invalid. */
+  readonly environment: string;
+  /** Every problem found, each naming its field. */
+  readonly issues: ConfigIssue[];
+
+  /**
+   * @param environment The environment's name.
+   * @param issues The problems found.
+   */
+  constructor(environment: string, issues: ConfigIssue[]) {
+    const lines = issues.map((i) => `  ${environment}.${i.path}: ${i.message}`);
+    super(`invalid configuration for environment "${environment}" (infra/src/config/environments.ts):\n${lines.join("\n")}`);
+    this.name = "ConfigError";
+    this.environment = environment;
+    this.issues = issues;
+  }
+}
+
+/**
+ * True for a plain object (not an array, not null).
+ * @param value Anything.
+ */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Merges overrides over a configuration: objects field by field, arrays and
+ * scalars replaced. An object whose `mode` changes (e.g. loadBalancer from
+ * "create" to "existing") is replaced whole, so no field of the old mode leaks in.
+ * @param base The configuration as written.
+ * @param overrides The fields to change.
+ * @returns A new object; neither argument is modified.
+ */
+export function mergeOverrides(base: unknown, overrides: unknown): unknown {
+  if (overrides === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides;
+  if ("mode" in overrides && overrides["mode"] !== base["mode"]) return overrides;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) merged[key] = mergeOverrides(base[key], value);
+  return merged;
+}
+
+/**
+ * The names of the configured environments.
+ * @param envs The environments (default: environments.ts).
+ */
+export function environmentNames(envs: Record<string, EnvironmentInput> = configured): string[] {
+  return Object.keys(envs);
+}
+
+/** Options of resolveEnvironment. */
+export interface ResolveOptions {
+  /** The environments to choose from (default: environments.ts). */
+  environments?: Record<string, EnvironmentInput>;
+  /** Fields to change before validation. */
+  overrides?: EnvironmentOverrides | undefined;
+}
+
+/**
+ * Looks an environment up by name, applies overrides and validates it.
+ * @param name The environment's name, e.g. "local".
+ * @param options Where to look it up and what to override.
+ * @returns The validated configuration with every derived value.
+ * @throws ConfigError naming each invalid field and what is allowed, or the known names for an unknown environment.
+ */
+export function resolveEnvironment(name: string, options: ResolveOptions = {}): EnvironmentConfig {
+  const envs: Record<string, EnvironmentInput> = options.environments ?? configured;
+  const entry = Object.hasOwn(envs, name) ? envs[name] : undefined;
+  if (entry === undefined) {
+    throw new ConfigError(name, [
+      {
+        path: "(name)",
+        message: `unknown environment; defined: ${environmentNames(envs).join(", ")} (add one in infra/src/config/environments.ts)`,
+      },
+    ]);
+  }
+  const input = mergeOverrides(entry, options.overrides);
+  const result = validateEnvironment(input);
+  if (!result.ok) throw new ConfigError(name, result.issues);
+  if (result.config.name !== name) {
+    throw new ConfigError(name, [{ path: "name", message: `is "${result.config.name}" but the entry is "${name}"; make them equal` }]);
+  }
+  return result.config;
+}

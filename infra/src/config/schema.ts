@@ -1,0 +1,314 @@
+/**
+ * The shape of an environment's configuration, its field formats and its
+ * defaults. Cross-field rules (CIDRs inside the VPC, Fargate CPU/memory pairs,
+ * ARNs in the right region…) live in validate.ts; both run at synth.
+ *
+ * Every default below is a decision with a reason next to it. The fast-deploy
+ * ones together give the deploy-time budget stated in the README.
+ */
+import * as v from "valibot";
+
+/**
+ * A strict object: unknown fields are errors (a typo in a field name must not
+ * silently fall back to a default), and the message lists the allowed fields.
+ * @param entries The object's fields and their schemas.
+ */
+function strict<const T extends v.ObjectEntries>(entries: T) {
+  const allowed = Object.keys(entries).join(", ");
+  return v.strictObject(entries, `unknown field; allowed fields: ${allowed}`);
+}
+
+/**
+ * A whole number within bounds, with a message that states them.
+ * @param min Smallest allowed value.
+ * @param max Largest allowed value.
+ */
+function int(min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+}
+
+/**
+ * True for a lower-case DNS name of at least two labels (RFC 1123 labels, no
+ * wildcard, no trailing dot).
+ * @param name The name to check.
+ */
+export function isDomainName(name: string): boolean {
+  if (name.length > 253) return false;
+  const labels = name.split(".");
+  if (labels.length < 2) return false;
+  const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+  const tld = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+  return labels.every((l) => label.test(l)) && tld.test(labels.at(-1)!);
+}
+
+const domainName = v.pipe(
+  v.string("must be a DNS name like app.example.com"),
+  v.check(isDomainName, "must be a lower-case DNS name like app.example.com (letters, digits, hyphens; no trailing dot)"),
+);
+
+/** AWS region names: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-7… */
+export const REGION_PATTERN = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const region = v.pipe(v.string(), v.regex(REGION_PATTERN, "must be an AWS region name like eu-west-1"));
+
+const accountId = v.pipe(v.string(), v.regex(/^\d{12}$/, "must be a 12-digit AWS account id"));
+
+/** The ARN partition prefix AWS uses: aws, aws-cn, aws-us-gov, … */
+const ARN_PARTITION = "arn:aws(?:-[a-z]+)*";
+
+/** An ALB ARN; groups: region, account, name, id. */
+export const ALB_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:elasticloadbalancing:([a-z0-9-]+):(\\d{12}):loadbalancer/app/([A-Za-z0-9-]{1,32})/([0-9a-f]+)$`);
+/** An ALB listener ARN; groups: region, account, load balancer name, load balancer id, listener id. */
+export const LISTENER_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:elasticloadbalancing:([a-z0-9-]+):(\\d{12}):listener/app/([A-Za-z0-9-]{1,32})/([0-9a-f]+)/([0-9a-f]+)$`);
+/** An ACM certificate ARN; groups: region, account. */
+export const CERTIFICATE_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:acm:([a-z0-9-]+):(\\d{12}):certificate/[0-9a-f-]+$`);
+/** An IAM OIDC provider ARN; group: account. */
+export const OIDC_PROVIDER_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:iam::(\\d{12}):oidc-provider/.+$`);
+
+/**
+ * ALB security policies offering TLS 1.3. Default ELBSecurityPolicy-TLS13-1-2-2021-06:
+ * TLS 1.3 first, TLS 1.2 with forward-secret AEAD ciphers only as fallback. The
+ * TLS 1.3-only policy (…-TLS13-1-3-2021-06) would also turn away TLS 1.2-only
+ * clients (older JVMs, some corporate proxies and monitoring probes) for no
+ * gain in confidentiality over those ciphers. It is AWS's recommended default.
+ */
+export const DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const ipv4Cidr = v.string("must be an IPv4 CIDR block like 10.16.0.0/16");
+
+/**
+ * Exactly two strings (the two public subnets' blocks or zones), with a message
+ * about the count when it is wrong.
+ * @param message What the two values are.
+ */
+function pair(message: string) {
+  return v.pipe(
+    v.array(v.string(), message),
+    v.length(2, message),
+    v.transform((values) => values as [string, string]),
+  );
+}
+
+const network = strict({
+  /** VPC address range. The system this replaces used 10.16.0.0/16; kept so addresses stay familiar. */
+  vpcCidr: v.optional(ipv4Cidr, "10.16.0.0/16"),
+  /** The two public subnets, one per availability zone; /24 = 251 usable addresses each, plenty for tasks. */
+  publicSubnetCidrs: v.optional(pair("must be a list of exactly two CIDR blocks"), [
+    "10.16.0.0/24",
+    "10.16.1.0/24",
+  ]),
+});
+
+const hostedZone = v.variant(
+  "mode",
+  [
+    strict({
+      /** The stack's base part creates a public zone of this name (delegate it from the parent zone once). */
+      mode: v.literal("create"),
+      name: domainName,
+    }),
+    strict({
+      /** Use a public zone that already exists in the account. */
+      mode: v.literal("existing"),
+      zoneId: v.pipe(v.string(), v.regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ")),
+    }),
+  ],
+  'mode must be "create" or "existing"',
+);
+
+const loadBalancer = v.variant(
+  "mode",
+  [
+    strict({
+      /** Create an internet-facing ALB in the stack's VPC. */
+      mode: v.literal("create"),
+      /** TLS policy of the HTTPS listener; see DEFAULT_TLS_POLICY for the choice. */
+      tlsPolicy: v.optional(
+        v.pipe(v.string(), v.regex(/^ELBSecurityPolicy-TLS13-/, "must be a TLS 1.3 ALB security policy (ELBSecurityPolicy-TLS13-…)")),
+        DEFAULT_TLS_POLICY,
+      ),
+      /** Refuse to delete the ALB (destroy then fails until it is turned off). */
+      deletionProtection: v.optional(v.boolean(), false),
+    }),
+    strict({
+      /**
+       * Put the service behind an ALB that exists already: a listener rule on its
+       * HTTPS listener forwards this domain to the service. The service runs in
+       * the ALB's VPC and subnets (targets must share the target group's VPC), so
+       * no network is created.
+       */
+      mode: v.literal("existing"),
+      arn: v.pipe(v.string(), v.regex(ALB_ARN_PATTERN, "must be an application load balancer ARN (…:loadbalancer/app/NAME/ID)")),
+      httpsListenerArn: v.pipe(
+        v.string(),
+        v.regex(LISTENER_ARN_PATTERN, "must be the ARN of the ALB's HTTPS listener (…:listener/app/NAME/ID/LISTENER_ID)"),
+      ),
+      /** Priority of the host-header rule on the shared listener; unique per listener. */
+      listenerRulePriority: int(1, 50000),
+      /**
+       * Attach the certificate to the listener as an SNI certificate. Turn off when the
+       * certificate is the listener's default one already: AWS refuses to remove a
+       * listener's default certificate, so destroy would fail.
+       */
+      attachCertificate: v.optional(v.boolean(), true),
+    }),
+  ],
+  'mode must be "create" or "existing"',
+);
+
+const certificate = v.variant(
+  "mode",
+  [
+    strict({
+      /** Request an ACM certificate for the domain, validated through DNS records in the hosted zone. */
+      mode: v.literal("create"),
+      /**
+       * Bounded wait for ACM to issue the certificate. With the zone delegated, Route 53
+       * validation takes 1–5 min; 15 min fails fast enough to point at a missing NS
+       * delegation instead of hanging for the 75 min peers report.
+       */
+      validationTimeout: v.optional(
+        v.pipe(v.string(), v.regex(/^\d+[mh]$/, 'must be a duration like "15m" or "1h"')),
+        "15m",
+      ),
+    }),
+    strict({
+      /** Use an issued ACM certificate covering the domain, in the environment's region. */
+      mode: v.literal("existing"),
+      arn: v.pipe(v.string(), v.regex(CERTIFICATE_ARN_PATTERN, "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)")),
+    }),
+  ],
+  'mode must be "create" or "existing"',
+);
+
+const targetHealthCheck = strict({
+  /** 5 s (ALB minimum): AWS suggests 5 s × 2 for fast-starting apps; the 30 s default makes every deploy minutes slower. */
+  intervalSeconds: v.optional(int(5, 300), 5),
+  /** 4 s: must be below the interval; /healthcheck answers in milliseconds, so 4 s only catches a hung process. */
+  timeoutSeconds: v.optional(int(2, 120), 4),
+  /** 2 (minimum): a new task is in service ~10 s after it listens instead of 5 × 30 s = 150 s. */
+  healthyThreshold: v.optional(int(2, 10), 2),
+  /** 2 (minimum): a broken task is out of rotation in ~10 s. */
+  unhealthyThreshold: v.optional(int(2, 10), 2),
+});
+
+const envVarName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
+
+const service = strict({
+  /** 2 tasks: one per availability zone, so losing a zone or a task leaves the service up. */
+  desiredCount: v.optional(v.pipe(v.number("must be a whole number of at least 1"), v.integer("must be a whole number of at least 1"), v.minValue(1, "must be at least 1 (use destroy to remove the service)"), v.maxValue(1000, "must be at most 1000")), 2),
+  /** 256 CPU units (0.25 vCPU): the sample app idles at < 1 % of it; raise for real load. */
+  cpu: v.optional(v.number(), 256),
+  /** 512 MiB: the smallest Fargate size; Node's heap for the sample app stays < 100 MiB. */
+  memory: v.optional(v.number(), 512),
+  /** The image's architecture; must match the image the pipeline builds (linux/amd64 by default). */
+  cpuArchitecture: v.optional(v.picklist(["X86_64", "ARM64"], 'must be "X86_64" or "ARM64"'), "X86_64"),
+  /** 8080: unprivileged, so the container runs as user 1000 without extra capabilities. */
+  containerPort: v.optional(int(1024, 65535), 8080),
+  /** The app's health endpoint, used by the ALB and by the container health check. */
+  healthCheckPath: v.optional(v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a URL path starting with /")), "/healthcheck"),
+  /**
+   * 10 s: ECS ignores failing ALB checks for this long after a task starts. The app
+   * listens in < 3 s; 10 s covers the first two 5 s checks. Longer only delays the
+   * detection of a broken deploy.
+   */
+  healthCheckGracePeriodSeconds: v.optional(int(0, 2147483647), 10),
+  /** 100 %: never fewer healthy tasks than desired during a deploy (new tasks start before old ones stop). */
+  deploymentMinimumHealthyPercent: v.optional(int(0, 100), 100),
+  /** 200 %: a whole new set of tasks starts at once, so a deploy takes one round of starts, not N. */
+  deploymentMaximumPercent: v.optional(int(100, 200), 200),
+  /** 30 s: the app drains in ≤ 20 s after SIGTERM; 30 s leaves margin before SIGKILL (Fargate allows up to 120 s). */
+  stopTimeoutSeconds: v.optional(int(2, 120), 30),
+  /**
+   * 15 s: the ALB stops routing to a draining task at once and waits this long for
+   * in-flight requests (the app's take < 1 s). AWS's 300 s default adds ~5 min to every deploy.
+   */
+  deregistrationDelaySeconds: v.optional(int(0, 3600), 15),
+  /** ALB target health check timing; see each field. */
+  targetHealthCheck: v.optional(targetHealthCheck, {}),
+  /** ECS Exec into running tasks: off by default (it needs SSM permissions and opens a shell path into production). */
+  enableExecuteCommand: v.optional(v.boolean(), false),
+  /** CloudWatch Container Insights for the cluster: "enabled" (per-task metrics), "enhanced" or "disabled". */
+  containerInsights: v.optional(v.picklist(["enabled", "enhanced", "disabled"], 'must be "enabled", "enhanced" or "disabled"'), "enabled"),
+  /** 30 days of task logs: enough to debug last month's deploys; CloudWatch only accepts some values. */
+  logRetentionDays: v.optional(
+    v.picklist(LOG_RETENTION_DAYS, `must be one of ${LOG_RETENTION_DAYS.join(", ")} (the periods CloudWatch Logs accepts)`),
+    30,
+  ),
+  /**
+   * Name prefix of the target group (name_prefix: at most 6 characters). The name must
+   * change when the group is replaced, so Terraform appends a random suffix; the
+   * prefix lets the deploy role's policy scope target groups by name.
+   */
+  targetGroupNamePrefix: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,5}$/, "must be 1–6 characters: lower-case letters, digits, hyphens"))),
+  /** Extra plain environment variables for the container (never secrets: they are visible in the task definition). */
+  environment: v.optional(v.record(envVarName, v.string()), {}),
+});
+
+const registry = strict({
+  /** Keep the last 30 images: ~30 deploys of rollback history; older ones cost storage and scan time. */
+  keepLastImages: v.optional(int(1, 10000), 30),
+  /** Untagged images (pushes by digest superseded, failed pushes) go after 7 days. */
+  expireUntaggedAfterDays: v.optional(int(1, 3650), 7),
+  /** Let destroy delete the repository with its images. Off: images outlive an accidental destroy. */
+  forceDelete: v.optional(v.boolean(), false),
+});
+
+const github = strict({
+  /** "OWNER/REPO" whose workflows may assume the deploy and plan roles. */
+  repository: v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be "OWNER/REPO" as on GitHub')),
+  /** The GitHub environment whose jobs deploy (default: the environment's name). */
+  environment: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name"))),
+  /** The branch whose pushes run the checks and plans (default "main"). */
+  branch: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._/-]+$/, "must be a branch name")), "main"),
+  /** Reuse this account's GitHub OIDC provider (one per account) instead of creating it. */
+  oidcProviderArn: v.optional(v.pipe(v.string(), v.regex(OIDC_PROVIDER_ARN_PATTERN, "must be an IAM OIDC provider ARN"))),
+});
+
+const state = strict({
+  /** State bucket; default "<serviceName>-tfstate-<account>-<region>" (created by `bootstrap`, not by this stack). */
+  bucket: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)")),
+  ),
+  /** Region of the state bucket; default: the environment's region. */
+  region: v.optional(region),
+});
+
+/** The schema of one environment as written in environments.ts (before cross-field checks). */
+export const EnvironmentSchema = strict({
+  /** The environment's name: lower-case letters and digits, part of every resource name. */
+  name: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lower-case letters or digits, starting with a letter")),
+  /** The application's name: prefix of every resource name. */
+  serviceName: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/, "must be 2–20 lower-case letters, digits or hyphens, starting with a letter")),
+    "fargate-pipeline",
+  ),
+  /** The AWS account the environment lives in; the provider refuses any other. Required except for `local`. */
+  accountId: v.optional(accountId),
+  region,
+  /** The two availability zones of the public subnets, in the region (explicit: a data source's order can shift). */
+  availabilityZones: pair("must be a list of exactly two availability zones"),
+  /** The name the service answers on (HTTPS). */
+  domain: domainName,
+  hostedZone,
+  network: v.optional(network, {}),
+  loadBalancer: v.optional(loadBalancer, { mode: "create" }),
+  certificate: v.optional(certificate, { mode: "create" }),
+  service: v.optional(service, {}),
+  registry: v.optional(registry, {}),
+  github,
+  state: v.optional(state, {}),
+  /** Tags on every resource (added to Project, Environment, ManagedBy, Stack). */
+  tags: v.optional(v.record(v.string(), v.string()), {}),
+});
+
+/** An environment as written in environments.ts: optional fields may be left out. */
+export type EnvironmentInput = v.InferInput<typeof EnvironmentSchema>;
+
+/** An environment after defaults (still to be cross-checked and resolved). */
+export type EnvironmentParsed = v.InferOutput<typeof EnvironmentSchema>;

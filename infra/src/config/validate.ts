@@ -1,0 +1,228 @@
+/**
+ * Validation of an environment's configuration: the schema (field formats,
+ * defaults, unknown fields) and the rules that involve several fields. Pure
+ * functions: no AWS calls, no environment variables. Every problem names the
+ * field and what is allowed, and all problems are reported at once.
+ */
+import * as v from "valibot";
+import { blockContains, blocksOverlap, parseIpv4Cidr, type Ipv4Block } from "./cidr.ts";
+import { checkFargateSize } from "./fargate.ts";
+import { LOCAL_ENVIRONMENT, resourceNames, type ResourceNames } from "./naming.ts";
+import {
+  ALB_ARN_PATTERN,
+  CERTIFICATE_ARN_PATTERN,
+  EnvironmentSchema,
+  LISTENER_ARN_PATTERN,
+  OIDC_PROVIDER_ARN_PATTERN,
+  type EnvironmentParsed,
+} from "./schema.ts";
+
+/** One problem in a configuration. */
+export interface ConfigIssue {
+  /** Dotted path of the field, e.g. "network.publicSubnetCidrs.1". */
+  path: string;
+  /** What is wrong and what is allowed. */
+  message: string;
+}
+
+/** An environment's configuration after validation: defaults filled in, derived values resolved. */
+export type EnvironmentConfig = Omit<EnvironmentParsed, "github" | "state" | "service"> & {
+  /** The account id; undefined only for `local`. */
+  accountId: string | undefined;
+  github: EnvironmentParsed["github"] & { environment: string };
+  service: EnvironmentParsed["service"] & { targetGroupNamePrefix: string };
+  /** Where this environment's OpenTofu state lives (the bucket is created by `bootstrap`). */
+  state: { bucket: string; region: string; keys: ResourceNames["state"]["keys"] };
+  /** Every resource name, derived from the fields above. */
+  names: ResourceNames;
+};
+
+/** The outcome of validating one environment. */
+export type ValidationResult = { ok: true; config: EnvironmentConfig } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * The smallest and largest VPC and subnet prefix lengths AWS accepts (/16 to /28).
+ */
+const MIN_PREFIX = 16;
+const MAX_PREFIX = 28;
+
+/**
+ * Parses a CIDR field and checks AWS's size limits, recording problems.
+ * @param cidr The field's value.
+ * @param path The field's dotted path.
+ * @param issues Where problems are recorded.
+ */
+function cidrField(cidr: string, path: string, issues: ConfigIssue[]): Ipv4Block | null {
+  const block = parseIpv4Cidr(cidr, [MIN_PREFIX, MAX_PREFIX]);
+  if (typeof block === "string") {
+    issues.push({ path, message: block });
+    return null;
+  }
+  return block;
+}
+
+/**
+ * Network rules: CIDRs well-formed and sized, subnets inside the VPC, subnets disjoint.
+ * @param c The parsed configuration.
+ * @param issues Where problems are recorded.
+ */
+function checkNetwork(c: EnvironmentParsed, issues: ConfigIssue[]): void {
+  const vpc = cidrField(c.network.vpcCidr, "network.vpcCidr", issues);
+  const subnets = c.network.publicSubnetCidrs.map((s, i) => cidrField(s, `network.publicSubnetCidrs.${i}`, issues));
+  subnets.forEach((subnet, i) => {
+    if (vpc && subnet && !blockContains(vpc, subnet)) {
+      issues.push({
+        path: `network.publicSubnetCidrs.${i}`,
+        message: `${subnet.cidr} is outside the VPC ${vpc.cidr}; use a block inside it`,
+      });
+    }
+  });
+  const [a, b] = subnets;
+  if (a && b && blocksOverlap(a, b)) {
+    issues.push({ path: "network.publicSubnetCidrs", message: `${a.cidr} and ${b.cidr} overlap; the two subnets need disjoint blocks` });
+  }
+  const zonePattern = new RegExp(`^${c.region}[a-z]$`);
+  c.availabilityZones.forEach((zone, i) => {
+    if (!zonePattern.test(zone)) {
+      issues.push({ path: `availabilityZones.${i}`, message: `"${zone}" is not a zone of ${c.region}; use ${c.region}a, ${c.region}b, …` });
+    }
+  });
+  if (c.availabilityZones[0] === c.availabilityZones[1]) {
+    issues.push({ path: "availabilityZones", message: "the two subnets need two different availability zones" });
+  }
+}
+
+/**
+ * Checks that an ARN is in the environment's region and account.
+ * @param match The ARN's regex match (group 1 region, group 2 account).
+ * @param c The parsed configuration.
+ * @param path The field's dotted path.
+ * @param what What the ARN names, for the message.
+ * @param issues Where problems are recorded.
+ */
+function checkArnPlace(match: RegExpMatchArray | null, c: EnvironmentParsed, path: string, what: string, issues: ConfigIssue[]): void {
+  if (!match) return; // The schema reported the format already.
+  const [, arnRegion, arnAccount] = match;
+  if (arnRegion !== undefined && arnRegion !== c.region) {
+    issues.push({ path, message: `the ${what} is in ${arnRegion}, the environment in ${c.region}; use one in ${c.region}` });
+  }
+  if (arnAccount !== undefined && c.accountId !== undefined && arnAccount !== c.accountId) {
+    issues.push({ path, message: `the ${what} belongs to account ${arnAccount}, the environment to ${c.accountId}` });
+  }
+}
+
+/**
+ * Rules that involve more than one field. Runs on a configuration that passed the schema.
+ * @param c The parsed configuration.
+ * @returns The problems found; empty when there are none.
+ */
+export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (c.accountId === undefined && c.name !== LOCAL_ENVIRONMENT) {
+    issues.push({
+      path: "accountId",
+      message: `is required for "${c.name}" (only "${LOCAL_ENVIRONMENT}" may leave it out): the provider must refuse credentials of any other account`,
+    });
+  }
+  const prefix = `${c.serviceName}-${c.name}`;
+  if (prefix.length > 32) {
+    issues.push({
+      path: "serviceName",
+      message: `"${prefix}" has ${prefix.length} characters; serviceName + "-" + name must fit the 32 of an ALB or target group name`,
+    });
+  }
+  checkNetwork(c, issues);
+
+  if (c.hostedZone.mode === "create" && c.domain !== c.hostedZone.name && !c.domain.endsWith(`.${c.hostedZone.name}`)) {
+    issues.push({ path: "domain", message: `${c.domain} is not in the hosted zone ${c.hostedZone.name}; use a name ending in .${c.hostedZone.name}` });
+  }
+
+  const size = checkFargateSize(c.service.cpu, c.service.memory);
+  if (size) issues.push({ path: "service.memory", message: size });
+
+  const hc = c.service.targetHealthCheck;
+  if (hc.timeoutSeconds >= hc.intervalSeconds) {
+    issues.push({
+      path: "service.targetHealthCheck.timeoutSeconds",
+      message: `${hc.timeoutSeconds} s must be below intervalSeconds (${hc.intervalSeconds} s): the ALB requires timeout < interval`,
+    });
+  }
+
+  // ECS rounds the maximum down and the minimum up: it needs room to start a new
+  // task before stopping an old one, or to stop one first.
+  const { desiredCount, deploymentMaximumPercent: max, deploymentMinimumHealthyPercent: min } = c.service;
+  const canStartFirst = Math.floor((desiredCount * max) / 100) > desiredCount;
+  const canStopFirst = Math.ceil((desiredCount * min) / 100) < desiredCount;
+  if (!canStartFirst && !canStopFirst) {
+    issues.push({
+      path: "service.deploymentMaximumPercent",
+      message: `with ${desiredCount} task(s), maximum ${max} % and minimum ${min} % leave ECS no room to replace a task; raise the maximum (200 starts a full new set) or lower the minimum`,
+    });
+  }
+
+  if (c.loadBalancer.mode === "existing") {
+    const alb = c.loadBalancer.arn.match(ALB_ARN_PATTERN);
+    const listener = c.loadBalancer.httpsListenerArn.match(LISTENER_ARN_PATTERN);
+    checkArnPlace(alb, c, "loadBalancer.arn", "load balancer", issues);
+    if (alb && listener && (alb[3] !== listener[3] || alb[4] !== listener[4])) {
+      issues.push({
+        path: "loadBalancer.httpsListenerArn",
+        message: `the listener belongs to load balancer ${listener[3]}/${listener[4]}, not to ${alb[3]}/${alb[4]}; use a listener of loadBalancer.arn`,
+      });
+    }
+  }
+  if (c.certificate.mode === "existing") {
+    checkArnPlace(c.certificate.arn.match(CERTIFICATE_ARN_PATTERN), c, "certificate.arn", "certificate", issues);
+  }
+  if (c.github.oidcProviderArn !== undefined) {
+    const match = c.github.oidcProviderArn.match(OIDC_PROVIDER_ARN_PATTERN);
+    if (match && c.accountId !== undefined && match[1] !== c.accountId) {
+      issues.push({ path: "github.oidcProviderArn", message: `the provider belongs to account ${match[1]}, the environment to ${c.accountId}` });
+    }
+  }
+  const bucket = c.state.bucket ?? resourceNames({ ...c, stateBucket: undefined }).state.bucket;
+  if (bucket.length > 63) {
+    issues.push({ path: "state.bucket", message: `the derived bucket name "${bucket}" is longer than S3's 63 characters; set state.bucket` });
+  }
+  return issues;
+}
+
+/**
+ * Turns a valibot issue into a ConfigIssue with a dotted path.
+ * @param issue The schema issue.
+ */
+function fromSchemaIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
+  return { path: v.getDotPath(issue) ?? "(root)", message: issue.message };
+}
+
+/**
+ * Validates one environment's configuration and resolves its derived values.
+ * @param input The configuration as written (e.g. an entry of environments.ts, with overrides applied).
+ * @returns The resolved configuration, or every problem found.
+ */
+export function validateEnvironment(input: unknown): ValidationResult {
+  const parsed = v.safeParse(EnvironmentSchema, input, { abortEarly: false });
+  if (!parsed.success) return { ok: false, issues: parsed.issues.map(fromSchemaIssue) };
+  const c = parsed.output;
+  const issues = crossFieldIssues(c);
+  if (issues.length > 0) return { ok: false, issues };
+  const names = resourceNames({
+    serviceName: c.serviceName,
+    name: c.name,
+    accountId: c.accountId,
+    region: c.region,
+    stateBucket: c.state.bucket,
+    targetGroupNamePrefix: c.service.targetGroupNamePrefix,
+  });
+  return {
+    ok: true,
+    config: {
+      ...c,
+      accountId: c.accountId,
+      github: { ...c.github, environment: c.github.environment ?? c.name },
+      service: { ...c.service, targetGroupNamePrefix: names.targetGroupPrefix },
+      state: { bucket: names.state.bucket, region: c.state.region ?? c.region, keys: names.state.keys },
+      names,
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The infrastructure package's public interface for other workspaces (the
+ * Dagger module): configuration types, validation, resource names, outputs and
+ * OpenTofu helpers. No cdktf import here: synthesis is in "./synth" (or run
+ * `node infra/main.ts`), so the switch to cdktn stays inside infra/.
+ */
+export { environments } from "./config/environments.ts";
+export { checkFargateSize, fargateMemoryFor, FARGATE_CPU_SIZES } from "./config/fargate.ts";
+export { CONTAINER_NAME, LOCAL_ENVIRONMENT, resourceNames, STACK_ROLES, type ResourceNames, type StackRole } from "./config/naming.ts";
+export {
+  ConfigError,
+  environmentNames,
+  mergeOverrides,
+  resolveEnvironment,
+  type EnvironmentOverrides,
+  type ResolveOptions,
+} from "./config/resolve.ts";
+export { DEFAULT_TLS_POLICY, EnvironmentSchema, isDomainName, type EnvironmentInput } from "./config/schema.ts";
+export { validateEnvironment, type ConfigIssue, type EnvironmentConfig, type ValidationResult } from "./config/validate.ts";
+export { deploySubjects, planSubjects } from "./policies.ts";
+export {
+  BASE_OUTPUTS,
+  emulatorBackendConfig,
+  emulatorEnvironment,
+  IMAGE_DIGEST_PATTERN,
+  IMAGE_VARIABLE,
+  SERVICE_OUTPUTS,
+} from "./tofu.ts";

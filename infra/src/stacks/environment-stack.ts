@@ -1,0 +1,107 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition/index.js";
+import { S3Backend, TerraformElement, TerraformStack } from "cdktf";
+import type { Construct, Node } from "constructs";
+import type { EnvironmentConfig } from "../config/validate.ts";
+import type { StackRole } from "../config/naming.ts";
+import { STACK_TAG } from "../policies.ts";
+
+/**
+ * A stack whose resource addresses come from the construct path, joined with
+ * "_" and without cdktf's hash suffix: `aws_vpc.network_vpc` instead of
+ * `aws_vpc.network_vpc_1A2B3C4D`. Plans read better (they end up in PR
+ * comments), and addresses stay stable as long as construct ids do.
+ */
+export class ReadableIdStack extends TerraformStack {
+  /** Logical ids handed out so far, by id, with the construct path that got it. */
+  private readonly logicalIds = new Map<string, string>();
+
+  /**
+   * The address of an element: its construct ids below the stack, joined with
+   * "_". Ids must be snake_case; two paths mapping to the same id throw.
+   * @param tfElement The element (or its node) that needs an id.
+   */
+  protected override allocateLogicalId(tfElement: TerraformElement | Node): string {
+    const node = TerraformElement.isTerraformElement(tfElement) ? tfElement.node : tfElement;
+    const components = node.scopes.slice(node.scopes.indexOf(this) + 1).map((c) => c.node.id);
+    for (const component of components) {
+      if (!/^[a-z][a-z0-9_]*$/.test(component)) {
+        throw new Error(`construct id "${component}" (${node.path}) must be snake_case: it becomes part of a resource address`);
+      }
+    }
+    const id = components.join("_");
+    const owner = this.logicalIds.get(id);
+    if (owner !== undefined && owner !== node.path) {
+      throw new Error(`constructs ${owner} and ${node.path} both map to the address "${id}"; rename one`);
+    }
+    this.logicalIds.set(id, node.path);
+    return id;
+  }
+}
+
+/** OpenTofu 1.10 brought the S3 backend's native lock file (use_lockfile). */
+export const REQUIRED_TOFU_VERSION = ">= 1.10.0";
+
+/**
+ * What every stack of an environment shares: the AWS provider pinned to the
+ * environment's account and region with default tags, the S3 backend with its
+ * native lock file, and readable, stable resource addresses.
+ *
+ * Nothing emulator-specific goes in here: endpoints come from AWS_ENDPOINT_URL
+ * at apply time and the backend's emulator settings from `-backend-config` at
+ * init (see tofu.ts), so `local` synthesizes to the same shape as production.
+ */
+export class EnvironmentStack extends ReadableIdStack {
+  /** The environment's validated configuration. */
+  readonly config: EnvironmentConfig;
+  /** Which of the environment's stacks this is. */
+  readonly role: StackRole;
+  /** The ARN partition of the credentials in use ("aws", "aws-cn", …). */
+  readonly partition: string;
+  /** The account id of the credentials in use (equal to config.accountId when that is set). */
+  readonly accountId: string;
+  /**
+   * @param scope The app.
+   * @param config The environment's validated configuration.
+   * @param role Which of the environment's stacks this is.
+   */
+  constructor(scope: Construct, config: EnvironmentConfig, role: StackRole) {
+    const name = config.names.stacks[role];
+    super(scope, name);
+    this.config = config;
+    this.role = role;
+
+    new AwsProvider(this, "aws", {
+      region: config.region,
+      // The provider refuses to touch any other account: credentials for the wrong
+      // account fail at plan instead of creating a copy of the stack there.
+      ...(config.accountId !== undefined ? { allowedAccountIds: [config.accountId] } : {}),
+      defaultTags: [
+        {
+          tags: {
+            ...config.tags,
+            Project: config.serviceName,
+            Environment: config.name,
+            ManagedBy: "opentofu",
+            // The deploy role may delete only network resources and certificates carrying this tag.
+            [STACK_TAG]: config.names.stacks.service,
+          },
+        },
+      ],
+    });
+
+    const backend = new S3Backend(this, {
+      bucket: config.state.bucket,
+      key: config.state.keys[role],
+      region: config.state.region,
+      encrypt: true,
+    });
+    // OpenTofu's native S3 lock file: no DynamoDB table. Not in cdktf 0.21's typed options.
+    backend.addOverride("use_lockfile", true);
+    this.addOverride("terraform.required_version", REQUIRED_TOFU_VERSION);
+
+    this.partition = new DataAwsPartition(this, "partition").partition;
+    this.accountId = new DataAwsCallerIdentity(this, "caller").accountId;
+  }
+}

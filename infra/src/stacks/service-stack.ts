@@ -1,0 +1,127 @@
+import { TerraformOutput, TerraformVariable } from "cdktf";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../config/validate.ts";
+import { Certificate } from "../constructs/certificate.ts";
+import { AliasRecord, zoneIdFor } from "../constructs/dns.ts";
+import { TaskRoles } from "../constructs/iam.ts";
+import { LoadBalancer, type CreateLoadBalancer, type ExistingLoadBalancer } from "../constructs/load-balancer.ts";
+import { Network } from "../constructs/network.ts";
+import { FargateService } from "../constructs/service.ts";
+import { IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SERVICE_OUTPUTS } from "../tofu.ts";
+import { EnvironmentStack } from "./environment-stack.ts";
+import { boundaryPolicyArn, policyContext } from "./policy-context.ts";
+
+/**
+ * The service stack of an environment: network, certificate, load balancer,
+ * task roles, ECS cluster/task definition/service, DNS alias. Applied on every
+ * deploy with the image digest as its one variable; a second plan with the same
+ * digest shows no changes. Needs the base stack applied first (it refers to the
+ * zone, the repository and the boundary by name).
+ */
+export class ServiceStack extends EnvironmentStack {
+  /**
+   * @param scope The app.
+   * @param config The environment's validated configuration.
+   */
+  constructor(scope: Construct, config: EnvironmentConfig) {
+    super(scope, config, "service");
+    const n = config.names;
+    const s = config.service;
+
+    const image = new TerraformVariable(this, IMAGE_VARIABLE, {
+      type: "string",
+      description: "The image to run, by digest: REPOSITORY@sha256:DIGEST",
+      nullable: false,
+      validation: [
+        {
+          condition: `\${can(regex(${JSON.stringify(IMAGE_DIGEST_PATTERN)}, var.${IMAGE_VARIABLE}))}`,
+          errorMessage: "image must be an image reference by digest, REPOSITORY@sha256:<64 hex digits>; a tag can point elsewhere tomorrow.",
+        },
+      ],
+    });
+
+    const zoneId = zoneIdFor(this, "zone", config.hostedZone);
+    const certificateArn =
+      config.certificate.mode === "existing"
+        ? config.certificate.arn
+        : new Certificate(this, "certificate", {
+            domain: config.domain,
+            zoneId,
+            validationTimeout: config.certificate.validationTimeout,
+          }).arn;
+
+    let placement: CreateLoadBalancer | ExistingLoadBalancer;
+    if (config.loadBalancer.mode === "create") {
+      const network = new Network(this, "network", {
+        name: n.prefix,
+        vpcCidr: config.network.vpcCidr,
+        publicSubnets: config.network.publicSubnetCidrs.map((cidr, i) => ({ cidr, availabilityZone: config.availabilityZones[i]! })),
+      });
+      placement = {
+        mode: "create",
+        vpcId: network.vpcId,
+        subnetIds: network.publicSubnetIds,
+        tlsPolicy: config.loadBalancer.tlsPolicy,
+        deletionProtection: config.loadBalancer.deletionProtection,
+      };
+    } else {
+      placement = { ...config.loadBalancer };
+    }
+
+    const lb = new LoadBalancer(this, "load_balancer", {
+      placement,
+      name: n.loadBalancer,
+      targetGroupNamePrefix: s.targetGroupNamePrefix,
+      domain: config.domain,
+      certificateArn,
+      containerPort: s.containerPort,
+      deregistrationDelaySeconds: s.deregistrationDelaySeconds,
+      healthCheck: { path: s.healthCheckPath, ...s.targetHealthCheck },
+    });
+
+    new AliasRecord(this, "alias", { zoneId, domain: config.domain, targetDnsName: lb.dnsName, targetZoneId: lb.zoneId });
+
+    const roles = new TaskRoles(this, "iam", {
+      policy: policyContext(config, {
+        partition: this.partition,
+        account: this.accountId,
+        hostedZoneId: zoneId,
+        boundaryPolicyArn: boundaryPolicyArn(config, this.partition, this.accountId),
+      }),
+    });
+
+    const service = new FargateService(this, "ecs", {
+      names: n,
+      region: config.region,
+      image: image.stringValue,
+      cpu: s.cpu,
+      memory: s.memory,
+      cpuArchitecture: s.cpuArchitecture,
+      containerPort: s.containerPort,
+      healthCheckPath: s.healthCheckPath,
+      environment: s.environment,
+      desiredCount: s.desiredCount,
+      deploymentMinimumHealthyPercent: s.deploymentMinimumHealthyPercent,
+      deploymentMaximumPercent: s.deploymentMaximumPercent,
+      healthCheckGracePeriodSeconds: s.healthCheckGracePeriodSeconds,
+      stopTimeoutSeconds: s.stopTimeoutSeconds,
+      enableExecuteCommand: s.enableExecuteCommand,
+      containerInsights: s.containerInsights,
+      logRetentionDays: s.logRetentionDays,
+      subnetIds: lb.subnetIds,
+      securityGroupId: lb.appSecurityGroupId,
+      targetGroupArn: lb.targetGroupArn,
+      executionRoleArn: roles.executionRoleArn,
+      taskRoleArn: roles.taskRoleArn,
+      dependsOn: [...lb.routing, roles.executionPolicy],
+    });
+
+    new TerraformOutput(this, SERVICE_OUTPUTS.url, { value: `https://${config.domain}` });
+    new TerraformOutput(this, SERVICE_OUTPUTS.clusterName, { value: service.clusterName });
+    new TerraformOutput(this, SERVICE_OUTPUTS.serviceName, { value: service.serviceName });
+    new TerraformOutput(this, SERVICE_OUTPUTS.taskDefinitionArn, { value: service.taskDefinitionArn });
+    new TerraformOutput(this, SERVICE_OUTPUTS.logGroupName, { value: service.logGroupName });
+    new TerraformOutput(this, SERVICE_OUTPUTS.albDnsName, { value: lb.dnsName });
+    new TerraformOutput(this, SERVICE_OUTPUTS.targetGroupArn, { value: lb.targetGroupArn });
+  }
+}

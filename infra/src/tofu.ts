@@ -1,0 +1,68 @@
+/**
+ * What callers of the synthesized stacks need to know to run OpenTofu on them:
+ * the input variable, the outputs, and how to point init/plan/apply at the AWS
+ * emulator without changing the JSON. Plain data and functions, no cdktf: the
+ * Dagger module and the e2e tests import this.
+ */
+
+/** The one input variable of the service stack: the image, by digest. */
+export const IMAGE_VARIABLE = "image";
+
+/** What the image variable accepts: `repository@sha256:<64 hex>` (a tag can move; a digest cannot). */
+export const IMAGE_DIGEST_PATTERN = "^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$";
+
+/** Outputs of the base stack. */
+export const BASE_OUTPUTS = {
+  /** Where the pipeline pushes images. */
+  repositoryUrl: "repository_url",
+  /** Role GitHub Actions deploy jobs assume. */
+  deployRoleArn: "deploy_role_arn",
+  /** Role GitHub Actions plan jobs (pull requests, pushes) assume. */
+  planRoleArn: "plan_role_arn",
+  /** The domain's hosted zone. */
+  hostedZoneId: "hosted_zone_id",
+  /** Its name servers: delegate the zone to these from the parent zone. */
+  nameServers: "name_servers",
+} as const;
+
+/** Outputs of the service stack. */
+export const SERVICE_OUTPUTS = {
+  /** https://<domain> */
+  url: "url",
+  /** ECS cluster name. */
+  clusterName: "cluster_name",
+  /** ECS service name. */
+  serviceName: "service_name",
+  /** Task definition revision this apply registered. */
+  taskDefinitionArn: "task_definition_arn",
+  /** CloudWatch log group of the tasks. */
+  logGroupName: "log_group_name",
+  /** The ALB's own DNS name (reachable before DNS delegation). */
+  albDnsName: "alb_dns_name",
+  /** Target group of the tasks (target health during rollouts). */
+  targetGroupArn: "target_group_arn",
+} as const;
+
+/**
+ * `tofu init` flags for an S3 backend served by the emulator: path-style
+ * addressing (no per-bucket DNS names) and no S3 checksum headers (the emulator
+ * rejects some). Combine with emulatorEnvironment() for the endpoint.
+ */
+export function emulatorBackendConfig(): string[] {
+  return ["-backend-config=use_path_style=true", "-backend-config=skip_s3_checksum=true"];
+}
+
+/**
+ * Environment variables that point the AWS provider, the S3 backend and the AWS
+ * SDK at the emulator; nothing in the synthesized JSON changes.
+ * @param endpoint The emulator's URL, e.g. http://127.0.0.1:5050.
+ */
+export function emulatorEnvironment(endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    // The backend's S3 client reads the service-specific variable.
+    AWS_ENDPOINT_URL_S3: endpoint,
+    // No instance metadata service here: without this the SDK probes it before each credential lookup.
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+}
