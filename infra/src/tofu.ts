@@ -1,8 +1,7 @@
 /**
  * What callers of the synthesized stacks need to know to run OpenTofu on them:
- * the input variable, the outputs, and how to point init/plan/apply at the AWS
- * emulator without changing the JSON. Plain data and functions, no cdktf: the
- * Dagger module and the e2e tests import this.
+ * the input variable and the outputs. Plain data, no cdktf: the Dagger module
+ * and the e2e tests import this.
  */
 
 /** The one input variable of the service stack: the image, by digest. */
@@ -42,27 +41,3 @@ export const SERVICE_OUTPUTS = {
   /** Target group of the tasks (target health during rollouts). */
   targetGroupArn: "target_group_arn",
 } as const;
-
-/**
- * `tofu init` flags for an S3 backend served by the emulator: path-style
- * addressing (no per-bucket DNS names) and no S3 checksum headers (the emulator
- * rejects some). Combine with emulatorEnvironment() for the endpoint.
- */
-export function emulatorBackendConfig(): string[] {
-  return ["-backend-config=use_path_style=true", "-backend-config=skip_s3_checksum=true"];
-}
-
-/**
- * Environment variables that point the AWS provider, the S3 backend and the AWS
- * SDK at the emulator; nothing in the synthesized JSON changes.
- * @param endpoint The emulator's URL, e.g. http://127.0.0.1:5050.
- */
-export function emulatorEnvironment(endpoint: string): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: endpoint,
-    // The backend's S3 client reads the service-specific variable.
-    AWS_ENDPOINT_URL_S3: endpoint,
-    // No instance metadata service here: without this the SDK probes it before each credential lookup.
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
-}

@@ -1,0 +1,135 @@
+/**
+ * The synthesized stacks of every environment, applied with the test bed's
+ * OpenTofu and AWS provider to the emulator: init, validate, plan, apply; a
+ * second plan shows no changes; destroy leaves nothing (checked through the
+ * SDK). Each environment runs in an emulator account of its own.
+ *
+ * What differs from AWS is emulatorOverrides() (src/emulator.ts), plus, for
+ * production only, deletion protection off so that destroy can run.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mergeOverrides, resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
+import type { EnvironmentConfig } from "../../src/config/validate.ts";
+import { emulatorOverrides } from "../../src/emulator.ts";
+import { synthesize, type SynthesizedStack } from "../../src/synth.ts";
+import { BASE_OUTPUTS, SERVICE_OUTPUTS } from "../../src/tofu.ts";
+import {
+  clients,
+  createStateBucket,
+  createZone,
+  deleteZone,
+  emulatorAccount,
+  imageVar,
+  leftovers,
+  plannedChanges,
+  testbed,
+  Tofu,
+  type Clients,
+} from "./harness.ts";
+import { printTimingsAfterAll, recordTiming } from "./timings.ts";
+
+printTimingsAfterAll();
+
+/** Everything one environment's run needs. */
+interface Run {
+  config: EnvironmentConfig;
+  stacks: SynthesizedStack[];
+  tofu: Tofu;
+  c: Clients;
+  outdir: string;
+  image: string[];
+  /** A zone created beforehand for an "existing" hostedZone, deleted at the end. */
+  existingZoneId?: string;
+}
+
+describe.each(["local", "staging", "production"])("%s: the stacks on the emulator", (env) => {
+  let run: Run;
+
+  beforeAll(async () => {
+    const bed = testbed();
+    const account = await emulatorAccount(bed.endpoint);
+    const configured = resolveEnvironment(env);
+    const c = clients(bed.endpoint, configured.region, account.credentials);
+    let overrides: EnvironmentOverrides = emulatorOverrides(account.id);
+    let existingZoneId: string | undefined;
+    if (configured.hostedZone.mode === "existing") {
+      // The zone production expects to exist: create it in the emulator account.
+      existingZoneId = await createZone(c, configured.domain.split(".").slice(1).join("."));
+      overrides = mergeOverrides(overrides, { hostedZone: { mode: "existing", zoneId: existingZoneId } }) as EnvironmentOverrides;
+    }
+    if (configured.loadBalancer.mode === "create" && configured.loadBalancer.deletionProtection) {
+      // Not an emulator gap: destroy needs deletion protection off, on AWS too.
+      overrides = mergeOverrides(overrides, { loadBalancer: { mode: "create", deletionProtection: false } }) as EnvironmentOverrides;
+    }
+    const outdir = mkdtempSync(join(tmpdir(), `fp-e2e-${env}-`));
+    const stacks = synthesize({ outdir, environments: [env], overrides });
+    const config = resolveEnvironment(env, { overrides });
+    await createStateBucket(c, config.state.bucket, config.state.region);
+    const image = imageVar(`${account.id}.dkr.ecr.${config.region}.amazonaws.com/${config.names.repository}`);
+    run = { config, stacks, tofu: new Tofu(bed, account.credentials), c, outdir, image, ...(existingZoneId ? { existingZoneId } : {}) };
+  });
+
+  afterAll(() => {
+    if (run) rmSync(run.outdir, { recursive: true, force: true });
+  });
+
+  /**
+   * The synthesized stack of a role.
+   * @param role base or service.
+   */
+  const stack = (role: "base" | "service") => run.stacks.find((s) => s.role === role)!;
+  /**
+   * The variables a stack's plan/apply/destroy take.
+   * @param role base or service.
+   */
+  const vars = (role: "base" | "service") => (role === "service" ? run.image : []);
+
+  it("init and validate both stacks", async () => {
+    for (const role of ["base", "service"] as const) {
+      const init = await run.tofu.init(stack(role).directory);
+      recordTiming(env, role, "init", init.seconds);
+      const validate = await run.tofu.must(stack(role).directory, ["validate"]);
+      expect(validate.stdout).toContain("The configuration is valid");
+    }
+  });
+
+  it("plan and apply the base stack, then the service stack", async () => {
+    for (const role of ["base", "service"] as const) {
+      const dir = stack(role).directory;
+      const plan = await run.tofu.must(dir, ["plan", "-input=false", "-out=first.tfplan", "-detailed-exitcode", ...vars(role)], [2]);
+      recordTiming(env, role, "plan", plan.seconds);
+      const apply = await run.tofu.must(dir, ["apply", "-input=false", "first.tfplan"]);
+      recordTiming(env, role, "apply", apply.seconds);
+    }
+    const base = JSON.parse((await run.tofu.must(stack("base").directory, ["output", "-json"])).stdout) as Record<string, { value: unknown }>;
+    expect(base[BASE_OUTPUTS.repositoryUrl]?.value).toMatch(new RegExp(`/${run.config.names.repository}$`));
+    expect(base[BASE_OUTPUTS.deployRoleArn]?.value).toMatch(new RegExp(`:role/${run.config.names.roles.deploy}$`));
+    const service = JSON.parse((await run.tofu.must(stack("service").directory, ["output", "-json"])).stdout) as Record<string, { value: unknown }>;
+    expect(service[SERVICE_OUTPUTS.url]?.value).toBe(`https://${run.config.domain}`);
+    expect(service[SERVICE_OUTPUTS.clusterName]?.value).toBe(run.config.names.cluster);
+    expect(service[SERVICE_OUTPUTS.targetGroupArn]?.value).toMatch(/:targetgroup\//);
+  });
+
+  it("a second plan shows no changes", async () => {
+    for (const role of ["base", "service"] as const) {
+      const dir = stack(role).directory;
+      const second = await run.tofu.must(dir, ["plan", "-input=false", "-out=second.tfplan", "-detailed-exitcode", ...vars(role)], [0, 2]);
+      recordTiming(env, role, "second plan", second.seconds);
+      const changes = second.code === 0 ? [] : await plannedChanges(run.tofu, dir, "second.tfplan");
+      expect(changes, `${stack(role).name} would change after a clean apply`).toEqual([]);
+    }
+  });
+
+  it("destroy leaves nothing", async () => {
+    for (const role of ["service", "base"] as const) {
+      const destroy = await run.tofu.must(stack(role).directory, ["destroy", "-auto-approve", "-input=false", ...vars(role)]);
+      recordTiming(env, role, "destroy", destroy.seconds);
+    }
+    const zoneName = run.config.hostedZone.mode === "create" ? run.config.hostedZone.name : undefined;
+    expect(await leftovers(run.c, run.config.names.prefix, zoneName)).toEqual([]);
+    if (run.existingZoneId) expect(await deleteZone(run.c, run.existingZoneId), "records left in the existing zone").toEqual([]);
+  });
+});
