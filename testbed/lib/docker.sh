@@ -39,7 +39,12 @@ docker_down() {
 
 # docker_bridge_gateway: the host's address on docker0, as containers see it.
 docker_bridge_gateway() {
-  docker_cli network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}'
+  local gw
+  # Docker 20.10 leaves Gateway empty in the default bridge's IPAM config: read docker0.
+  gw=$(docker_cli network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}' 2>/dev/null || true)
+  [ -n "$gw" ] || gw=$(ip -4 -o addr show docker0 2>/dev/null | awk '{sub(/\/.*/, "", $4); print $4; exit}')
+  [ -n "$gw" ] || die "cannot find the docker bridge gateway address (is dockerd up? is docker0 there?)"
+  echo "$gw"
 }
 
 docker_status() {
