@@ -1,0 +1,90 @@
+# The one image recipe for the sample app (app/): deps -> build -> test -> runtime.
+#
+#   docker build --target test .    lock file check, typecheck, lint and unit tests, with no network
+#   docker build --build-arg VERSION=1.2.3 --build-arg GIT_COMMIT=$(git rev-parse HEAD) .
+#
+# The default target (runtime, the last stage) copies the compiled code from the test stage, so
+# building the image always runs the tests: an image whose tests fail cannot be built. Both
+# BuildKit and the Dagger engine cache the test stage by its inputs (sources, lock file, base),
+# so an unchanged tree is not tested twice, and any change is.
+#
+# Needs BuildKit (DOCKER_BUILDKIT=1 with Docker 20.10; default since Docker 23, and in Dagger)
+# for RUN --network=none. No "# syntax=" line: the builder's own Dockerfile frontend is used, so
+# no frontend image is pulled.
+
+# The official Node image, by tag (a registry mirror or a private copy can be named instead).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+# deps: the app workspace's dependencies, dev ones included, exactly as package-lock.json says.
+# Only the manifests are copied, so this layer is rebuilt only when they change. The lock file is
+# shared with the other workspaces (infra/, dagger/); `npm ci -w app` installs only what app/
+# needs, and their package.json files are not needed.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /repo
+COPY package.json package-lock.json .npmrc ./
+COPY app/package.json app/
+# npm ci refuses a lock file that does not match the manifests; the wrapper says what to do.
+COPY app/scripts/npm-ci.sh app/scripts/
+RUN sh app/scripts/npm-ci.sh -w app --no-audit --no-fund
+
+# ---------------------------------------------------------------------------------------------
+# prod-deps: production dependencies only, reinstalled from the npm cache that deps filled.
+# --omit=optional as well: with a shared lock file, an optional peer dependency of a production
+# package (valibot -> typescript) is marked "devOptional" and --omit=dev alone would install it
+# (+23 MB). The app has no optional native dependencies; revisit this if one is added.
+# The workspace's own link (node_modules/@fargate-pipeline/app -> ../../app) is dropped: the
+# runtime stage puts the app itself at the top of /app.
+FROM deps AS prod-deps
+RUN npm ci -w app --omit=dev --omit=optional --prefer-offline --no-audit --no-fund \
+    && rm -rf node_modules/@fargate-pipeline
+
+# ---------------------------------------------------------------------------------------------
+# build: TypeScript -> app/dist.
+FROM deps AS build
+COPY tsconfig.base.json ./
+COPY app/ app/
+RUN npm run build -w app
+
+# ---------------------------------------------------------------------------------------------
+# test: the same checks as on a laptop (`npm run typecheck|lint -w app`, `npm test -w app`), with
+# no network: a test that needs the network fails here instead of depending on it.
+FROM build AS test
+COPY vitest.config.ts eslint.config.js ./
+RUN --network=none npm run typecheck -w app
+RUN --network=none npm run lint -w app
+RUN --network=none npm test -w app
+
+# ---------------------------------------------------------------------------------------------
+# runtime: same base, production dependencies and compiled code only, non-root.
+FROM ${NODE_IMAGE} AS runtime
+WORKDIR /app
+COPY --from=prod-deps /repo/node_modules ./node_modules
+COPY app/package.json ./
+# From the test stage, not from build: this is what makes the default target run the tests.
+COPY --from=test /repo/app/dist ./dist
+
+ARG VERSION=0.0.0-dev
+ARG GIT_COMMIT=unknown
+# The repository URL, e.g. https://github.com/OWNER/REPO (CI knows it; unset locally).
+ARG SOURCE_URL=""
+LABEL org.opencontainers.image.title="fargate-pipeline sample app" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${GIT_COMMIT}" \
+      org.opencontainers.image.source="${SOURCE_URL}"
+# APP_VERSION and GIT_COMMIT are what /healthcheck reports, so a deploy can prove which build
+# answers. The server validates them (and every other variable) at start.
+ENV NODE_ENV=production \
+    APP_VERSION="${VERSION}" \
+    GIT_COMMIT="${GIT_COMMIT}" \
+    PORT=8080
+
+# uid 1000 from the base image: the code and its dependencies stay owned by root, read-only to it.
+USER node
+EXPOSE 8080
+# Docker's own health check (docker run, compose). ECS ignores it: the task definition declares
+# the same command. node instead of curl: the slim base has no curl.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["node", "dist/healthcheck.js"]
+# Exec form: node is PID 1 and receives SIGTERM itself (ECS has no --init); server.js drains
+# in-flight requests and exits 0 within SHUTDOWN_TIMEOUT_MS (20 s, below the 30 s stop timeout).
+CMD ["node", "dist/server.js"]
