@@ -8,9 +8,10 @@
 # BuildKit and the Dagger engine cache the test stage by its inputs (sources, lock file, base),
 # so an unchanged tree is not tested twice, and any change is.
 #
-# Needs BuildKit (DOCKER_BUILDKIT=1 with Docker 20.10; default since Docker 23, and in Dagger)
-# for RUN --network=none. No "# syntax=" line: the builder's own Dockerfile frontend is used, so
-# no frontend image is pulled.
+# RUN --network=none needs a builder whose Dockerfile frontend knows the flag: the Dagger engine
+# (the product path: `dagger call test`) or a recent Docker with BuildKit. Docker 20.10's built-in
+# frontend stops at parse time with "dockerfile parse error line N: Unknown flag: network".
+# No "# syntax=" line: the builder's own frontend is used, so no frontend image is pulled.
 
 # The official Node image, by tag (a registry mirror or a private copy can be named instead).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
@@ -21,6 +22,8 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 # shared with the other workspaces (infra/, dagger/); `npm ci -w app` installs only what app/
 # needs, and their package.json files are not needed.
 FROM ${NODE_IMAGE} AS deps
+# No update check: the test stage has no network, and a build should not phone home anyway.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /repo
 COPY package.json package-lock.json .npmrc ./
 COPY app/package.json app/
