@@ -112,6 +112,9 @@ export const TARGET_UNHEALTHY_WINDOW_MS = 30_000;
 // ECS replaces a task; the same picture twice (5 s apart) is a steady state.
 export const FALLBACK_CONFIRMATIONS = 2;
 
+// 2 tasks: the newest two failures show whether they fail alike; more is the `logs` function's job.
+export const LOG_TASKS = 2;
+
 // 5 events: the deploy's last service events (newest first) explain most failures;
 // the full history is in the console or `status`.
 export const EVENTS_IN_RESULT = 5;
@@ -827,9 +830,6 @@ function logTasksFor(tasks: Task[], stopped: StoppedTaskSummary[], targets: Targ
   const unique = [...new Set(arns)].slice(0, LOG_TASKS);
   return unique.map((a) => tasks.find((t) => t.taskArn === a)).filter((t): t is Task => t !== undefined);
 }
-
-// 2 tasks: the newest two failures show whether they fail alike; more is the `logs` function's job.
-export const LOG_TASKS = 2;
 
 function recentEvents(service: Service, target: TrackTarget): string[] {
   return (service.events ?? [])
