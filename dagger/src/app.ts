@@ -13,8 +13,8 @@
  */
 import type { Container, Directory, Service } from "@dagger.io/dagger";
 
-import { commandFailure, indent, tail } from "./errors.js";
-import { explainNpmInstallFailure } from "./npm.js";
+import { commandFailure, indent, stripAnsi, tail } from "./errors.js";
+import { explainLockFileProblem, explainNpmInstallFailure } from "./npm.js";
 import { failingTests, summaryLines } from "./testreport.js";
 
 /** The Dockerfile stage that runs the tests. */
@@ -58,8 +58,9 @@ export function dockerfileStages(dockerfile: string): string[] {
  * @param source the app's directory
  * @param dockerfile path of the Dockerfile inside it
  */
-export async function assertDockerfileContract(source: Directory, dockerfile: string): Promise<void> {
-  const stages = dockerfileStages(await readDockerfile(source, dockerfile));
+export async function assertDockerfileContract(source: Directory, dockerfile: string): Promise<string> {
+  const text = await readDockerfile(source, dockerfile);
+  const stages = dockerfileStages(text);
   const contract = contractText(dockerfile);
   if (!stages.includes(TEST_STAGE)) {
     throw new Error(`${dockerfile} has no "${TEST_STAGE}" stage (stages: ${stages.join(", ") || "none"}): ${contract}`);
@@ -67,6 +68,42 @@ export async function assertDockerfileContract(source: Directory, dockerfile: st
   if (stages.at(-1) === TEST_STAGE) {
     throw new Error(`the last stage of ${dockerfile} is "${TEST_STAGE}", so building it would produce the test image: ${contract}`);
   }
+  return text;
+}
+
+/** A RUN instruction of a stage: its command, and whether it runs without network. */
+export interface RunStep {
+  command: string;
+  noNetwork: boolean;
+}
+
+/**
+ * The RUN instructions of one stage of a Dockerfile, in order.
+ *
+ * @param dockerfile the Dockerfile's text
+ * @param stage the stage's name
+ */
+export function stageRuns(dockerfile: string, stage: string): RunStep[] {
+  const lines = dockerfile.replace(/\\\r?\n/g, " ").split(/\r?\n/);
+  const runs: RunStep[] = [];
+  let inStage = false;
+  for (const line of lines) {
+    const from = /^\s*FROM\s+(?:--\S+\s+)*\S+(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
+    if (from) {
+      inStage = from[1]?.toLowerCase() === stage;
+      continue;
+    }
+    const run = /^\s*RUN\s+(.*)$/i.exec(line);
+    if (!inStage || !run?.[1]) continue;
+    let rest = run[1];
+    let noNetwork = false;
+    for (let flag = /^--(\S+)\s+/.exec(rest); flag; flag = /^--(\S+)\s+/.exec(rest)) {
+      if (flag[1] === "network=none") noNetwork = true;
+      rest = rest.slice(flag[0].length);
+    }
+    runs.push({ command: rest.replace(/\s+/g, " ").trim(), noNetwork });
+  }
+  return runs;
 }
 
 /** The contract, for error messages. */
@@ -110,7 +147,7 @@ function buildArgs(info: BuildInfo) {
  * @throws Error naming the failing tests, or explaining a failure before the tests ran
  */
 export async function runTests(source: Directory, dockerfile: string): Promise<string> {
-  await assertDockerfileContract(source, dockerfile);
+  const text = await assertDockerfileContract(source, dockerfile);
   let stage: Container;
   try {
     // No VERSION/GIT_COMMIT here: the tests do not depend on them, so a new
@@ -120,10 +157,12 @@ export async function runTests(source: Directory, dockerfile: string): Promise<s
   } catch (err) {
     throw new Error(explainTestStageFailure(err, dockerfile), { cause: err });
   }
+  const steps = stageRuns(text, TEST_STAGE).map((r) => `  ✔ ${r.command}${r.noNetwork ? "   (no network)" : "   (WITH network: add --network=none)"}`);
+  const header = [`tests passed: the "${TEST_STAGE}" stage of ${dockerfile} ran`, ...steps];
   if (await stage.exists(TEST_REPORT_PATH)) {
-    return await stage.file(TEST_REPORT_PATH).contents();
+    return [...header, "", `report (${TEST_REPORT_PATH}):`, await stage.file(TEST_REPORT_PATH).contents()].join("\n");
   }
-  return `tests passed (the "${TEST_STAGE}" stage of ${dockerfile} left no report in ${TEST_REPORT_PATH})`;
+  return [...header, `(the stage left no runner output in ${TEST_REPORT_PATH}; see "Using it on another app" in the README)`].join("\n");
 }
 
 /**
@@ -137,8 +176,10 @@ export async function runTests(source: Directory, dockerfile: string): Promise<s
 export function explainTestStageFailure(err: unknown, dockerfile: string): string {
   const { cmd, exitCode, output } = commandFailure(err);
   const command = cmd.join(" ");
-  if (/\bnpm (ci|install|i)\b/.test(command)) {
-    const npm = explainNpmInstallFailure(output, `the ${dockerfile} step \`${command.replace(/^\/bin\/sh -c /, "")}\``);
+  const where = `the ${dockerfile} step \`${command.replace(/^\/bin\/sh -c /, "") || "?"}\``;
+  // An install step (npm ci/install, or a script named after it): any npm failure explains it.
+  if (/\bnpm[ -](ci|install|i)\b|install/.test(command)) {
+    const npm = explainNpmInstallFailure(output, where);
     if (npm) return npm;
   }
   const failing = failingTests(output);
@@ -147,15 +188,36 @@ export function explainTestStageFailure(err: unknown, dockerfile: string): strin
       `tests failed (${failing.length === 1 ? "1 failing test" : `${failing.length} failing tests`}, in the "${TEST_STAGE}" stage of ${dockerfile}, run with no network):`,
       indent(failing.map((t) => `✘ ${t}`), "  "),
       ...summaryLines(output).map((l) => `  ${l}`),
-      "details (last lines):",
-      indent(tail(output, 25)),
+      "details:",
+      indent(failureSection(output)),
     ].join("\n");
   }
+  // Any other step: only the lock file messages, whose wording nothing else prints.
+  const lock = explainLockFileProblem(output, where);
+  if (lock) return lock;
   const step = command ? `\`${command.replace(/^\/bin\/sh -c /, "")}\`` : "a step";
   return [
     `the "${TEST_STAGE}" stage of ${dockerfile} failed at ${step}${exitCode >= 0 ? ` (exit code ${exitCode})` : ""}; last lines:`,
     indent(tail(output, 25)),
   ].join("\n");
+}
+
+// 40 lines: the first failures with their assertion and source excerpt; the rest is in the log.
+const MAX_DETAIL_LINES = 40;
+
+/**
+ * The runner's account of the failures (vitest's "Failed Tests" section), without
+ * npm's lifecycle noise; else the last lines of the output.
+ *
+ * @param output what the test step printed
+ */
+export function failureSection(output: string): string[] {
+  const lines = stripAnsi(output)
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== "" && !/^npm (error|ERR!)/.test(l.trim()));
+  const start = lines.findIndex((l) => /Failed Tests \d+/.test(l));
+  return start >= 0 ? lines.slice(start + 1, start + 1 + MAX_DETAIL_LINES) : lines.slice(-25);
 }
 
 /**

@@ -79,15 +79,15 @@ export function installInputs(source: Directory, workspaces: readonly string[]):
 }
 
 /**
- * Explains an `npm ci` failure: a lock file out of sync, a missing lock file, an
- * unreachable registry, a wrong Node version, or else the last lines npm printed.
+ * Explains a lock file out of sync with a package.json, or a missing lock file,
+ * from what `npm ci` (or a wrapper that passes its words on) printed.
  *
- * @param output what npm printed
- * @param where where it ran, for the message (e.g. "check", "the Dockerfile's deps stage")
- * @returns the message, or undefined when the output is not an npm install failure
+ * @param output what the step printed
+ * @param where where it ran, for the message
+ * @returns the message, or undefined when the output says neither
  */
-export function explainNpmInstallFailure(output: string, where: string): string | undefined {
-  if (/can only install packages when your package\.json and package-lock\.json[^\n]* are in sync|lock file's .* does not satisfy|Missing: .+ from lock file|Invalid: lock file's/i.test(output)) {
+export function explainLockFileProblem(output: string, where: string): string | undefined {
+  if (/can only install packages when your package\.json and package-lock\.json[^\n]* are in sync|lock file's .* does not satisfy|Missing: .+ from lock file|Invalid: lock file's|package-lock\.json is out of sync/i.test(output)) {
     const details = output
       .split("\n")
       .map((l) => l.replace(/^npm (?:error|ERR!)\s*/, "").trim())
@@ -101,6 +101,20 @@ export function explainNpmInstallFailure(output: string, where: string): string 
   if (/can only install with an existing package-lock\.json|requires an existing package-lock/i.test(output)) {
     return `there is no package-lock.json: run \`npm install\` and commit the lock file (\`npm ci\` in ${where} installs exactly what it pins)`;
   }
+  return undefined;
+}
+
+/**
+ * Explains an `npm ci` failure: a lock file out of sync, a missing lock file, an
+ * unreachable registry, a wrong Node version, or else the last lines npm printed.
+ *
+ * @param output what npm printed
+ * @param where where it ran, for the message (e.g. "check", "the Dockerfile's deps stage")
+ * @returns the message, or undefined when the output is not an npm install failure
+ */
+export function explainNpmInstallFailure(output: string, where: string): string | undefined {
+  const lock = explainLockFileProblem(output, where);
+  if (lock) return lock;
   if (/EBADENGINE|Unsupported engine/i.test(output)) {
     return [
       `npm refused the Node version in ${where}: the "engines" field of a package.json does not allow ${NODE_IMAGE}`,

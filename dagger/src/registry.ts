@@ -39,16 +39,30 @@ export function registryHost(address: string): string {
  * @param address where to push it (`host/repository:tag`)
  * @param auth credentials for the registry, if it needs any
  * @param hidden plaintext values that must not appear in the message (the password)
+ * @param credentialFlags the flags the credentials came from, for the message
  */
-export async function publishImage(image: Container, address: string, auth?: RegistryAuth, hidden: string[] = []): Promise<string> {
+export async function publishImage(
+  image: Container,
+  address: string,
+  auth?: RegistryAuth,
+  hidden: string[] = [],
+  credentialFlags = "--registry-username and --registry-password (pass it as env:NAME or file:PATH)",
+): Promise<string> {
   const ctr = auth ? image.withRegistryAuth(auth.registry, auth.username, auth.password) : image;
   try {
     return await ctr.publish(address);
   } catch (err) {
     const said = redact(err instanceof Error ? err.message : String(err), hidden);
-    const hint = auth
-      ? `the registry may have rejected user "${auth.username}": check --registry-username and --registry-password (pass it as env:NAME or file:PATH)`
-      : "if the registry needs credentials, pass --registry-username <user> --registry-password env:REGISTRY_PASSWORD";
+    let hint: string;
+    if (/\b(401|403)\b|unauthorized|denied|authentication required/i.test(said)) {
+      hint = auth
+        ? `the registry rejected user "${auth.username}": check ${credentialFlags}`
+        : "the registry needs credentials: pass --registry-username <user> --registry-password env:REGISTRY_PASSWORD";
+    } else if (/dial tcp|lookup |no such host|connection refused|i\/o timeout|network is unreachable/i.test(said)) {
+      hint = `the Dagger engine cannot reach ${registryHost(address)}: check the address and the engine's network`;
+    } else {
+      hint = "the registry refused the image";
+    }
     // No `cause`: the original error may carry credential values; the message is redacted.
     // eslint-disable-next-line preserve-caught-error
     throw new Error(`pushing to ${address} failed; ${hint}. The engine said:\n${indent(tail(said, 10))}`);
@@ -96,7 +110,8 @@ export function ecrTag(tag: string | undefined, gitCommit: string): string {
  */
 export async function publishToEcr(image: Container, repository: string, tag: string, aws: AwsArgs): Promise<string> {
   const login = await ecrLogin(await resolveAwsAuth(aws, "publish-ecr"), "publish-ecr");
-  return await publishImage(image, `${login.registry}/${repository}:${tag}`, login, [login.plaintext]);
+  const flags = "the AWS credentials (--aws-access-key-id, --aws-secret-access-key, --aws-session-token) and that the repository exists in that account";
+  return await publishImage(image, `${login.registry}/${repository}:${tag}`, login, [login.plaintext], flags);
 }
 
 /** An ECR login: the registry of the account and region, and a 12-hour password. */

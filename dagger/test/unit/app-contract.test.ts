@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { dockerfileStages, explainTestStageFailure } from "../../src/app.js";
+import { dockerfileStages, explainTestStageFailure, failureSection, stageRuns } from "../../src/app.js";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 
@@ -33,6 +33,22 @@ describe("dockerfileStages", () => {
   });
 });
 
+describe("stageRuns", () => {
+  it("lists the RUN steps of this repository's test stage, each without network", () => {
+    const runs = stageRuns(readFileSync(join(import.meta.dirname, "../../../Dockerfile"), "utf8"), "test");
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.filter((r) => !r.noNetwork)).toEqual([]);
+  });
+
+  it("reads flags, continuation lines and only the named stage", () => {
+    const df = "FROM a AS build\nRUN make\nFROM build AS test\nRUN --mount=type=cache,target=/c --network=none npm \\\n  test\nRUN echo done\nFROM a\nRUN x\n";
+    expect(stageRuns(df, "test")).toEqual([
+      { command: "npm test", noNetwork: true },
+      { command: "echo done", noNetwork: false },
+    ]);
+  });
+});
+
 describe("explainTestStageFailure", () => {
   it("names the failing tests and keeps the last lines of output", () => {
     const msg = explainTestStageFailure(execError("npm test -w app", fixture("vitest-failed-color.txt"), ""), "Dockerfile");
@@ -40,12 +56,24 @@ describe("explainTestStageFailure", () => {
     expect(msg).toContain("✘ test/unit/math.test.ts > math > subtracts wrongly");
     expect(msg).toContain("✘ test/unit/net.test.ts > reaches the registry");
     expect(msg).toContain("Tests  2 failed | 1 passed (3)");
+    expect(msg).toContain("AssertionError: expected 2 to be 1");
+  });
+
+  it("shows vitest's account of the failures without npm's lifecycle lines", () => {
+    const out = `${fixture("vitest-failed-plain.txt")}\nnpm error Lifecycle script \`test\` failed with error:\nnpm error code 1`;
+    const section = failureSection(out);
+    expect(section[0]).toBe(" FAIL  |unit| test/unit/math.test.ts > math > subtracts wrongly");
+    expect(section.join("\n")).toContain("Caused by: Error: getaddrinfo ENOTFOUND nonexistent.invalid");
+    expect(section.join("\n")).not.toContain("npm error");
   });
 
   it("says the lock file is out of sync when the install step fails on it", () => {
     const stderr = "npm error Missing: is-odd@3.0.1 from lock file\npackage-lock.json is out of sync with package.json: run `npm install` and commit the lock file";
-    const msg = explainTestStageFailure(execError("npm ci -w app --no-audit --no-fund 2>/tmp/npm-ci.err; status=$?", "", stderr), "Dockerfile");
-    expect(msg).toMatch(/^package-lock\.json is out of sync with package\.json: run `npm install` and commit the lock file/);
+    for (const cmd of ["npm ci -w app --no-audit --no-fund", "sh app/scripts/npm-ci.sh -w app --no-audit --no-fund", "./install-deps"]) {
+      const msg = explainTestStageFailure(execError(cmd, "", stderr), "Dockerfile");
+      expect(msg).toMatch(/^package-lock\.json is out of sync with package\.json: run `npm install` and commit the lock file\n/);
+      expect(msg).toContain("Missing: is-odd@3.0.1 from lock file");
+    }
   });
 
   it("does not take a test's network error for an install failure", () => {

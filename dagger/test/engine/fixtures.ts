@@ -1,0 +1,130 @@
+/**
+ * Fixtures for the engine tier, derived from the repository with Directory
+ * operations (one file added or changed each), so they stay tiny and follow
+ * the real app as it changes.
+ */
+import { dag, type Directory } from "@dagger.io/dagger";
+
+/** Where fixture tests go: the app's unit test directory (the test stage runs it). */
+const FIXTURE_TEST = "app/test/unit/zz-engine-fixture.test.ts";
+
+/** The name the failing fixture test reports under (file > test). */
+export const FAILING_TEST_NAME = "zz-engine-fixture.test.ts > fixture: one plus one is three";
+
+/** The name the network fixture test reports under. */
+export const NETWORK_TEST_NAME = "zz-engine-fixture.test.ts > fixture: reaches a server over the network";
+
+/** The app plus a test that fails on an assertion. */
+export function withFailingTest(source: Directory): Directory {
+  return source.withNewFile(
+    FIXTURE_TEST,
+    `import { expect, it } from "vitest";
+
+it("fixture: one plus one is three", () => {
+  expect(1 + 1).toBe(3);
+});
+`,
+  );
+}
+
+/**
+ * A script that fetches `url` and exits 0 on any HTTP answer: the network
+ * fixture's test body, and the control run in a container that has network.
+ */
+export function fetchScript(url: string): string {
+  return `const res = await fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(10_000) }); console.log("HTTP", res.status);`;
+}
+
+/**
+ * The app plus a test that needs the network: it fetches `url` (a server the
+ * engine's containers reach when they have network).
+ */
+export function withNetworkTest(source: Directory, url: string): Directory {
+  return source.withNewFile(
+    FIXTURE_TEST,
+    `import { expect, it } from "vitest";
+
+it("fixture: reaches a server over the network", async () => {
+  const res = await fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(10_000) });
+  expect(res.status).toBeGreaterThan(0);
+});
+`,
+  );
+}
+
+/** The app with a dependency in app/package.json that package-lock.json does not have. */
+export async function withLockDrift(source: Directory): Promise<Directory> {
+  const manifest = JSON.parse(await source.file("app/package.json").contents()) as { dependencies: Record<string, string> };
+  manifest.dependencies["is-number"] = "7.0.0";
+  return source.withNewFile("app/package.json", `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * The app whose test stage also leaves the runner's output in /test-report.txt
+ * (what `test` returns), plus a test that prints a random nonce, so a report
+ * shows whether the tests really ran again.
+ */
+export async function withReportAndNonce(source: Directory): Promise<Directory> {
+  const dockerfile = await source.file("Dockerfile").contents();
+  const testRun = /^RUN --network=none (npm test\b.*)$/m;
+  if (!testRun.test(dockerfile)) throw new Error("fixture: the Dockerfile has no `RUN --network=none npm test …` line to rewrite");
+  return source
+    .withNewFile("Dockerfile", dockerfile.replace(testRun, "RUN --network=none $1 >/test-report.txt 2>&1 || { cat /test-report.txt; exit 1; }"))
+    .withNewFile(
+      FIXTURE_TEST,
+      `import { expect, it } from "vitest";
+
+it("fixture: prints a nonce", () => {
+  console.log("nonce", crypto.randomUUID());
+  expect(true).toBe(true);
+});
+`,
+    );
+}
+
+/** The nonce a report of {@link withReportAndNonce} carries. */
+export function nonceOf(report: string): string | undefined {
+  return /nonce ([0-9a-f-]{36})/.exec(report)?.[1];
+}
+
+/**
+ * A tiny npm project with one workspace ("web") whose scripts stand in for the
+ * tools: typecheck and unit tests pass, lint fails with an eslint-style error
+ * in web/src/a.ts.
+ */
+export function tinyProject(): Directory {
+  const manifest = {
+    name: "tiny",
+    version: "1.0.0",
+    private: true,
+    workspaces: ["web"],
+    scripts: {
+      typecheck: `node -e "console.log('no type errors')"`,
+      lint: "node lint.mjs",
+      "test:unit": `node -e "console.log('      Tests  2 passed (2)')"`,
+    },
+  };
+  const lock = {
+    name: "tiny",
+    version: "1.0.0",
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      "": { name: "tiny", version: "1.0.0", workspaces: ["web"] },
+      "node_modules/web": { resolved: "web", link: true },
+      web: { version: "1.0.0" },
+    },
+  };
+  return dag
+    .directory()
+    .withNewFile("package.json", JSON.stringify(manifest, null, 2))
+    .withNewFile("package-lock.json", JSON.stringify(lock, null, 2))
+    .withNewFile("web/package.json", JSON.stringify({ name: "web", version: "1.0.0", private: true }))
+    .withNewFile("web/src/a.ts", "const x = 1;\n")
+    .withNewFile(
+      "lint.mjs",
+      `console.log("/src/web/src/a.ts\\n  1:7  error  'x' is assigned a value but never used  @typescript-eslint/no-unused-vars\\n\\n✖ 1 problem (1 error, 0 warnings)");
+process.exit(1);
+`,
+    );
+}

@@ -1,0 +1,72 @@
+/**
+ * Engine-tier helpers: one Dagger session per test file against the test bed's
+ * engine, the repository as the module's constructor receives it, and the
+ * module's class constructed the way the runtime constructs it.
+ *
+ * The SDK's decorators only register metadata, so the class runs as plain
+ * TypeScript here; what `dagger call` adds on top (loading the module, the
+ * CLI) is covered by the introspection tests (dagger/test/unit).
+ */
+import { dag, type Directory, connection } from "@dagger.io/dagger";
+import { afterAll, beforeAll } from "vitest";
+
+import { FargatePipeline } from "../../src/index.js";
+import { describeModule, REPO_ROOT, scanModule } from "../../scripts/introspect.mjs";
+// @ts-expect-error -- a plain .mjs module of the repository's scripts, without types
+import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
+
+/** The test bed's environment (what `testbed/up` wrote), overridden by the process's. */
+export const testbed: Record<string, string | undefined> = { ...(readTestbedEnv() as Record<string, string>), ...process.env };
+
+/**
+ * Opens one engine session for the calling test file (in `beforeAll`) and
+ * closes it after its last test. Fails loudly when the test bed has no engine.
+ */
+export function useEngineSession(): void {
+  let release: () => void = () => {};
+  let session: Promise<void> | undefined;
+  beforeAll(async () => {
+    for (const key of ["_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"]) {
+      if (!testbed[key]) throw new Error(`${key} is not set: the engine tier needs the test bed (sudo testbed/up)`);
+      process.env[key] = testbed[key];
+    }
+    process.env.DO_NOT_TRACK = "1";
+    await new Promise<void>((ready, fail) => {
+      session = connection(() => {
+        ready();
+        return new Promise<void>((done) => (release = done));
+      }).catch(fail);
+    });
+  });
+  afterAll(async () => {
+    release();
+    await session;
+  });
+}
+
+/**
+ * This repository as the module's constructor receives it by default: the
+ * host directory with the constructor's own ignore patterns (read from the
+ * module by scan(), so the two cannot differ).
+ */
+export async function repoSource(): Promise<Directory> {
+  const mod = describeModule(await scanModule());
+  const ignore = mod.constructorArgs.find((a) => a.name === "source")?.ignore ?? [];
+  return dag.host().directory(REPO_ROOT, { exclude: ignore });
+}
+
+/** The module's object, as `dagger call --source … <function>` constructs it. */
+export function pipeline(source: Directory, dockerfile?: string): FargatePipeline {
+  return new FargatePipeline(source, dockerfile);
+}
+
+/** The message of a rejected promise; fails when the promise resolves. */
+export async function rejection(p: Promise<unknown>): Promise<string> {
+  try {
+    const value = await p;
+    throw new Error(`expected a failure, got: ${String(value).slice(0, 500)}`);
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith("expected a failure")) throw err;
+    return err instanceof Error ? err.message : String(err);
+  }
+}
