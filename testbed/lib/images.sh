@@ -4,6 +4,7 @@
 
 BASE_IMAGE=fp-testbed/debian:$DEBIAN_SUITE
 ROOTFS_TAR=$TESTBED_CACHE/rootfs-$DEBIAN_SUITE-minbase.tar
+REGISTRY_IMAGE_TAGS=("library/registry:2" "library/registry:2.8")
 NODE_IMAGE_TAGS=("library/node:$NODE_VERSION-$DEBIAN_SUITE-slim" "library/node:${NODE_VERSION%%.*}-$DEBIAN_SUITE-slim")
 
 # _apt_mirror: the Debian mirror the host's apt uses (so images use the same one).
@@ -112,9 +113,15 @@ images_node() {
   rm -rf "$ctx"
 }
 
+# images_registry: the OCI registry image the product runs for the `local` environment.
+images_registry() {
+  image_build_push "$TESTBED_DIR/images/registry" "${REGISTRY_IMAGE_TAGS[@]}"
+}
+
 images_up() {
   images_base
   images_node
+  images_registry
 }
 
 images_status() {
@@ -122,4 +129,6 @@ images_status() {
   printf '%-24s %-26s %s\n' base-image "$DEBIAN_SUITE minbase" "$(docker_cli image inspect "$BASE_IMAGE" >/dev/null 2>&1 && echo built || echo missing)"
   _mirror_has "${NODE_IMAGE_TAGS[0]}" 2>/dev/null && state="in mirror"
   printf '%-24s %-26s %s\n' node-image "${NODE_IMAGE_TAGS[0]#library/}" "$state"
+  state=missing; _mirror_has "${REGISTRY_IMAGE_TAGS[0]}" 2>/dev/null && state="in mirror"
+  printf '%-24s %-26s %s\n' registry-image "${REGISTRY_IMAGE_TAGS[0]#library/}" "$state"
 }
