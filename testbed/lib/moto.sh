@@ -112,7 +112,7 @@ moto_status() {
   fi
   printf '%-22s %-28s %s\n' moto "$MOTO_VERSION" "$state"
   if declare -F _mirror_has >/dev/null; then
-    if _mirror_has "$MOTO_IMAGE" 2>/dev/null; then state="in mirror"; else state=missing; fi
-    printf '%-22s %-28s %s\n' moto-image "$MOTO_IMAGE" "$state"
+    if _mirror_has "$MOTO_IMAGE" 2>/dev/null; then state="image in mirror"; else state="image missing"; fi
+    printf '%-22s %-28s %s\n' "${MOTO_IMAGE%%:*}" "${MOTO_IMAGE#*:}" "$state"
   fi
 }

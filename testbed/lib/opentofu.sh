@@ -153,8 +153,11 @@ _mirror_layout() {
 }
 
 # tf_cli_config MIRROR_DIR: prints a CLI config that installs hashicorp/aws only
-# from MIRROR_DIR (never the network) and every other provider as usual.
+# from MIRROR_DIR (never the network) and every other provider as usual. The
+# hosts are listed: tofu allows a wildcard host only in "*/*/*".
 tf_cli_config() {
+  local h patterns=""
+  for h in "${TF_MIRROR_HOSTS[@]}"; do patterns+="${patterns:+, }\"$h/hashicorp/aws\""; done
   cat <<EOF
 # Written by testbed/lib/opentofu.sh. hashicorp/aws comes from the local
 # filesystem mirror (built from source at commit $AWS_PROVIDER_COMMIT);
@@ -162,10 +165,10 @@ tf_cli_config() {
 provider_installation {
   filesystem_mirror {
     path    = "$1"
-    include = ["*/hashicorp/aws"]
+    include = [$patterns]
   }
   direct {
-    exclude = ["*/hashicorp/aws"]
+    exclude = [$patterns]
   }
 }
 EOF
@@ -287,7 +290,7 @@ opentofu_status() {
   pid_alive "$OPENTOFU_BUILD_JOB" && building="building: $(_opentofu_progress)"
   if [ -x "$TOFU_BIN" ]; then state="built (cached)"; else state=${building:-not built}; fi
   printf '%-22s %-28s %s\n' opentofu "$OPENTOFU_VERSION" "$state"
-  if [ -x "$(aws_provider_mirror_path "${TF_MIRROR_HOSTS[0]}")" ]; then
+  if [ -x "$AWS_PROVIDER_BUILT" ] && [ -x "$(aws_provider_mirror_path "${TF_MIRROR_HOSTS[0]}")" ]; then
     state="built, in mirror"
   elif [ -x "$AWS_PROVIDER_BUILT" ]; then
     state="built, not in mirror yet (run testbed/up)"
@@ -301,8 +304,8 @@ opentofu_status() {
   printf '%-22s %-28s %s\n' aws-provider "$AWS_PROVIDER_VERSION (src ${AWS_PROVIDER_COMMIT:0:12})" "$state"
   if declare -F _mirror_has >/dev/null; then
     for img in "$OPENTOFU_IMAGE" "$OPENTOFU_MINIMAL_IMAGE"; do
-      if _mirror_has "$img" 2>/dev/null; then state="in mirror"; else state=missing; fi
-      printf '%-22s %-28s %s\n' opentofu-image "$img" "$state"
+      if _mirror_has "$img" 2>/dev/null; then state="image in mirror"; else state="image missing"; fi
+      printf '%-22s %-28s %s\n' "${img%%:*}" "${img#*:}" "$state"
     done
   fi
 }

@@ -61,8 +61,12 @@ describe("testbed/lib/opentofu.sh and moto.sh", () => {
     const mirror = rc.match(/filesystem_mirror\s*\{([^}]*)\}/)?.[1] ?? "";
     const direct = rc.match(/direct\s*\{([^}]*)\}/)?.[1] ?? "";
     expect(mirror).toContain(`path    = "${join(cache, "tf-mirror")}"`);
-    expect(mirror).toMatch(/include\s*=\s*\["\*\/hashicorp\/aws"\]/);
-    expect(direct).toMatch(/exclude\s*=\s*\["\*\/hashicorp\/aws"\]/);
+    const hosts = bash('echo "${TF_MIRROR_HOSTS[@]}"').trim().split(" ");
+    // Listed per host: tofu rejects a wildcard host unless namespace and type are wildcards too.
+    const patterns = `[${hosts.map((h) => `"${h}/hashicorp/aws"`).join(", ")}]`;
+    expect(hosts.length).toBeGreaterThanOrEqual(2);
+    expect(mirror).toContain(`include = ${patterns}`);
+    expect(direct).toContain(`exclude = ${patterns}`);
   });
 
   it("lays the provider out under every registry host as one file, at the version cdktf requires", () => {
