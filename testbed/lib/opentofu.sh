@@ -31,8 +31,9 @@ TF_CLI_CONFIG=$TF_MIRROR/tofu.rc
 # expands to its own registry) installs the same binary with no network.
 TF_MIRROR_HOSTS=(registry.opentofu.org registry.terraform.io)
 OPENTOFU_BUILD_JOB=opentofu-build
-# The official images' names and tags (ghcr.io/opentofu/opentofu:<version>, and
-# the -minimal variant holding only the binary), as products pull them.
+# The official images' names and tags (opentofu/opentofu:<version> on GitHub's
+# container registry, and the -minimal variant holding only the binary), as
+# products pull them.
 OPENTOFU_IMAGE=opentofu/opentofu:$OPENTOFU_VERSION
 OPENTOFU_MINIMAL_IMAGE=opentofu/opentofu:$OPENTOFU_VERSION-minimal
 # Inside the image: a directory tofu searches for providers even without a CLI
