@@ -74,7 +74,8 @@ _mirror_has() {
 # it to the mirror under each NAME:TAG. Extra build args: IMAGE_BUILD_ARGS array.
 image_build_push() {
   local ctx=$1; shift
-  local first=$1 inputs stamp t0 n
+  local first=$1 inputs stamp t0 n logf
+  logf=$TESTBED_LOGS/image-$(echo "${first%%:*}" | tr '/' '_').log
   inputs=$( { (cd "$ctx" && find . -type f -print0 | sort -z | xargs -0 sha256sum); \
               printf '%s\n' "${IMAGE_BUILD_ARGS[@]:-}" "$(docker_cli image inspect -f '{{.Id}}' "$BASE_IMAGE")"; } | sha256sum | cut -c1-16)
   stamp=$TESTBED_CACHE/images/$(echo "$first" | tr '/:' '__').stamp
@@ -90,12 +91,12 @@ image_build_push() {
   local args=(--build-arg "BASE_IMAGE=$BASE_IMAGE")
   local a
   for a in "${IMAGE_BUILD_ARGS[@]:-}"; do [ -n "$a" ] && args+=(--build-arg "$a"); done
-  docker_cli build "${args[@]}" -t "127.0.0.1:$MIRROR_PORT/$first" "$ctx" >"$TESTBED_LOGS/image-$(basename "$ctx").log" 2>&1 \
-    || die "building $first failed; see $TESTBED_LOGS/image-$(basename "$ctx").log"
+  docker_cli build "${args[@]}" -t "127.0.0.1:$MIRROR_PORT/$first" "$ctx" >"$logf" 2>&1 \
+    || die "building $first failed; see $logf"
   for n in "$@"; do
     docker_cli tag "127.0.0.1:$MIRROR_PORT/$first" "127.0.0.1:$MIRROR_PORT/$n"
-    docker_cli push "127.0.0.1:$MIRROR_PORT/$n" >>"$TESTBED_LOGS/image-$(basename "$ctx").log" 2>&1 \
-      || die "pushing $n to the mirror failed; see $TESTBED_LOGS/image-$(basename "$ctx").log"
+    docker_cli push "127.0.0.1:$MIRROR_PORT/$n" >>"$logf" 2>&1 \
+      || die "pushing $n to the mirror failed; see $logf"
   done
   echo "$inputs" >"$stamp"
   docker_cli image prune -f >/dev/null 2>&1 || true # the previous build of this image, now untagged
@@ -109,7 +110,9 @@ images_node() {
   ctx=$(mktemp -d)
   cp "$TESTBED_DIR/images/node/"* "$ctx/"
   mkdir -p "$ctx/dist" && cp "$bin/node" "$ctx/dist/node" && cp "$(npm_tarball)" "$ctx/dist/npm.tgz"
-  IMAGE_BUILD_ARGS=("NODE_VERSION=$NODE_VERSION") image_build_push "$ctx" "${NODE_IMAGE_TAGS[@]}"
+  # (an array cannot be passed as a command prefix: set it for the call, then restore)
+  local IMAGE_BUILD_ARGS=("NODE_VERSION=$NODE_VERSION")
+  image_build_push "$ctx" "${NODE_IMAGE_TAGS[@]}"
   rm -rf "$ctx"
 }
 

@@ -7,11 +7,16 @@ MOTO_HOME=$TESTBED_CACHE/moto-$MOTO_VERSION
 MOTO_WHEELS=$TESTBED_CACHE/moto-$MOTO_VERSION-wheels
 # The official image's name and tag, as products pull it.
 MOTO_IMAGE=motoserver/moto:$MOTO_VERSION
-# Loopback only: the emulator accepts any credentials, so nothing off this
-# machine may reach it. 5050: the registry has 5000, moto's own default.
-MOTO_HOST=127.0.0.1
+# Listens on all interfaces like the registries: tests on the host use loopback,
+# and OpenTofu/the module's containers in the Dagger engine reach it through the
+# docker bridge gateway (MOTO_ENGINE_ENDPOINT) — the e2e flows against a shared,
+# long-lived emulator. 5050: the mirror registry has 5000, moto's own default.
+MOTO_BIND=0.0.0.0
 MOTO_PORT=5050
-MOTO_ENDPOINT=http://$MOTO_HOST:$MOTO_PORT
+MOTO_ENDPOINT=http://127.0.0.1:$MOTO_PORT
+# 5 s: certificates requested with DNS validation turn ISSUED after this wait;
+# moto's 60 s default adds a minute to every apply that creates one.
+MOTO_ACM_VALIDATION_WAIT=${MOTO_ACM_VALIDATION_WAIT:-5}
 
 # moto_wheels: downloads moto[server]==$MOTO_VERSION and its dependencies from
 # PyPI as wheels for Debian's python3 into $MOTO_WHEELS (cached): the host venv
@@ -81,13 +86,15 @@ moto_up() {
       die "something that is not ours already answers on $MOTO_ENDPOINT; stop it or free port $MOTO_PORT"
     fi
     # PYTHONUNBUFFERED: request lines reach the log as they happen.
-    PYTHONUNBUFFERED=1 start_bg moto "$MOTO_HOME/bin/moto_server" -H "$MOTO_HOST" -p "$MOTO_PORT"
+    PYTHONUNBUFFERED=1 MOTO_ACM_VALIDATION_WAIT=$MOTO_ACM_VALIDATION_WAIT \
+      start_bg moto "$MOTO_HOME/bin/moto_server" -H "$MOTO_BIND" -p "$MOTO_PORT"
     # 30 s: moto starts in ~2 s; a slow first import of its services can take ~10 s.
     wait_for 30 "moto on $MOTO_ENDPOINT" moto_answers \
       || die "moto did not answer on $MOTO_ENDPOINT within 30 s; see $TESTBED_LOGS/moto.log"
     log "moto $MOTO_VERSION answers on $MOTO_ENDPOINT (pid $(cat "$TESTBED_STATE/moto.pid"))"
   fi
   env_set MOTO_ENDPOINT "$MOTO_ENDPOINT"
+  env_set MOTO_ENGINE_ENDPOINT "http://$(docker_bridge_gateway):$MOTO_PORT"
   if declare -F image_build_push >/dev/null; then
     moto_image
   else

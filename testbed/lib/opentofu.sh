@@ -216,11 +216,11 @@ opentofu_build_start() {
     log "OpenTofu/AWS provider build already running (pid $(cat "$TESTBED_STATE/$OPENTOFU_BUILD_JOB.pid")); progress: tail -f $TESTBED_LOGS/$OPENTOFU_BUILD_JOB.log"
     return 0
   fi
-  # nice 10: the machine is shared; the build must not starve the engine or tests.
+  # nice 19: the machine is shared; the build must not starve the engine build or tests.
   # Sourced, not run as a script: bash reads a sourced file whole, so editing
   # or updating the checkout while the job runs cannot change what it runs.
   # shellcheck disable=SC2016 # $1 expands in the job's shell
-  start_bg "$OPENTOFU_BUILD_JOB" nice -n 10 bash -c 'set -euo pipefail; . "$1/common.sh"; . "$1/opentofu.sh"; opentofu_build' \
+  start_bg "$OPENTOFU_BUILD_JOB" nice -n 19 bash -c 'set -euo pipefail; . "$1/common.sh"; . "$1/opentofu.sh"; opentofu_build' \
     opentofu-build "$TESTBED_DIR/lib"
   log "started the OpenTofu/AWS provider build in the background (pid $(cat "$TESTBED_STATE/$OPENTOFU_BUILD_JOB.pid")); progress: tail -f $TESTBED_LOGS/$OPENTOFU_BUILD_JOB.log"
 }
