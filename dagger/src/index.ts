@@ -97,7 +97,8 @@ export class FargatePipeline {
   /**
    * Builds the runtime image and pushes it to a registry; returns the reference with its digest (address@sha256:…)
    */
-  @func()
+  // Never cached: a push is a side effect; a replayed digest would not prove the image is there.
+  @func({ cache: "never" })
   async publish(
     /**
      * Where to push: registry host, repository and tag, e.g. registry.example.com/team/app:1.2.3
@@ -126,7 +127,8 @@ export class FargatePipeline {
   /**
    * Builds the runtime image and pushes it to Amazon ECR of the credentials' account (STS, then ECR GetAuthorizationToken); returns the reference with its digest
    */
-  @func()
+  // Never cached: a push is a side effect, and the ECR login must be checked each time.
+  @func({ cache: "never" })
   async publishEcr(
     /**
      * ECR repository name, e.g. fargate-pipeline/app

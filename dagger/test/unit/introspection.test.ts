@@ -77,6 +77,17 @@ describe("the module's interface (scan() of dagger/src)", () => {
     for (const name of ["check", "test"]) expect(fn(name).args.filter((a) => a.required)).toEqual([]);
   });
 
+  it("never caches the functions that push (side effects), and keeps the engine's default for the rest", () => {
+    expect(Object.fromEntries(mod.functions.map((f) => [f.name, f.cache ?? "default"]))).toEqual({
+      check: "default",
+      test: "default",
+      build: "default",
+      serve: "default",
+      publish: "never",
+      publishEcr: "never",
+    });
+  });
+
   it("returns a report from check and test, a Container from build, a Service from serve, references from publish", () => {
     expect(Object.fromEntries(mod.functions.map((f) => [f.name, f.returns]))).toEqual({
       check: "String",
