@@ -104,6 +104,16 @@ const network = strict({
   ]),
 });
 
+/**
+ * A hosted zone id as Route 53 defines it: its API documents only "maximum
+ * length of 32" (HostedZone.Id). The ids AWS hands out are upper-case letters
+ * and digits and so far start with Z, but that prefix is a convention, not part
+ * of the contract, so it is not required here (moto's ids, 22 random upper-case
+ * letters and digits, rarely start with Z either). What this rejects are the
+ * usual mistakes: the "/hostedzone/" prefix, a zone name, lower case.
+ */
+const HOSTED_ZONE_ID_PATTERN = /^[A-Z0-9]{1,32}$/;
+
 const hostedZone = v.variant(
   "mode",
   [
@@ -115,7 +125,13 @@ const hostedZone = v.variant(
     strict({
       /** Use a public zone that already exists in the account. */
       mode: v.literal("existing"),
-      zoneId: v.pipe(v.string(), v.regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ")),
+      zoneId: v.pipe(
+        v.string(),
+        v.regex(
+          HOSTED_ZONE_ID_PATTERN,
+          "must be a Route 53 hosted zone id: up to 32 upper-case letters and digits like Z0123456789ABCDEFGHIJ, without the /hostedzone/ prefix",
+        ),
+      ),
     }),
   ],
   'mode must be "create" or "existing"',

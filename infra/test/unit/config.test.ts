@@ -89,6 +89,28 @@ describe("invalid configurations fail at synth, naming the field and what is all
     });
   });
 
+  it.each([
+    ["/hostedzone/Z0123456789ABCDEFGHIJ", "API path prefix"],
+    ["example.com", "a zone name"],
+    ["z0123456789abcdefghij", "lower case"],
+    [`Z${"0".repeat(32)}`, "over 32 characters"],
+    ["", "empty"],
+  ])("a bad hosted zone id (%s: %s)", (zoneId) => {
+    expect(issuesOf("production", { hostedZone: { mode: "existing", zoneId } })).toContainEqual({
+      path: "hostedZone.zoneId",
+      message:
+        "must be a Route 53 hosted zone id: up to 32 upper-case letters and digits like Z0123456789ABCDEFGHIJ, without the /hostedzone/ prefix",
+    });
+  });
+
+  it.each([
+    ["Z0123456789ABCDEFGHIJ", "AWS, current shape"],
+    ["Z1D633PJN98FT9", "AWS, older shape"],
+    ["4HT2NBQXJ8LQ0KQYDBZVMT", "the emulator's shape: Z is a convention, not in Route 53's contract"],
+  ])("a hosted zone id that Route 53 can hand out (%s: %s)", (zoneId) => {
+    expect(resolveEnvironment("production", { overrides: { hostedZone: { mode: "existing", zoneId } } }).hostedZone).toEqual({ mode: "existing", zoneId });
+  });
+
   it("overlapping subnets", () => {
     expect(issuesOf("staging", { network: { publicSubnetCidrs: ["10.16.0.0/23", "10.16.1.0/24"] } })).toContainEqual({
       path: "network.publicSubnetCidrs",
