@@ -1,9 +1,18 @@
 /**
  * Everything that differs when the stacks run against the AWS emulator (moto)
- * instead of AWS, in one place. None of it is in the synthesized JSON: the
- * endpoint comes from the environment at apply time, the backend's extras from
- * `-backend-config` at init, and the one value moto cannot hold is a
- * configuration field (set in `local`, overridden for the others).
+ * instead of AWS, in one place:
+ * - the endpoint comes from the environment at apply time (emulatorEnvironment);
+ * - the backend's extras from `-backend-config` at init (emulatorBackendConfig);
+ * - the one value moto cannot hold that has a harmless setting is a
+ *   configuration field (set in `local`, overridden for the others:
+ *   emulatorOverrides);
+ * - the fields moto drops whatever they are set to are listed in
+ *   EMULATOR_UNHELD_FIELDS: in stacks of a configuration with `emulator: true`
+ *   (only those) plans ignore exactly those attributes of exactly those
+ *   resources. Stacks for AWS ignore nothing.
+ *
+ * No cdktf here (the package's public entry re-exports this file):
+ * stacks/emulator-fields.ts applies the list to the synthesized stacks.
  */
 import type { EnvironmentOverrides } from "./config/resolve.ts";
 
@@ -35,11 +44,55 @@ export function emulatorEnvironment(endpoint: string): Record<string, string> {
  * the emulator, each with its reason:
  * - accountId: the emulator account the credentials act in (the provider
  *   refuses any other; a fresh account per run also keeps runs apart);
+ * - emulator: the stacks carry EMULATOR_UNHELD_FIELDS (see there);
  * - service.healthCheckGracePeriodSeconds = 0: moto's CreateService drops the
  *   field and reads it back as 0, so any other value is a change on every plan
  *   (`local` sets 0 in environments.ts for the same reason).
  * @param accountId The emulator account's id.
  */
 export function emulatorOverrides(accountId: string): EnvironmentOverrides {
-  return { accountId, service: { healthCheckGracePeriodSeconds: 0 } };
+  return { accountId, emulator: true, service: { healthCheckGracePeriodSeconds: 0 } };
 }
+
+/**
+ * An attribute the emulator drops whatever it is set to: after an apply it
+ * reads back empty, so every later plan would set it again. Against the
+ * emulator, plans ignore it on the matching resources (lifecycle
+ * ignore_changes); the value is still sent on create, and AWS stacks are unchanged.
+ */
+export interface EmulatorUnheldField {
+  /** The resource type, e.g. "aws_vpc_security_group_ingress_rule". */
+  resourceType: string;
+  /** Only resources of that type that set this argument (snake_case, as in the JSON). */
+  onlyWith: string;
+  /** The attribute the emulator drops (snake_case). */
+  attribute: string;
+  /** Why, with the emulator code that drops it. */
+  reason: string;
+}
+
+/** moto 5.2.5, moto/ec2/models/security_groups.py. */
+const SECURITY_GROUP_RULE_DESCRIPTION =
+  "moto 5.2.5 stores a rule's Description in the rule's ip_range for CIDR rules, but in its source_group (the UserIdGroupPair) " +
+  "for rules that reference a security group; SecurityGroupRule.description (moto/ec2/models/security_groups.py, the " +
+  "`description` property) returns only ip_range's. DescribeSecurityGroupRules, which the provider reads these resources " +
+  "with, so returns no Description for security-group-to-security-group rules (CIDR rules keep theirs; AWS keeps both).";
+
+/**
+ * Every attribute the emulator cannot hold, with the resources it concerns.
+ * Nothing else is ignored, not even against the emulator.
+ */
+export const EMULATOR_UNHELD_FIELDS: readonly EmulatorUnheldField[] = [
+  {
+    resourceType: "aws_vpc_security_group_ingress_rule",
+    onlyWith: "referenced_security_group_id",
+    attribute: "description",
+    reason: SECURITY_GROUP_RULE_DESCRIPTION,
+  },
+  {
+    resourceType: "aws_vpc_security_group_egress_rule",
+    onlyWith: "referenced_security_group_id",
+    attribute: "description",
+    reason: SECURITY_GROUP_RULE_DESCRIPTION,
+  },
+];

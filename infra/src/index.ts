@@ -18,5 +18,11 @@ export {
 export { DEFAULT_TLS_POLICY, EnvironmentSchema, isDomainName, type EnvironmentInput } from "./config/schema.ts";
 export { validateEnvironment, type ConfigIssue, type EnvironmentConfig, type ValidationResult } from "./config/validate.ts";
 export { deploySubjects, planSubjects } from "./policies.ts";
-export { emulatorBackendConfig, emulatorEnvironment, emulatorOverrides } from "./emulator.ts";
+export {
+  EMULATOR_UNHELD_FIELDS,
+  emulatorBackendConfig,
+  emulatorEnvironment,
+  emulatorOverrides,
+  type EmulatorUnheldField,
+} from "./emulator.ts";
 export { BASE_OUTPUTS, IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SERVICE_OUTPUTS } from "./tofu.ts";

@@ -20,6 +20,8 @@ export const environments = {
    */
   local: {
     name: "local",
+    // Applied to the emulator only: the stacks ignore the fields moto cannot hold (src/emulator.ts).
+    emulator: true,
     region: "us-east-1",
     availabilityZones: ["us-east-1a", "us-east-1b"],
     // .test is reserved for testing (RFC 2606): it can never resolve on the internet.

@@ -321,6 +321,12 @@ export const EnvironmentSchema = strict({
   state: v.optional(state, {}),
   /** Tags on every resource (added to Project, Environment, ManagedBy, Stack). */
   tags: v.optional(v.record(v.string(), v.string()), {}),
+  /**
+   * Applied to the AWS emulator (moto), not to AWS: the stacks then also carry the
+   * emulator-only settings of src/emulator.ts (EMULATOR_UNHELD_FIELDS). Set by
+   * `local` and by emulatorOverrides(); never set it for an environment in AWS.
+   */
+  emulator: v.optional(v.boolean(), false),
 });
 
 /** An environment as written in environments.ts: optional fields may be left out. */

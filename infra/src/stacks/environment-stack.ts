@@ -1,11 +1,12 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition/index.js";
-import { S3Backend, TerraformElement, TerraformStack } from "cdktf";
+import { Aspects, S3Backend, TerraformElement, TerraformStack } from "cdktf";
 import type { Construct, Node } from "constructs";
 import type { EnvironmentConfig } from "../config/validate.ts";
 import type { StackRole } from "../config/naming.ts";
 import { STACK_TAG } from "../policies.ts";
+import { EmulatorUnheldFields } from "./emulator-fields.ts";
 
 /**
  * A stack whose resource addresses come from the construct path, joined with
@@ -48,9 +49,12 @@ export const REQUIRED_TOFU_VERSION = ">= 1.10.0";
  * environment's account and region with default tags, the S3 backend with its
  * native lock file, and readable, stable resource addresses.
  *
- * Nothing emulator-specific goes in here: endpoints come from AWS_ENDPOINT_URL
- * at apply time and the backend's emulator settings from `-backend-config` at
- * init (see tofu.ts), so `local` synthesizes to the same shape as production.
+ * Endpoints are not in here: they come from AWS_ENDPOINT_URL at apply time and
+ * the backend's emulator settings from `-backend-config` at init (see
+ * emulator.ts). The one emulator-only part of the JSON is added when the
+ * configuration says `emulator: true`: ignore_changes on exactly the attributes
+ * moto cannot hold (EMULATOR_UNHELD_FIELDS); otherwise `local` synthesizes to
+ * the same shape as production.
  */
 export class EnvironmentStack extends ReadableIdStack {
   /** The environment's validated configuration. */
@@ -100,6 +104,8 @@ export class EnvironmentStack extends ReadableIdStack {
     // OpenTofu's native S3 lock file: no DynamoDB table. Not in cdktf 0.21's typed options.
     backend.addOverride("use_lockfile", true);
     this.addOverride("terraform.required_version", REQUIRED_TOFU_VERSION);
+
+    if (config.emulator) Aspects.of(this).add(new EmulatorUnheldFields());
 
     this.partition = new DataAwsPartition(this, "partition").partition;
     this.accountId = new DataAwsCallerIdentity(this, "caller").accountId;

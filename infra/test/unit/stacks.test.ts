@@ -30,7 +30,7 @@ describe("every stack", () => {
     expect(service.terraform?.["required_providers"]).toEqual({ aws: { source: "aws", version: "6.25.0" } });
   });
 
-  it("local has no account pin and nothing emulator-specific (endpoints come at apply time)", () => {
+  it("local has no account pin, no endpoints and no provider skips (endpoints come at apply time)", () => {
     const local = synthEnvironment("local");
     const [provider] = local.service.provider!["aws"]!;
     expect(provider).not.toHaveProperty("allowed_account_ids");
