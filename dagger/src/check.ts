@@ -121,11 +121,14 @@ function resultLine(r: StepResult): string {
 
 /** What failed in a step, where, and the command that reproduces it. */
 function failureDetails(r: StepResult, workspaces: readonly string[]): string {
-  const where = workspacesIn(r.output, workspaces);
   const key = r.step.keyLines(r.output);
+  // Attributed from the lines that say what failed: passing output names every workspace.
+  const where = workspacesIn(key.length > 0 ? key.join("\n") : r.output, workspaces);
+  const place =
+    where.length > 0 ? ` in ${where.map((w) => `workspace ${w}`).join(", ")}` : key.length > 0 && workspaces.length > 0 ? " in the root package (outside the workspaces)" : "";
   const shown = (key.length > 0 ? key : tail(r.output, 15)).slice(0, MAX_KEY_LINES);
   return [
-    `✘ ${r.step.name}${where.length > 0 ? ` in ${where.map((w) => `workspace ${w}`).join(", ")}` : ""}:`,
+    `✘ ${r.step.name}${place}:`,
     indent(shown),
     ...(key.length > MAX_KEY_LINES ? [`    … and ${key.length - MAX_KEY_LINES} more`] : []),
     `  to reproduce and fix: npm run ${r.script ?? ""}`,

@@ -89,8 +89,8 @@ export function nonceOf(report: string): string | undefined {
 
 /**
  * A tiny npm project with one workspace ("web") whose scripts stand in for the
- * tools: typecheck and unit tests pass, lint fails with an eslint-style error
- * in web/src/a.ts.
+ * tools: typecheck passes; lint fails with an eslint-style error in web/src/a.ts;
+ * a unit test of the root package fails while a test of web/ passes.
  */
 export function tinyProject(): Directory {
   const manifest = {
@@ -101,7 +101,7 @@ export function tinyProject(): Directory {
     scripts: {
       typecheck: `node -e "console.log('no type errors')"`,
       lint: "node lint.mjs",
-      "test:unit": `node -e "console.log('      Tests  2 passed (2)')"`,
+      "test:unit": "node unit.mjs",
     },
   };
   const lock = {
@@ -121,6 +121,13 @@ export function tinyProject(): Directory {
     .withNewFile("package-lock.json", JSON.stringify(lock, null, 2))
     .withNewFile("web/package.json", JSON.stringify({ name: "web", version: "1.0.0", private: true }))
     .withNewFile("web/src/a.ts", "const x = 1;\n")
+    // Unit tests: the passing one is in web/ (its path is printed too), the failing one in the root package.
+    .withNewFile(
+      "unit.mjs",
+      `console.log(" ✓ |unit| web/test/a.test.ts (1 test) 2ms\\n ❯ |unit| test/root.test.ts (1 test | 1 failed) 3ms\\n FAIL  |unit| test/root.test.ts > root > adds up\\n      Tests  1 failed | 1 passed (2)");
+process.exit(1);
+`,
+    )
     .withNewFile(
       "lint.mjs",
       `console.log("/src/web/src/a.ts\\n  1:7  error  'x' is assigned a value but never used  @typescript-eslint/no-unused-vars\\n\\n✖ 1 problem (1 error, 0 warnings)");

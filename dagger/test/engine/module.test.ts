@@ -103,12 +103,16 @@ describe("check", () => {
 
   it("names the failing step, its workspace and the command to run; reports the steps that passed", async () => {
     const message = await rejection(pipeline(tinyProject()).check());
-    expect(message).toMatch(/^check failed: lint$/m);
+    expect(message).toMatch(/^check failed: lint, unit tests$/m);
+    expect(message).toContain("✔ lock file in sync with the manifests of root, web (npm ci)");
     expect(message).toContain("✔ typecheck (npm run typecheck)");
-    expect(message).toContain("✔ unit tests (npm run test:unit): Tests  2 passed (2)");
     expect(message).toContain("✘ lint in workspace web:");
     expect(message).toContain("1:7  error  'x' is assigned a value but never used");
     expect(message).toContain("to reproduce and fix: npm run lint");
+    // The failing test is the root package's, although the output also names web/.
+    expect(message).toContain("✘ unit tests in the root package (outside the workspaces):");
+    expect(message).toContain("failing: test/root.test.ts > root > adds up");
+    expect(message).toContain("to reproduce and fix: npm run test:unit");
   });
 });
 
