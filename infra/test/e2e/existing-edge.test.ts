@@ -21,7 +21,9 @@ import {
   createStateBucket,
   deleteSharedEdge,
   emulatorAccount,
+  expectedListing,
   imageVar,
+  kindOf,
   leftovers,
   plannedChanges,
   sharedEdgeAttachments,
@@ -92,7 +94,7 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
       expect(created).not.toContain("aws_acm_certificate");
       expect(created).not.toContain("aws_vpc");
       const apply = await tofu.must(dir, ["apply", "-input=false", "first.tfplan"]);
-      recordTiming(`${ENV} (existing edge)`, role, "apply", apply.seconds);
+      recordTiming(`${ENV} (existing edge)`, role, "apply", apply.seconds, apply.stdout);
     }
   });
 
@@ -101,6 +103,16 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
       rules: 1,
       certificates: [edge.defaultCertificateArn, edge.appCertificateArn].sort(),
     });
+  });
+
+  it("the leftover listing sees what the stacks created, and nothing of the shared edge but its certificates", async () => {
+    const zoneName = config.hostedZone.mode === "create" ? config.hostedZone.name : undefined;
+    const found = await leftovers(c, config.names.prefix, zoneName);
+    const expected = expectedListing(config);
+    // The shared edge's two certificates are listed too (the account's certificates are listed unfiltered).
+    expect([...new Set(found.map(kindOf))].sort()).toEqual([...expected.kinds, "certificate"].sort());
+    expect(found.filter((f) => kindOf(f) === "certificate")).toHaveLength(2);
+    expect(found).toEqual(expect.arrayContaining(expected.entries));
   });
 
   it("a second plan shows no changes", async () => {
@@ -115,7 +127,7 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
   it("destroy removes its own resources and leaves the shared edge as it was", async () => {
     for (const role of ["service", "base"] as const) {
       const destroy = await tofu.must(stack(role).directory, ["destroy", "-auto-approve", "-input=false", ...vars(role)]);
-      recordTiming(`${ENV} (existing edge)`, role, "destroy", destroy.seconds);
+      recordTiming(`${ENV} (existing edge)`, role, "destroy", destroy.seconds, destroy.stdout);
     }
     expect(await sharedEdgeAttachments(c, edge)).toEqual({ rules: 0, certificates: [edge.defaultCertificateArn] });
     const zoneName = config.hostedZone.mode === "create" ? config.hostedZone.name : undefined;

@@ -19,13 +19,15 @@ import {
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { DescribeClustersCommand, ECSClient, ListClustersCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -41,6 +43,7 @@ import { IAMClient, ListOpenIDConnectProvidersCommand, ListPoliciesCommand, List
 import { CreateHostedZoneCommand, DeleteHostedZoneCommand, ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, S3Client, type BucketLocationConstraint } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { EnvironmentConfig } from "../../src/config/validate.ts";
 import { emulatorBackendConfig, emulatorEnvironment } from "../../src/emulator.ts";
 import { IMAGE_VARIABLE } from "../../src/tofu.ts";
 
@@ -269,44 +272,122 @@ export async function plannedChanges(tofu: Tofu, dir: string, planFile: string):
     });
 }
 
+/** What leftovers() lists, one kind per AWS listing it makes. */
+export const LISTED_KINDS = [
+  "vpc",
+  "subnet",
+  "internet gateway",
+  "route table",
+  "security group",
+  "load balancer",
+  "target group",
+  "ECS cluster",
+  "ECS service",
+  "task definition",
+  "ECR repository",
+  "IAM role",
+  "IAM policy",
+  "OIDC provider",
+  "log group",
+  "hosted zone",
+  "certificate",
+] as const;
+
+/** One kind of LISTED_KINDS. */
+export type ListedKind = (typeof LISTED_KINDS)[number];
+
 /**
- * Lists every resource of the stacks still present in the account, by the
- * names and tags the stacks give them: empty after a clean destroy.
+ * The kind of a leftovers() entry ("security group fargate-pipeline-local-alb" → "security group").
+ * @param entry An entry of leftovers().
+ */
+export function kindOf(entry: string): ListedKind {
+  const kind = [...LISTED_KINDS].sort((a, b) => b.length - a.length).find((k) => entry.startsWith(`${k} `));
+  if (kind === undefined) throw new Error(`leftovers() entry of no known kind: ${entry}`);
+  return kind;
+}
+
+/**
+ * Lists every resource of the stacks present in the account, by the names and
+ * tags the stacks give them (the account is the run's own: where a listing
+ * cannot filter by name or tag, everything of that kind counts). Empty after a
+ * clean destroy; expectedListing() is what it must find after an apply, which
+ * proves each listing can see what it looks for.
  * @param c Clients of the environment's account and region.
- * @param prefix The environment's name prefix (`<serviceName>-<env>`).
+ * @param prefix The environment's name prefix (`<serviceName>-<env>`), also its Stack tag.
  * @param zoneName The hosted zone the base stack created, if any.
  */
 export async function leftovers(c: Clients, prefix: string, zoneName?: string): Promise<string[]> {
   const found: string[] = [];
+  const add = (kind: ListedKind, name: string | undefined) => found.push(`${kind} ${name ?? "(no name)"}`);
   const stackTag = [{ Name: "tag:Stack", Values: [prefix] }];
-  for (const v of (await c.ec2.send(new DescribeVpcsCommand({ Filters: stackTag }))).Vpcs ?? []) found.push(`vpc ${v.VpcId}`);
-  for (const s of (await c.ec2.send(new DescribeSubnetsCommand({ Filters: stackTag }))).Subnets ?? []) found.push(`subnet ${s.SubnetId}`);
+  for (const v of (await c.ec2.send(new DescribeVpcsCommand({ Filters: stackTag }))).Vpcs ?? []) add("vpc", v.VpcId);
+  for (const s of (await c.ec2.send(new DescribeSubnetsCommand({ Filters: stackTag }))).Subnets ?? []) add("subnet", s.SubnetId);
+  for (const g of (await c.ec2.send(new DescribeInternetGatewaysCommand({ Filters: stackTag }))).InternetGateways ?? []) add("internet gateway", g.InternetGatewayId);
+  for (const t of (await c.ec2.send(new DescribeRouteTablesCommand({ Filters: stackTag }))).RouteTables ?? []) add("route table", t.RouteTableId);
   for (const g of (await c.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [`${prefix}-*`] }] }))).SecurityGroups ?? []) {
-    found.push(`security group ${g.GroupName}`);
+    add("security group", g.GroupName);
   }
   for (const lb of (await c.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []) {
-    if (lb.LoadBalancerName === prefix) found.push(`load balancer ${lb.LoadBalancerName}`);
+    if (lb.LoadBalancerName === prefix) add("load balancer", lb.LoadBalancerName);
   }
-  for (const tg of (await c.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []) found.push(`target group ${tg.TargetGroupName}`);
+  for (const tg of (await c.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []) add("target group", tg.TargetGroupName);
   const clusters = (await c.ecs.send(new ListClustersCommand({}))).clusterArns ?? [];
   if (clusters.length > 0) {
     for (const cl of (await c.ecs.send(new DescribeClustersCommand({ clusters }))).clusters ?? []) {
-      if (cl.status === "ACTIVE") found.push(`ECS cluster ${cl.clusterName}`);
+      if (cl.status !== "ACTIVE") continue;
+      add("ECS cluster", cl.clusterName);
+      const services = (await c.ecs.send(new ListServicesCommand({ cluster: cl.clusterArn }))).serviceArns ?? [];
+      if (services.length === 0) continue;
+      for (const sv of (await c.ecs.send(new DescribeServicesCommand({ cluster: cl.clusterArn, services }))).services ?? []) {
+        if (sv.status === "ACTIVE") add("ECS service", sv.serviceName);
+      }
     }
   }
   for (const td of (await c.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: prefix, status: "ACTIVE" }))).taskDefinitionArns ?? []) {
-    found.push(`task definition ${td}`);
+    add("task definition", td);
   }
-  for (const r of (await c.ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []) found.push(`ECR repository ${r.repositoryName}`);
-  for (const r of (await c.iam.send(new ListRolesCommand({}))).Roles ?? []) if (r.RoleName?.startsWith(prefix)) found.push(`IAM role ${r.RoleName}`);
-  for (const p of (await c.iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies ?? []) if (p.PolicyName?.startsWith(prefix)) found.push(`IAM policy ${p.PolicyName}`);
-  for (const p of (await c.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []) found.push(`OIDC provider ${p.Arn}`);
-  for (const g of (await c.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/ecs/${prefix}` }))).logGroups ?? []) found.push(`log group ${g.logGroupName}`);
+  for (const r of (await c.ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []) add("ECR repository", r.repositoryName);
+  for (const r of (await c.iam.send(new ListRolesCommand({}))).Roles ?? []) if (r.RoleName?.startsWith(prefix)) add("IAM role", r.RoleName);
+  for (const p of (await c.iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies ?? []) if (p.PolicyName?.startsWith(prefix)) add("IAM policy", p.PolicyName);
+  for (const p of (await c.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []) add("OIDC provider", p.Arn);
+  for (const g of (await c.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/ecs/${prefix}` }))).logGroups ?? []) add("log group", g.logGroupName);
   for (const z of (await c.route53.send(new ListHostedZonesCommand({}))).HostedZones ?? []) {
-    if (zoneName !== undefined && z.Name === `${zoneName}.`) found.push(`hosted zone ${z.Name}`);
+    if (zoneName !== undefined && z.Name === `${zoneName}.`) add("hosted zone", z.Name);
   }
-  for (const cert of (await c.acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []) found.push(`certificate ${cert.DomainName}`);
+  for (const cert of (await c.acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []) add("certificate", cert.DomainName);
   return found;
+}
+
+/**
+ * What leftovers() must find once an environment's stacks are applied: every
+ * kind the stacks create (each listing proven able to see its resources, so
+ * that an empty listing after destroy means something), and the names known in
+ * advance. Resources made outside the stacks (a shared edge) are not in it.
+ * @param config The environment's configuration as applied.
+ */
+export function expectedListing(config: EnvironmentConfig): { kinds: ListedKind[]; entries: string[] } {
+  const n = config.names;
+  const created = config.loadBalancer.mode === "create";
+  const entries = [
+    ...(created ? [`load balancer ${n.loadBalancer}`, `security group ${n.securityGroups.alb}`] : []),
+    `security group ${n.securityGroups.app}`,
+    `ECS cluster ${n.cluster}`,
+    `ECS service ${n.service}`,
+    `ECR repository ${n.repository}`,
+    ...Object.values(n.roles).map((r) => `IAM role ${r}`),
+    `IAM policy ${n.taskBoundaryPolicy}`,
+    `log group ${n.logGroup}`,
+    ...(config.hostedZone.mode === "create" ? [`hosted zone ${config.hostedZone.name}.`] : []),
+    ...(config.certificate.mode === "create" ? [`certificate ${config.domain}`] : []),
+  ];
+  const kinds = LISTED_KINDS.filter((k) => {
+    if (["vpc", "subnet", "internet gateway", "route table", "load balancer"].includes(k)) return created;
+    if (k === "hosted zone") return config.hostedZone.mode === "create";
+    if (k === "certificate") return config.certificate.mode === "create";
+    if (k === "OIDC provider") return config.github.oidcProviderArn === undefined;
+    return true;
+  });
+  return { kinds, entries };
 }
 
 /**

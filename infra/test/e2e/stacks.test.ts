@@ -22,7 +22,9 @@ import {
   createZone,
   deleteZone,
   emulatorAccount,
+  expectedListing,
   imageVar,
+  kindOf,
   leftovers,
   plannedChanges,
   testbed,
@@ -47,6 +49,8 @@ interface Run {
 
 describe.each(["local", "staging", "production"])("%s: the stacks on the emulator", (env) => {
   let run: Run;
+  /** Created first, so that it is removed even when synthesis fails. */
+  let outdir: string | undefined;
 
   beforeAll(async () => {
     const bed = testbed();
@@ -64,7 +68,7 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
       // Not an emulator gap: destroy needs deletion protection off, on AWS too.
       overrides = mergeOverrides(overrides, { loadBalancer: { mode: "create", deletionProtection: false } }) as EnvironmentOverrides;
     }
-    const outdir = mkdtempSync(join(tmpdir(), `fp-e2e-${env}-`));
+    outdir = mkdtempSync(join(tmpdir(), `fp-e2e-${env}-`));
     const stacks = synthesize({ outdir, environments: [env], overrides });
     const config = resolveEnvironment(env, { overrides });
     await createStateBucket(c, config.state.bucket, config.state.region);
@@ -73,7 +77,7 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
   });
 
   afterAll(() => {
-    if (run) rmSync(run.outdir, { recursive: true, force: true });
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
   /**
@@ -102,7 +106,7 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
       const plan = await run.tofu.must(dir, ["plan", "-input=false", "-out=first.tfplan", "-detailed-exitcode", ...vars(role)], [2]);
       recordTiming(env, role, "plan", plan.seconds);
       const apply = await run.tofu.must(dir, ["apply", "-input=false", "first.tfplan"]);
-      recordTiming(env, role, "apply", apply.seconds);
+      recordTiming(env, role, "apply", apply.seconds, apply.stdout);
     }
     const base = JSON.parse((await run.tofu.must(stack("base").directory, ["output", "-json"])).stdout) as Record<string, { value: unknown }>;
     expect(base[BASE_OUTPUTS.repositoryUrl]?.value).toMatch(new RegExp(`/${run.config.names.repository}$`));
@@ -123,13 +127,23 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
     }
   });
 
+  /** The hosted zone the base stack created, if it creates one. */
+  const createdZone = () => (run.config.hostedZone.mode === "create" ? run.config.hostedZone.name : undefined);
+
+  it("the leftover listing sees what the stacks created (so that an empty one after destroy means something)", async () => {
+    const found = await leftovers(run.c, run.config.names.prefix, createdZone());
+    const expected = expectedListing(run.config);
+    expect([...new Set(found.map(kindOf))].sort()).toEqual([...expected.kinds].sort());
+    expect(found).toEqual(expect.arrayContaining(expected.entries));
+    expect(found.filter((f) => kindOf(f) === "subnet")).toHaveLength(2);
+  });
+
   it("destroy leaves nothing", async () => {
     for (const role of ["service", "base"] as const) {
       const destroy = await run.tofu.must(stack(role).directory, ["destroy", "-auto-approve", "-input=false", ...vars(role)]);
-      recordTiming(env, role, "destroy", destroy.seconds);
+      recordTiming(env, role, "destroy", destroy.seconds, destroy.stdout);
     }
-    const zoneName = run.config.hostedZone.mode === "create" ? run.config.hostedZone.name : undefined;
-    expect(await leftovers(run.c, run.config.names.prefix, zoneName)).toEqual([]);
+    expect(await leftovers(run.c, run.config.names.prefix, createdZone())).toEqual([]);
     if (run.existingZoneId) expect(await deleteZone(run.c, run.existingZoneId), "records left in the existing zone").toEqual([]);
   });
 });
