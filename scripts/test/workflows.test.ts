@@ -128,6 +128,14 @@ describe("the workflows in .github/workflows", () => {
   });
 });
 
+// setup-dagger's version step runs jq, as GitHub's runners have it. Without jq
+// (e.g. the Node container of `dagger call check`) those steps cannot be run
+// here: skipped under a banner outside CI, a failure in CI.
+const hasJq = spawnSync("/bin/sh", ["-c", "command -v jq"], { encoding: "utf8" }).stdout.trim() !== "";
+const inCI = process.env.CI === "true" || process.env.CI === "1";
+if (!hasJq && !inCI) console.warn("\n!! jq is missing: setup-dagger's version step was NOT run (apt-get install jq)\n");
+const withJq = it.skipIf(!hasJq && !inCI);
+
 describe("the Dagger CLI version", () => {
   const engineVersion = (): string => {
     const file = join(REPO_ROOT, "dagger.json");
@@ -153,7 +161,7 @@ describe("the Dagger CLI version", () => {
     return { status: r.status, stdout: r.stdout, output: readFileSync(out, "utf8") };
   };
 
-  it("is dagger.json's exact engineVersion, read at run time by setup-dagger", () => {
+  withJq("is dagger.json's exact engineVersion, read at run time by setup-dagger", () => {
     expect(engineVersion(), "dagger.json must pin engineVersion to an exact version").toMatch(/^v\d+\.\d+\.\d+$/);
     expect(checkDaggerVersionSource(actions)).toEqual([]);
     const r = runReader(REPO_ROOT);
@@ -166,7 +174,7 @@ describe("the Dagger CLI version", () => {
     expect(`v${pinned}`).toBe(engineVersion());
   });
 
-  it.each([
+  withJq.each([
     ["a floating version", '{"engineVersion": "latest"}', "found 'latest'"],
     ["no engineVersion", '{"name": "x"}', "found ''"],
   ])("fails the job, naming dagger.json, on %s", (_what, json, found) => {
