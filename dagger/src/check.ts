@@ -85,8 +85,14 @@ export async function runChecks(source: Directory): Promise<string> {
   return ["check passed", ...report].join("\n");
 }
 
-/** `npm ci` from the manifests and lock file only, so a source change does not reinstall. */
-async function install(source: Directory, workspaces: readonly string[]): Promise<Container> {
+/**
+ * `npm ci` from the manifests and lock file only, so a source change does not reinstall.
+ * Deploy's synthesis uses the same container (the engine builds it once for both).
+ *
+ * @param source the repository root
+ * @param workspaces its workspace directories
+ */
+export async function install(source: Directory, workspaces: readonly string[]): Promise<Container> {
   try {
     return await nodeContainer()
       .withDirectory("/src", installInputs(source, workspaces))

@@ -10,6 +10,9 @@ import { argument, check, type Container, type Directory, func, object, type Sec
 
 import { appService, runTests, runtimeImage } from "./app.js";
 import { runChecks } from "./check.js";
+import { deploy, rollback } from "./deploy.js";
+import type { EnvironmentArgs } from "./environment.js";
+import { bootstrap, destroy, logs, plan, status } from "./ops.js";
 import { ecrTag, publishToEcr, publishToRegistry } from "./registry.js";
 
 @object()
@@ -171,4 +174,381 @@ export class FargatePipeline {
     const imageTag = ecrTag(tag, gitCommit);
     return await publishToEcr(await this.build(version, gitCommit), repository, imageTag, aws);
   }
+
+  /**
+   * Checks, tests, builds and publishes the app by digest, applies the infrastructure with that digest, follows the rollout to its end and smoke-tests /healthcheck; returns a Markdown summary. The default environment, local, runs everything against an AWS emulator inside the engine (no account)
+   */
+  // Never cached: a deploy is a side effect, and its result is only true when it ran.
+  @func({ cache: "never" })
+  async deploy(
+    /**
+     * Environment to deploy to (infra/src/config/environments.ts): local (default; the AWS emulator in the engine, no credentials), staging, production, …
+     */
+    env = "local",
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
+     */
+    awsAccessKeyId?: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
+     */
+    awsSecretAccessKey?: Secret,
+    /**
+     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
+     */
+    awsSessionToken?: Secret,
+    /**
+     * AWS region; must be the environment's (default: the environment's)
+     */
+    awsRegion?: string,
+    /**
+     * Version of the build (build arg VERSION); CI passes the release or short commit
+     */
+    version = "0.0.0-dev",
+    /**
+     * Git commit of the source (build arg GIT_COMMIT; the smoke test expects /healthcheck to report it). Default: the source's content hash, source-<12 hex>
+     */
+    gitCommit = "unknown",
+    /**
+     * Seconds to wait for the state lock when another deploy holds it, before failing with the lock's details
+     */
+    lockTimeout = 300,
+    /**
+     * Lock ID of a run that died holding the state lock (the lock error prints it): removed before applying. Only when that run is really dead
+     */
+    forceUnlock?: string,
+    /**
+     * Name of the local environment's persistent state (registry storage and deployment ledger, in engine cache volumes); a new name starts from nothing
+     */
+    localState = "default",
+    /**
+     * AWS API endpoint of an AWS emulator (e.g. http://localhost:5000), for rehearsing a real environment's path; leave unset for AWS
+     */
+    awsEndpoint?: string,
+    /**
+     * Registry host to push to instead of the account's ECR registry, only with --aws-endpoint (emulators have no ECR registry)
+     */
+    registryOverride?: string,
+    /**
+     * JSON merged over the environment's configuration, e.g. '{"accountId":"123456789012"}' (emulators and tests; for real changes edit environments.ts)
+     */
+    configOverrides = "",
+  ): Promise<string> {
+    const aws = { accessKeyId: awsAccessKeyId, secretAccessKey: awsSecretAccessKey, sessionToken: awsSessionToken, region: awsRegion, endpoint: awsEndpoint };
+    const common = { env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, registryOverride };
+    return await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit });
+  }
+
+  /**
+   * Rolls the environment back to the last successful image before the current one (from the deployment ledger), through the same apply, rollout tracking and smoke test as deploy; returns a Markdown summary
+   */
+  @func({ cache: "never" })
+  async rollback(
+    /**
+     * Environment to roll back (default local)
+     */
+    env = "local",
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
+     */
+    awsAccessKeyId?: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
+     */
+    awsSecretAccessKey?: Secret,
+    /**
+     * AWS session token of temporary credentials, e.g. env:AWS_SESSION_TOKEN
+     */
+    awsSessionToken?: Secret,
+    /**
+     * AWS region; must be the environment's (default: the environment's)
+     */
+    awsRegion?: string,
+    /**
+     * Roll back to this image (repository@sha256:…, as `status` lists them) instead of the last successful one before the current
+     */
+    image?: string,
+    /**
+     * Seconds to wait for the state lock when another run holds it
+     */
+    lockTimeout = 300,
+    /**
+     * Lock ID of a run that died holding the state lock: removed before applying. Only when that run is really dead
+     */
+    forceUnlock?: string,
+    /**
+     * Name of the local environment's persistent state (see deploy)
+     */
+    localState = "default",
+    /**
+     * AWS API endpoint of an AWS emulator; leave unset for AWS
+     */
+    awsEndpoint?: string,
+    /**
+     * Registry host the images were pushed to instead of ECR, only with --aws-endpoint
+     */
+    registryOverride?: string,
+    /**
+     * JSON merged over the environment's configuration (emulators and tests)
+     */
+    configOverrides = "",
+  ): Promise<string> {
+    const aws = { accessKeyId: awsAccessKeyId, secretAccessKey: awsSecretAccessKey, sessionToken: awsSessionToken, region: awsRegion, endpoint: awsEndpoint };
+    return await rollback({ env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, registryOverride, ...(image ? { image } : {}) });
+  }
+
+  /**
+   * What applying the infrastructure would change, both stacks, as Markdown for a pull-request comment (the service planned with the image running now); says so when nothing changes
+   */
+  @func({ cache: "never" })
+  async plan(
+    /**
+     * Environment to plan (default local)
+     */
+    env = "local",
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
+     */
+    awsAccessKeyId?: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
+     */
+    awsSecretAccessKey?: Secret,
+    /**
+     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
+     */
+    awsSessionToken?: Secret,
+    /**
+     * AWS region; must be the environment's (default: the environment's)
+     */
+    awsRegion?: string,
+    /**
+     * Seconds to wait for the state lock (a plan takes it) when another run holds it
+     */
+    lockTimeout = 300,
+    /**
+     * Name of the local environment's persistent state (see deploy)
+     */
+    localState = "default",
+    /**
+     * AWS API endpoint of an AWS emulator; leave unset for AWS
+     */
+    awsEndpoint?: string,
+    /**
+     * JSON merged over the environment's configuration (emulators and tests)
+     */
+    configOverrides = "",
+  ): Promise<string> {
+    return await plan(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides), lockTimeout);
+  }
+
+  /**
+   * What runs now (image digest, commit, task counts, deployments in progress), the health of the URL, and the recent deployments
+   */
+  @func({ cache: "never" })
+  async status(
+    /**
+     * Environment to report on (default local)
+     */
+    env = "local",
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
+     */
+    awsAccessKeyId?: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
+     */
+    awsSecretAccessKey?: Secret,
+    /**
+     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
+     */
+    awsSessionToken?: Secret,
+    /**
+     * AWS region; must be the environment's (default: the environment's)
+     */
+    awsRegion?: string,
+    /**
+     * Name of the local environment's persistent state (see deploy)
+     */
+    localState = "default",
+    /**
+     * AWS API endpoint of an AWS emulator; leave unset for AWS
+     */
+    awsEndpoint?: string,
+    /**
+     * JSON merged over the environment's configuration (emulators and tests)
+     */
+    configOverrides = "",
+  ): Promise<string> {
+    return await status(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides));
+  }
+
+  /**
+   * Recent lines of the service's tasks' logs (CloudWatch Logs), newest last
+   */
+  @func({ cache: "never" })
+  async logs(
+    /**
+     * Environment whose logs to show
+     */
+    env = "local",
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
+     */
+    awsAccessKeyId?: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
+     */
+    awsSecretAccessKey?: Secret,
+    /**
+     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
+     */
+    awsSessionToken?: Secret,
+    /**
+     * AWS region; must be the environment's (default: the environment's)
+     */
+    awsRegion?: string,
+    /**
+     * How far back, in minutes
+     */
+    since = 30,
+    /**
+     * At most this many lines (the newest)
+     */
+    lines = 200,
+    /**
+     * Name of the local environment's persistent state (see deploy)
+     */
+    localState = "default",
+    /**
+     * AWS API endpoint of an AWS emulator; leave unset for AWS
+     */
+    awsEndpoint?: string,
+    /**
+     * JSON merged over the environment's configuration (emulators and tests)
+     */
+    configOverrides = "",
+  ): Promise<string> {
+    return await logs(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides), since, lines);
+  }
+
+  /**
+   * Removes an environment: the service stack (and with --include-base the base stack); for local, its registry storage and deployment ledger. Refuses unless --confirm repeats the environment's name
+   */
+  @func({ cache: "never" })
+  async destroy(
+    /**
+     * Environment to destroy
+     */
+    env: string,
+    /**
+     * The environment's name again, to confirm (e.g. --env staging --confirm staging)
+     */
+    confirm = "",
+    /**
+     * Also destroy the base stack (ECR repository and its images, hosted zone, CI roles); needs administrator credentials
+     */
+    includeBase = false,
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
+     */
+    awsAccessKeyId?: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
+     */
+    awsSecretAccessKey?: Secret,
+    /**
+     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
+     */
+    awsSessionToken?: Secret,
+    /**
+     * AWS region; must be the environment's (default: the environment's)
+     */
+    awsRegion?: string,
+    /**
+     * Seconds to wait for the state lock when another run holds it
+     */
+    lockTimeout = 300,
+    /**
+     * Name of the local environment's persistent state (see deploy)
+     */
+    localState = "default",
+    /**
+     * AWS API endpoint of an AWS emulator; leave unset for AWS
+     */
+    awsEndpoint?: string,
+    /**
+     * JSON merged over the environment's configuration (emulators and tests)
+     */
+    configOverrides = "",
+  ): Promise<string> {
+    const args = environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides);
+    return await destroy(args, confirm, includeBase, lockTimeout);
+  }
+
+  /**
+   * One-time setup of an AWS environment, as an administrator: the state bucket (versioned, encrypted, public access blocked; idempotent), then the base stack (ECR repository, hosted zone, GitHub OIDC deploy and plan roles); prints the next steps (NS records to delegate, repository variables)
+   */
+  @func({ cache: "never" })
+  async bootstrap(
+    /**
+     * Environment to set up (staging, production, …)
+     */
+    env: string,
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
+     */
+    awsAccessKeyId?: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
+     */
+    awsSecretAccessKey?: Secret,
+    /**
+     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
+     */
+    awsSessionToken?: Secret,
+    /**
+     * AWS region; must be the environment's (default: the environment's)
+     */
+    awsRegion?: string,
+    /**
+     * Seconds to wait for the state lock when another run holds it
+     */
+    lockTimeout = 300,
+    /**
+     * AWS API endpoint of an AWS emulator; leave unset for AWS
+     */
+    awsEndpoint?: string,
+    /**
+     * JSON merged over the environment's configuration (emulators and tests)
+     */
+    configOverrides = "",
+  ): Promise<string> {
+    return await bootstrap(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, "default", configOverrides), lockTimeout);
+  }
+}
+
+/** Progress lines of long operations: on stderr, so stdout carries only the result (the Markdown summary). */
+function progress(line: string): void {
+  console.error(line);
+}
+
+/**
+ * The arguments every environment operation shares, from the function's own.
+ *
+ * @param source the repository
+ * @param env the environment's name
+ */
+function environmentArgs(
+  source: Directory,
+  env: string,
+  accessKeyId: Secret | undefined,
+  secretAccessKey: Secret | undefined,
+  sessionToken: Secret | undefined,
+  region: string | undefined,
+  endpoint: string | undefined,
+  localState: string,
+  configOverrides: string,
+): EnvironmentArgs {
+  return { env, source, aws: { accessKeyId, secretAccessKey, sessionToken, region, endpoint }, configOverrides, localState, log: progress };
 }

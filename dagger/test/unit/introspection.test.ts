@@ -61,7 +61,21 @@ describe("the module's interface (scan() of dagger/src)", () => {
 
   it("exposes one object, named after the module, with exactly these functions", () => {
     expect(mod.name).toBe("FargatePipeline");
-    expect(mod.functions.map((f) => f.cli)).toEqual(["check", "test", "build", "serve", "publish", "publish-ecr"]);
+    expect(mod.functions.map((f) => f.cli)).toEqual([
+      "check",
+      "test",
+      "build",
+      "serve",
+      "publish",
+      "publish-ecr",
+      "deploy",
+      "rollback",
+      "plan",
+      "status",
+      "logs",
+      "destroy",
+      "bootstrap",
+    ]);
   });
 
   it("takes the source from the repository root by default, without dependencies, VCS data or build output", () => {
@@ -85,6 +99,14 @@ describe("the module's interface (scan() of dagger/src)", () => {
       serve: "default",
       publish: "never",
       publishEcr: "never",
+      // Deploy and the operations act on (or read) live environments: never replayed.
+      deploy: "never",
+      rollback: "never",
+      plan: "never",
+      status: "never",
+      logs: "never",
+      destroy: "never",
+      bootstrap: "never",
     });
   });
 
@@ -96,6 +118,13 @@ describe("the module's interface (scan() of dagger/src)", () => {
       serve: "Service",
       publish: "String",
       publishEcr: "String",
+      deploy: "String",
+      rollback: "String",
+      plan: "String",
+      status: "String",
+      logs: "String",
+      destroy: "String",
+      bootstrap: "String",
     });
   });
 
@@ -147,5 +176,35 @@ describe("the module's interface (scan() of dagger/src)", () => {
       ...mod.functions.flatMap((f) => f.args.filter((a) => !a.description.trim()).map((a) => `${f.cli} ${a.flag}`)),
     ];
     expect(missing).toEqual([]);
+  });
+
+  it("deploys, plans, rolls back, reports and destroys the local environment by default (no account needed)", () => {
+    for (const name of ["deploy", "rollback", "plan", "status", "logs"]) {
+      expect(args(name).env).toEqual({ flag: "--env", type: "String", default: "local", required: false });
+    }
+    // Destroy and bootstrap name their environment explicitly.
+    expect(args("destroy").env).toMatchObject({ flag: "--env", required: true });
+    expect(args("bootstrap").env).toMatchObject({ flag: "--env", required: true });
+  });
+
+  it("takes the flags the GitHub workflows pass (credentials as Secrets, region, commit, version)", () => {
+    const aws = {
+      awsAccessKeyId: { flag: "--aws-access-key-id", type: "Secret", required: false },
+      awsSecretAccessKey: { flag: "--aws-secret-access-key", type: "Secret", required: false },
+      awsSessionToken: { flag: "--aws-session-token", type: "Secret", required: false },
+      awsRegion: { flag: "--aws-region", type: "String", required: false },
+    };
+    for (const name of ["deploy", "rollback", "plan", "status", "logs", "destroy", "bootstrap"]) expect(args(name)).toMatchObject(aws);
+    expect(args("deploy")).toMatchObject({ gitCommit: { flag: "--git-commit", type: "String" }, version: { flag: "--version", type: "String" } });
+  });
+
+  it("destroy needs --confirm (no default that confirms) and removes the base stack only when asked", () => {
+    expect(args("destroy").confirm).toMatchObject({ flag: "--confirm", type: "String", default: "" });
+    expect(args("destroy").includeBase).toMatchObject({ flag: "--include-base", type: "Boolean", default: false });
+  });
+
+  it("waits for a state lock by default and can remove a dead run's lock only by its ID", () => {
+    expect(args("deploy").lockTimeout).toMatchObject({ flag: "--lock-timeout", type: "Integer", default: 300 });
+    expect(args("deploy").forceUnlock).toMatchObject({ flag: "--force-unlock", type: "String", required: false });
   });
 });

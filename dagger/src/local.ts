@@ -1,0 +1,139 @@
+/**
+ * The `local` environment's machinery, all inside the Dagger engine: the AWS
+ * emulator (moto) and an OCI registry as Dagger services, the image pulled back
+ * by digest and run as a service standing in for the Fargate tasks (the
+ * emulator runs no containers), and the one helper that lets the module's own
+ * code (AWS SDK calls, the smoke test) reach a service.
+ *
+ * What lives how long: services live as long as the Dagger session, i.e. one
+ * `dagger call`. The emulator and everything applied to it are created afresh
+ * by every call that needs them (from the deployment ledger: see ledger.ts);
+ * the registry's storage and the ledger are cache volumes, so images and
+ * history persist across calls (per --local-state name).
+ */
+import { lookup } from "node:dns/promises";
+
+import { dag, type Container, type Service } from "@dagger.io/dagger";
+
+/** The AWS emulator's image (the same version the test bed runs on the host). */
+export const EMULATOR_IMAGE = "motoserver/moto:5.2.5";
+/** The registry's image. */
+export const REGISTRY_IMAGE = "registry:2";
+
+/** The emulator's port and the name tofu's container reaches it by. */
+export const EMULATOR_PORT = 5000;
+export const EMULATOR_BINDING = "aws";
+/** The registry's port. */
+const REGISTRY_PORT = 5000;
+
+/**
+ * The registry's address in image references. The engine pushes to and pulls
+ * from the registry *service* passed as `registryService`, and speaks plain
+ * HTTP to `localhost` names, so references read `localhost:5000/<repo>@sha256:…`.
+ */
+export const LOCAL_REGISTRY = `localhost:${REGISTRY_PORT}`;
+
+// moto issues ACM certificates after this many seconds (its default, 60 s, would add a minute to every local deploy).
+const ACM_VALIDATION_WAIT_SECONDS = "2";
+
+/** Static credentials for the emulator: it accepts any (not secrets). */
+export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
+
+/**
+ * A fresh AWS emulator for one call (runId makes it a service of its own, so
+ * two calls never share one).
+ *
+ * @param runId unique per call
+ */
+export function emulatorService(runId: string): Service {
+  return dag
+    .container()
+    .from(EMULATOR_IMAGE)
+    .withEnvVariable("MOTO_ACM_VALIDATION_WAIT", ACM_VALIDATION_WAIT_SECONDS)
+    .withEnvVariable("FP_RUN", runId)
+    .withExposedPort(EMULATOR_PORT)
+    .asService({ useEntrypoint: true });
+}
+
+/**
+ * The local registry, its storage in a cache volume (images survive the call).
+ *
+ * @param stateName the --local-state name (a new name starts with an empty registry)
+ */
+export function registryService(stateName: string): Service {
+  return dag
+    .container()
+    .from(REGISTRY_IMAGE)
+    .withMountedCache("/var/lib/registry", dag.cacheVolume(`fargate-pipeline-local-registry-${stateName}`))
+    .withExposedPort(REGISTRY_PORT)
+    .asService({ useEntrypoint: true });
+}
+
+/**
+ * The image, pulled back by digest from the local registry.
+ *
+ * @param ref `localhost:5000/<repo>@sha256:…`
+ * @param registry the registry service
+ */
+export function pullLocal(ref: string, registry: Service): Container {
+  return dag.container().from(ref, { registryService: registry });
+}
+
+/**
+ * The image as a service standing in for the Fargate tasks: the task
+ * definition's port and environment, the image's own entrypoint and command.
+ *
+ * @param image the image pulled back by digest
+ * @param port the container port
+ */
+export function standInService(image: Container, port: number): Service {
+  return image.withEnvVariable("PORT", String(port)).withEnvVariable("NODE_ENV", "production").withExposedPort(port).asService({ useEntrypoint: true });
+}
+
+/** A service endpoint this process can reach, and how to let it go. */
+export interface Reachable {
+  /** `http://host:port` */
+  url: string;
+  /** How it is reached: the service's own name, or a tunnel to localhost. */
+  via: "service name" | "tunnel";
+  /** Stops the tunnel (when there is one). */
+  close(): Promise<void>;
+}
+
+/**
+ * Where this process reaches a started service over HTTP.
+ *
+ * In a `dagger call`, the module's code runs in a container of the engine, on
+ * the services' network: the service's own endpoint resolves there. When the
+ * module's class runs outside the engine (the test tiers drive it through the
+ * SDK's `connection()`), that name does not resolve; then the service is
+ * tunnelled to a random port of this host (`dag.host().tunnel()`). The choice
+ * is made by trying: does the endpoint's host name resolve here?
+ *
+ * @param svc a service (started by this call)
+ * @param port its port
+ */
+export async function reachable(svc: Service, port: number): Promise<Reachable> {
+  const endpoint = await svc.endpoint({ port, scheme: "http" });
+  const host = new URL(endpoint).hostname;
+  if (await resolves(host)) return { url: endpoint, via: "service name", close: async () => {} };
+  const tunnel = await dag.host().tunnel(svc, { ports: [{ backend: port }] }).start();
+  const url = await tunnel.endpoint({ scheme: "http" });
+  return {
+    url: url.replace("://localhost:", "://127.0.0.1:"),
+    via: "tunnel",
+    close: async () => {
+      await tunnel.stop();
+    },
+  };
+}
+
+/** Whether a host name resolves from this process. */
+async function resolves(host: string): Promise<boolean> {
+  try {
+    await lookup(host);
+    return true;
+  } catch {
+    return false;
+  }
+}
