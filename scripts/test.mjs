@@ -11,7 +11,7 @@
  * "tests: N passed, N failed, N skipped".
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,12 +20,26 @@ import { testbedReadiness } from "./testbed-env.mjs";
 const { values } = parseArgs({
   options: {
     tier: { type: "string", multiple: true },
+    totals: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   allowPositionals: true,
 });
 if (values.help) {
-  console.log("usage: node scripts/test.mjs [--tier unit|engine|e2e]...\nDefault: unit, then engine when the test bed is up.");
+  console.log("usage: node scripts/test.mjs [--tier unit|engine|e2e]... | --totals FILE\nDefault: unit, then engine when the test bed is up.");
+  process.exit(0);
+}
+
+if (values.totals) {
+  // Sums the totals that earlier runs appended to FILE (FP_TEST_TOTALS_FILE) and prints them.
+  const runs = readFileSync(values.totals, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const t = { passed: 0, failed: 0, skipped: 0 };
+  console.log("\n== all test tiers");
+  for (const r of runs) {
+    for (const k of Object.keys(t)) t[k] += r[k];
+    for (const line of r.summary) console.log(`  ${line}`);
+  }
+  console.log(`tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
   process.exit(0);
 }
 
@@ -67,6 +81,11 @@ for (const tier of tiers) {
 console.log("\n== test tiers");
 for (const line of summary) console.log(`  ${line}`);
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+// For callers that run several tiers in separate invocations (.ci/run): append
+// this run's totals so they can print one grand total.
+if (process.env.FP_TEST_TOTALS_FILE) {
+  appendFileSync(process.env.FP_TEST_TOTALS_FILE, `${JSON.stringify({ ...totals, summary })}\n`);
+}
 process.exit(exitCode);
 
 /** Reads pass/fail/skip counts from vitest's JSON report (zeros when it is missing). */
