@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import type { Container, Directory, Service } from "@dagger.io/dagger";
+import { type Container, dag, type Directory, type Service } from "@dagger.io/dagger";
 
 import { runTests, runtimeImage } from "./app.js";
 import { explainAwsError } from "./aws.js";
@@ -36,8 +36,8 @@ export interface DeployArgs extends EnvironmentArgs {
   dockerfile: string;
   version: string;
   gitCommit: string;
-  /** Push here instead of the account's ECR registry (AWS emulators only: moto has no registry). */
-  registryOverride?: string;
+  /** A registry to push to instead of the account's ECR registry (AWS emulators only: moto has no registry). */
+  emulatorRegistry?: Service;
   /** Seconds to wait for a state lock another run holds. */
   lockTimeoutSeconds: number;
   /** The ID of a dead run's lock to remove first. */
@@ -50,7 +50,7 @@ export interface RollbackArgs extends EnvironmentArgs {
   image?: string;
   lockTimeoutSeconds: number;
   forceUnlock?: string;
-  registryOverride?: string;
+  emulatorRegistry?: Service;
 }
 
 // Expected rollout time (shown while waiting; the tracker's budget is 3× this):
@@ -156,7 +156,7 @@ export async function deploy(args: DeployArgs): Promise<string> {
     prepared.catch(() => {});
     const [, , image] = await Promise.all([checked, tested, built]);
     const { serviceInit } = await prepared;
-    const ref = await steps.run("publish", () => publish(env, image, commit, args.registryOverride), (r) => digestOf(r));
+    const ref = await steps.run("publish", () => publish(env, image, commit, args.emulatorRegistry), (r) => digestOf(r));
     return await rollOut({ env, args, steps, serviceInit, image: ref, commit, version: args.version, kind: "deploy" });
   } catch (err) {
     throw new DeployError(redact(describeFailure(err, steps), env.secrets));
@@ -241,23 +241,34 @@ async function checkRepository(env: OpenEnvironment): Promise<void> {
 }
 
 /** Pushes the image; returns `repository@sha256:…`. */
-async function publish(env: OpenEnvironment, image: Container, commit: string, registryOverride?: string): Promise<string> {
+async function publish(env: OpenEnvironment, image: Container, commit: string, emulatorRegistry?: Service): Promise<string> {
   const repo = env.target.names.repository;
   const tag = imageTag(commit);
   if (env.mode === "local") {
     return byDigest(await image.publish(`${LOCAL_REGISTRY}/${repo}:${tag}`, { registryService: env.registry! }));
   }
   const login = await ecrLogin(env.auth!, "deploy");
-  if (registryOverride && env.mode !== "emulator") throw new DeployError("--registry-override is only for AWS emulators (with --aws-endpoint)");
-  const registry = registryOverride ?? login.registry;
-  const auth = { registry, username: login.username, password: login.password };
+  const target = await registryTarget(env, login.registry, emulatorRegistry);
+  const auth = { registry: target.host, username: login.username, password: login.password };
   const flags = "the AWS credentials (their identity needs ecr:GetAuthorizationToken and push rights on the repository)";
-  return byDigest(await publishImage(image, `${registry}/${repo}:${tag}`, auth, [login.plaintext, ...env.secrets], flags));
+  return byDigest(await publishImage(image, `${target.host}/${repo}:${tag}`, auth, [login.plaintext, ...env.secrets], flags, target.service));
+}
+
+/**
+ * Where an AWS environment's images go: the account's ECR registry, or on an
+ * emulator the registry service passed with --emulator-registry, addressed as
+ * `localhost:<port>` (the engine reaches it as the service, over plain HTTP).
+ */
+async function registryTarget(env: OpenEnvironment, ecrRegistry: string, emulatorRegistry?: Service): Promise<{ host: string; service?: Service }> {
+  if (!emulatorRegistry) return { host: ecrRegistry };
+  if (env.mode !== "emulator") throw new DeployError("--emulator-registry is only for AWS emulators (with --aws-endpoint): on AWS, images go to the account's ECR registry");
+  const port = new URL(await emulatorRegistry.endpoint({ scheme: "http" })).port || "80";
+  return { host: `localhost:${port}`, service: emulatorRegistry };
 }
 
 interface RollOutArgs {
   env: OpenEnvironment;
-  args: EnvironmentArgs & { lockTimeoutSeconds: number; registryOverride?: string };
+  args: EnvironmentArgs & { lockTimeoutSeconds: number; emulatorRegistry?: Service };
   steps: Steps;
   serviceInit: Container;
   image: string;
@@ -363,7 +374,7 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
   if (rollout.verdict !== "SUCCESSFUL") {
     return { ok: false, outputs: out, rollout, cause: `rollout ${rollout.verdict}: ${rollout.reason}`, details: rollout.summary };
   }
-  const smoke = await steps.run(`smoke test${label}`, () => (emulated ? smokeStandIn(env, image, commit, args.registryOverride) : smokeAws(env, out, commit)), (s) =>
+  const smoke = await steps.run(`smoke test${label}`, () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out, commit)), (s) =>
     s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`,
   );
   if (!smoke.ok) {
@@ -416,13 +427,13 @@ async function smokeAws(env: OpenEnvironment, out: Record<string, string | strin
  * Smoke test on an emulator: the image, pulled back by digest from the registry
  * it was pushed to, runs as a service standing in for the Fargate tasks.
  */
-async function smokeStandIn(env: OpenEnvironment, image: string, commit: string, registryOverride?: string): Promise<SmokeResult> {
+async function smokeStandIn(env: OpenEnvironment, image: string, commit: string, emulatorRegistry?: Service): Promise<SmokeResult> {
   let pulled: Container;
   if (env.mode === "local") pulled = pullLocal(image, env.registry!);
   else {
     const login = await ecrLogin(env.auth!, "deploy");
-    const { dag } = await import("@dagger.io/dagger");
-    pulled = dag.container().withRegistryAuth(registryOverride ?? login.registry, login.username, login.password).from(image);
+    const target = await registryTarget(env, login.registry, emulatorRegistry);
+    pulled = dag.container().withRegistryAuth(target.host, login.username, login.password).from(image, target.service ? { registryService: target.service } : {});
   }
   const svc: Service = standInService(pulled, env.target.containerPort);
   const url0 = `(stand-in for ${image})`;

@@ -226,16 +226,16 @@ export class FargatePipeline {
      */
     awsEndpoint?: string,
     /**
-     * Registry host to push to instead of the account's ECR registry, only with --aws-endpoint (emulators have no ECR registry)
+     * A registry to push to instead of the account's ECR registry (e.g. tcp://localhost:5000), only with --aws-endpoint: emulators have no ECR registry. It is sent the credentials ECR hands out
      */
-    registryOverride?: string,
+    emulatorRegistry?: Service,
     /**
      * JSON merged over the environment's configuration, e.g. '{"accountId":"123456789012"}' (emulators and tests; for real changes edit environments.ts)
      */
     configOverrides = "",
   ): Promise<string> {
     const aws = { accessKeyId: awsAccessKeyId, secretAccessKey: awsSecretAccessKey, sessionToken: awsSessionToken, region: awsRegion, endpoint: awsEndpoint };
-    const common = { env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, registryOverride };
+    const common = { env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry };
     return await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit });
   }
 
@@ -285,16 +285,16 @@ export class FargatePipeline {
      */
     awsEndpoint?: string,
     /**
-     * Registry host the images were pushed to instead of ECR, only with --aws-endpoint
+     * The registry the images were pushed to instead of ECR (see deploy), only with --aws-endpoint
      */
-    registryOverride?: string,
+    emulatorRegistry?: Service,
     /**
      * JSON merged over the environment's configuration (emulators and tests)
      */
     configOverrides = "",
   ): Promise<string> {
     const aws = { accessKeyId: awsAccessKeyId, secretAccessKey: awsSecretAccessKey, sessionToken: awsSessionToken, region: awsRegion, endpoint: awsEndpoint };
-    return await rollback({ env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, registryOverride, ...(image ? { image } : {}) });
+    return await rollback({ env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry, ...(image ? { image } : {}) });
   }
 
   /**

@@ -61,7 +61,7 @@ function historyTable(entries: readonly LedgerEntry[]): string[] {
     ...[...entries]
       .reverse()
       .slice(0, STATUS_HISTORY)
-      .map((e) => `| ${e.at.replace("T", " ").replace(/\.\d+Z$/, "")} | ${e.kind} | \`${digestOf(e.image).slice(0, 19)}…\` | \`${e.commit.slice(0, 12)}\` | ${e.verdict} | ${(e.cause ?? "").replace(/\|/g, "/").slice(0, 120)} |`),
+      .map((e) => `| ${e.at.replace("T", " ").replace(/\.\d+Z$/, "")} | ${e.kind} | \`${digestOf(e.image).slice(0, 19)}…\` | \`${e.commit.slice(0, 19)}\` | ${e.verdict} | ${(e.cause ?? "").replace(/\|/g, "/").slice(0, 120)} |`),
   ];
 }
 

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
-import { dag, type Container, type Secret } from "@dagger.io/dagger";
+import { dag, type Container, type Secret, type Service } from "@dagger.io/dagger";
 
 import { type AwsArgs, type AwsAuth, type AwsIdentity, awsClientConfig, callerIdentity, explainAwsError, resolveAwsAuth } from "./aws.js";
 import { indent, redact, tail } from "./errors.js";
@@ -40,6 +40,7 @@ export function registryHost(address: string): string {
  * @param auth credentials for the registry, if it needs any
  * @param hidden plaintext values that must not appear in the message (the password)
  * @param credentialFlags the flags the credentials came from, for the message
+ * @param registryService the registry as a Dagger service (the address then names it `localhost:<port>`)
  */
 export async function publishImage(
   image: Container,
@@ -47,10 +48,11 @@ export async function publishImage(
   auth?: RegistryAuth,
   hidden: string[] = [],
   credentialFlags = "--registry-username and --registry-password (pass it as env:NAME or file:PATH)",
+  registryService?: Service,
 ): Promise<string> {
   const ctr = auth ? image.withRegistryAuth(auth.registry, auth.username, auth.password) : image;
   try {
-    return await ctr.publish(address);
+    return await ctr.publish(address, registryService ? { registryService } : {});
   } catch (err) {
     const said = redact(err instanceof Error ? err.message : String(err), hidden);
     let hint: string;

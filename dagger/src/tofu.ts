@@ -117,7 +117,11 @@ export function lockArgs(lockTimeoutSeconds: number): string[] {
  * @param output what tofu printed
  */
 export function stateLock(output: string): StateLock | undefined {
-  const text = stripAnsi(output);
+  // Diagnostics are framed with box-drawing characters ("│ ") even with -no-color.
+  const text = stripAnsi(output)
+    .split("\n")
+    .map((l) => l.replace(/^[│╷╵]\s?/, ""))
+    .join("\n");
   if (!/Error acquiring the state lock|state lock/i.test(text)) return undefined;
   const field = (name: string) => new RegExp(`^\\s*${name}:\\s*(.+)$`, "m").exec(text)?.[1]?.trim();
   const id = field("ID");

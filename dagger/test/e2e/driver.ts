@@ -14,6 +14,7 @@
 import { connection, dag, type Directory } from "@dagger.io/dagger";
 
 import { FargatePipeline } from "../../src/index.js";
+import { authRegistry } from "./fixtures.js";
 import { describeModule, REPO_ROOT, scanModule } from "../../scripts/introspect.mjs";
 // @ts-expect-error -- a plain .mjs module of the repository's scripts, without types
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
@@ -28,6 +29,8 @@ export interface DriverCall {
   secrets?: Record<string, string>;
   /** Files written over the repository source (a changed app). */
   sourceFiles?: Record<string, string>;
+  /** A registry service (fixtures.ts authRegistry) passed at this argument index. */
+  emulatorRegistry?: { index: number; htpasswd: string; volume: string };
 }
 
 const call = JSON.parse(process.argv[2] ?? "{}") as DriverCall;
@@ -41,7 +44,9 @@ await connection(async () => {
   const ignore = mod.constructorArgs.find((a) => a.name === "source")?.ignore ?? [];
   let source: Directory = dag.host().directory(REPO_ROOT, { exclude: ignore });
   for (const [path, content] of Object.entries(call.sourceFiles ?? {})) source = source.withNewFile(path, content);
-  const args = [...call.args];
+  // JSON has no undefined: null stands for an argument left out.
+  const args = call.args.map((a) => (a === null ? undefined : a));
+  if (call.emulatorRegistry) args[call.emulatorRegistry.index] = authRegistry(call.emulatorRegistry.htpasswd, call.emulatorRegistry.volume);
   for (const [index, envName] of Object.entries(call.secrets ?? {})) {
     const value = process.env[envName];
     if (value === undefined) throw new Error(`driver: environment variable ${envName} (secret argument ${index}) is not set`);
