@@ -21,7 +21,7 @@ import { runTests, runtimeImage } from "./app.js";
 import { explainAwsError } from "./aws.js";
 import { runChecks } from "./check.js";
 import { type EnvironmentArgs, type OpenEnvironment, openEnvironment } from "./environment.js";
-import { indent, redact } from "./errors.js";
+import { commandFailure, indent, redact, tail } from "./errors.js";
 import { digestOf, type LedgerEntry, lastSuccessful } from "./ledger.js";
 import { LOCAL_REGISTRY, pullLocal, reachable, standInService } from "./local.js";
 import { ecrLogin, publishImage } from "./registry.js";
@@ -440,7 +440,9 @@ async function smokeStandIn(env: OpenEnvironment, image: string, commit: string,
   try {
     await svc.start();
   } catch (err) {
-    return { ok: false, url: url0, attempts: 1, seconds: 0, reason: `the container did not start: ${firstLines((err as Error).message, 12)}` };
+    const { output, exitCode } = commandFailure(err);
+    const said = tail(output.replace(/\s*\[traceparent:[0-9a-f-]+\]/g, ""), 12);
+    return { ok: false, url: url0, attempts: 1, seconds: 0, reason: `the container exited${exitCode >= 0 ? ` with code ${exitCode}` : ""} before it served: ${said.join(" | ")}` };
   }
   const reach = await reachable(svc, env.target.containerPort);
   try {
@@ -456,10 +458,6 @@ async function smokeStandIn(env: OpenEnvironment, image: string, commit: string,
     await reach.close().catch(() => {});
     await svc.stop().catch(() => {});
   }
-}
-
-function firstLines(text: string, n: number): string {
-  return text.split("\n").slice(0, n).join("\n");
 }
 
 /** The Markdown summary of a successful deploy or rollback. */

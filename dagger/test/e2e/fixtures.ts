@@ -31,7 +31,8 @@ export async function unhealthyApp(source: Directory): Promise<Directory> {
   const text = await source.file("Dockerfile").contents();
   const cmd = 'CMD ["node", "dist/server.js"]';
   if (!text.includes(cmd)) throw new Error(`the Dockerfile no longer ends with ${cmd}: update the unhealthy fixture`);
-  const broken = `CMD ["node", "-e", "require('node:http').createServer((q, s) => { s.statusCode = 503; s.end('${BROKEN_BODY}'); }).listen(process.env.PORT || 8080)"]`;
+  const server = `require("node:http").createServer((q, s) => { s.statusCode = 503; s.end(${JSON.stringify(BROKEN_BODY)}); }).listen(process.env.PORT || 8080)`;
+  const broken = `CMD ${JSON.stringify(["node", "-e", server])}`;
   return source.withNewFile("Dockerfile", text.replace(cmd, broken));
 }
 
