@@ -72,8 +72,8 @@ export interface PolicyContext {
   hostedZoneId: string;
   /** The service's domain name. */
   domain: string;
-  /** State bucket and the stacks' state keys. */
-  state: { bucket: string; keys: string[] };
+  /** State bucket, the stacks' state keys, and the deployment ledger's key. */
+  state: { bucket: string; keys: string[]; ledger: string };
 }
 
 /** The context without the OIDC provider: all the task roles' policies need. */
@@ -244,8 +244,9 @@ export function planSubjects(repository: string, branch: string): string[] {
 }
 
 /**
- * State access: read and write both stacks' state, and their lock files
- * (use_lockfile writes `<key>.tflock` next to the state).
+ * State access: read and write both stacks' state and the deployment ledger
+ * (the Dagger module's record of deploys, next to the state), and their lock
+ * files (use_lockfile writes `<key>.tflock` next to the state).
  * @param ctx The policy context.
  * @param write False for the plan role: it reads state, and only writes the lock.
  */
@@ -257,7 +258,7 @@ function stateStatements(ctx: PolicyContext, write: boolean): PolicyStatement[] 
       Sid: "StateObjects",
       Effect: "Allow",
       Action: write ? ["s3:GetObject", "s3:PutObject"] : ["s3:GetObject"],
-      Resource: ctx.state.keys.map((k) => `${bucket}/${k}`),
+      Resource: [...ctx.state.keys, ctx.state.ledger].map((k) => `${bucket}/${k}`),
     },
     {
       Sid: "StateLocks",

@@ -63,8 +63,12 @@ export interface ResourceNames {
   roles: { execution: string; task: string; deploy: string; plan: string };
   /** The permissions boundary every role the service stack creates must carry. */
   taskBoundaryPolicy: string;
-  /** Remote state: bucket and one key per stack. */
-  state: { bucket: string; keys: Record<StackRole, string> };
+  /**
+   * Remote state: bucket and one key per stack; `ledger` is the deployment ledger
+   * (JSON lines: image digest, commit, verdict per deploy) the Dagger module keeps
+   * next to the service stack's state — what `status` shows and `rollback` returns to.
+   */
+  state: { bucket: string; keys: Record<StackRole, string>; ledger: string };
 }
 
 /**
@@ -100,6 +104,7 @@ export function resourceNames(input: NamingInput): ResourceNames {
       // Account and region make the name globally unique and say where it lives.
       bucket: input.stateBucket ?? `${input.serviceName}-tfstate-${owner}-${input.region}`,
       keys: { base: `${stacks.base}/terraform.tfstate`, service: `${stacks.service}/terraform.tfstate` },
+      ledger: `${stacks.service}/deployments.jsonl`,
     },
   };
 }

@@ -39,7 +39,7 @@ export function policyContext(
     sharedLoadBalancer: config.loadBalancer.mode === "existing",
     targetGroupPrefix: config.service.targetGroupNamePrefix,
     domain: config.domain,
-    state: { bucket: config.state.bucket, keys: Object.values(config.state.keys) },
+    state: { bucket: config.state.bucket, keys: Object.values(config.state.keys), ledger: config.names.state.ledger },
   };
 }
 

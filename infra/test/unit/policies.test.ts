@@ -165,11 +165,12 @@ describe("deploy role", () => {
     });
   });
 
-  it("reads and writes both stacks' state and lock files, nothing else in the bucket", () => {
+  it("reads and writes both stacks' state, the deployment ledger and the lock files, nothing else in the bucket", () => {
     const bucket = "arn:aws:s3:::fargate-pipeline-tfstate-111111111111-eu-west-1";
     expect(statement(all, "StateObjects").Resource).toEqual([
       `${bucket}/fargate-pipeline-staging-base/terraform.tfstate`,
       `${bucket}/fargate-pipeline-staging/terraform.tfstate`,
+      `${bucket}/fargate-pipeline-staging/deployments.jsonl`,
     ]);
     expect(statement(all, "StateLocks").Resource).toEqual([
       `${bucket}/fargate-pipeline-staging-base/terraform.tfstate.tflock`,
