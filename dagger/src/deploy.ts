@@ -304,8 +304,13 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     seconds: Math.round(steps.total),
     by: env.identity.arn,
   };
-  await steps.run("record", () => env.ledger.append(entry));
-  if (outcome.ok) return summary(r, outcome, steps);
+  // The rollout's verdict stands whether or not it could be recorded: a failed write is a warning, not a failed deploy.
+  const recorded = await steps.run("record", () => env.ledger.append(entry)).then(
+    () => undefined,
+    (err: unknown) => `this deploy is not in the ledger (${env.ledger.where}): ${(err as Error).message} — status and rollback will not know it`,
+  );
+  if (recorded) args.log(`warning: ${recorded}`);
+  if (outcome.ok) return summary(r, outcome, steps, recorded);
 
   // Failed: put the previous good image back, like the circuit breaker would, and say so.
   const previous = lastSuccessful(await env.ledger.read(), r.image);
@@ -461,7 +466,7 @@ async function smokeStandIn(env: OpenEnvironment, image: string, commit: string,
 }
 
 /** The Markdown summary of a successful deploy or rollback. */
-function summary(r: RollOutArgs, o: Outcome, steps: Steps): string {
+function summary(r: RollOutArgs, o: Outcome, steps: Steps, warning?: string): string {
   const { env } = r;
   const url = String(o.outputs.url ?? `https://${env.target.domain}`);
   const where =
@@ -485,6 +490,7 @@ function summary(r: RollOutArgs, o: Outcome, steps: Steps): string {
     "",
     steps.table(),
     ...(o.rollout?.details.notes.length ? ["", ...o.rollout.details.notes.map((n) => `> ${n}`)] : []),
+    ...(warning ? ["", `> ⚠️ ${warning}`] : []),
   ].join("\n");
 }
 

@@ -109,7 +109,7 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
     sdk,
     tofu,
     auth,
-    ledger: s3Ledger(sdk, target.state.bucket, `${target.names.stacks.service}/deployments.jsonl`),
+    ledger: s3Ledger(sdk, target.state.bucket, target.names.state.ledger),
     runId,
     secrets: [auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken ?? ""].filter((s) => s !== ""),
     close: async () => {},

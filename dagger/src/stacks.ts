@@ -31,7 +31,8 @@ export interface TargetNames {
   logStreamPrefix: string;
   repository: string;
   roles: { deploy: string; plan: string };
-  state: { bucket: string; keys: { base: string; service: string } };
+  /** State bucket, state keys, and the deployment ledger's key (next to the service stack's state). */
+  state: { bucket: string; keys: { base: string; service: string }; ledger: string };
 }
 
 /** An environment as the deploy needs it: infra's validated configuration, reduced to what the module reads. */
