@@ -18,6 +18,11 @@ export const AWS_CREDENTIAL_FLAGS = [
 
 // 3 attempts: the SDK's standard retry mode; throttling and 5xx are retried, a rejected credential is not.
 const AWS_MAX_ATTEMPTS = 3;
+// Every SDK request gives up instead of hanging: 5 s to connect (AWS answers in
+// milliseconds; an emulator behind a tunnel in well under a second), 30 s of
+// silence on an open request (the slowest call made, a log read, takes ~1 s).
+// A timed-out request is retried like a 5xx, then reported.
+export const AWS_HTTP_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000 } as const;
 
 /** AWS credentials as the function arguments carry them. */
 export interface AwsArgs {
@@ -87,6 +92,7 @@ export function awsClientConfig(auth: AwsAuth) {
     region: auth.region,
     credentials: auth.credentials,
     maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: { ...AWS_HTTP_TIMEOUTS },
     ...(auth.endpoint ? { endpoint: auth.endpoint } : {}),
   };
 }

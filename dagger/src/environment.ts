@@ -138,8 +138,8 @@ async function openLocal(args: EnvironmentArgs, target: Target, runId: string): 
     await registry.start();
     started.push({ svc: registry });
     args.log(`local: AWS emulator (${reach.via}) and registry started in the engine`);
-    const sdk = { region: target.region, credentials: { ...EMULATOR_CREDENTIALS }, endpoint: reach.url, maxAttempts: 3 };
     const auth: AwsAuth = { region: target.region, endpoint: reach.url, credentials: { ...EMULATOR_CREDENTIALS } };
+    const sdk = awsClientConfig(auth);
     const identity = await callerIdentity(auth, "local");
     await ensureStateBucket(sdk, target.state.bucket, target.state.region);
     return {
@@ -173,7 +173,7 @@ function localRecords(args: EnvironmentArgs, target: Target, runId: string): Ope
     target,
     mode: "local",
     identity: { account: "(emulator, not started)", arn: "local" },
-    sdk: { region: target.region, credentials: { ...EMULATOR_CREDENTIALS }, maxAttempts: 3 },
+    sdk: awsClientConfig({ region: target.region, credentials: { ...EMULATOR_CREDENTIALS } }),
     tofu: {
       region: target.region,
       ...EMULATOR_CREDENTIALS,

@@ -114,6 +114,8 @@ export interface S3Config {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   endpoint?: string;
   maxAttempts?: number;
+  /** Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws.ts). */
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
 }
 
 // 5 tries: a conflict needs two writers finishing within the same second; five in a row means something else is wrong.

@@ -558,6 +558,8 @@ export interface RolloutClientConfig {
   /** An AWS emulator's URL; unset for AWS. */
   endpoint?: string;
   maxAttempts?: number;
+  /** Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws.ts). */
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
 }
 
 /**
