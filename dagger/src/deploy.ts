@@ -445,9 +445,7 @@ async function smokeStandIn(env: OpenEnvironment, image: string, commit: string,
   try {
     await svc.start();
   } catch (err) {
-    const { output, exitCode } = commandFailure(err);
-    const said = tail(output.replace(/\s*\[traceparent:[0-9a-f-]+\]/g, ""), 12);
-    return { ok: false, url: url0, attempts: 1, seconds: 0, reason: `the container exited${exitCode >= 0 ? ` with code ${exitCode}` : ""} before it served: ${said.join(" | ")}` };
+    return { ok: false, url: url0, attempts: 1, seconds: 0, reason: await standInFailure(err, pulled) };
   }
   const reach = await reachable(svc, env.target.containerPort);
   try {
@@ -463,6 +461,29 @@ async function smokeStandIn(env: OpenEnvironment, image: string, commit: string,
     await reach.close().catch(() => {});
     await svc.stop().catch(() => {});
   }
+}
+
+/**
+ * Why the stand-in did not start. Dagger starts a service only once the image's
+ * own HEALTHCHECK passes (as ECS does with a container health check), so the
+ * command that failed is either that check — the app runs but says it is
+ * unhealthy — or the app's process, which exited.
+ *
+ * @param err what `Service.start()` threw
+ * @param image the stand-in's image
+ */
+async function standInFailure(err: unknown, image: Container): Promise<string> {
+  const { cmd, output, exitCode } = commandFailure(err);
+  const said = tail(output.replace(/\s*\[traceparent:[0-9a-f-]+\]/g, ""), 12).join(" | ");
+  const code = exitCode >= 0 ? ` (exit code ${exitCode})` : "";
+  const healthcheck = await image
+    .dockerHealthcheck()
+    .args()
+    .catch(() => [] as string[]);
+  const isHealthcheck = healthcheck.length > 0 && cmd.length > 0 && healthcheck.every((a) => cmd.includes(a));
+  return isHealthcheck
+    ? `the image's HEALTHCHECK (${healthcheck.join(" ")}) failed${code}: the app runs but is not healthy: ${said}`
+    : `the container exited${code} before it served: ${said}`;
 }
 
 /** The Markdown summary of a successful deploy or rollback. */

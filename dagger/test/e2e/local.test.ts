@@ -68,13 +68,13 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
 
   it("an image that fails its health check fails the deploy with the cause; the previous image is put back and status shows it", async () => {
     const message = transcript.add(await rejection(deploy(await unhealthyApp(repo))));
-    expect(message).toMatch(/^deploy of localhost:5000\/fargate-pipeline-local@sha256:[0-9a-f]{64} to local FAILED: smoke test failed: it answers HTTP 503/);
+    expect(message).toMatch(/^deploy of localhost:5000\/fargate-pipeline-local@sha256:[0-9a-f]{64} to local FAILED: smoke test failed: the image's HEALTHCHECK \(node dist\/healthcheck\.js\) failed \(exit code 1\): the app runs but is not healthy: .*answered 503/);
     expect(message).toContain(BROKEN_BODY);
     expect(message).toContain(`The previous image ${digests[1]}`);
     expect(message).toContain("was put back and passed its rollout and smoke test");
     const report = transcript.add(await status());
     expect(statusImage(report)).toBe(digests[1]);
-    expect(report).toMatch(/\| deploy \| `sha256:[0-9a-f]{12}…` \| `source-[0-9a-f]{12}` \| FAILED \| smoke test failed: it answers HTTP 503/);
+    expect(report).toMatch(/\| deploy \| `sha256:[0-9a-f]{12}…` \| `source-[0-9a-f]{12}` \| FAILED \| smoke test failed: the image's HEALTHCHECK/);
   });
 
   it("rollback brings back the digest before the current one, and status reports it", async () => {
