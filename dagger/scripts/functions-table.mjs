@@ -1,30 +1,80 @@
 #!/usr/bin/env node
 /**
- * Prints the module's functions as a Markdown table for the README, read from
- * the TypeScript SDK's own introspector (what `dagger functions` lists), so the
- * table cannot drift from the code:
+ * The module's functions as a Markdown table for the README, read from the
+ * TypeScript SDK's own introspector (what `dagger functions` lists), so the
+ * table cannot drift from the code (a unit test compares it with the README):
  *
- *   node dagger/scripts/functions-table.mjs > /tmp/functions.md
+ *   node dagger/scripts/functions-table.mjs           # prints the table
+ *   node dagger/scripts/functions-table.mjs --write   # replaces it in README.md
  */
-import { describeModule, scanModule } from "./introspect.mjs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
-const mod = describeModule(await scanModule());
+import { describeModule, REPO_ROOT, scanModule } from "./introspect.mjs";
+
+/** The comment that marks the table's start in README.md. */
+export const README_MARKER = "<!-- node dagger/scripts/functions-table.mjs --write -->";
+/** The table's last line. */
+const LAST_LINE = "✓: also run by `dagger check`.";
 
 /** Escapes a cell's text for a Markdown table. */
 const cell = (s) => String(s).replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 
 /** An argument as `--flag Type (default x)`. */
 const arg = (a) => {
-  const dflt = a.defaultPath !== undefined ? ` (default: the repository, \`${a.defaultPath}\`)` : a.default !== undefined ? ` (default \`${a.default}\`)` : a.required ? " (required)" : "";
+  const dflt =
+    a.defaultPath !== undefined
+      ? ` (default: the repository, \`${a.defaultPath}\`)`
+      : a.default !== undefined
+        ? ` (default ${a.default === "" ? "empty" : `\`${a.default}\``})`
+        : a.required
+          ? " (required)"
+          : "";
   return `\`${a.flag}\` ${a.type}${dflt}`;
 };
 
-const lines = [
-  "| function | what it does | arguments |",
-  "|---|---|---|",
-  ...mod.functions.map((f) => `| \`${f.cli}\`${f.isCheck ? " ✓" : ""} | ${cell(f.description)} | ${f.args.map(arg).join("<br>") || "—"} |`),
-  "",
-  `Module arguments, before the function name (\`dagger call --source ../other-app test\`): ${mod.constructorArgs.map(arg).join("; ")}.`,
-  "✓: also run by `dagger check`.",
-];
-console.log(lines.join("\n"));
+/**
+ * The table for a described module.
+ *
+ * @param {ReturnType<typeof describeModule>} mod
+ * @returns {string}
+ */
+export function functionsTable(mod) {
+  return [
+    "| function | what it does | arguments |",
+    "|---|---|---|",
+    ...mod.functions.map((f) => `| \`${f.cli}\`${f.isCheck ? " ✓" : ""} | ${cell(f.description)} | ${f.args.map(arg).join("<br>") || "—"} |`),
+    "",
+    `Module arguments, before the function name (\`dagger call --source ../other-app test\`): ${mod.constructorArgs.map(arg).join("; ")}.`,
+    LAST_LINE,
+  ].join("\n");
+}
+
+/**
+ * The table as README.md has it now (from the marker to its last line), or undefined.
+ *
+ * @param {string} readme
+ */
+export function readmeTable(readme) {
+  const start = readme.indexOf(README_MARKER);
+  if (start < 0) return undefined;
+  const from = start + README_MARKER.length + 1;
+  const end = readme.indexOf(LAST_LINE, from);
+  return end < 0 ? undefined : readme.slice(from, end + LAST_LINE.length);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const table = functionsTable(describeModule(await scanModule()));
+  if (process.argv.includes("--write")) {
+    const path = join(REPO_ROOT, "README.md");
+    const readme = readFileSync(path, "utf8");
+    const old = readmeTable(readme);
+    if (old === undefined) {
+      console.error(`README.md has no table after ${README_MARKER}: put the marker where the table goes, followed by a line "${LAST_LINE}"`);
+      process.exit(1);
+    }
+    writeFileSync(path, readme.replace(old, table));
+    console.error("README.md: functions table updated");
+  } else console.log(table);
+}
