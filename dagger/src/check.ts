@@ -8,7 +8,7 @@ import type { Container, Directory } from "@dagger.io/dagger";
 
 import { commandFailure, indent, stripAnsi, tail } from "./errors.js";
 import { explainNpmInstallFailure, installInputs, nodeContainer, withSystemCAs, workspaceDirs } from "./npm.js";
-import { failingTests, summaryLines } from "./testreport.js";
+import { failingTests, failureCauses, summaryLines } from "./testreport.js";
 
 /** One step of `check`: the first of `scripts` that package.json defines is run. */
 export interface CheckStep {
@@ -39,7 +39,10 @@ export const CHECK_STEPS: readonly CheckStep[] = [
   {
     name: "unit tests",
     scripts: ["test:unit", "test"],
-    keyLines: (out) => failingTests(out).map((t) => `failing: ${t}`),
+    keyLines: (out) => {
+      const causes = failureCauses(out);
+      return failingTests(out).map((t) => `failing: ${t}${causes.has(t) ? ` — ${causes.get(t)}` : ""}`);
+    },
   },
 ];
 

@@ -40,6 +40,31 @@ export function failingTests(output: string): string[] {
   return [...new Set(names)].slice(0, MAX_NAMED_FAILURES);
 }
 
+// 6 lines: vitest prints the error within a few lines after its FAIL header (blank lines, a diff header).
+const CAUSE_LOOKAHEAD_LINES = 6;
+// 200 characters: the error's first line names the cause; the rest (diffs, stacks) is in the full output.
+const MAX_CAUSE_LENGTH = 200;
+
+/**
+ * For each failing test that vitest/jest report with a `FAIL … > name` header,
+ * the first line of its error (`AssertionError: expected …`, `Error: Test timed
+ * out in 30000ms`), so a failure seen only in a summary still says why.
+ *
+ * @param output what the test command printed
+ * @returns failing test (as failingTests() names it) → the error's first line
+ */
+export function failureCauses(output: string): Map<string, string> {
+  const lines = stripAnsi(plainProjectLabels(output)).split("\n").map((l) => l.trim());
+  const causes = new Map<string, string>();
+  lines.forEach((line, i) => {
+    const f = /^FAIL\s+(?:\|[^|]+\|\s+)?(.+?)(?:\s+\[.*\])?$/.exec(line);
+    if (!f?.[1] || causes.has(f[1])) return;
+    const cause = lines.slice(i + 1, i + 1 + CAUSE_LOOKAHEAD_LINES).find((l) => /^[A-Za-z]*(Error|Exception)\b.*:/.test(l));
+    if (cause) causes.set(f[1], cause.length > MAX_CAUSE_LENGTH ? `${cause.slice(0, MAX_CAUSE_LENGTH - 1)}…` : cause);
+  });
+  return causes;
+}
+
 /**
  * vitest prints a project's name as a coloured badge (" unit " on a background
  * colour) when it writes colours, and as "|unit|" when it does not: make both "|unit|".

@@ -7,9 +7,12 @@ import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { listeningPort, startProcess, type ServiceProcess } from "../helpers/process.ts";
 
-// Each test starts Node processes; on a busy 2-core machine a start can take a few seconds.
-// This bounds a hung test; no assertion depends on it.
-const PROCESS_TEST_TIMEOUT_MS = 30_000;
+// Each test starts Node processes (TypeScript through tsx). Alone, a start takes
+// ~1 s; inside `dagger call deploy` these tests run in `check` while `test` and
+// `build` run the same suite and compile beside them on the same cores, and a
+// start has been seen to take tens of seconds. 120 s bounds a hung test; no
+// assertion depends on it.
+const PROCESS_TEST_TIMEOUT_MS = 120_000;
 
 const started: ServiceProcess[] = [];
 afterEach(() => {

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { workspacesIn } from "../../src/check.js";
 import { redact, tail } from "../../src/errors.js";
 import { explainNpmInstallFailure } from "../../src/npm.js";
-import { failingTests, summaryLines } from "../../src/testreport.js";
+import { failingTests, failureCauses, summaryLines } from "../../src/testreport.js";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 
@@ -31,6 +31,14 @@ describe("failingTests", () => {
     expect(failingTests("PASS a.test.js\nFAIL src/b.test.js\n  ✕ rejects bad input (4 ms)")).toEqual(["src/b.test.js"]);
     expect(failingTests("✔ ok one (0.4ms)\n✖ parses dates (1.2ms)\n")).toEqual(["parses dates"]);
     expect(failingTests("ok 1 - first\nnot ok 2 - second # time=3ms\n")).toEqual(["second"]);
+  });
+
+  it("gives each failing test the first line of its error, with or without colours", () => {
+    for (const name of ["vitest-failed-plain.txt", "vitest-failed-color.txt"]) {
+      const causes = failureCauses(fixture(name));
+      expect(causes.get(expected[0]!)).toBe("AssertionError: expected 2 to be 1 // Object.is equality");
+      expect(causes.get(expected[1]!)).toBe("TypeError: fetch failed");
+    }
   });
 
   it("finds nothing in a passing run", () => {
