@@ -82,7 +82,11 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
   }
   const auth = await resolveAwsAuth({ ...args.aws, region: target.region }, action);
   const identity = await callerIdentity(auth, action);
-  args.log(`preflight: AWS account ${identity.account}, identity ${identity.arn}${auth.endpoint ? ` (AWS emulator at ${auth.endpoint})` : ""}`);
+  // The token too is kept out of every output (the temporary credentials are in `auth`).
+  const webIdentityToken = args.aws.webIdentityToken ? (await args.aws.webIdentityToken.plaintext()).trim() : "";
+  const ends = auth.webIdentity?.expiration ? ` (session ends ${auth.webIdentity.expiration.toISOString()})` : "";
+  const via = auth.webIdentity ? `, assumed with a web-identity token${ends}` : "";
+  args.log(`preflight: AWS account ${identity.account}, identity ${identity.arn}${via}${auth.endpoint ? ` (AWS emulator at ${auth.endpoint})` : ""}`);
   if (target.accountId && identity.account !== target.accountId) {
     throw new Error(
       [
@@ -93,11 +97,23 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
     );
   }
   const secret = (name: string, value: Secret | undefined) => value ?? dag.setSecret(`fp-${name}-${runId}`, "");
+  // With a web-identity token, OpenTofu gets the role's temporary credentials that
+  // STS returned, as secrets named for this run only; with keys, the keys passed.
+  const resolved = (name: string, value: string) => dag.setSecret(`fp-${name}-${runId}`, value);
+  const keys: Pick<TofuAws, "accessKeyId" | "secretAccessKey" | "sessionToken"> = auth.webIdentity
+    ? {
+        accessKeyId: resolved("key", auth.credentials.accessKeyId),
+        secretAccessKey: resolved("secret", auth.credentials.secretAccessKey),
+        sessionToken: resolved("session", auth.credentials.sessionToken ?? ""),
+      }
+    : {
+        accessKeyId: secret("key", args.aws.accessKeyId),
+        secretAccessKey: secret("secret", args.aws.secretAccessKey),
+        ...(args.aws.sessionToken ? { sessionToken: args.aws.sessionToken } : {}),
+      };
   const tofu: TofuAws = {
     region: target.region,
-    accessKeyId: secret("key", args.aws.accessKeyId),
-    secretAccessKey: secret("secret", args.aws.secretAccessKey),
-    ...(args.aws.sessionToken ? { sessionToken: args.aws.sessionToken } : {}),
+    ...keys,
     emulatorEnv: onEmulator ? withEndpoint(target.emulatorEnvironment, auth.endpoint!) : {},
     backendConfig: onEmulator ? target.emulatorBackendConfig : [],
   };
@@ -111,7 +127,7 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
     auth,
     ledger: s3Ledger(sdk, target.state.bucket, target.names.state.ledger),
     runId,
-    secrets: [auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken ?? ""].filter((s) => s !== ""),
+    secrets: [auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken ?? "", webIdentityToken].filter((s) => s !== ""),
     close: async () => {},
   };
 }

@@ -9,6 +9,7 @@
 import { argument, check, type Container, type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
 import { appService, runTests, runtimeImage } from "./app.js";
+import type { AwsArgs } from "./aws.js";
 import { runChecks } from "./check.js";
 import { deploy, rollback } from "./deploy.js";
 import type { EnvironmentArgs } from "./environment.js";
@@ -169,8 +170,16 @@ export class FargatePipeline {
      * Git commit of the source (build arg GIT_COMMIT)
      */
     gitCommit = "unknown",
+    /**
+     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    awsWebIdentityToken?: Secret,
+    /**
+     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    awsRoleArn?: string,
   ): Promise<string> {
-    const aws = { accessKeyId: awsAccessKeyId, secretAccessKey: awsSecretAccessKey, sessionToken: awsSessionToken, region: awsRegion, endpoint: awsEndpoint };
+    const aws = awsArgs(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, awsWebIdentityToken, awsRoleArn);
     const imageTag = ecrTag(tag, gitCommit);
     return await publishToEcr(await this.build(version, gitCommit), repository, imageTag, aws);
   }
@@ -233,8 +242,16 @@ export class FargatePipeline {
      * JSON merged over the environment's configuration, e.g. '{"accountId":"123456789012"}' (emulators and tests; for real changes edit environments.ts)
      */
     configOverrides = "",
+    /**
+     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    awsWebIdentityToken?: Secret,
+    /**
+     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    awsRoleArn?: string,
   ): Promise<string> {
-    const aws = { accessKeyId: awsAccessKeyId, secretAccessKey: awsSecretAccessKey, sessionToken: awsSessionToken, region: awsRegion, endpoint: awsEndpoint };
+    const aws = awsArgs(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, awsWebIdentityToken, awsRoleArn);
     const common = { env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry };
     return await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit });
   }
@@ -292,8 +309,16 @@ export class FargatePipeline {
      * JSON merged over the environment's configuration (emulators and tests)
      */
     configOverrides = "",
+    /**
+     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    awsWebIdentityToken?: Secret,
+    /**
+     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    awsRoleArn?: string,
   ): Promise<string> {
-    const aws = { accessKeyId: awsAccessKeyId, secretAccessKey: awsSecretAccessKey, sessionToken: awsSessionToken, region: awsRegion, endpoint: awsEndpoint };
+    const aws = awsArgs(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, awsWebIdentityToken, awsRoleArn);
     return await rollback({ env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry, ...(image ? { image } : {}) });
   }
 
@@ -338,8 +363,16 @@ export class FargatePipeline {
      * JSON merged over the environment's configuration (emulators and tests)
      */
     configOverrides = "",
+    /**
+     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    awsWebIdentityToken?: Secret,
+    /**
+     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    awsRoleArn?: string,
   ): Promise<string> {
-    return await plan(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides), lockTimeout);
+    return await plan(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides, awsWebIdentityToken, awsRoleArn), lockTimeout);
   }
 
   /**
@@ -379,8 +412,16 @@ export class FargatePipeline {
      * JSON merged over the environment's configuration (emulators and tests)
      */
     configOverrides = "",
+    /**
+     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    awsWebIdentityToken?: Secret,
+    /**
+     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    awsRoleArn?: string,
   ): Promise<string> {
-    return await status(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides));
+    return await status(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides, awsWebIdentityToken, awsRoleArn));
   }
 
   /**
@@ -428,8 +469,16 @@ export class FargatePipeline {
      * JSON merged over the environment's configuration (emulators and tests)
      */
     configOverrides = "",
+    /**
+     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    awsWebIdentityToken?: Secret,
+    /**
+     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    awsRoleArn?: string,
   ): Promise<string> {
-    return await logs(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides), since, lines);
+    return await logs(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides, awsWebIdentityToken, awsRoleArn), since, lines);
   }
 
   /**
@@ -481,8 +530,16 @@ export class FargatePipeline {
      * JSON merged over the environment's configuration (emulators and tests)
      */
     configOverrides = "",
+    /**
+     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    awsWebIdentityToken?: Secret,
+    /**
+     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    awsRoleArn?: string,
   ): Promise<string> {
-    const args = environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides);
+    const args = environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides, awsWebIdentityToken, awsRoleArn);
     return await destroy(args, confirm, includeBase, lockTimeout);
   }
 
@@ -523,8 +580,16 @@ export class FargatePipeline {
      * JSON merged over the environment's configuration (emulators and tests)
      */
     configOverrides = "",
+    /**
+     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    awsWebIdentityToken?: Secret,
+    /**
+     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    awsRoleArn?: string,
   ): Promise<string> {
-    return await bootstrap(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, "default", configOverrides), lockTimeout);
+    return await bootstrap(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, "default", configOverrides, awsWebIdentityToken, awsRoleArn), lockTimeout);
   }
 }
 
@@ -549,6 +614,22 @@ function environmentArgs(
   endpoint: string | undefined,
   localState: string,
   configOverrides: string,
+  webIdentityToken: Secret | undefined,
+  roleArn: string | undefined,
 ): EnvironmentArgs {
-  return { env, source, aws: { accessKeyId, secretAccessKey, sessionToken, region, endpoint }, configOverrides, localState, log: progress };
+  const aws = awsArgs(accessKeyId, secretAccessKey, sessionToken, region, endpoint, webIdentityToken, roleArn);
+  return { env, source, aws, configOverrides, localState, log: progress };
+}
+
+/** The AWS arguments of a function, in the order the functions declare them. */
+function awsArgs(
+  accessKeyId: Secret | undefined,
+  secretAccessKey: Secret | undefined,
+  sessionToken: Secret | undefined,
+  region: string | undefined,
+  endpoint: string | undefined,
+  webIdentityToken: Secret | undefined,
+  roleArn: string | undefined,
+): AwsArgs {
+  return { accessKeyId, secretAccessKey, sessionToken, region, endpoint, webIdentityToken, roleArn };
 }

@@ -111,8 +111,12 @@ export function ecrTag(tag: string | undefined, gitCommit: string): string {
  * @param aws the AWS arguments of the function
  */
 export async function publishToEcr(image: Container, repository: string, tag: string, aws: AwsArgs): Promise<string> {
-  const login = await ecrLogin(await resolveAwsAuth(aws, "publish-ecr"), "publish-ecr");
-  const flags = "the AWS credentials (--aws-access-key-id, --aws-secret-access-key, --aws-session-token) and that the repository exists in that account";
+  const auth = await resolveAwsAuth(aws, "publish-ecr");
+  const login = await ecrLogin(auth, "publish-ecr");
+  const credentials = auth.webIdentity
+    ? `that the role ${auth.webIdentity.roleArn} (--aws-role-arn) may push to the repository`
+    : "the AWS credentials (--aws-access-key-id, --aws-secret-access-key, --aws-session-token)";
+  const flags = `${credentials} and that the repository exists in that account`;
   return await publishImage(image, `${login.registry}/${repository}:${tag}`, login, [login.plaintext], flags);
 }
 
