@@ -135,7 +135,7 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
 /** The local environment: a fresh emulator, the persistent registry and ledger, the state bucket created. */
 async function openLocal(args: EnvironmentArgs, target: Target, runId: string): Promise<OpenEnvironment> {
   if (!target.emulator) throw new Error(`environment "${LOCAL}" must have emulator: true in infra/src/config/environments.ts`);
-  if (args.aws.accessKeyId || args.aws.endpoint) {
+  if (args.aws.accessKeyId || args.aws.webIdentityToken || args.aws.endpoint) {
     args.log("note: the local environment ignores AWS credentials and --aws-endpoint: it runs its own emulator in the engine");
   }
   const started: { svc: Service; reach?: Reachable }[] = [];
