@@ -56,7 +56,10 @@ FROM build AS test
 COPY vitest.config.ts eslint.config.js ./
 RUN --network=none npm run typecheck -w app
 RUN --network=none npm run lint -w app
-RUN --network=none npm test -w app
+# bash with pipefail: the run's output goes to the build log and to /test-report.txt (what
+# `dagger call test` returns), and a failing run still fails the step.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN --network=none npm test -w app 2>&1 | tee /test-report.txt
 
 # ---------------------------------------------------------------------------------------------
 # runtime: same base, production dependencies and compiled code only, non-root.

@@ -160,7 +160,8 @@ export async function runTests(source: Directory, dockerfile: string): Promise<s
   const steps = stageRuns(text, TEST_STAGE).map((r) => `  ✔ ${r.command}${r.noNetwork ? "   (no network)" : "   (WITH network: add --network=none)"}`);
   const header = [`tests passed: the "${TEST_STAGE}" stage of ${dockerfile} ran`, ...steps];
   if (await stage.exists(TEST_REPORT_PATH)) {
-    return [...header, "", `report (${TEST_REPORT_PATH}):`, await stage.file(TEST_REPORT_PATH).contents()].join("\n");
+    // Plain text: the runner colours its output even without a terminal, and the report ends up in files and CI summaries.
+    return [...header, "", `report (${TEST_REPORT_PATH}):`, stripAnsi(await stage.file(TEST_REPORT_PATH).contents())].join("\n");
   }
   return [...header, `(the stage left no runner output in ${TEST_REPORT_PATH}; see "Using it on another app" in the README)`].join("\n");
 }

@@ -44,8 +44,12 @@ describe("test", () => {
     const report = await pipeline(repo).test();
     expect(report).toMatch(/^tests passed: the "test" stage of Dockerfile ran\n/);
     // Every step of the test stage is listed, and runs without network.
-    expect(report).toMatch(/✔ npm test -w app\s+\(no network\)/);
+    expect(report).toMatch(/✔ npm test -w app\b.*\(no network\)/);
     expect(report).not.toContain("WITH network");
+    // The runner's own account, which the stage leaves in /test-report.txt.
+    expect(report).toMatch(/Tests\s+\d+ passed/);
+    // eslint-disable-next-line no-control-regex
+    expect(report, "the report is plain text").not.toMatch(/\u001b\[/);
   });
 
   it("fails on a failing test and names it", async () => {
