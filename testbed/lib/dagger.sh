@@ -288,6 +288,15 @@ dagger_image() {
 # path. Registry names are the engine's view of the host (the docker bridge gateway):
 # the mirror (anonymous, public images under their public names) stands in for
 # docker.io and ghcr.io; both registries speak plain HTTP.
+#
+# The garbage collector's limits are absolute sizes. Its defaults are shares of the
+# disk (keep 20 % free, among others): on a large disk that other tenants fill — this
+# workplace's 270 GB has ~48 GB available, 18 % — the engine is always "short of
+# space" and collects nearly everything after each session (its state volume was
+# down to 115 MB): no build cache survives from one call to the next, and the local
+# environment's cache volumes (registry storage, deployment ledger) are emptied.
+# 40 GB for the cache (the test bed's own use is ~10 GB), and stop when 5 GB are
+# left, whatever the disk's size.
 _dagger_engine_config() {
   local gw f=$TESTBED_STATE/dagger-engine.json
   gw=$(docker_bridge_gateway) || die "could not read the docker bridge gateway (is dockerd up?)"
@@ -300,7 +309,8 @@ _dagger_engine_config() {
     "$private": { "http": true },
     "docker.io": { "mirrors": ["$mirror"] },
     "ghcr.io": { "mirrors": ["$mirror"] }
-  }
+  },
+  "gc": { "maxUsedSpace": "40GB", "reservedSpace": "10GB", "minFreeSpace": "5GB" }
 }
 JSON
   mv "$f.tmp" "$f"
