@@ -53,8 +53,8 @@ actionlint_down() { :; }
 actionlint_status() {
   local state="not built (testbed/up or scripts/actionlint.sh builds it)"
   [ -x "$ACTIONLINT_BIN" ] && state="built (cached)"
-  printf '%-22s %-28s %s\n' actionlint "$ACTIONLINT_VERSION" "$state"
+  status_row actionlint "$ACTIONLINT_VERSION" "$state"
   state="missing (apt-get install shellcheck)"
   command -v shellcheck >/dev/null 2>&1 && state="installed ($(shellcheck --version | sed -n 's/^version: //p'))"
-  printf '%-22s %-28s %s\n' shellcheck "(Debian)" "$state"
+  status_row shellcheck "(Debian)" "$state"
 }

@@ -97,3 +97,6 @@ env_set() {
 
 # elapsed_since EPOCH: "N s" since EPOCH.
 elapsed_since() { echo "$(( $(date +%s) - $1 )) s"; }
+
+# status_row COMPONENT VERSION STATE: one line of `testbed/status`, in its columns.
+status_row() { printf '%-24s %-28s %s\n' "$1" "$2" "$3"; }

@@ -423,16 +423,16 @@ dagger_status() {
   if _dagger_built; then state="built (cached in $DAGGER_HOME)"
   elif pid_alive dagger-build; then state="building (log: $TESTBED_LOGS/dagger-build.log)"
   else state=missing; fi
-  printf '%-24s %-26s %s\n' dagger-cli "$v" "$state"
+  status_row dagger-cli "$v" "$state"
   state=missing
   if docker_running && docker_cli image inspect "$DAGGER_IMAGE" >/dev/null 2>&1; then
     state="built $(docker_cli image inspect -f '{{.Size}}' "$DAGGER_IMAGE" | awk '{printf "%.0f MB", $1/1e6}') ($DAGGER_IMAGE)"
   fi
-  printf '%-24s %-26s %s\n' dagger-engine-image "$v" "$state"
+  status_row dagger-engine-image "$v" "$state"
   state=absent
   if docker_running && docker_cli inspect "$DAGGER_CONTAINER" >/dev/null 2>&1; then
     state="$(docker_cli inspect -f '{{.State.Status}} since {{.State.StartedAt}}' "$DAGGER_CONTAINER")"
     state="${state%%.*} ($DAGGER_CONTAINER)"
   fi
-  printf '%-24s %-26s %s\n' dagger-engine "$v" "$state"
+  status_row dagger-engine "$v" "$state"
 }

@@ -53,5 +53,5 @@ docker_status() {
     version=$(docker_cli version -f '{{.Server.Version}}' 2>/dev/null || echo '?')
     if pid_alive dockerd; then state="running (pid $(cat "$TESTBED_STATE/dockerd.pid"))"; else state="running (not started by testbed)"; fi
   fi
-  printf '%-24s %-26s %s\n' docker "$version" "$state"
+  status_row docker "$version" "$state"
 }

@@ -129,9 +129,9 @@ images_up() {
 
 images_status() {
   local state=missing
-  printf '%-24s %-26s %s\n' base-image "$DEBIAN_SUITE minbase" "$(docker_cli image inspect "$BASE_IMAGE" >/dev/null 2>&1 && echo built || echo missing)"
+  status_row base-image "$DEBIAN_SUITE minbase" "$(docker_cli image inspect "$BASE_IMAGE" >/dev/null 2>&1 && echo built || echo missing)"
   _mirror_has "${NODE_IMAGE_TAGS[0]}" 2>/dev/null && state="in mirror"
-  printf '%-24s %-26s %s\n' node-image "${NODE_IMAGE_TAGS[0]#library/}" "$state"
+  status_row node-image "${NODE_IMAGE_TAGS[0]#library/}" "$state"
   state=missing; _mirror_has "${REGISTRY_IMAGE_TAGS[0]}" 2>/dev/null && state="in mirror"
-  printf '%-24s %-26s %s\n' registry-image "${REGISTRY_IMAGE_TAGS[0]#library/}" "$state"
+  status_row registry-image "${REGISTRY_IMAGE_TAGS[0]#library/}" "$state"
 }

@@ -117,9 +117,9 @@ moto_status() {
   else
     state="not installed"
   fi
-  printf '%-22s %-28s %s\n' moto "$MOTO_VERSION" "$state"
+  status_row moto "$MOTO_VERSION" "$state"
   if declare -F _mirror_has >/dev/null; then
     if _mirror_has "$MOTO_IMAGE" 2>/dev/null; then state="image in mirror"; else state="image missing"; fi
-    printf '%-22s %-28s %s\n' "${MOTO_IMAGE%%:*}" "${MOTO_IMAGE#*:}" "$state"
+    status_row "${MOTO_IMAGE%%:*}" "${MOTO_IMAGE#*:}" "$state"
   fi
 }

@@ -290,7 +290,7 @@ opentofu_status() {
   local building="" state img
   pid_alive "$OPENTOFU_BUILD_JOB" && building="building: $(_opentofu_progress)"
   if [ -x "$TOFU_BIN" ]; then state="built (cached)"; else state=${building:-not built}; fi
-  printf '%-22s %-28s %s\n' opentofu "$OPENTOFU_VERSION" "$state"
+  status_row opentofu "$OPENTOFU_VERSION" "$state"
   if [ -x "$AWS_PROVIDER_BUILT" ] && [ -x "$(aws_provider_mirror_path "${TF_MIRROR_HOSTS[0]}")" ]; then
     state="built, in mirror"
   elif [ -x "$AWS_PROVIDER_BUILT" ]; then
@@ -302,11 +302,11 @@ opentofu_status() {
   else
     state="not built"
   fi
-  printf '%-22s %-28s %s\n' aws-provider "$AWS_PROVIDER_VERSION (src ${AWS_PROVIDER_COMMIT:0:12})" "$state"
+  status_row aws-provider "$AWS_PROVIDER_VERSION (src ${AWS_PROVIDER_COMMIT:0:12})" "$state"
   if declare -F _mirror_has >/dev/null; then
     for img in "$OPENTOFU_IMAGE" "$OPENTOFU_MINIMAL_IMAGE"; do
       if _mirror_has "$img" 2>/dev/null; then state="image in mirror"; else state="image missing"; fi
-      printf '%-22s %-28s %s\n' "${img%%:*}" "${img#*:}" "$state"
+      status_row "${img%%:*}" "${img#*:}" "$state"
     done
   fi
 }

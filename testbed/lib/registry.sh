@@ -73,6 +73,6 @@ registry_status() {
     if _registry_answers "$port"; then
       if pid_alive "registry-$n"; then state="running :$port (pid $(cat "$TESTBED_STATE/registry-$n.pid"))"; else state="answering :$port (not started by testbed)"; fi
     else state=stopped; fi
-    printf '%-24s %-26s %s\n' "registry-$n" "$v" "$state"
+    status_row "registry-$n" "$v" "$state"
   done
 }
