@@ -28,6 +28,9 @@ export const AWS_CREDENTIAL_FLAGS = [
   ...WEB_IDENTITY_FLAGS,
 ];
 
+/** The flags (keys) whose values are missing or empty, in order. */
+const missingFlags = (flags: Record<string, unknown>): string[] => Object.keys(flags).filter((f) => !flags[f]);
+
 /** Indented lines for a message. */
 const flagLines = (flags: readonly string[]) => flags.map((f) => `  ${f}`).join("\n");
 
@@ -102,11 +105,7 @@ export async function resolveAwsAuth(args: AwsArgs, action: string): Promise<Aws
     );
   }
   if (web.length > 0) return await webIdentityAuth(args, action);
-  const missing = [
-    args.accessKeyId ? undefined : "--aws-access-key-id",
-    args.secretAccessKey ? undefined : "--aws-secret-access-key",
-    args.region ? undefined : "--aws-region",
-  ].filter((m): m is string => m !== undefined);
+  const missing = missingFlags({ "--aws-access-key-id": args.accessKeyId, "--aws-secret-access-key": args.secretAccessKey, "--aws-region": args.region });
   if (missing.length > 0) {
     throw new Error(`${action} needs AWS credentials; missing ${missing.join(", ")}. Pass:\n${flagLines(AWS_CREDENTIAL_FLAGS)}`);
   }
@@ -115,7 +114,7 @@ export async function resolveAwsAuth(args: AwsArgs, action: string): Promise<Aws
     args.secretAccessKey!.plaintext(),
     args.sessionToken ? args.sessionToken.plaintext() : Promise.resolve(undefined),
   ]);
-  const empty = [accessKeyId ? undefined : "--aws-access-key-id", secretAccessKey ? undefined : "--aws-secret-access-key"].filter(Boolean);
+  const empty = missingFlags({ "--aws-access-key-id": accessKeyId, "--aws-secret-access-key": secretAccessKey });
   if (empty.length > 0) {
     throw new Error(`${action}: ${empty.join(" and ")} ${empty.length > 1 ? "are" : "is"} empty (is the environment variable set?). Pass:\n${flagLines([...KEY_FLAGS, REGION_FLAG])}`);
   }
@@ -141,11 +140,7 @@ export function roleSessionName(action: string): string {
 
 /** The second form: validates the flags, reads the token and asks STS for the role's credentials. */
 async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> {
-  const missing = [
-    args.webIdentityToken ? undefined : "--aws-web-identity-token",
-    args.roleArn ? undefined : "--aws-role-arn",
-    args.region ? undefined : "--aws-region",
-  ].filter((m): m is string => m !== undefined);
+  const missing = missingFlags({ "--aws-web-identity-token": args.webIdentityToken, "--aws-role-arn": args.roleArn, "--aws-region": args.region });
   if (missing.length > 0) {
     const why = !args.roleArn
       ? "a web-identity token is exchanged for the credentials of a role, so it needs the role to assume"
@@ -170,7 +165,7 @@ async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> 
   const where = { region: args.region!, ...(args.endpoint ? { endpoint: args.endpoint } : {}) };
   // No credentials: AssumeRoleWithWebIdentity is an unsigned call (the token is the proof),
   // and the SDK sends it without looking for any.
-  const sts = new STSClient({ ...where, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: { ...AWS_HTTP_TIMEOUTS } });
+  const sts = new STSClient(awsTransport(where.region, where.endpoint));
   try {
     const out = await sts.send(
       new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: sessionName, WebIdentityToken: token, DurationSeconds: WEB_IDENTITY_SESSION_SECONDS }),
@@ -268,13 +263,12 @@ export function explainWebIdentityError(err: unknown, ctx: { region: string; end
  * @param auth resolved credentials
  */
 export function awsClientConfig(auth: AwsAuth) {
-  return {
-    region: auth.region,
-    credentials: auth.credentials,
-    maxAttempts: AWS_MAX_ATTEMPTS,
-    requestHandler: { ...AWS_HTTP_TIMEOUTS },
-    ...(auth.endpoint ? { endpoint: auth.endpoint } : {}),
-  };
+  return { ...awsTransport(auth.region, auth.endpoint), credentials: auth.credentials };
+}
+
+/** Region, endpoint, retries and timeouts: every SDK client's settings but the credentials. */
+function awsTransport(region: string, endpoint?: string) {
+  return { region, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: { ...AWS_HTTP_TIMEOUTS }, ...(endpoint ? { endpoint } : {}) };
 }
 
 /**

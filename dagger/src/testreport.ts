@@ -5,6 +5,9 @@
  */
 import { stripAnsi } from "./errors.js";
 
+// vitest/jest's failure header: " FAIL  |unit| app/test/unit/a.test.ts > suite > name [tags]".
+const FAIL_LINE = /^FAIL\s+(?:\|[^|]+\|\s+)?(.+?)(?:\s+\[.*\])?$/;
+
 // 30: enough to name every failure of a realistic bad commit; more is a wall of text.
 const MAX_NAMED_FAILURES = 30;
 
@@ -20,7 +23,7 @@ export function failingTests(output: string): string[] {
   for (const raw of lines) {
     const line = raw.trim();
     // vitest/jest: " FAIL  |unit| app/test/unit/a.test.ts > suite > name"
-    const f = /^FAIL\s+(?:\|[^|]+\|\s+)?(.+?)(?:\s+\[.*\])?$/.exec(line);
+    const f = FAIL_LINE.exec(line);
     if (f?.[1]) {
       fail.push(f[1]);
       continue;
@@ -57,7 +60,7 @@ export function failureCauses(output: string): Map<string, string> {
   const lines = stripAnsi(plainProjectLabels(output)).split("\n").map((l) => l.trim());
   const causes = new Map<string, string>();
   lines.forEach((line, i) => {
-    const f = /^FAIL\s+(?:\|[^|]+\|\s+)?(.+?)(?:\s+\[.*\])?$/.exec(line);
+    const f = FAIL_LINE.exec(line);
     if (!f?.[1] || causes.has(f[1])) return;
     const cause = lines.slice(i + 1, i + 1 + CAUSE_LOOKAHEAD_LINES).find((l) => /^[A-Za-z]*(Error|Exception)\b.*:/.test(l));
     if (cause) causes.set(f[1], cause.length > MAX_CAUSE_LENGTH ? `${cause.slice(0, MAX_CAUSE_LENGTH - 1)}…` : cause);
