@@ -12,61 +12,89 @@
 # (the product path: `dagger call test`) or a recent Docker with BuildKit. Docker 20.10's built-in
 # frontend stops at parse time with "dockerfile parse error line N: Unknown flag: network".
 # No "# syntax=" line: the builder's own frontend is used, so no frontend image is pulled.
+#
+# Files a step only reads (the lock file, .npmrc, the root configs) are bind-mounted into that
+# step (RUN --mount=type=bind) instead of COPied into the image. A mounted file still keys the
+# step's cache by its content, and it costs nothing in the image. It also keeps `dagger call`
+# fast: the Dagger engine turns each COPY source into its own copy and checksums the whole
+# filesystem after it (0.7 s on the base image, ~1.8 s once node_modules is in), where BuildKit
+# copies all sources in one step. With fewer COPY sources and the npm cache out of the layers,
+# a cold `dagger call test` + `build` went from 1.37x to 1.10x the time of `docker build`
+# (bench/module.mjs, median of 3 rounds).
 
 # The official Node image, by tag (a registry mirror or a private copy can be named instead).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 # deps: the app workspace's dependencies, dev ones included, exactly as package-lock.json says.
-# Only the manifests are copied, so this layer is rebuilt only when they change. The lock file is
+# Only the manifests reach this step, so it reruns only when they change. The lock file is
 # shared with the other workspaces (infra/, dagger/); `npm ci -w app` installs only what app/
 # needs, and their package.json files are not needed.
 FROM ${NODE_IMAGE} AS deps
 # No update check: the test stage has no network, and a build should not phone home anyway.
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /repo
-COPY package.json package-lock.json .npmrc ./
-COPY app/package.json app/
+# The root manifest stays: `npm run -w app` finds the workspace through it.
+COPY package.json ./
+# npm's download cache is a cache mount, not a layer: 91 MB less in every image built on deps,
+# and a lock file change downloads only what changed. Its id is the cache volume `check` uses, so
+# under `dagger call deploy` the install reuses what check downloaded.
 # npm ci refuses a lock file that does not match the manifests; the wrapper says what to do.
-COPY app/scripts/npm-ci.sh app/scripts/
-RUN sh app/scripts/npm-ci.sh -w app --no-audit --no-fund
+RUN --mount=type=cache,id=fargate-pipeline-npm-cache,target=/root/.npm \
+    --mount=type=bind,source=package-lock.json,target=package-lock.json \
+    --mount=type=bind,source=.npmrc,target=.npmrc \
+    --mount=type=bind,source=app/package.json,target=app/package.json \
+    --mount=type=bind,source=app/scripts/npm-ci.sh,target=app/scripts/npm-ci.sh \
+    sh app/scripts/npm-ci.sh -w app --no-audit --no-fund
 
 # ---------------------------------------------------------------------------------------------
-# prod-deps: production dependencies only, reinstalled from the npm cache that deps filled.
+# prod-deps: production dependencies only, reinstalled from the npm cache mount that deps filled.
 # --omit=optional as well: with a shared lock file, an optional peer dependency of a production
 # package (valibot -> typescript) is marked "devOptional" and --omit=dev alone would install it
 # (+23 MB). The app has no optional native dependencies; revisit this if one is added.
 # The workspace's own link (node_modules/@fargate-pipeline/app -> ../../app) is dropped: the
-# runtime stage puts the app itself at the top of /app.
+# runtime stage puts the app itself at the top of /app. /app is the runtime's tree without its
+# code (node_modules and the app's package.json, which declares ESM), for one COPY there.
 FROM deps AS prod-deps
-RUN npm ci -w app --omit=dev --omit=optional --prefer-offline --no-audit --no-fund \
-    && rm -rf node_modules/@fargate-pipeline
+RUN --mount=type=cache,id=fargate-pipeline-npm-cache,target=/root/.npm \
+    --mount=type=bind,source=package-lock.json,target=package-lock.json \
+    --mount=type=bind,source=.npmrc,target=.npmrc \
+    --mount=type=bind,source=app/package.json,target=app/package.json \
+    npm ci -w app --omit=dev --omit=optional --prefer-offline --no-audit --no-fund \
+    && rm -rf node_modules/@fargate-pipeline \
+    && mkdir /app && mv node_modules /app/ && cp app/package.json /app/
 
 # ---------------------------------------------------------------------------------------------
 # build: TypeScript -> app/dist.
 FROM deps AS build
-COPY tsconfig.base.json ./
 COPY app/ app/
-RUN npm run build -w app
+RUN --mount=type=bind,source=tsconfig.base.json,target=tsconfig.base.json \
+    npm run build -w app
 
 # ---------------------------------------------------------------------------------------------
 # test: the same checks as on a laptop (`npm run typecheck|lint -w app`, `npm test -w app`), with
 # no network: a test that needs the network fails here instead of depending on it.
 FROM build AS test
-COPY vitest.config.ts eslint.config.js ./
-RUN --network=none npm run typecheck -w app
-RUN --network=none npm run lint -w app
+RUN --network=none \
+    --mount=type=bind,source=tsconfig.base.json,target=tsconfig.base.json \
+    npm run typecheck -w app
+RUN --network=none \
+    --mount=type=bind,source=tsconfig.base.json,target=tsconfig.base.json \
+    --mount=type=bind,source=eslint.config.js,target=eslint.config.js \
+    npm run lint -w app
 # bash with pipefail: the run's output goes to the build log and to /test-report.txt (what
 # `dagger call test` returns), and a failing run still fails the step.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN --network=none npm test -w app 2>&1 | tee /test-report.txt
+RUN --network=none \
+    --mount=type=bind,source=tsconfig.base.json,target=tsconfig.base.json \
+    --mount=type=bind,source=vitest.config.ts,target=vitest.config.ts \
+    npm test -w app 2>&1 | tee /test-report.txt
 
 # ---------------------------------------------------------------------------------------------
 # runtime: same base, production dependencies and compiled code only, non-root.
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
-COPY --from=prod-deps /repo/node_modules ./node_modules
-COPY app/package.json ./
+COPY --from=prod-deps /app/ ./
 # From the test stage, not from build: this is what makes the default target run the tests.
 COPY --from=test /repo/app/dist ./dist
 

@@ -65,8 +65,9 @@ export async function withLockDrift(source: Directory): Promise<Directory> {
  * /test-report.txt (what `test` returns), as the repository's Dockerfile does.
  */
 export async function withReportAndNonce(source: Directory): Promise<Directory> {
-  const dockerfile = await source.file("Dockerfile").contents();
-  if (!/^RUN --network=none npm test\b.*\| tee \/test-report\.txt$/m.test(dockerfile)) {
+  // Continuation lines joined: the step's bind mounts sit on lines of their own.
+  const dockerfile = (await source.file("Dockerfile").contents()).replace(/\\\n\s*/g, "");
+  if (!/^RUN --network=none .*npm test\b.*\| tee \/test-report\.txt$/m.test(dockerfile)) {
     throw new Error("fixture: the Dockerfile's test stage no longer writes /test-report.txt (`RUN --network=none npm test … | tee /test-report.txt`)");
   }
   return source
