@@ -73,8 +73,10 @@ export interface Stacks {
  * resolveEnvironment(), adds infra's emulatorOverrides() when the deploy goes to
  * an emulator, and prints the Target as JSON. A ConfigError's message (every
  * bad field, what is allowed) goes to stderr with exit status 2.
+ * Exported for the contract test (dagger/test/unit/target-contract.test.ts),
+ * which runs it against this repository's infra/.
  */
-const RESOLVE_SCRIPT = `
+export const RESOLVE_SCRIPT = `
 const infra = await import(process.cwd() + "/${INFRA_DIR}/src/index.ts");
 const env = process.env.FP_ENV;
 let overrides = JSON.parse(process.env.FP_OVERRIDES || "{}");

@@ -1,0 +1,128 @@
+/**
+ * The contract between the module and infra/. The module cannot import infra's
+ * types (its source is dagger/ only), so `Target` and `TargetNames` restate the
+ * fields it reads, and RESOLVE_SCRIPT maps infra's resolved configuration onto
+ * them inside the infra container. Here the same script runs against this
+ * repository's infra/ (Node runs its TypeScript as the container does), and
+ * every field the module declares must come back with the type it expects: a
+ * field renamed or dropped in infra fails here, not halfway through a deploy.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+import { afterAll, describe, expect, it } from "vitest";
+
+import { RESOLVE_SCRIPT, type Target, type TargetNames } from "../../src/stacks.js";
+
+const REPO_ROOT = resolve(import.meta.dirname, "../../..");
+
+/** What a field must hold: a non-empty string, a string or nothing, a number, a boolean, a list of strings, a map of strings, or an object of its own. */
+type Kind = "string" | "string?" | "number" | "boolean" | "string[]" | "record" | { [field: string]: Kind };
+
+// `satisfies Record<keyof …>`: a field added to Target or TargetNames without a line here fails the typecheck.
+const NAMES = {
+  prefix: "string",
+  stacks: { base: "string", service: "string" },
+  cluster: "string",
+  service: "string",
+  taskFamily: "string",
+  container: "string",
+  logGroup: "string",
+  logStreamPrefix: "string",
+  repository: "string",
+  roles: { deploy: "string", plan: "string" },
+  state: { bucket: "string", keys: { base: "string", service: "string" }, ledger: "string" },
+} satisfies Record<keyof TargetNames, Kind>;
+
+const TARGET = {
+  name: "string",
+  region: "string",
+  accountId: "string?",
+  domain: "string",
+  emulator: "boolean",
+  names: NAMES,
+  state: { bucket: "string", region: "string" },
+  desiredCount: "number",
+  containerPort: "number",
+  healthCheckPath: "string",
+  createsZone: "boolean",
+  overrides: "string",
+  emulatorBackendConfig: "string[]",
+  emulatorEnvironment: "record",
+} satisfies Record<keyof Target, Kind>;
+
+/** Every path whose value does not match its kind, e.g. "names.logGroup: undefined, expected string". */
+function mismatches(value: unknown, kind: Kind, path = ""): string[] {
+  const at = path || "(root)";
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (typeof kind === "object") {
+    if (!isObject(value)) return [`${at}: ${JSON.stringify(value)}, expected an object`];
+    return Object.entries(kind).flatMap(([field, k]) => mismatches(value[field], k, path ? `${path}.${field}` : field));
+  }
+  const ok = {
+    string: typeof value === "string" && value !== "",
+    "string?": value === undefined || (typeof value === "string" && value !== ""),
+    number: typeof value === "number" && Number.isFinite(value),
+    boolean: typeof value === "boolean",
+    "string[]": Array.isArray(value) && value.every((v) => typeof v === "string"),
+    record: isObject(value) && Object.values(value).every((v) => typeof v === "string"),
+  }[kind];
+  return ok ? [] : [`${at}: ${JSON.stringify(value)}, expected ${kind}`];
+}
+
+const work = mkdtempSync(join(tmpdir(), "fp-target-contract-"));
+const script = join(work, "resolve.mjs");
+writeFileSync(script, RESOLVE_SCRIPT);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** RESOLVE_SCRIPT's output for an environment, run from the repository root as the container runs it from /src. */
+function resolveTarget(env: string, onEmulator: boolean, overrides = "") {
+  const r = spawnSync(process.execPath, [script], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, FP_ENV: env, FP_OVERRIDES: overrides, FP_ON_EMULATOR: onEmulator ? "1" : "0" },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("the Target the module reads from infra's configuration", () => {
+  it.each([
+    ["local", false],
+    ["staging", false],
+    ["production", false],
+    ["staging", true],
+  ])("%s (on an emulator: %s) has every field the module declares, typed as it expects", (env, onEmulator) => {
+    const r = resolveTarget(env, onEmulator);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const target = JSON.parse(r.stdout) as Target;
+    expect(mismatches(target, TARGET)).toEqual([]);
+    expect(target.name).toBe(env);
+    // On an emulator the emulator-only settings are in (infra's emulatorOverrides()).
+    expect(target.emulator).toBe(env === "local" || onEmulator);
+  });
+
+  it("an account id for every AWS environment, none for local", () => {
+    expect(resolveTarget("local", false).stdout).not.toContain('"accountId"');
+    expect((JSON.parse(resolveTarget("staging", false).stdout) as Target).accountId).toMatch(/^\d{12}$/);
+  });
+
+  it("reports infra's configuration error on stderr with exit status 2 (what the module turns into its message)", () => {
+    const r = resolveTarget("nowhere", false);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/nowhere/);
+  });
+
+  it("the shape check itself catches a missing, empty or mistyped field", () => {
+    const good = JSON.parse(resolveTarget("local", false).stdout) as Record<string, unknown> & { names: Record<string, unknown> };
+    const broken = { ...good, desiredCount: "1", names: { ...good.names, logGroup: undefined, repository: "" } };
+    expect(mismatches(broken, TARGET)).toEqual([
+      "names.logGroup: undefined, expected string",
+      "names.repository: \"\", expected string",
+      "desiredCount: \"1\", expected number",
+    ]);
+  });
+});
