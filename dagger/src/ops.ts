@@ -327,7 +327,9 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
         `   - \`AWS_PLAN_ROLE_ARN\` = \`${String(out.plan_role_arn ?? "?")}\``,
         `   - \`AWS_REGION\` = \`${env.target.region}\``,
         `3. Create the GitHub environment \`${env.target.name}\` (required reviewers, deployment branch main).`,
-        `4. Deploy: \`dagger call deploy --env ${env.target.name} --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --git-commit "$(git rev-parse HEAD)"\` (or push to main).`,
+        `4. Deploy: push to main (the workflow assumes the deploy role above through GitHub's OIDC token), or from a laptop with your own credentials:`,
+        `   \`dagger call deploy --env ${env.target.name} --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --git-commit "$(git rev-parse HEAD)"\``,
+        `   (or \`--aws-web-identity-token\` with \`--aws-role-arn\` in place of the keys, for a token from another identity provider).`,
       ].join("\n"),
       env.secrets,
     );

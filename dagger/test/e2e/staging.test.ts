@@ -132,6 +132,10 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     expect(out).toMatch(/`AWS_DEPLOY_ROLE_ARN` = `arn:aws:iam::\d{12}:role\/fargate-pipeline-staging-deploy`/);
     expect(out).toMatch(/`AWS_PLAN_ROLE_ARN` = `arn:aws:iam::\d{12}:role\/fargate-pipeline-staging-plan`/);
     expect(out).toMatch(/staging\.example\.com\. NS \S+\./);
+    // Every way to deploy: CI, a laptop's keys, a web-identity token.
+    expect(out).toMatch(/^4\. Deploy: push to main \(the workflow assumes the deploy role above/m);
+    expect(out).toMatch(/^ {3}`dagger call deploy --env staging --aws-access-key-id env:AWS_ACCESS_KEY_ID /m);
+    expect(out).toMatch(/^ {3}\(or `--aws-web-identity-token` with `--aws-role-arn` in place of the keys/m);
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: stateBucket }))).Status).toBe("Enabled");
     const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: stateBucket }));
     expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
