@@ -19,8 +19,8 @@
 # fast: the Dagger engine turns each COPY source into its own copy and checksums the whole
 # filesystem after it (0.7 s on the base image, ~1.8 s once node_modules is in), where BuildKit
 # copies all sources in one step. With fewer COPY sources and the npm cache out of the layers,
-# a cold `dagger call test` + `build` went from 1.37x to 1.10x the time of `docker build`
-# (bench/module.mjs, median of 3 rounds).
+# a cold `dagger call test` + `build` went from 1.37x to 1.10-1.15x the time of `docker build`
+# (bench/module.mjs, medians of two runs).
 
 # The official Node image, by tag (a registry mirror or a private copy can be named instead).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
