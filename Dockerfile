@@ -17,7 +17,7 @@
 # step (RUN --mount=type=bind) instead of COPied into the image. A mounted file still keys the
 # step's cache by its content, and it costs nothing in the image. It also keeps `dagger call`
 # fast: the Dagger engine turns each COPY source into its own copy and checksums the whole
-# filesystem after it (0.7 s on the base image, ~1.8 s once node_modules is in), where BuildKit
+# filesystem after it (0.7 s on the base image, 1.6-1.9 s once node_modules is in), where BuildKit
 # copies all sources in one step. With fewer COPY sources and the npm cache out of the layers,
 # a cold `dagger call test` + `build` went from 1.37x to 1.10-1.15x the time of `docker build`
 # (bench/module.mjs, medians of two runs).
@@ -37,8 +37,8 @@ WORKDIR /repo
 # The root manifest stays: `npm run -w app` finds the workspace through it.
 COPY package.json ./
 # npm's download cache is a cache mount, not a layer: 91 MB less in every image built on deps,
-# and a lock file change downloads only what changed. Its id is the cache volume `check` uses, so
-# under `dagger call deploy` the install reuses what check downloaded.
+# and a lock file change downloads only what changed. Its id is the name of the cache volume
+# `check` uses, so the engine can serve this install from what check downloaded.
 # npm ci refuses a lock file that does not match the manifests; the wrapper says what to do.
 RUN --mount=type=cache,id=fargate-pipeline-npm-cache,target=/root/.npm \
     --mount=type=bind,source=package-lock.json,target=package-lock.json \
