@@ -5,6 +5,8 @@
  */
 import { dag, type Directory } from "@dagger.io/dagger";
 
+import { stageRuns, TEST_STAGE } from "../../src/app.js";
+
 /** Where fixture tests go: the app's unit test directory (the test stage runs it). */
 const FIXTURE_TEST = "app/test/unit/zz-engine-fixture.test.ts";
 
@@ -65,9 +67,8 @@ export async function withLockDrift(source: Directory): Promise<Directory> {
  * /test-report.txt (what `test` returns), as the repository's Dockerfile does.
  */
 export async function withReportAndNonce(source: Directory): Promise<Directory> {
-  // Continuation lines joined: the step's bind mounts sit on lines of their own.
-  const dockerfile = (await source.file("Dockerfile").contents()).replace(/\\\n\s*/g, "");
-  if (!/^RUN --network=none .*npm test\b.*\| tee \/test-report\.txt$/m.test(dockerfile)) {
+  const runs = stageRuns(await source.file("Dockerfile").contents(), TEST_STAGE);
+  if (!runs.some((r) => r.noNetwork && /^npm test\b.*\| tee \/test-report\.txt$/.test(r.command))) {
     throw new Error("fixture: the Dockerfile's test stage no longer writes /test-report.txt (`RUN --network=none npm test … | tee /test-report.txt`)");
   }
   return source
