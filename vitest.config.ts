@@ -13,14 +13,14 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{app,infra,dagger,testbed,bench}/test/unit/**/*.test.ts", "scripts/test/**/*.test.ts"],
+          include: ["{app,dagger,dagger/infra,testbed,bench}/test/unit/**/*.test.ts", "scripts/test/**/*.test.ts"],
           environment: "node",
         },
       },
       {
         test: {
           name: "engine",
-          include: ["{app,infra,dagger,testbed}/test/engine/**/*.test.ts"],
+          include: ["{app,dagger,dagger/infra,testbed}/test/engine/**/*.test.ts"],
           environment: "node",
           testTimeout: 15 * 60_000,
           hookTimeout: 15 * 60_000,
@@ -31,7 +31,7 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
-          include: ["{app,infra,dagger,testbed}/test/e2e/**/*.test.ts"],
+          include: ["{app,dagger,dagger/infra,testbed}/test/e2e/**/*.test.ts"],
           environment: "node",
           testTimeout: 30 * 60_000,
           hookTimeout: 30 * 60_000,

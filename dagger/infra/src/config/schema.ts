@@ -213,6 +213,28 @@ const targetHealthCheck = strict({
   unhealthyThreshold: v.optional(int(2, 10), 2),
 });
 
+/**
+ * Where the app reports the commit it was built from, for the smoke test: a
+ * top-level field of the health endpoint's JSON body, or a response header.
+ */
+const commitFrom = v.union(
+  [
+    strict({ jsonField: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a JSON field name like commit")) }),
+    strict({ header: v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name like X-Commit")) }),
+  ],
+  'must be { jsonField: NAME } or { header: NAME }',
+);
+
+const smokeTest = strict({
+  /**
+   * Where the app reports its commit; leave out when it does not. With it, the
+   * smoke test requires the deployed commit there; without it, the evidence is
+   * a 200 from the health path after the new deployment completed with its
+   * tasks healthy in the target group.
+   */
+  commitFrom: v.optional(commitFrom),
+});
+
 const envVarName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
 
 const service = strict({
@@ -262,6 +284,8 @@ const service = strict({
    * prefix lets the deploy role's policy scope target groups by name.
    */
   targetGroupNamePrefix: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,5}$/, "must be 1–6 characters: lower-case letters, digits, hyphens"))),
+  /** What the smoke test after each rollout checks besides a 200 from healthCheckPath. */
+  smokeTest: v.optional(smokeTest, {}),
   /** Extra plain environment variables for the container (never secrets: they are visible in the task definition). */
   environment: v.optional(v.record(envVarName, v.string()), {}),
 });
@@ -295,7 +319,7 @@ const state = strict({
   region: v.optional(region),
 });
 
-/** The schema of one environment as written in environments.ts (before cross-field checks). */
+/** The schema of one environment as the configuration file gives it (before cross-field checks). */
 export const EnvironmentSchema = strict({
   /** The environment's name: lower-case letters and digits, part of every resource name. */
   name: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lower-case letters or digits, starting with a letter")),
@@ -329,7 +353,7 @@ export const EnvironmentSchema = strict({
   emulator: v.optional(v.boolean(), false),
 });
 
-/** An environment as written in environments.ts: optional fields may be left out. */
+/** An environment as written in the configuration file: optional fields may be left out. */
 export type EnvironmentInput = v.InferInput<typeof EnvironmentSchema>;
 
 /** An environment after defaults (still to be cross-checked and resolved). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { environments } from "../../src/config/environments.ts";
 import { ConfigError, mergeOverrides, resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
 import { EXISTING_EDGE } from "./support.ts";
+import { SAMPLE } from "./sample.ts";
 
 /**
  * The issues resolveEnvironment reports for an environment with overrides;
@@ -11,7 +11,7 @@ import { EXISTING_EDGE } from "./support.ts";
  */
 function issuesOf(name: string, overrides: unknown): { path: string; message: string }[] {
   try {
-    resolveEnvironment(name, { overrides: overrides as EnvironmentOverrides });
+    resolveEnvironment(name, { config: SAMPLE, overrides: overrides as EnvironmentOverrides });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).issues;
@@ -20,8 +20,8 @@ function issuesOf(name: string, overrides: unknown): { path: string; message: st
 }
 
 describe("configured environments", () => {
-  it.each(Object.keys(environments))("%s is valid and resolves its derived values", (name) => {
-    const config = resolveEnvironment(name);
+  it.each(Object.keys(SAMPLE.environments))("%s is valid and resolves its derived values", (name) => {
+    const config = resolveEnvironment(name, { config: SAMPLE });
     expect(config.name).toBe(name);
     expect(config.github.environment).toBe(name);
     expect(config.names.stacks).toEqual({ base: `fargate-pipeline-${name}-base`, service: `fargate-pipeline-${name}` });
@@ -29,11 +29,11 @@ describe("configured environments", () => {
   });
 
   it("defines local, staging and production", () => {
-    expect(Object.keys(environments)).toEqual(["local", "staging", "production"]);
+    expect(Object.keys(SAMPLE.environments)).toEqual(["local", "staging", "production"]);
   });
 
   it("fills the fast-deploy defaults", () => {
-    const s = resolveEnvironment("staging").service;
+    const s = resolveEnvironment("staging", { config: SAMPLE }).service;
     expect(s).toMatchObject({
       deregistrationDelaySeconds: 15,
       targetHealthCheck: { intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 2 },
@@ -48,23 +48,23 @@ describe("configured environments", () => {
   });
 
   it("derives the state bucket from account and region, or from the name for local without account", () => {
-    expect(resolveEnvironment("staging").state).toMatchObject({ bucket: "fargate-pipeline-tfstate-111111111111-eu-west-1", region: "eu-west-1" });
-    expect(resolveEnvironment("local").state.bucket).toBe("fargate-pipeline-tfstate-local-us-east-1");
-    expect(resolveEnvironment("local", { overrides: { state: { bucket: "my-state" } } }).state.bucket).toBe("my-state");
+    expect(resolveEnvironment("staging", { config: SAMPLE }).state).toMatchObject({ bucket: "fargate-pipeline-tfstate-111111111111-eu-west-1", region: "eu-west-1" });
+    expect(resolveEnvironment("local", { config: SAMPLE }).state.bucket).toBe("fargate-pipeline-tfstate-local-us-east-1");
+    expect(resolveEnvironment("local", { config: SAMPLE, overrides: { state: { bucket: "my-state" } } }).state.bucket).toBe("my-state");
   });
 
   it("lets local leave the account out, and nobody else", () => {
-    expect(resolveEnvironment("local").accountId).toBeUndefined();
-    const withoutAccount = { ...environments.staging, accountId: undefined };
-    expect(() => resolveEnvironment("staging", { environments: { staging: withoutAccount } })).toThrow(
-      /staging\.accountId: is required for "staging" \(only "local" may leave it out\)/,
+    expect(resolveEnvironment("local", { config: SAMPLE }).accountId).toBeUndefined();
+    const withoutAccount = { ...SAMPLE.environments["staging"]!, accountId: undefined };
+    expect(() => resolveEnvironment("staging", { config: { ...SAMPLE, environments: { staging: withoutAccount } } })).toThrow(
+      /environments\.staging\.accountId \(line \d+\): is required for "staging" \(only "local" may leave it out\)/,
     );
   });
 });
 
 describe("invalid configurations fail at synth, naming the field and what is allowed", () => {
   it("an unknown environment lists the defined ones", () => {
-    expect(() => resolveEnvironment("prod")).toThrow(/environment "prod".*unknown environment; defined: local, staging, production/s);
+    expect(() => resolveEnvironment("prod", { config: SAMPLE })).toThrow(/environment "prod".*unknown environment; fargate-pipeline.yaml defines: local, staging, production/s);
   });
 
   it.each([
@@ -108,7 +108,7 @@ describe("invalid configurations fail at synth, naming the field and what is all
     ["Z1D633PJN98FT9", "AWS, older shape"],
     ["4HT2NBQXJ8LQ0KQYDBZVMT", "the emulator's shape: Z is a convention, not in Route 53's contract"],
   ])("a hosted zone id that Route 53 can hand out (%s: %s)", (zoneId) => {
-    expect(resolveEnvironment("production", { overrides: { hostedZone: { mode: "existing", zoneId } } }).hostedZone).toEqual({ mode: "existing", zoneId });
+    expect(resolveEnvironment("production", { config: SAMPLE, overrides: { hostedZone: { mode: "existing", zoneId } } }).hostedZone).toEqual({ mode: "existing", zoneId });
   });
 
   it("overlapping subnets", () => {
@@ -202,7 +202,7 @@ describe("invalid configurations fail at synth, naming the field and what is all
       },
     ]);
     // Stopping first is a valid (slower) choice.
-    expect(() => resolveEnvironment("staging", { overrides: { service: { deploymentMaximumPercent: 100, deploymentMinimumHealthyPercent: 50 } } })).not.toThrow();
+    expect(() => resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { deploymentMaximumPercent: 100, deploymentMinimumHealthyPercent: 50 } } })).not.toThrow();
   });
 
   it("an invalid log retention lists CloudWatch's periods", () => {
@@ -221,9 +221,9 @@ describe("invalid configurations fail at synth, naming the field and what is all
   });
 
   it("names too long for an ALB", () => {
-    const integration = { ...environments.staging, name: "integration1", serviceName: "a-very-long-app-name" };
-    expect(() => resolveEnvironment("integration1", { environments: { integration1: integration } })).toThrow(
-      'integration1.serviceName: "a-very-long-app-name-integration1" has 33 characters; serviceName + "-" + name must fit the 32 of an ALB or target group name',
+    const integration = { ...SAMPLE.environments["staging"]!, name: "integration1", serviceName: "a-very-long-app-name" };
+    expect(() => resolveEnvironment("integration1", { config: { ...SAMPLE, environments: { integration1: integration } } })).toThrow(
+      'serviceName (line 10): "a-very-long-app-name-integration1" has 33 characters; serviceName + "-" + name must fit the 32 of an ALB or target group name',
     );
   });
 
@@ -233,15 +233,15 @@ describe("invalid configurations fail at synth, naming the field and what is all
   });
 
   it("the error message lists each problem under the environment's name", () => {
-    expect(() => resolveEnvironment("staging", { overrides: { service: { desiredCount: 0 } } })).toThrow(
-      'invalid configuration for environment "staging" (infra/src/config/environments.ts):\n  staging.service.desiredCount: must be at least 1 (use destroy to remove the service)',
+    expect(() => resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { desiredCount: 0 } } })).toThrow(
+      'invalid configuration for environment "staging" in fargate-pipeline.yaml with overrides:\n  environments.staging.service.desiredCount: must be at least 1 (use destroy to remove the service)',
     );
   });
 });
 
 describe("existing load balancer and certificate", () => {
   it("resolve when they are in the environment's region and account", () => {
-    const config = resolveEnvironment("staging", { overrides: EXISTING_EDGE });
+    const config = resolveEnvironment("staging", { config: SAMPLE, overrides: EXISTING_EDGE });
     expect(config.loadBalancer).toEqual({ ...EXISTING_EDGE.loadBalancer, attachCertificate: true });
     expect(config.certificate).toEqual(EXISTING_EDGE.certificate);
   });
@@ -282,9 +282,9 @@ describe("overrides", () => {
   });
 
   it("leave the configured environments untouched", () => {
-    const before = JSON.stringify(environments);
-    resolveEnvironment("staging", { overrides: { service: { desiredCount: 5 } } });
-    expect(JSON.stringify(environments)).toBe(before);
+    const before = JSON.stringify(SAMPLE.environments);
+    resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { desiredCount: 5 } } });
+    expect(JSON.stringify(SAMPLE.environments)).toBe(before);
   });
 
   it("are validated like the file", () => {

@@ -1,11 +1,12 @@
 /**
  * From an environment's name (and optional overrides) to its validated
- * configuration. Overrides are how a caller changes fields without editing
- * environments.ts: the e2e tests and the local rehearsal use them for what the
- * emulator needs (its account, a zone it created). They pass the same
- * validation as the file.
+ * configuration. The environments come from the app's configuration file
+ * (file.ts; without one, the built-in `local`). Overrides are how a caller
+ * changes fields without editing the file: the e2e tests and emulator
+ * rehearsals use them for what the emulator needs (its account, a zone it
+ * created). They pass the same validation as the file.
  */
-import { environments as configured } from "./environments.ts";
+import { noConfigFile, type ConfigFile } from "./file.ts";
 import type { EnvironmentInput } from "./schema.ts";
 import { validateEnvironment, type ConfigIssue, type EnvironmentConfig } from "./validate.ts";
 
@@ -28,11 +29,13 @@ export class ConfigError extends Error {
 
   /**
    * @param environment The environment's name.
-   * @param issues The problems found.
+   * @param issues The problems found, each path a field of the environment.
+   * @param file The configuration file's name, for the message.
+   * @param locate Where a field is written in the file, for the message (ConfigFile.locate).
    */
-  constructor(environment: string, issues: ConfigIssue[]) {
-    const lines = issues.map((i) => `  ${environment}.${i.path}: ${i.message}`);
-    super(`invalid configuration for environment "${environment}" (infra/src/config/environments.ts):\n${lines.join("\n")}`);
+  constructor(environment: string, issues: ConfigIssue[], file: string, locate: (path: string) => string = (path) => path) {
+    const lines = issues.map((i) => `  ${locate(i.path)}: ${i.message}`);
+    super(`invalid configuration for environment "${environment}" in ${file}:\n${lines.join("\n")}`);
     this.name = "ConfigError";
     this.environment = environment;
     this.issues = issues;
@@ -66,16 +69,16 @@ export function mergeOverrides(base: unknown, overrides: unknown): unknown {
 
 /**
  * The names of the configured environments.
- * @param envs The environments (default: environments.ts).
+ * @param config The configuration file (default: none, the built-in environments).
  */
-export function environmentNames(envs: Record<string, EnvironmentInput> = configured): string[] {
-  return Object.keys(envs);
+export function environmentNames(config: ConfigFile = noConfigFile()): string[] {
+  return Object.keys(config.environments);
 }
 
 /** Options of resolveEnvironment. */
 export interface ResolveOptions {
-  /** The environments to choose from (default: environments.ts). */
-  environments?: Record<string, EnvironmentInput>;
+  /** The configuration file to choose from (default: none, the built-in environments). */
+  config?: ConfigFile;
   /** Fields to change before validation. */
   overrides?: EnvironmentOverrides | undefined;
 }
@@ -88,21 +91,30 @@ export interface ResolveOptions {
  * @throws ConfigError naming each invalid field and what is allowed, or the known names for an unknown environment.
  */
 export function resolveEnvironment(name: string, options: ResolveOptions = {}): EnvironmentConfig {
-  const envs: Record<string, EnvironmentInput> = options.environments ?? configured;
+  const config = options.config ?? noConfigFile();
+  const envs: Record<string, EnvironmentInput> = config.environments;
   const entry = Object.hasOwn(envs, name) ? envs[name] : undefined;
   if (entry === undefined) {
-    throw new ConfigError(name, [
-      {
-        path: "(name)",
-        message: `unknown environment; defined: ${environmentNames(envs).join(", ")} (add one in infra/src/config/environments.ts)`,
-      },
-    ]);
+    throw new ConfigError(
+      name,
+      [
+        {
+          path: "(name)",
+          message: `unknown environment; ${config.file} defines: ${environmentNames(config).join(", ")} (add it under environments: in the file)`,
+        },
+      ],
+      config.file,
+    );
   }
   const input = mergeOverrides(entry, options.overrides);
   const result = validateEnvironment(input);
-  if (!result.ok) throw new ConfigError(name, result.issues);
+  if (!result.ok) {
+    const file = options.overrides === undefined ? config.file : `${config.file} with overrides`;
+    throw new ConfigError(name, result.issues, file, (path) => config.locate(name, path));
+  }
   if (result.config.name !== name) {
-    throw new ConfigError(name, [{ path: "name", message: `is "${result.config.name}" but the entry is "${name}"; make them equal` }]);
+    const issue = { path: "name", message: `is "${result.config.name}" but the entry is "${name}"; make them equal` };
+    throw new ConfigError(name, [issue], config.file, (path) => config.locate(name, path));
   }
   return result.config;
 }

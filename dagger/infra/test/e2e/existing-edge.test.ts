@@ -33,6 +33,7 @@ import {
   type SharedEdge,
 } from "./harness.ts";
 import { printTimingsAfterAll, recordTiming } from "./timings.ts";
+import { SAMPLE } from "../unit/sample.ts";
 
 printTimingsAfterAll();
 
@@ -52,7 +53,7 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
   beforeAll(async () => {
     const bed = testbed();
     const account = await emulatorAccount(bed.endpoint);
-    const configured = resolveEnvironment(ENV);
+    const configured = resolveEnvironment(ENV, { config: SAMPLE });
     c = clients(bed.endpoint, configured.region, account.credentials);
     edge = await createSharedEdge(c, configured.region, configured.domain);
     const overrides = mergeOverrides(emulatorOverrides(account.id), {
@@ -60,8 +61,8 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
       certificate: { mode: "existing", arn: edge.appCertificateArn },
     }) as EnvironmentOverrides;
     outdir = mkdtempSync(join(tmpdir(), "fp-e2e-existing-"));
-    stacks = synthesize({ outdir, environments: [ENV], overrides });
-    config = resolveEnvironment(ENV, { overrides });
+    stacks = synthesize({ config: SAMPLE, outdir, environments: [ENV], overrides });
+    config = resolveEnvironment(ENV, { config: SAMPLE, overrides });
     await createStateBucket(c, config.state.bucket, config.state.region);
     tofu = new Tofu(bed, account.credentials);
     image = imageVar(`${account.id}.dkr.ecr.${config.region}.amazonaws.com/${config.names.repository}`);

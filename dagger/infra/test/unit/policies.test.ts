@@ -16,6 +16,7 @@ import {
 } from "../../src/policies.ts";
 import { policyContext } from "../../src/stacks/policy-context.ts";
 import { EXISTING_EDGE } from "./support.ts";
+import { SAMPLE } from "./sample.ts";
 
 /** IAM's limit for a customer-managed policy, in characters (whitespace excluded; ours has none). */
 const MANAGED_POLICY_LIMIT = 6144;
@@ -26,7 +27,7 @@ const MANAGED_POLICY_LIMIT = 6144;
  * @param overrides Configuration overrides.
  */
 function contextOf(name: string, overrides = {}): PolicyContext {
-  const config = resolveEnvironment(name, { overrides });
+  const config = resolveEnvironment(name, { config: SAMPLE, overrides });
   return {
     ...policyContext(config, {
       partition: "aws",

@@ -2,9 +2,10 @@
  * The infrastructure package's public interface for other workspaces (the
  * Dagger module): configuration types, validation, resource names, outputs and
  * OpenTofu helpers. No cdktf import here: synthesis is in "./synth" (or run
- * `node infra/main.ts`), so the switch to cdktn stays inside infra/.
+ * `node main.ts`), so the switch to cdktn stays inside infra/.
  */
-export { environments } from "./config/environments.ts";
+export { builtinEnvironments } from "./config/builtin.ts";
+export { CONFIG_FILE_NAME, ConfigFileError, ConfigFileSchema, noConfigFile, parseConfigFile, type ConfigFile } from "./config/file.ts";
 export { checkFargateSize, fargateMemoryFor, FARGATE_CPU_SIZES } from "./config/fargate.ts";
 export { CONTAINER_NAME, LOCAL_ENVIRONMENT, resourceNames, STACK_ROLES, type ResourceNames, type StackRole } from "./config/naming.ts";
 export {

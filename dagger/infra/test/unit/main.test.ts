@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { SAMPLE_CONFIG_PATH } from "./sample.ts";
 
 const run = promisify(execFile);
 const MAIN = resolve(import.meta.dirname, "../../main.ts");
@@ -14,7 +15,7 @@ const MAIN = resolve(import.meta.dirname, "../../main.ts");
  */
 async function synthProcess(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN], { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [MAIN], { env: { ...process.env, FP_CONFIG: SAMPLE_CONFIG_PATH, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -22,7 +23,7 @@ async function synthProcess(env: Record<string, string>): Promise<{ code: number
   }
 }
 
-describe("node infra/main.ts", () => {
+describe("node main.ts", () => {
   const outdir = mkdtempSync(join(tmpdir(), "fp-infra-main-"));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -49,13 +50,21 @@ describe("node infra/main.ts", () => {
   it("exits 2 naming the field on an invalid configuration", async () => {
     const result = await synthProcess({ FP_ENV: "local", FP_OUTDIR: outdir, FP_OVERRIDES: '{"service":{"desiredCount":0}}' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("local.service.desiredCount: must be at least 1");
+    expect(result.stderr).toContain("environments.local.service.desiredCount: must be at least 1");
   });
 
   it("exits 2 on an unknown environment, listing the defined ones", async () => {
     const result = await synthProcess({ FP_ENV: "qa", FP_OUTDIR: outdir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("unknown environment; defined: local, staging, production");
+    expect(result.stderr).toContain("unknown environment; fargate-pipeline.yaml defines: local, staging, production");
+  });
+
+  it("without FP_CONFIG knows only the built-in local environment", async () => {
+    const ok = await synthProcess({ FP_CONFIG: "", FP_ENV: "local", FP_OUTDIR: outdir });
+    expect(ok.code).toBe(0);
+    const unknown = await synthProcess({ FP_CONFIG: "", FP_ENV: "staging", FP_OUTDIR: outdir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("(no configuration file: built-in defaults) defines: local");
   });
 
   it("exits 2 when FP_OVERRIDES is not a JSON object", async () => {

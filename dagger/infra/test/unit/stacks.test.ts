@@ -5,6 +5,7 @@ import { Network } from "../../src/constructs/network.ts";
 import { ReadableIdStack } from "../../src/stacks/environment-stack.ts";
 import { IMAGE_DIGEST_PATTERN } from "../../src/tofu.ts";
 import { synthEnvironment } from "./support.ts";
+import { SAMPLE } from "./sample.ts";
 
 describe("every stack", () => {
   const { base, service } = synthEnvironment("staging");
@@ -126,6 +127,6 @@ describe("resource addresses", () => {
   });
 
   it("config is resolved before any construct exists (invalid config fails at synth with its message)", () => {
-    expect(() => resolveEnvironment("staging", { overrides: { service: { cpu: 256, memory: 8192 } } })).toThrow(/staging\.service\.memory/);
+    expect(() => resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { cpu: 256, memory: 8192 } } })).toThrow(/staging\.service\.memory/);
   });
 });

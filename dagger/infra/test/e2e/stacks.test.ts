@@ -32,6 +32,7 @@ import {
   type Clients,
 } from "./harness.ts";
 import { printTimingsAfterAll, recordTiming } from "./timings.ts";
+import { SAMPLE } from "../unit/sample.ts";
 
 printTimingsAfterAll();
 
@@ -55,7 +56,7 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
   beforeAll(async () => {
     const bed = testbed();
     const account = await emulatorAccount(bed.endpoint);
-    const configured = resolveEnvironment(env);
+    const configured = resolveEnvironment(env, { config: SAMPLE });
     const c = clients(bed.endpoint, configured.region, account.credentials);
     let overrides: EnvironmentOverrides = emulatorOverrides(account.id);
     let existingZoneId: string | undefined;
@@ -69,8 +70,8 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
       overrides = mergeOverrides(overrides, { loadBalancer: { mode: "create", deletionProtection: false } }) as EnvironmentOverrides;
     }
     outdir = mkdtempSync(join(tmpdir(), `fp-e2e-${env}-`));
-    const stacks = synthesize({ outdir, environments: [env], overrides });
-    const config = resolveEnvironment(env, { overrides });
+    const stacks = synthesize({ config: SAMPLE, outdir, environments: [env], overrides });
+    const config = resolveEnvironment(env, { config: SAMPLE, overrides });
     await createStateBucket(c, config.state.bucket, config.state.region);
     const image = imageVar(`${account.id}.dkr.ecr.${config.region}.amazonaws.com/${config.names.repository}`);
     run = { config, stacks, tofu: new Tofu(bed, account.credentials), c, outdir, image, ...(existingZoneId ? { existingZoneId } : {}) };

@@ -8,6 +8,7 @@ import { expect } from "vitest";
 import { resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
 import type { EnvironmentConfig } from "../../src/config/validate.ts";
 import { addEnvironment } from "../../src/synth.ts";
+import { SAMPLE } from "./sample.ts";
 
 /** A block of a synthesized configuration: type → name → body. */
 export type Blocks = Record<string, Record<string, Record<string, unknown>>>;
@@ -35,7 +36,7 @@ export interface SynthesizedEnvironment {
  * @param overrides Fields to change first.
  */
 export function synthEnvironment(name: string, overrides?: EnvironmentOverrides): SynthesizedEnvironment {
-  const config = resolveEnvironment(name, { overrides });
+  const config = resolveEnvironment(name, { config: SAMPLE, overrides });
   const [base, service] = addEnvironment(Testing.app(), config);
   return { config, base: JSON.parse(Testing.synth(base)) as TfJson, service: JSON.parse(Testing.synth(service)) as TfJson };
 }

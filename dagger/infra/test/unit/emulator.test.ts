@@ -5,6 +5,7 @@ import { mergeOverrides, resolveEnvironment, type EnvironmentOverrides } from ".
 import { EMULATOR_UNHELD_FIELDS, emulatorBackendConfig, emulatorEnvironment, emulatorOverrides } from "../../src/emulator.ts";
 import { EmulatorUnheldFields } from "../../src/stacks/emulator-fields.ts";
 import { all, EXISTING_EDGE, synthConstruct, synthEnvironment, type TfJson } from "./support.ts";
+import { SAMPLE } from "./sample.ts";
 
 /**
  * Every resource of a synthesized stack that ignores changes, as "type.name" → ignore_changes.
@@ -44,8 +45,8 @@ describe("emulator settings", () => {
   });
 
   it("overrides change exactly the account, the emulator flag and the grace period moto cannot hold", () => {
-    const real = resolveEnvironment("staging");
-    const emulated = resolveEnvironment("staging", { overrides: emulatorOverrides("123456789012") });
+    const real = resolveEnvironment("staging", { config: SAMPLE });
+    const emulated = resolveEnvironment("staging", { config: SAMPLE, overrides: emulatorOverrides("123456789012") });
     expect(real.emulator).toBe(false);
     expect(emulated.emulator).toBe(true);
     expect(emulated.accountId).toBe("123456789012");
@@ -56,7 +57,7 @@ describe("emulator settings", () => {
   });
 
   it("only local is an emulator environment as configured", () => {
-    expect(["local", "staging", "production"].map((name) => resolveEnvironment(name).emulator)).toEqual([true, false, false]);
+    expect(["local", "staging", "production"].map((name) => resolveEnvironment(name, { config: SAMPLE }).emulator)).toEqual([true, false, false]);
   });
 
   it("leave the JSON of an overridden environment free of endpoints", () => {

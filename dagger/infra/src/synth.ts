@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { App } from "cdktf";
 import { STACK_ROLES, type StackRole } from "./config/naming.ts";
 import { environmentNames, resolveEnvironment, type EnvironmentOverrides } from "./config/resolve.ts";
-import type { EnvironmentInput } from "./config/schema.ts";
+import type { ConfigFile } from "./config/file.ts";
 import type { EnvironmentConfig } from "./config/validate.ts";
 import { BaseStack } from "./stacks/base-stack.ts";
 import { ServiceStack } from "./stacks/service-stack.ts";
@@ -34,8 +34,8 @@ export interface SynthesizeOptions {
   environments?: string[];
   /** Overrides, merged into every environment synthesized (see resolve.ts). */
   overrides?: EnvironmentOverrides | undefined;
-  /** Environment definitions to use instead of environments.ts (tests). */
-  definitions?: Record<string, EnvironmentInput>;
+  /** The app's configuration file (default: none, the built-in environments). */
+  config?: ConfigFile;
 }
 
 /**
@@ -55,8 +55,8 @@ export function addEnvironment(app: App, config: EnvironmentConfig): [BaseStack,
  * @throws ConfigError (before anything is written) when a configuration is invalid.
  */
 export function synthesize(options: SynthesizeOptions): SynthesizedStack[] {
-  const resolveOptions = { overrides: options.overrides, ...(options.definitions ? { environments: options.definitions } : {}) };
-  const names = options.environments ?? environmentNames(options.definitions);
+  const resolveOptions = { overrides: options.overrides, ...(options.config ? { config: options.config } : {}) };
+  const names = options.environments ?? environmentNames(options.config);
   const configs = names.map((name) => resolveEnvironment(name, resolveOptions));
   // stackTraces off: the JSON must not depend on where it was synthesized (caching, snapshots).
   const app = new App({ outdir: options.outdir, stackTraces: false });

@@ -47,7 +47,7 @@ export function emulatorEnvironment(endpoint: string): Record<string, string> {
  * - emulator: the stacks carry EMULATOR_UNHELD_FIELDS (see there);
  * - service.healthCheckGracePeriodSeconds = 0: moto's CreateService drops the
  *   field and reads it back as 0, so any other value is a change on every plan
- *   (`local` sets 0 in environments.ts for the same reason).
+ *   (the built-in `local` sets 0 for the same reason, src/config/builtin.ts).
  * @param accountId The emulator account's id.
  */
 export function emulatorOverrides(accountId: string): EnvironmentOverrides {

@@ -197,7 +197,7 @@ function fromSchemaIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
 
 /**
  * Validates one environment's configuration and resolves its derived values.
- * @param input The configuration as written (e.g. an entry of environments.ts, with overrides applied).
+ * @param input The configuration as written (an environment of the configuration file, with overrides applied).
  * @returns The resolved configuration, or every problem found.
  */
 export function validateEnvironment(input: unknown): ValidationResult {
