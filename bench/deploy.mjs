@@ -44,7 +44,7 @@ const appText = readFileSync(join(ROOT, APP_FILE), "utf8");
 
 /** One deploy in its own process and session; returns wall time, per-step times, digest. */
 function deploy(label, mark) {
-  const call = { fn: "deploy", args: ["local", null, null, null, null, "0.0.0-bench", "unknown", 300, null, state], sourceFiles: { [APP_FILE]: `${appText}\n// bench ${mark}\n` } };
+  const call = { env: { name: "local", localState: state }, fn: "deploy", args: ["0.0.0-bench"], sourceFiles: { [APP_FILE]: `${appText}\n// bench ${mark}\n` } };
   const t0 = performance.now();
   const r = spawnSync(join(ROOT, "node_modules/.bin/tsx"), ["--tsconfig", join(ROOT, "dagger/tsconfig.json"), join(ROOT, "dagger/test/e2e/driver.ts"), JSON.stringify(call)], {
     cwd: ROOT,

@@ -21,6 +21,9 @@ const LAST_LINE = "✓: also run by `dagger check`.";
 /** Escapes a cell's text for a Markdown table. */
 const cell = (s) => String(s).replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 
+/** A function's description without its "Example usage" line (the table has no room for it; `--help` shows it). */
+const helpText = (s) => String(s).replace(/\s*Example usage:[\s\S]*$/, "");
+
 /** An argument as `--flag Type (default x)`. */
 const arg = (a) => {
   const dflt =
@@ -41,10 +44,13 @@ const arg = (a) => {
  * @returns {string}
  */
 export function functionsTable(mod) {
+  const row = (prefix) => (f) => `| \`${prefix}${f.cli}\`${f.isCheck ? " ✓" : ""} | ${cell(helpText(f.description))} | ${f.args.map(arg).join("<br>") || "—"} |`;
+  const environment = mod.objects.find((o) => o.name === "Environment");
   return [
     "| function | what it does | arguments |",
     "|---|---|---|",
-    ...mod.functions.map((f) => `| \`${f.cli}\`${f.isCheck ? " ✓" : ""} | ${cell(f.description)} | ${f.args.map(arg).join("<br>") || "—"} |`),
+    ...mod.functions.map(row("")),
+    ...(environment?.functions ?? []).map(row("environment … ")),
     "",
     `Module arguments, before the function name (\`dagger call --source ../other-app test\`): ${mod.constructorArgs.map(arg).join("; ")}.`,
     LAST_LINE,

@@ -34,13 +34,23 @@ export interface DescribedFunction {
   args: DescribedArg[];
 }
 
-/** The main object: constructor arguments and functions. */
+/** Another object of the module (returned by a function, chained onto). */
+export interface DescribedObject {
+  name: string;
+  description: string;
+  functions: DescribedFunction[];
+  /** Its state: every field, exposed or not, with its type (what must serialize between calls). */
+  fields: { name: string; type: string; exposed: boolean }[];
+}
+
+/** The main object: constructor arguments and functions; and the other objects. */
 export interface DescribedModule {
   name: string;
   description: string;
   moduleDescription: string;
   constructorArgs: DescribedArg[];
   functions: DescribedFunction[];
+  objects: DescribedObject[];
 }
 
 /** A plain summary of the main object of a scanned module. */

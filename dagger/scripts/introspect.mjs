@@ -112,14 +112,31 @@ export function describeModule(mod) {
     description: main.description,
     moduleDescription: mod.description,
     constructorArgs: Object.values(main._constructor?.arguments ?? {}).map(describeArg),
-    functions: Object.values(main.methods).map((f) => ({
-      name: f.name,
-      cli: cliName(f.alias ?? f.name),
-      description: f.description,
-      isCheck: f.isCheck,
-      cache: f.cache,
-      returns: typeName(f.returnType),
-      args: Object.values(f.arguments).map(describeArg),
-    })),
+    functions: describeFunctions(main),
+    // Every other object (returned by a function and chained onto, e.g. Environment).
+    objects: Object.values(mod.objects)
+      .filter((o) => o.name !== mod.name)
+      .map((o) => ({
+        name: o.name,
+        description: o.description,
+        functions: describeFunctions(o),
+        fields: Object.values(o.properties).map((p) => ({ name: p.name, type: typeName(p.type), exposed: p.isExposed })),
+      })),
   };
+}
+
+/**
+ * An object's functions, with their CLI names, argument flags, types, defaults and descriptions.
+ * @param {any} object an object of what scan() returned
+ */
+function describeFunctions(object) {
+  return Object.values(object.methods).map((f) => ({
+    name: f.name,
+    cli: cliName(f.alias ?? f.name),
+    description: f.description,
+    isCheck: f.isCheck,
+    cache: f.cache,
+    returns: typeName(f.returnType),
+    args: Object.values(f.arguments).map(describeArg),
+  }));
 }

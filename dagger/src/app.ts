@@ -238,11 +238,17 @@ export async function runtimeImage(source: Directory, dockerfile: string, info: 
 }
 
 /**
- * The runtime image as a service on `port` (started with its own entrypoint and command).
+ * The runtime image as a service on the ports its Dockerfile EXPOSEs (started
+ * with its own entrypoint and command): the Dockerfile knows where the app
+ * listens, so a port argument could only disagree with it.
  *
  * @param image the runtime image
- * @param port the TCP port the app listens on
+ * @param dockerfile its Dockerfile's path, for the message
  */
-export function appService(image: Container, port: number): Service {
-  return image.withExposedPort(port).asService({ useEntrypoint: true });
+export async function appService(image: Container, dockerfile: string): Promise<Service> {
+  const ports = await image.exposedPorts();
+  if (ports.length === 0) {
+    throw new Error(`the runtime stage of ${dockerfile} exposes no port: add \`EXPOSE <the port the app listens on>\` to it (serve and the deploy's stand-in use it)`);
+  }
+  return image.asService({ useEntrypoint: true });
 }

@@ -9,21 +9,19 @@ import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient }
 import type { Secret } from "@dagger.io/dagger";
 
 import { redact } from "./errors.js";
+import { readCredential } from "./credentials.js";
 
-/** The access-key flags (the first form of credentials). */
+/** The access-key form of credentials, as the CLI chains it after `environment --name …`. */
 const KEY_FLAGS = [
-  "--aws-access-key-id env:AWS_ACCESS_KEY_ID",
-  "--aws-secret-access-key env:AWS_SECRET_ACCESS_KEY",
-  "--aws-session-token env:AWS_SESSION_TOKEN   (only for temporary credentials)",
+  "with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY",
+  "  (and --session-token env:AWS_SESSION_TOKEN for temporary credentials)",
 ];
-const REGION_FLAG = "--aws-region <region, e.g. eu-west-1>";
-/** The web-identity flags (the second form). */
-const WEB_IDENTITY_FLAGS = ["--aws-web-identity-token env:AWS_WEB_IDENTITY_TOKEN   (or file:PATH)", "--aws-role-arn arn:aws:iam::<account>:role/<role>"];
+/** The web-identity form. */
+const WEB_IDENTITY_FLAGS = ["with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN (or file:PATH) --role-arn arn:aws:iam::<account>:role/<role>"];
 
-/** The flags that carry AWS credentials, both forms, for messages (the CLI spelling of the function arguments). */
+/** Both forms of AWS credentials, for messages (the CLI spelling of the chained functions). */
 export const AWS_CREDENTIAL_FLAGS = [
   ...KEY_FLAGS,
-  REGION_FLAG,
   "or, instead of the keys, an OIDC token (GitHub Actions, GitLab CI, Kubernetes) and the role it may assume:",
   ...WEB_IDENTITY_FLAGS,
 ];
@@ -52,19 +50,19 @@ export const AWS_HTTP_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_
 
 /** AWS credentials as the function arguments carry them. */
 export interface AwsArgs {
-  /** Access key id (`--aws-access-key-id`). */
+  /** Access key id (`with-aws-credentials --access-key-id`). */
   accessKeyId?: Secret;
-  /** Secret access key (`--aws-secret-access-key`). */
+  /** Secret access key (`with-aws-credentials --secret-access-key`). */
   secretAccessKey?: Secret;
-  /** Session token of temporary credentials (`--aws-session-token`). */
+  /** Session token of temporary credentials (`with-aws-credentials --session-token`). */
   sessionToken?: Secret;
-  /** Region (`--aws-region`). */
+  /** Region: the environment's (its configuration). */
   region?: string;
-  /** API endpoint of an AWS emulator (`--aws-endpoint`); unset for AWS itself. */
+  /** A custom AWS API endpoint (`with-endpoint`: FIPS, VPC endpoint); an emulator's when the caller named one (`with-emulator`). */
   endpoint?: string;
-  /** OIDC token to assume `roleArn` with, instead of access keys (`--aws-web-identity-token`). */
+  /** OIDC token to assume `roleArn` with, instead of access keys (`with-web-identity --token`). */
   webIdentityToken?: Secret;
-  /** Role to assume with `webIdentityToken` (`--aws-role-arn`). */
+  /** Role to assume with `webIdentityToken` (`with-web-identity --role-arn`). */
   roleArn?: string;
 }
 
@@ -93,30 +91,30 @@ export interface AwsIdentity {
  */
 export async function resolveAwsAuth(args: AwsArgs, action: string): Promise<AwsAuth> {
   const keys = [
-    args.accessKeyId && "--aws-access-key-id",
-    args.secretAccessKey && "--aws-secret-access-key",
-    args.sessionToken && "--aws-session-token",
+    args.accessKeyId && "--access-key-id",
+    args.secretAccessKey && "--secret-access-key",
+    args.sessionToken && "--session-token",
   ].filter((f): f is string => Boolean(f));
-  const web = [args.webIdentityToken && "--aws-web-identity-token", args.roleArn && "--aws-role-arn"].filter((f): f is string => Boolean(f));
+  const web = [args.webIdentityToken && "--token", args.roleArn && "--role-arn"].filter((f): f is string => Boolean(f));
   if (keys.length > 0 && web.length > 0) {
     throw new Error(
-      `${action}: pass one kind of AWS credentials, not both: access keys (${keys.join(", ")}) or a web-identity token and role (${web.join(", ")}). ` +
-        "Drop the keys to assume the role with the token, or drop --aws-web-identity-token and --aws-role-arn to use the keys.",
+      `${action}: give one kind of AWS credentials, not both: access keys (with-aws-credentials ${keys.join(", ")}) or a web-identity token and role (with-web-identity ${web.join(", ")}). ` +
+        "Drop with-aws-credentials to assume the role with the token, or drop with-web-identity to use the keys.",
     );
   }
   if (web.length > 0) return await webIdentityAuth(args, action);
-  const missing = missingFlags({ "--aws-access-key-id": args.accessKeyId, "--aws-secret-access-key": args.secretAccessKey, "--aws-region": args.region });
+  const missing = missingFlags({ "--access-key-id": args.accessKeyId, "--secret-access-key": args.secretAccessKey });
   if (missing.length > 0) {
-    throw new Error(`${action} needs AWS credentials; missing ${missing.join(", ")}. Pass:\n${flagLines(AWS_CREDENTIAL_FLAGS)}`);
+    throw new Error(`${action} needs AWS credentials; chain one of these after \`environment --name <env>\`:\n${flagLines(AWS_CREDENTIAL_FLAGS)}`);
   }
   const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([
-    args.accessKeyId!.plaintext(),
-    args.secretAccessKey!.plaintext(),
-    args.sessionToken ? args.sessionToken.plaintext() : Promise.resolve(undefined),
+    readCredential(args.accessKeyId!),
+    readCredential(args.secretAccessKey!),
+    args.sessionToken ? readCredential(args.sessionToken) : Promise.resolve(undefined),
   ]);
-  const empty = missingFlags({ "--aws-access-key-id": accessKeyId, "--aws-secret-access-key": secretAccessKey });
+  const empty = missingFlags({ "--access-key-id": accessKeyId, "--secret-access-key": secretAccessKey });
   if (empty.length > 0) {
-    throw new Error(`${action}: ${empty.join(" and ")} ${empty.length > 1 ? "are" : "is"} empty (is the environment variable set?). Pass:\n${flagLines([...KEY_FLAGS, REGION_FLAG])}`);
+    throw new Error(`${action}: ${empty.join(" and ")} of with-aws-credentials ${empty.length > 1 ? "are" : "is"} empty (is the environment variable set, or the file written?). Pass:\n${flagLines(KEY_FLAGS)}`);
   }
   return {
     region: args.region!,
@@ -140,24 +138,24 @@ export function roleSessionName(action: string): string {
 
 /** The second form: validates the flags, reads the token and asks STS for the role's credentials. */
 async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> {
-  const missing = missingFlags({ "--aws-web-identity-token": args.webIdentityToken, "--aws-role-arn": args.roleArn, "--aws-region": args.region });
+  const missing = missingFlags({ "--token": args.webIdentityToken, "--role-arn": args.roleArn, "the region": args.region });
   if (missing.length > 0) {
     const why = !args.roleArn
       ? "a web-identity token is exchanged for the credentials of a role, so it needs the role to assume"
       : !args.webIdentityToken
         ? "a role is assumed with a web-identity token (from the CI's OIDC issuer), so it needs the token"
         : "STS needs a region";
-    throw new Error(`${action}: missing ${missing.join(", ")} (${why}). Pass:\n${flagLines([...WEB_IDENTITY_FLAGS, REGION_FLAG])}\nor access keys instead:\n${flagLines(KEY_FLAGS)}`);
+    throw new Error(`${action}: missing ${missing.join(", ")} (${why}). Pass:\n${flagLines(WEB_IDENTITY_FLAGS)}\nor access keys instead:\n${flagLines(KEY_FLAGS)}`);
   }
   const roleArn = args.roleArn!.trim();
   if (!ROLE_ARN.test(roleArn)) {
-    throw new Error(`${action}: --aws-role-arn "${roleArn}" is not an IAM role ARN; pass one like arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints the deploy and plan roles' ARNs).`);
+    throw new Error(`${action}: with-web-identity --role-arn "${roleArn}" is not an IAM role ARN; pass one like arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints the deploy and plan roles' ARNs).`);
   }
   // Token files end with a newline; a JWT never contains whitespace.
-  const token = (await args.webIdentityToken!.plaintext()).trim();
+  const token = (await readCredential(args.webIdentityToken!)).trim();
   if (!token) {
     throw new Error(
-      `${action}: --aws-web-identity-token is empty (is the environment variable set, or the file written?). ` +
+      `${action}: with-web-identity --token is empty (is the environment variable set, or the file written?). ` +
         `Request the CI's OIDC token for the audience ${STS_AUDIENCE} first (GitHub Actions: the job needs \`permissions: id-token: write\`; GitLab CI: \`id_tokens:\` with \`aud: ${STS_AUDIENCE}\`).`,
     );
   }
@@ -324,7 +322,7 @@ export function explainAwsError(err: unknown, auth: AwsAuth, what: string): stri
   let message: string;
   const role = auth.webIdentity?.roleArn;
   if (REJECTED_CREDENTIALS.has(name) && role) {
-    message = `${what} failed: ${where} rejected the temporary credentials of ${role} (${said}). They last ${WEB_IDENTITY_SESSION_SECONDS} s from the token's exchange: run again with a fresh --aws-web-identity-token.`;
+    message = `${what} failed: ${where} rejected the temporary credentials of ${role} (${said}). They last ${WEB_IDENTITY_SESSION_SECONDS} s from the token's exchange: run again with a fresh with-web-identity --token.`;
   } else if (REJECTED_CREDENTIALS.has(name)) {
     message = [
       `${what} failed: ${where} rejected the credentials (${said}).`,
@@ -332,9 +330,9 @@ export function explainAwsError(err: unknown, auth: AwsAuth, what: string): stri
       flagLines(AWS_CREDENTIAL_FLAGS),
     ].join("\n");
   } else if (name === "AccessDenied" || name === "AccessDeniedException") {
-    message = `${what} failed: the identity is not allowed to do this (${said}). Grant the permission named above to ${role ? `the role ${role} (--aws-role-arn)` : "the role or user of --aws-access-key-id"}.`;
+    message = `${what} failed: the identity is not allowed to do this (${said}). Grant the permission named above to ${role ? `the role ${role} (with-web-identity --role-arn)` : "the role or user of the access key (with-aws-credentials)"}.`;
   } else if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|TimeoutError/.test(`${e.code ?? ""} ${name} ${e.message ?? ""}`)) {
-    message = `${what} failed: could not reach ${where} (${said}). Check --aws-region${auth.endpoint ? " and --aws-endpoint" : ""} and the engine's network.`;
+    message = `${what} failed: could not reach ${where} (${said}). Check the environment's region${auth.endpoint ? ` and the endpoint ${auth.endpoint}` : ""} and the engine's network.`;
   } else {
     message = `${what} failed: ${said}${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ""}`;
   }

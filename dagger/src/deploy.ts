@@ -27,9 +27,9 @@ import { LOCAL_REGISTRY, pullLocal, reachable, standInService } from "./local.js
 import { ecrLogin, publishImage } from "./registry.js";
 import { createRolloutClients, formatProgress, type RolloutResult, trackRollout } from "./rollout.js";
 import { smokeTest, type SmokeResult } from "./smoke.js";
-import { type Stacks, synthesize } from "./stacks.js";
+import { type Stacks, synthesize } from "./infra-bridge.js";
 import { errorLines, explainLock, lockArgs, outputs, run, stateLock, tofuInit, alreadyExists } from "./tofu.js";
-import { infraContainer } from "./stacks.js";
+import { callOn } from "./cli.js";
 
 /** What deploy takes beyond the environment. */
 export interface DeployArgs extends EnvironmentArgs {
@@ -198,7 +198,7 @@ export async function rollback(args: RollbackArgs): Promise<string> {
 
 /** Synthesis, init of the service stack and, for local (whose emulator starts empty), the base stack applied. */
 async function prepareInfra(env: OpenEnvironment, args: EnvironmentArgs & { lockTimeoutSeconds: number; forceUnlock?: string }, steps: Steps) {
-  const stacks: Stacks = await steps.run("synth", async () => synthesize(await infraContainer(args.source), env.target));
+  const stacks: Stacks = await steps.run("synth", async () => synthesize(env.infra, env.target));
   if (env.mode === "local") {
     await steps.run("apply base stack", async () => {
       const init = await tofuInit(stacks.base, env.tofu, env.runId);
@@ -231,7 +231,7 @@ async function checkRepository(env: OpenEnvironment): Promise<void> {
     if ((err as { name?: string }).name === "RepositoryNotFoundException") {
       throw new DeployError(
         `the ECR repository ${env.target.names.repository} does not exist in account ${env.identity.account} (${env.target.region}): ` +
-          `the base stack is not applied. Run \`dagger call bootstrap --env ${env.target.name} …\` once, as an administrator (README, "Deploying to AWS").`,
+          `the base stack is not applied. Run \`${callOn(env.target.name, "bootstrap")}\` once, as an administrator (README, "Deploying to AWS").`,
       );
     }
     throw new DeployError(explainAwsError(err, env.auth, "deploy: ECR DescribeRepositories"));
@@ -256,12 +256,12 @@ async function publish(env: OpenEnvironment, image: Container, commit: string, e
 
 /**
  * Where an AWS environment's images go: the account's ECR registry, or on an
- * emulator the registry service passed with --emulator-registry, addressed as
+ * emulator the registry service passed with with-emulator --registry, addressed as
  * `localhost:<port>` (the engine reaches it as the service, over plain HTTP).
  */
 async function registryTarget(env: OpenEnvironment, ecrRegistry: string, emulatorRegistry?: Service): Promise<{ host: string; service?: Service }> {
   if (!emulatorRegistry) return { host: ecrRegistry };
-  if (env.mode !== "emulator") throw new DeployError("--emulator-registry is only for AWS emulators (with --aws-endpoint): on AWS, images go to the account's ECR registry");
+  if (env.mode !== "emulator") throw new DeployError("a registry service is only for AWS emulators (with-emulator --registry): on AWS, images go to the account's ECR registry");
   const port = new URL(await emulatorRegistry.endpoint({ scheme: "http" })).port || "80";
   return { host: `localhost:${port}`, service: emulatorRegistry };
 }
@@ -354,7 +354,7 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
   const cluster = String(out.cluster_name ?? env.target.names.cluster);
   const service = String(out.service_name ?? env.target.names.service);
   const taskDefinitionArn = String(out.task_definition_arn ?? "");
-  const emulated = env.mode !== "aws";
+  const emulated = isEmulated(env.mode);
   const rollout = await steps.run(
     `rollout${label}`,
     async () => {
@@ -380,7 +380,7 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
     return { ok: false, outputs: out, rollout, cause: `rollout ${rollout.verdict}: ${rollout.reason}`, details: rollout.summary };
   }
   const smoke = await steps.run(`smoke test${label}`, () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out, commit)), (s) =>
-    s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`,
+    s.ok ? `${s.url} → ${s.status}${s.commit ? ` commit ${s.commit}` : " (the app reports no commit)"}` : `FAILED: ${s.reason}`,
   );
   if (!smoke.ok) {
     return {
@@ -402,7 +402,7 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
 function explainApplyFailure(res: { stdout: string; stderr: string }, stack: string, args: { env: string; lockTimeoutSeconds: number }, env: OpenEnvironment): string {
   const text = `${res.stderr}\n${res.stdout}`;
   const lock = stateLock(text);
-  const rerun = `dagger call deploy --env ${args.env}${env.mode === "local" ? "" : " --aws-… (the same flags)"}`;
+  const rerun = env.mode === "local" ? "dagger call deploy" : callOn(args.env, "deploy");
   if (lock) return explainLock(lock, stack, args.lockTimeoutSeconds, rerun);
   const lines = errorLines(res);
   const partial = /Creation complete|Modifications complete|Destruction complete|Still creating|Still modifying/.test(text);
@@ -421,10 +421,11 @@ function explainApplyFailure(res: { stdout: string; stderr: string }, stack: str
 /** Smoke test on AWS: the URL, or the ALB's DNS name while the domain does not resolve yet. */
 async function smokeAws(env: OpenEnvironment, out: Record<string, string | string[]>, commit: string): Promise<SmokeResult> {
   const url = `${String(out.url ?? `https://${env.target.domain}`).replace(/\/$/, "")}${env.target.healthCheckPath}`;
-  const first = await smokeTest({ url, expectCommit: commit, timeoutSeconds: SMOKE_TIMEOUT_SECONDS.aws, maxBadAnswers: SMOKE_MAX_BAD_ANSWERS });
+  const check = { expectCommit: commit, commitFrom: env.target.smokeTest.commitFrom, maxBadAnswers: SMOKE_MAX_BAD_ANSWERS };
+  const first = await smokeTest({ url, ...check, timeoutSeconds: SMOKE_TIMEOUT_SECONDS.aws });
   if (first.ok || !/ENOTFOUND|EAI_AGAIN/.test(first.reason ?? "") || !out.alb_dns_name) return first;
   // The domain does not resolve yet (zone not delegated): ask the ALB directly, with the domain's name for TLS and Host.
-  const viaAlb = await smokeTest({ url, connectTo: String(out.alb_dns_name), expectCommit: commit, timeoutSeconds: 30, maxBadAnswers: SMOKE_MAX_BAD_ANSWERS });
+  const viaAlb = await smokeTest({ url, connectTo: String(out.alb_dns_name), ...check, timeoutSeconds: 30 });
   return viaAlb.ok ? { ...viaAlb, url: `${url} (through ${String(out.alb_dns_name)}: ${env.target.domain} does not resolve yet — delegate its zone)` } : viaAlb;
 }
 
@@ -452,6 +453,7 @@ async function smokeStandIn(env: OpenEnvironment, image: string, commit: string,
     const res = await smokeTest({
       url: `${reach.url}${env.target.healthCheckPath}`,
       expectCommit: commit,
+      commitFrom: env.target.smokeTest.commitFrom,
       timeoutSeconds: SMOKE_TIMEOUT_SECONDS.emulator,
       intervalSeconds: 1,
       maxBadAnswers: SMOKE_MAX_BAD_ANSWERS,
@@ -486,6 +488,18 @@ async function standInFailure(err: unknown, image: Container): Promise<string> {
     : `the container exited${code} before it served: ${said}`;
 }
 
+/**
+ * Whether a rollout gets the emulator's rules: the emulator's verdict (it runs
+ * no tasks, so a completed deployment with none running is accepted) and the
+ * stand-in smoke test. Only where the caller said there is an emulator: `local`,
+ * or with-emulator. AWS at a custom endpoint gets the real rules.
+ *
+ * @param mode where the deploy runs (environment.ts environmentMode)
+ */
+export function isEmulated(mode: OpenEnvironment["mode"]): boolean {
+  return mode !== "aws";
+}
+
 /** The Markdown summary of a successful deploy or rollback. */
 function summary(r: RollOutArgs, o: Outcome, steps: Steps, warning?: string): string {
   const { env } = r;
@@ -505,7 +519,7 @@ function summary(r: RollOutArgs, o: Outcome, steps: Steps, warning?: string): st
     `| image | \`${r.image}\` |`,
     `| commit | \`${r.commit}\` (version ${r.version}) |`,
     `| rollout | ${o.rollout?.verdict ?? "?"} — ${o.rollout?.reason ?? ""} |`,
-    `| smoke test | ${o.smoke ? `${o.smoke.url} answered ${o.smoke.status} with commit \`${o.smoke.commit}\` (${o.smoke.attempts} attempt${o.smoke.attempts === 1 ? "" : "s"})` : "-"} |`,
+    `| smoke test | ${o.smoke ? `${o.smoke.url} ${o.smoke.evidence ?? `answered ${o.smoke.status}`} (${o.smoke.attempts} attempt${o.smoke.attempts === 1 ? "" : "s"})` : "-"} |`,
     `| account | ${env.identity.account} (${env.identity.arn}) |`,
     `| task definition | \`${String(o.outputs.task_definition_arn ?? "?")}\` |`,
     "",

@@ -1,32 +1,50 @@
 /**
- * Opening an environment for an operation: its configuration (from infra/),
- * where AWS is (the in-engine emulator for `local`, an emulator named by
- * --aws-endpoint, or AWS), who we are there (the STS preflight, which refuses
- * the wrong account), credentials for OpenTofu and for the module's own SDK
- * calls, the registry, and the deployment ledger. `close()` stops what it started.
+ * Opening an environment for an operation: its configuration (the app's
+ * configuration file, validated by the module's infra/), where AWS is (the
+ * in-engine emulator for `local`, an emulator named explicitly with
+ * `with-emulator`, or AWS — at its own endpoints or at a custom one such as a
+ * FIPS or VPC endpoint, with every real-AWS behaviour), who we are there (the
+ * STS preflight, which refuses the wrong account), credentials for OpenTofu and
+ * for the module's own SDK calls, the registry, and the deployment ledger.
+ * `close()` stops what it started.
  */
 import { randomUUID } from "node:crypto";
 
-import { dag, type Directory, type Secret, type Service } from "@dagger.io/dagger";
+import { type Container, dag, type Directory, type Service } from "@dagger.io/dagger";
 
+import { readCredential } from "./credentials.js";
 import { type AwsArgs, type AwsAuth, type AwsIdentity, awsClientConfig, callerIdentity, resolveAwsAuth } from "./aws.js";
 import { type Ledger, s3Ledger, volumeLedger } from "./ledger.js";
 import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, emulatorService, type Reachable, reachable, registryService } from "./local.js";
 import { ensureStateBucket } from "./state-bucket.js";
-import { infraContainer, resolveTarget, type Target } from "./stacks.js";
+import { type AppConfig, infraContainer, resolveTarget, type Target } from "./infra-bridge.js";
 import type { TofuAws } from "./tofu.js";
 
 /** The local environment's name: everything in the engine, no account. */
 export const LOCAL = "local";
 
+/** An AWS emulator the caller named (not `local`'s, which runs in the engine). */
+export interface EmulatorArgs {
+  /** Its API endpoint, e.g. http://localhost:5000. */
+  endpoint: string;
+  /** A registry to push to instead of ECR (emulators have none). */
+  registry?: Service;
+}
+
 /** The arguments every operation on an environment takes. */
 export interface EnvironmentArgs {
-  /** The environment's name (infra/src/config/environments.ts). */
+  /** The environment's name (a key of the configuration file's environments). */
   env: string;
-  /** The repository (infra/ is read from it). */
+  /** The app's source. */
   source: Directory;
-  /** AWS credentials and region; `endpoint` only for an AWS emulator. */
+  /** The app's configuration file; undefined: it has none (the built-in environments). */
+  config?: AppConfig;
+  /** The module's infra (module-files.ts moduleInfra()). */
+  infra: Directory;
+  /** AWS credentials; `endpoint` is a custom AWS endpoint (FIPS, VPC), never an emulator. */
   aws: AwsArgs;
+  /** An AWS emulator, named explicitly: emulator-only infrastructure settings, the emulator's verdict rule, a stand-in smoke test. */
+  emulator?: EmulatorArgs;
   /** JSON merged over the environment's configuration (emulators, tests). */
   configOverrides?: string;
   /** The local environment's state name (registry storage and ledger volumes). */
@@ -38,6 +56,8 @@ export interface EnvironmentArgs {
 /** An opened environment. */
 export interface OpenEnvironment {
   target: Target;
+  /** The module's infra container with the app's configuration (built once per call: resolve, synth). */
+  infra: Container;
   /** local: the in-engine emulator; emulator: an emulator at --aws-endpoint; aws: AWS. */
   mode: "local" | "emulator" | "aws";
   identity: AwsIdentity;
@@ -67,59 +87,57 @@ export interface OpenEnvironment {
  */
 export async function openEnvironment(args: EnvironmentArgs, action: string, opts: { startLocal?: boolean } = {}): Promise<OpenEnvironment> {
   const runId = randomUUID();
-  const local = args.env === LOCAL;
-  const onEmulator = !local && Boolean(args.aws.endpoint);
-  const infra = await infraContainer(args.source);
+  const mode = environmentMode(args);
+  const local = mode === "local";
+  const onEmulator = mode === "emulator";
+  const infra = await infraContainer(args.infra, args.config);
   const target = await resolveTarget(infra, args.env, args.configOverrides ?? "", onEmulator);
-  if (local && opts.startLocal === false) return localRecords(args, target, runId);
-  if (local) return await openLocal(args, target, runId);
+  if (local && opts.startLocal === false) return localRecords(args, target, infra, runId);
+  if (local) return await openLocal(args, target, infra, runId);
 
   if (args.aws.region && args.aws.region !== target.region) {
     throw new Error(
-      `${action}: environment "${target.name}" is in ${target.region} (infra/src/config/environments.ts), but --aws-region says ${args.aws.region}. ` +
-        `Pass --aws-region ${target.region} (or leave it out), or change the environment's region.`,
+      `${action}: environment "${target.name}" is in ${target.region} (${target.configFile}), but the credentials name ${args.aws.region}. ` +
+        `Leave the region out (it comes from the configuration), or change the environment's region.`,
     );
   }
-  const auth = await resolveAwsAuth({ ...args.aws, region: target.region }, action);
+  const endpoint = args.emulator?.endpoint ?? args.aws.endpoint;
+  const auth = await resolveAwsAuth({ ...args.aws, region: target.region, ...(endpoint ? { endpoint } : {}) }, action);
   const identity = await callerIdentity(auth, action);
   // The token too is kept out of every output (the temporary credentials are in `auth`).
-  const webIdentityToken = args.aws.webIdentityToken ? (await args.aws.webIdentityToken.plaintext()).trim() : "";
+  const webIdentityToken = args.aws.webIdentityToken ? (await readCredential(args.aws.webIdentityToken)).trim() : "";
   const ends = auth.webIdentity?.expiration ? ` (session ends ${auth.webIdentity.expiration.toISOString()})` : "";
   const via = auth.webIdentity ? `, assumed with a web-identity token${ends}` : "";
-  args.log(`preflight: AWS account ${identity.account}, identity ${identity.arn}${via}${auth.endpoint ? ` (AWS emulator at ${auth.endpoint})` : ""}`);
+  const at = onEmulator ? ` (AWS emulator at ${auth.endpoint})` : auth.endpoint ? ` (AWS endpoint ${auth.endpoint})` : "";
+  args.log(`preflight: AWS account ${identity.account}, identity ${identity.arn}${via}${at}`);
   if (target.accountId && identity.account !== target.accountId) {
     throw new Error(
       [
         `${action} refused: the credentials belong to AWS account ${identity.account} (${identity.arn}),`,
-        `but environment "${target.name}" is configured for account ${target.accountId} (accountId in infra/src/config/environments.ts).`,
+        `but environment "${target.name}" is configured for account ${target.accountId} (accountId in ${target.configFile}).`,
         "Either use credentials of that account (check the role you assumed, or AWS_PROFILE), or, if the environment moved, change its accountId there.",
       ].join("\n"),
     );
   }
-  const secret = (name: string, value: Secret | undefined) => value ?? dag.setSecret(`fp-${name}-${runId}`, "");
-  // With a web-identity token, OpenTofu gets the role's temporary credentials that
-  // STS returned, as secrets named for this run only; with keys, the keys passed.
+  // OpenTofu gets the credentials resolved above (the keys without a file:'s
+  // trailing newline, or the role's temporary credentials that STS returned),
+  // as secrets named for this run only.
   const resolved = (name: string, value: string) => dag.setSecret(`fp-${name}-${runId}`, value);
-  const keys: Pick<TofuAws, "accessKeyId" | "secretAccessKey" | "sessionToken"> = auth.webIdentity
-    ? {
-        accessKeyId: resolved("key", auth.credentials.accessKeyId),
-        secretAccessKey: resolved("secret", auth.credentials.secretAccessKey),
-        sessionToken: resolved("session", auth.credentials.sessionToken ?? ""),
-      }
-    : {
-        accessKeyId: secret("key", args.aws.accessKeyId),
-        secretAccessKey: secret("secret", args.aws.secretAccessKey),
-        ...(args.aws.sessionToken ? { sessionToken: args.aws.sessionToken } : {}),
-      };
+  const { sessionToken } = auth.credentials;
   const tofu: TofuAws = {
     region: target.region,
-    ...keys,
-    emulatorEnv: onEmulator ? withEndpoint(target.emulatorEnvironment, auth.endpoint!) : {},
+    accessKeyId: resolved("key", auth.credentials.accessKeyId),
+    secretAccessKey: resolved("secret", auth.credentials.secretAccessKey),
+    ...(sessionToken ? { sessionToken: resolved("session", sessionToken) } : {}),
+    // A custom endpoint of real AWS reaches the provider as AWS_ENDPOINT_URL, and only that:
+    // none of the emulator's relaxations (skipped validations, path-style S3) apply.
+    emulatorEnv: tofuEndpointEnvironment(mode, target, auth.endpoint),
     backendConfig: onEmulator ? target.emulatorBackendConfig : [],
   };
   const sdk = awsClientConfig(auth);
   return {
     target,
+    infra,
     mode: onEmulator ? "emulator" : "aws",
     identity,
     sdk,
@@ -133,10 +151,10 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
 }
 
 /** The local environment: a fresh emulator, the persistent registry and ledger, the state bucket created. */
-async function openLocal(args: EnvironmentArgs, target: Target, runId: string): Promise<OpenEnvironment> {
-  if (!target.emulator) throw new Error(`environment "${LOCAL}" must have emulator: true in infra/src/config/environments.ts`);
-  if (args.aws.accessKeyId || args.aws.webIdentityToken || args.aws.endpoint) {
-    args.log("note: the local environment ignores AWS credentials and --aws-endpoint: it runs its own emulator in the engine");
+async function openLocal(args: EnvironmentArgs, target: Target, infra: Container, runId: string): Promise<OpenEnvironment> {
+  if (!target.emulator) throw new Error(`environment "${LOCAL}" must have emulator: true (${target.configFile}, environments.local)`);
+  if (args.aws.accessKeyId || args.aws.webIdentityToken || args.aws.endpoint || args.emulator) {
+    args.log("note: the local environment ignores AWS credentials, endpoints and emulators: it runs its own emulator in the engine");
   }
   const started: { svc: Service; reach?: Reachable }[] = [];
   const close = async () => {
@@ -160,6 +178,7 @@ async function openLocal(args: EnvironmentArgs, target: Target, runId: string): 
     await ensureStateBucket(sdk, target.state.bucket, target.state.region);
     return {
       target,
+      infra,
       mode: "local",
       identity,
       sdk,
@@ -183,10 +202,11 @@ async function openLocal(args: EnvironmentArgs, target: Target, runId: string): 
 }
 
 /** The local environment without its services: configuration, registry and ledger (both persistent). */
-function localRecords(args: EnvironmentArgs, target: Target, runId: string): OpenEnvironment {
+function localRecords(args: EnvironmentArgs, target: Target, infra: Container, runId: string): OpenEnvironment {
   const registry = registryService(args.localState);
   return {
     target,
+    infra,
     mode: "local",
     identity: { account: "(emulator, not started)", arn: "local" },
     sdk: awsClientConfig({ region: target.region, credentials: { ...EMULATOR_CREDENTIALS } }),
@@ -204,6 +224,32 @@ function localRecords(args: EnvironmentArgs, target: Target, runId: string): Ope
       await registry.stop().catch(() => {});
     },
   };
+}
+
+/**
+ * Where an operation runs: `local` (the emulator in the engine), an emulator
+ * the caller named (with-emulator), or AWS — with a custom endpoint too: an
+ * endpoint alone never makes an emulator of a real environment.
+ *
+ * @param args the operation's arguments
+ */
+export function environmentMode(args: Pick<EnvironmentArgs, "env" | "emulator">): OpenEnvironment["mode"] {
+  if (args.env === LOCAL) return "local";
+  return args.emulator ? "emulator" : "aws";
+}
+
+/**
+ * The variables that point OpenTofu's AWS provider at the endpoint: on an
+ * emulator, infra's emulator settings (endpoints, skipped validations,
+ * path-style S3); on AWS at a custom endpoint, only AWS_ENDPOINT_URL.
+ *
+ * @param mode where the operation runs
+ * @param target the environment
+ * @param endpoint the endpoint, if any
+ */
+export function tofuEndpointEnvironment(mode: OpenEnvironment["mode"], target: Pick<Target, "emulatorEnvironment">, endpoint: string | undefined): Record<string, string> {
+  if (mode === "emulator" && endpoint) return withEndpoint(target.emulatorEnvironment, endpoint);
+  return endpoint ? { AWS_ENDPOINT_URL: endpoint } : {};
 }
 
 /** infra's emulatorEnvironment() with the endpoint filled in. */

@@ -1,20 +1,25 @@
 /**
- * Takes a containerized web app from source to an image in a registry: checks,
- * tests with no network, builds, serves and publishes it — the same on a laptop
- * and in CI.
+ * Takes any containerized web app from source to a healthy deployment on AWS
+ * ECS Fargate behind an HTTPS load balancer: checks, tests with no network,
+ * builds, publishes by digest, applies the module's infrastructure and follows
+ * the rollout — the same on a laptop and in CI.
  *
- * The app is an npm project with a Dockerfile that has a `test` stage and ends
- * with its runtime stage; this repository's sample app is the default.
+ * The app brings a Dockerfile (a `test` stage, the runtime stage last) and,
+ * for environments other than `local`, a fargate-pipeline.yaml; the
+ * infrastructure comes with the module.
  */
 import { argument, check, type Container, type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
 import { appService, runTests, runtimeImage } from "./app.js";
-import type { AwsArgs } from "./aws.js";
 import { runChecks } from "./check.js";
-import { deploy, rollback } from "./deploy.js";
+import { deploy, effectiveCommit, rollback } from "./deploy.js";
 import type { EnvironmentArgs } from "./environment.js";
+import { moduleInfra } from "./module-files.js";
 import { bootstrap, destroy, logs, plan, status } from "./ops.js";
-import { ecrTag, publishToEcr, publishToRegistry } from "./registry.js";
+import { publishToEcrOf, publishToRegistry } from "./registry.js";
+
+/** Default path of the app's deployment configuration in its source. */
+const CONFIG_FILE = "fargate-pipeline.yaml";
 
 @object()
 export class FargatePipeline {
@@ -24,44 +29,55 @@ export class FargatePipeline {
   /** Path of the Dockerfile inside the source directory. */
   dockerfile: string;
 
+  /** Path of the deployment configuration inside the source directory. */
+  config: string;
+
   constructor(
     /**
-     * The app's directory: an npm project whose Dockerfile has a "test" stage and ends with the runtime stage (default: this repository)
+     * The app's directory: a Dockerfile with a "test" stage and the runtime stage last, and its fargate-pipeline.yaml (default: the repository you call from)
      */
     @argument({
       defaultPath: "/",
-      ignore: ["**/node_modules", ".git", "**/dist", "**/coverage", "**/cdktf.out", "**/*.tsbuildinfo", "**/.env", "bench/results", "dagger/sdk"],
+      ignore: ["**/node_modules", ".git", "**/dist", "**/coverage", "**/cdktf.out", "**/*.tsbuildinfo", "**/.env", "bench/results", "dagger/sdk", "**/__pycache__", "**/.venv"],
     })
     source: Directory,
     /**
      * Path of the Dockerfile inside the source directory
      */
     dockerfile = "Dockerfile",
+    /**
+     * Path of the deployment configuration inside the source directory; without the file, only the local environment exists, with defaults
+     */
+    config = CONFIG_FILE,
   ) {
     this.source = source;
     this.dockerfile = dockerfile;
+    this.config = config;
   }
 
   /**
-   * Lock file, typecheck, lint and unit tests of every workspace, in a Node container; a failure names the step, the workspace and the command that reproduces it
+   * Lock file in sync with its manifest, then the project's own typecheck, lint and unit tests, for the ecosystem the source is (npm, pnpm, yarn, poetry, uv, Go); a failure names the step and the command that fixes or reproduces it
+   * Example usage: `dagger call check`
    */
   @func()
   @check()
   async check(): Promise<string> {
-    return await runChecks(this.source);
+    return lf(await runChecks(this.source));
   }
 
   /**
    * Runs the Dockerfile's "test" stage, whose RUN --network=none steps have no network; returns the test report, fails naming the failing tests
+   * Example usage: `dagger call test`
    */
   @func()
   @check()
   async test(): Promise<string> {
-    return await runTests(this.source, this.dockerfile);
+    return lf(await runTests(this.source, this.dockerfile));
   }
 
   /**
-   * The runtime image (the Dockerfile's last stage), built with VERSION and GIT_COMMIT and labelled with them
+   * The runtime image (the Dockerfile's last stage), built with VERSION and GIT_COMMIT and labelled with them. Chain `export --path app.tar`, `publish --address REGISTRY/REPO:TAG`, `as-tarball` or `terminal`
+   * Example usage: `dagger call build --version 1.2.0 export --path app.tar`
    */
   @func()
   async build(
@@ -70,15 +86,16 @@ export class FargatePipeline {
      */
     version = "0.0.0-dev",
     /**
-     * Git commit of the source (build arg GIT_COMMIT, label org.opencontainers.image.revision); CI passes $GITHUB_SHA, a laptop $(git rev-parse HEAD)
+     * Git commit of the source (build arg GIT_COMMIT, label org.opencontainers.image.revision); default: source-<12 hex of the source's content hash>. CI passes $GITHUB_SHA, a laptop $(git rev-parse HEAD)
      */
-    gitCommit = "unknown",
+    gitCommit?: string,
   ): Promise<Container> {
-    return await runtimeImage(this.source, this.dockerfile, { version, gitCommit });
+    return await runtimeImage(this.source, this.dockerfile, { version, gitCommit: await effectiveCommit(this.source, gitCommit ?? "") });
   }
 
   /**
-   * The runtime image as a service: `dagger call serve up` serves it on localhost
+   * The runtime image as a service on the port its Dockerfile EXPOSEs; `up` serves it on localhost (`up --ports 9090:8080` for another host port)
+   * Example usage: `dagger call serve up`
    */
   @func()
   async serve(
@@ -87,19 +104,16 @@ export class FargatePipeline {
      */
     version = "0.0.0-dev",
     /**
-     * Git commit of the source (build arg GIT_COMMIT)
+     * Git commit of the source (build arg GIT_COMMIT); default: the source's content hash
      */
-    gitCommit = "unknown",
-    /**
-     * TCP port the app listens on
-     */
-    port = 8080,
+    gitCommit?: string,
   ): Promise<Service> {
-    return appService(await this.build(version, gitCommit), port);
+    return await appService(await this.build(version, gitCommit), this.dockerfile);
   }
 
   /**
    * Builds the runtime image and pushes it to a registry; returns the reference with its digest (address@sha256:…)
+   * Example usage: `dagger call publish --address registry.example.com/team/app:1.2.3 --registry-username ci --registry-password env:REGISTRY_TOKEN`
    */
   // Never cached: a push is a side effect; a replayed digest would not prove the image is there.
   @func({ cache: "never" })
@@ -113,7 +127,7 @@ export class FargatePipeline {
      */
     registryUsername?: string,
     /**
-     * Registry password or token, e.g. env:REGISTRY_PASSWORD
+     * Registry password or token, e.g. env:REGISTRY_PASSWORD or file:PATH (one trailing newline is ignored)
      */
     registryPassword?: Secret,
     /**
@@ -121,103 +135,195 @@ export class FargatePipeline {
      */
     version = "0.0.0-dev",
     /**
-     * Git commit of the source (build arg GIT_COMMIT)
+     * Git commit of the source (build arg GIT_COMMIT); default: the source's content hash
      */
-    gitCommit = "unknown",
+    gitCommit?: string,
   ): Promise<string> {
-    return await publishToRegistry(await this.build(version, gitCommit), address, registryUsername, registryPassword);
+    return lf(await publishToRegistry(await this.build(version, gitCommit), address, registryUsername, registryPassword));
   }
 
   /**
-   * Builds the runtime image and pushes it to Amazon ECR of the credentials' account (STS, then ECR GetAuthorizationToken); returns the reference with its digest
-   */
-  // Never cached: a push is a side effect, and the ECR login must be checked each time.
-  @func({ cache: "never" })
-  async publishEcr(
-    /**
-     * ECR repository name, e.g. fargate-pipeline/app
-     */
-    repository: string,
-    /**
-     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID
-     */
-    awsAccessKeyId?: Secret,
-    /**
-     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY
-     */
-    awsSecretAccessKey?: Secret,
-    /**
-     * AWS session token of temporary credentials, e.g. env:AWS_SESSION_TOKEN
-     */
-    awsSessionToken?: Secret,
-    /**
-     * AWS region of the repository, e.g. eu-west-1
-     */
-    awsRegion?: string,
-    /**
-     * AWS API endpoint, only for an AWS emulator (e.g. http://localhost:5000); leave unset for AWS
-     */
-    awsEndpoint?: string,
-    /**
-     * Image tag (ECR tags are immutable); defaults to --git-commit
-     */
-    tag?: string,
-    /**
-     * Version of the build (build arg VERSION)
-     */
-    version = "0.0.0-dev",
-    /**
-     * Git commit of the source (build arg GIT_COMMIT)
-     */
-    gitCommit = "unknown",
-    /**
-     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
-     */
-    awsWebIdentityToken?: Secret,
-    /**
-     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
-     */
-    awsRoleArn?: string,
-  ): Promise<string> {
-    const aws = awsArgs(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, awsWebIdentityToken, awsRoleArn);
-    const imageTag = ecrTag(tag, gitCommit);
-    return await publishToEcr(await this.build(version, gitCommit), repository, imageTag, aws);
-  }
-
-  /**
-   * Checks, tests, builds and publishes the app by digest, applies the infrastructure with that digest, follows the rollout to its end and smoke-tests /healthcheck; returns a Markdown summary. The default environment, local, runs everything against an AWS emulator inside the engine (no account)
+   * The whole pipeline to the local environment, an AWS emulator in the engine (no account): check, test, build, publish by digest, apply, rollout, smoke test; returns a Markdown summary. Other environments: `environment --name NAME … deploy`
+   * Example usage: `dagger call deploy`
    */
   // Never cached: a deploy is a side effect, and its result is only true when it ran.
   @func({ cache: "never" })
   async deploy(
     /**
-     * Environment to deploy to (infra/src/config/environments.ts): local (default; the AWS emulator in the engine, no credentials), staging, production, …
+     * Version of the build (build arg VERSION)
      */
-    env = "local",
+    version = "0.0.0-dev",
     /**
-     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
+     * Git commit of the source (build arg GIT_COMMIT); default: source-<12 hex of the source's content hash>
      */
-    awsAccessKeyId?: Secret,
+    gitCommit?: string,
     /**
-     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
+     * Name of the local environment's persistent state (registry storage, deployment ledger); a new name starts from nothing
      */
-    awsSecretAccessKey?: Secret,
+    localState = "default",
+  ): Promise<string> {
+    return await this.environment("local", localState).deploy(version, gitCommit);
+  }
+
+  /**
+   * An environment of the app's fargate-pipeline.yaml, to chain credentials and an operation onto: deploy, plan, status, logs, rollback, destroy, bootstrap, publish-ecr
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY plan`
+   */
+  @func()
+  environment(
     /**
-     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
+     * The environment's name (a key of environments: in the configuration file); local is the AWS emulator in the engine
      */
-    awsSessionToken?: Secret,
+    name = "local",
     /**
-     * AWS region; must be the environment's (default: the environment's)
+     * Name of the local environment's persistent state (registry storage, deployment ledger); only for local
      */
-    awsRegion?: string,
+    localState = "default",
+  ): Environment {
+    return new Environment(this.source, this.dockerfile, this.config, name, localState);
+  }
+}
+
+/** One environment of the app, with the credentials and endpoints chained onto it. */
+@object()
+export class Environment {
+  /** The app's source directory. */
+  source: Directory;
+  /** Path of the Dockerfile inside the source. */
+  dockerfile: string;
+  /** Path of the deployment configuration inside the source. */
+  config: string;
+  /** The environment's name. */
+  @func()
+  name: string;
+  /** The local environment's state name. */
+  localState: string;
+  /** AWS access key id. */
+  accessKeyId?: Secret;
+  /** AWS secret access key. */
+  secretAccessKey?: Secret;
+  /** AWS session token. */
+  sessionToken?: Secret;
+  /** OIDC token to assume roleArn with. */
+  webIdentityToken?: Secret;
+  /** Role to assume with the web-identity token. */
+  roleArn?: string;
+  /** A custom AWS endpoint (real AWS). */
+  endpoint?: string;
+  /** An AWS emulator's endpoint, named explicitly. */
+  emulatorEndpoint?: string;
+  /** The registry standing in for ECR on that emulator. */
+  emulatorRegistry?: Service;
+  /** JSON merged over the environment's configuration. */
+  configOverrides: string;
+
+  /**
+   * @param source the app's source
+   * @param dockerfile path of its Dockerfile
+   * @param config path of its configuration file
+   * @param name the environment's name
+   * @param localState the local environment's state name
+   */
+  constructor(source: Directory, dockerfile: string, config: string, name: string, localState: string) {
+    this.source = source;
+    this.dockerfile = dockerfile;
+    this.config = config;
+    this.name = name;
+    this.localState = localState;
+    this.configOverrides = "";
+  }
+
+  /**
+   * The same environment with AWS access keys (of the environment's account; the region is the environment's)
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY --session-token env:AWS_SESSION_TOKEN status`
+   */
+  @func()
+  withAwsCredentials(
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID or file:PATH (one trailing newline is ignored)
+     */
+    accessKeyId: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY
+     */
+    secretAccessKey: Secret,
+    /**
+     * Session token of temporary credentials (assumed roles, SSO), e.g. env:AWS_SESSION_TOKEN
+     */
+    sessionToken?: Secret,
+  ): Environment {
+    return this.copy({ accessKeyId, secretAccessKey, sessionToken, webIdentityToken: undefined, roleArn: undefined });
+  }
+
+  /**
+   * The same environment with a role assumed through an OIDC token (STS AssumeRoleWithWebIdentity, a one-hour session) instead of access keys
+   * Example usage: `dagger call environment --name production with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy deploy`
+   */
+  @func()
+  withWebIdentity(
+    /**
+     * The OIDC token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    token: Secret,
+    /**
+     * IAM role to assume, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    roleArn: string,
+  ): Environment {
+    return this.copy({ webIdentityToken: token, roleArn, accessKeyId: undefined, secretAccessKey: undefined, sessionToken: undefined });
+  }
+
+  /**
+   * The same environment reached through a custom AWS endpoint (a FIPS or VPC endpoint): every real-AWS behaviour is kept
+   * Example usage: `dagger call environment --name production with-endpoint --url https://ecs-fips.us-east-1.amazonaws.com with-aws-credentials … plan`
+   */
+  @func()
+  withEndpoint(
+    /**
+     * The endpoint URL, e.g. https://vpce-0123.ecs.eu-west-1.vpce.amazonaws.com
+     */
+    url: string,
+  ): Environment {
+    return this.copy({ endpoint: url });
+  }
+
+  /**
+   * The same environment rehearsed on an AWS emulator (moto): the stacks get the emulator-only settings, the rollout the emulator's verdict (it runs no tasks), and the image runs as a stand-in for the smoke test
+   * Example usage: `dagger call environment --name staging with-emulator --endpoint http://localhost:5000 --registry tcp://localhost:5001 with-aws-credentials … deploy`
+   */
+  @func()
+  withEmulator(
+    /**
+     * The emulator's API endpoint, e.g. http://localhost:5000
+     */
+    endpoint: string,
+    /**
+     * A registry to push to instead of ECR (emulators have none), e.g. tcp://localhost:5001; it is sent the credentials ECR hands out
+     */
+    registry?: Service,
+    /**
+     * JSON merged over the environment's configuration, e.g. '{"accountId":"123456789012"}' (the emulator's account)
+     */
+    configOverrides = "",
+  ): Environment {
+    return this.copy({ emulatorEndpoint: endpoint, emulatorRegistry: registry, configOverrides });
+  }
+
+  /**
+   * Checks, tests, builds and publishes the app by digest, applies the infrastructure with that digest, follows the rollout to its end and smoke-tests the health path; returns a Markdown summary; fails on any verdict but SUCCESSFUL and puts the previous image back
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY deploy --git-commit "$(git rev-parse HEAD)" --version 1.2.0`
+   */
+  // Never cached: a deploy is a side effect, and its result is only true when it ran.
+  @func({ cache: "never" })
+  async deploy(
     /**
      * Version of the build (build arg VERSION); CI passes the release or short commit
      */
     version = "0.0.0-dev",
     /**
-     * Git commit of the source (build arg GIT_COMMIT; the smoke test expects /healthcheck to report it). Default: the source's content hash, source-<12 hex>
+     * Git commit of the source (build arg GIT_COMMIT; the smoke test expects the app to report it when its configuration says where); default: source-<12 hex of the source's content hash>
      */
-    gitCommit = "unknown",
+    gitCommit?: string,
     /**
      * Seconds to wait for the state lock when another deploy holds it, before failing with the lock's details
      */
@@ -226,63 +332,19 @@ export class FargatePipeline {
      * Lock ID of a run that died holding the state lock (the lock error prints it): removed before applying. Only when that run is really dead
      */
     forceUnlock?: string,
-    /**
-     * Name of the local environment's persistent state (registry storage and deployment ledger, in engine cache volumes); a new name starts from nothing
-     */
-    localState = "default",
-    /**
-     * AWS API endpoint of an AWS emulator (e.g. http://localhost:5000), for rehearsing a real environment's path; leave unset for AWS
-     */
-    awsEndpoint?: string,
-    /**
-     * A registry to push to instead of the account's ECR registry (e.g. tcp://localhost:5000), only with --aws-endpoint: emulators have no ECR registry. It is sent the credentials ECR hands out
-     */
-    emulatorRegistry?: Service,
-    /**
-     * JSON merged over the environment's configuration, e.g. '{"accountId":"123456789012"}' (emulators and tests; for real changes edit environments.ts)
-     */
-    configOverrides = "",
-    /**
-     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
-     */
-    awsWebIdentityToken?: Secret,
-    /**
-     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
-     */
-    awsRoleArn?: string,
   ): Promise<string> {
-    const aws = awsArgs(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, awsWebIdentityToken, awsRoleArn);
-    const common = { env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry };
-    return await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit });
+    const common = { ...(await this.args()), lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry: this.emulatorRegistry };
+    return lf(await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit: gitCommit ?? "" }));
   }
 
   /**
-   * Rolls the environment back to the last successful image before the current one (from the deployment ledger), through the same apply, rollout tracking and smoke test as deploy; returns a Markdown summary
+   * Rolls back to the last successful image before the current one (from the deployment ledger), through the same apply, rollout tracking and smoke test as deploy; returns a Markdown summary
+   * Example usage: `dagger call environment --name production with-aws-credentials … rollback`
    */
   @func({ cache: "never" })
   async rollback(
     /**
-     * Environment to roll back (default local)
-     */
-    env = "local",
-    /**
-     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
-     */
-    awsAccessKeyId?: Secret,
-    /**
-     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
-     */
-    awsSecretAccessKey?: Secret,
-    /**
-     * AWS session token of temporary credentials, e.g. env:AWS_SESSION_TOKEN
-     */
-    awsSessionToken?: Secret,
-    /**
-     * AWS region; must be the environment's (default: the environment's)
-     */
-    awsRegion?: string,
-    /**
-     * Roll back to this image (repository@sha256:…, as `status` lists them) instead of the last successful one before the current
+     * Roll back to this image (by digest, e.g. REPO@sha256:…) instead of the last successful one before the current
      */
     image?: string,
     /**
@@ -290,346 +352,159 @@ export class FargatePipeline {
      */
     lockTimeout = 300,
     /**
-     * Lock ID of a run that died holding the state lock: removed before applying. Only when that run is really dead
+     * Lock ID of a run that died holding the state lock: removed before applying
      */
     forceUnlock?: string,
-    /**
-     * Name of the local environment's persistent state (see deploy)
-     */
-    localState = "default",
-    /**
-     * AWS API endpoint of an AWS emulator; leave unset for AWS
-     */
-    awsEndpoint?: string,
-    /**
-     * The registry the images were pushed to instead of ECR (see deploy), only with --aws-endpoint
-     */
-    emulatorRegistry?: Service,
-    /**
-     * JSON merged over the environment's configuration (emulators and tests)
-     */
-    configOverrides = "",
-    /**
-     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
-     */
-    awsWebIdentityToken?: Secret,
-    /**
-     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
-     */
-    awsRoleArn?: string,
   ): Promise<string> {
-    const aws = awsArgs(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, awsWebIdentityToken, awsRoleArn);
-    return await rollback({ env, source: this.source, aws, configOverrides, localState, log: progress, lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry, ...(image ? { image } : {}) });
+    const args = { ...(await this.args()), lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry: this.emulatorRegistry };
+    return lf(await rollback({ ...args, ...(image ? { image } : {}) }));
   }
 
   /**
    * What applying the infrastructure would change, both stacks, as Markdown for a pull-request comment (the service planned with the image running now); says so when nothing changes
+   * Example usage: `dagger call environment --name production with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn arn:aws:iam::123456789012:role/fargate-pipeline-production-plan plan`
    */
   @func({ cache: "never" })
   async plan(
     /**
-     * Environment to plan (default local)
-     */
-    env = "local",
-    /**
-     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
-     */
-    awsAccessKeyId?: Secret,
-    /**
-     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
-     */
-    awsSecretAccessKey?: Secret,
-    /**
-     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
-     */
-    awsSessionToken?: Secret,
-    /**
-     * AWS region; must be the environment's (default: the environment's)
-     */
-    awsRegion?: string,
-    /**
-     * Seconds to wait for the state lock (a plan takes it) when another run holds it
+     * Seconds to wait for the state lock when a deploy holds it
      */
     lockTimeout = 300,
-    /**
-     * Name of the local environment's persistent state (see deploy)
-     */
-    localState = "default",
-    /**
-     * AWS API endpoint of an AWS emulator; leave unset for AWS
-     */
-    awsEndpoint?: string,
-    /**
-     * JSON merged over the environment's configuration (emulators and tests)
-     */
-    configOverrides = "",
-    /**
-     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
-     */
-    awsWebIdentityToken?: Secret,
-    /**
-     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
-     */
-    awsRoleArn?: string,
   ): Promise<string> {
-    return await plan(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides, awsWebIdentityToken, awsRoleArn), lockTimeout);
+    return lf(await plan(await this.args(), lockTimeout));
   }
 
   /**
    * What runs now (image digest, commit, task counts, deployments in progress), the health of the URL, and the recent deployments
+   * Example usage: `dagger call environment status`
    */
   @func({ cache: "never" })
-  async status(
-    /**
-     * Environment to report on (default local)
-     */
-    env = "local",
-    /**
-     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
-     */
-    awsAccessKeyId?: Secret,
-    /**
-     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
-     */
-    awsSecretAccessKey?: Secret,
-    /**
-     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
-     */
-    awsSessionToken?: Secret,
-    /**
-     * AWS region; must be the environment's (default: the environment's)
-     */
-    awsRegion?: string,
-    /**
-     * Name of the local environment's persistent state (see deploy)
-     */
-    localState = "default",
-    /**
-     * AWS API endpoint of an AWS emulator; leave unset for AWS
-     */
-    awsEndpoint?: string,
-    /**
-     * JSON merged over the environment's configuration (emulators and tests)
-     */
-    configOverrides = "",
-    /**
-     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
-     */
-    awsWebIdentityToken?: Secret,
-    /**
-     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
-     */
-    awsRoleArn?: string,
-  ): Promise<string> {
-    return await status(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides, awsWebIdentityToken, awsRoleArn));
+  async status(): Promise<string> {
+    return lf(await status(await this.args()));
   }
 
   /**
    * Recent lines of the service's tasks' logs (CloudWatch Logs), newest last
+   * Example usage: `dagger call environment --name production with-aws-credentials … logs --since 60`
    */
   @func({ cache: "never" })
   async logs(
     /**
-     * Environment whose logs to show
-     */
-    env = "local",
-    /**
-     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
-     */
-    awsAccessKeyId?: Secret,
-    /**
-     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
-     */
-    awsSecretAccessKey?: Secret,
-    /**
-     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
-     */
-    awsSessionToken?: Secret,
-    /**
-     * AWS region; must be the environment's (default: the environment's)
-     */
-    awsRegion?: string,
-    /**
-     * How far back, in minutes
+     * Minutes back to read
      */
     since = 30,
     /**
-     * At most this many lines (the newest)
+     * Most lines to show
      */
     lines = 200,
-    /**
-     * Name of the local environment's persistent state (see deploy)
-     */
-    localState = "default",
-    /**
-     * AWS API endpoint of an AWS emulator; leave unset for AWS
-     */
-    awsEndpoint?: string,
-    /**
-     * JSON merged over the environment's configuration (emulators and tests)
-     */
-    configOverrides = "",
-    /**
-     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
-     */
-    awsWebIdentityToken?: Secret,
-    /**
-     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
-     */
-    awsRoleArn?: string,
   ): Promise<string> {
-    return await logs(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides, awsWebIdentityToken, awsRoleArn), since, lines);
+    return lf(await logs(await this.args(), since, lines));
   }
 
   /**
-   * Removes an environment: the service stack (and with --include-base the base stack); for local, its registry storage and deployment ledger. Refuses unless --confirm repeats the environment's name
+   * Removes the environment: the service stack (and with --include-base the base stack); for local, its registry storage and deployment ledger. Refuses unless --confirm repeats the environment's name
+   * Example usage: `dagger call environment destroy --confirm local`
    */
   @func({ cache: "never" })
   async destroy(
     /**
-     * Environment to destroy
-     */
-    env: string,
-    /**
-     * The environment's name again, to confirm (e.g. --env staging --confirm staging)
+     * The environment's name again, to confirm
      */
     confirm = "",
     /**
-     * Also destroy the base stack (ECR repository and its images, hosted zone, CI roles); needs administrator credentials
+     * Also destroy the base stack (registry with its images, hosted zone, CI roles)
      */
     includeBase = false,
-    /**
-     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
-     */
-    awsAccessKeyId?: Secret,
-    /**
-     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
-     */
-    awsSecretAccessKey?: Secret,
-    /**
-     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
-     */
-    awsSessionToken?: Secret,
-    /**
-     * AWS region; must be the environment's (default: the environment's)
-     */
-    awsRegion?: string,
     /**
      * Seconds to wait for the state lock when another run holds it
      */
     lockTimeout = 300,
-    /**
-     * Name of the local environment's persistent state (see deploy)
-     */
-    localState = "default",
-    /**
-     * AWS API endpoint of an AWS emulator; leave unset for AWS
-     */
-    awsEndpoint?: string,
-    /**
-     * JSON merged over the environment's configuration (emulators and tests)
-     */
-    configOverrides = "",
-    /**
-     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
-     */
-    awsWebIdentityToken?: Secret,
-    /**
-     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
-     */
-    awsRoleArn?: string,
   ): Promise<string> {
-    const args = environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, localState, configOverrides, awsWebIdentityToken, awsRoleArn);
-    return await destroy(args, confirm, includeBase, lockTimeout);
+    return lf(await destroy(await this.args(), confirm, includeBase, lockTimeout));
   }
 
   /**
-   * One-time setup of an AWS environment, as an administrator: the state bucket (versioned, encrypted, public access blocked; idempotent), then the base stack (ECR repository, hosted zone, GitHub OIDC deploy and plan roles); prints the next steps (NS records to delegate, repository variables)
+   * One-time setup of an AWS environment, as an administrator: the state bucket (versioned, encrypted, public access blocked; idempotent), then the base stack (ECR repository, hosted zone, GitHub OIDC deploy and plan roles); prints the next steps
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY bootstrap`
    */
   @func({ cache: "never" })
   async bootstrap(
     /**
-     * Environment to set up (staging, production, …)
-     */
-    env: string,
-    /**
-     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID (not for local)
-     */
-    awsAccessKeyId?: Secret,
-    /**
-     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY (not for local)
-     */
-    awsSecretAccessKey?: Secret,
-    /**
-     * AWS session token of temporary credentials (GitHub OIDC, assumed roles), e.g. env:AWS_SESSION_TOKEN
-     */
-    awsSessionToken?: Secret,
-    /**
-     * AWS region; must be the environment's (default: the environment's)
-     */
-    awsRegion?: string,
-    /**
      * Seconds to wait for the state lock when another run holds it
      */
     lockTimeout = 300,
-    /**
-     * AWS API endpoint of an AWS emulator; leave unset for AWS
-     */
-    awsEndpoint?: string,
-    /**
-     * JSON merged over the environment's configuration (emulators and tests)
-     */
-    configOverrides = "",
-    /**
-     * OIDC token to assume --aws-role-arn with (STS AssumeRoleWithWebIdentity), instead of access keys: a CI job's ID token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
-     */
-    awsWebIdentityToken?: Secret,
-    /**
-     * IAM role to assume with --aws-web-identity-token, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
-     */
-    awsRoleArn?: string,
   ): Promise<string> {
-    return await bootstrap(environmentArgs(this.source, env, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpoint, "default", configOverrides, awsWebIdentityToken, awsRoleArn), lockTimeout);
+    return lf(await bootstrap(await this.args(), lockTimeout));
+  }
+
+  /**
+   * Builds the runtime image and pushes it to the environment's ECR repository (STS, then ECR GetAuthorizationToken); returns the reference with its digest. A deploy publishes by itself: this is for pipelines that only push
+   * Example usage: `dagger call environment --name production with-aws-credentials … publish-ecr --git-commit "$(git rev-parse HEAD)"`
+   */
+  // Never cached: a push is a side effect, and the ECR login must be checked each time.
+  @func({ cache: "never" })
+  async publishEcr(
+    /**
+     * Image tag (ECR tags are immutable); default: the commit
+     */
+    tag?: string,
+    /**
+     * Version of the build (build arg VERSION)
+     */
+    version = "0.0.0-dev",
+    /**
+     * Git commit of the source (build arg GIT_COMMIT); default: the source's content hash
+     */
+    gitCommit?: string,
+  ): Promise<string> {
+    const commit = await effectiveCommit(this.source, gitCommit ?? "");
+    const image = await runtimeImage(this.source, this.dockerfile, { version, gitCommit: commit });
+    return lf(await publishToEcrOf(image, await this.args(), tag ?? commit));
+  }
+
+  /** What the operations take: the environment, as opened by environment.ts. */
+  private async args(): Promise<EnvironmentArgs> {
+    return {
+      env: this.name,
+      source: this.source,
+      ...((await this.source.exists(this.config)) ? { config: { file: this.source.file(this.config), name: this.config } } : {}),
+      infra: moduleInfra(),
+      aws: {
+        accessKeyId: this.accessKeyId,
+        secretAccessKey: this.secretAccessKey,
+        sessionToken: this.sessionToken,
+        webIdentityToken: this.webIdentityToken,
+        roleArn: this.roleArn,
+        endpoint: this.endpoint,
+      },
+      ...(this.emulatorEndpoint ? { emulator: { endpoint: this.emulatorEndpoint, ...(this.emulatorRegistry ? { registry: this.emulatorRegistry } : {}) } } : {}),
+      configOverrides: this.configOverrides,
+      localState: this.localState,
+      log: progress,
+    };
+  }
+
+  /**
+   * A copy with some fields changed (objects returned between calls carry their state).
+   * @param changes the fields to change
+   */
+  private copy(changes: Partial<Environment>): Environment {
+    return Object.assign(new Environment(this.source, this.dockerfile, this.config, this.name, this.localState), this, changes);
   }
 }
 
-/** Progress lines of long operations: on stderr, so stdout carries only the result (the Markdown summary). */
+/**
+ * Prints one progress line (stderr: the function's result is stdout).
+ * @param line the line
+ */
 function progress(line: string): void {
   console.error(line);
 }
 
 /**
- * The arguments every environment operation shares, from the function's own.
- *
- * @param source the repository
- * @param env the environment's name
+ * The text with a final newline, so the shell prompt starts on its own line.
+ * @param text a function's text result
  */
-function environmentArgs(
-  source: Directory,
-  env: string,
-  accessKeyId: Secret | undefined,
-  secretAccessKey: Secret | undefined,
-  sessionToken: Secret | undefined,
-  region: string | undefined,
-  endpoint: string | undefined,
-  localState: string,
-  configOverrides: string,
-  webIdentityToken: Secret | undefined,
-  roleArn: string | undefined,
-): EnvironmentArgs {
-  const aws = awsArgs(accessKeyId, secretAccessKey, sessionToken, region, endpoint, webIdentityToken, roleArn);
-  return { env, source, aws, configOverrides, localState, log: progress };
-}
-
-/** The AWS arguments of a function, in the order the functions declare them. */
-function awsArgs(
-  accessKeyId: Secret | undefined,
-  secretAccessKey: Secret | undefined,
-  sessionToken: Secret | undefined,
-  region: string | undefined,
-  endpoint: string | undefined,
-  webIdentityToken: Secret | undefined,
-  roleArn: string | undefined,
-): AwsArgs {
-  return { accessKeyId, secretAccessKey, sessionToken, region, endpoint, webIdentityToken, roleArn };
+function lf(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
 }

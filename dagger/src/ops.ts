@@ -15,7 +15,8 @@ import { digestOf, type LedgerEntry } from "./ledger.js";
 import { pullLocal } from "./local.js";
 import { planMarkdown, readPlan, type PlanJson, type StackPlan } from "./plan-summary.js";
 import { smokeTest } from "./smoke.js";
-import { infraContainer, synthesize } from "./stacks.js";
+import { synthesize } from "./infra-bridge.js";
+import { callOn } from "./cli.js";
 import { ensureStateBucket } from "./state-bucket.js";
 import { errorLines, explainLock, lockArgs, outputs, run, stateLock, tofuInit } from "./tofu.js";
 
@@ -109,7 +110,7 @@ export async function status(args: EnvironmentArgs): Promise<string> {
         );
         if (env.mode === "aws") {
           const url = `https://${env.target.domain}${env.target.healthCheckPath}`;
-          const h = await smokeTest({ url, expectCommit: deployed?.commit ?? "(any)", timeoutSeconds: 6, intervalSeconds: 3 });
+          const h = await smokeTest({ url, expectCommit: deployed?.commit ?? "(any)", commitFrom: deployed ? env.target.smokeTest.commitFrom : undefined, timeoutSeconds: 6, intervalSeconds: 3 });
           lines.push("", `**Health**: ${url} → ${h.status ? `HTTP ${h.status}${h.commit ? `, commit \`${h.commit}\`` : ""}` : h.reason}`);
         } else lines.push("", "**Health**: not checked (AWS emulator: it runs no tasks).");
       } else lines.push(`**Running now**: nothing — ${state.missing}.`);
@@ -174,7 +175,7 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
 export async function plan(args: EnvironmentArgs, lockTimeoutSeconds: number): Promise<string> {
   const env = await openEnvironment(args, "plan");
   try {
-    const stacks = await synthesize(await infraContainer(args.source), env.target);
+    const stacks = await synthesize(env.infra, env.target);
     const state = env.mode === "local" ? {} : await serviceState(env);
     const image = state.image && /@sha256:[0-9a-f]{64}$/.test(state.image) ? state.image : PLACEHOLDER_IMAGE;
     const plans: StackPlan[] = [];
@@ -185,7 +186,7 @@ export async function plan(args: EnvironmentArgs, lockTimeoutSeconds: number): P
       const p = await run(init, ["plan", "-input=false", "-out=tfplan", ...lockArgs(lockTimeoutSeconds), ...vars]);
       if (p.exitCode !== 0) {
         const lock = stateLock(`${p.stderr}\n${p.stdout}`);
-        throw new DeployError(lock ? explainLock(lock, name, lockTimeoutSeconds, `dagger call plan --env ${args.env} …`) : `tofu plan of ${name} failed:\n${indent(errorLines(p))}`);
+        throw new DeployError(lock ? explainLock(lock, name, lockTimeoutSeconds, callOn(args.env, "plan")) : `tofu plan of ${name} failed:\n${indent(errorLines(p))}`);
       }
       const shown = await run(p.container, ["show", "-json", "tfplan"]);
       if (shown.exitCode !== 0) throw new DeployError(`tofu show of the plan of ${name} failed:\n${indent(errorLines(shown))}`);
@@ -218,7 +219,7 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
       [
         `destroy refused: it deletes environment "${args.env}"${args.env === LOCAL ? " (its registry storage and deployment ledger)" : " (load balancer, service, network" + (includeBase ? ", and the base stack: registry with its images, zone, CI roles" : "") + ")"}.`,
         "To go ahead, repeat the environment's name:",
-        `  dagger call destroy --env ${args.env} --confirm ${args.env}${includeBase ? " --include-base" : ""}${args.env === LOCAL ? "" : " --aws-… (the same flags as deploy)"}`,
+        `  ${callOn(args.env, `destroy --confirm ${args.env}${includeBase ? " --include-base" : ""}`)}`,
       ].join("\n"),
     );
   }
@@ -237,7 +238,7 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
   }
   const env = await openEnvironment(args, "destroy");
   try {
-    const stacks = await synthesize(await infraContainer(args.source), env.target);
+    const stacks = await synthesize(env.infra, env.target);
     const done: string[] = [];
     for (const [role, dir] of (includeBase ? [["service", stacks.service], ["base", stacks.base]] : [["service", stacks.service]]) as [("base" | "service"), typeof stacks.base][]) {
       const name = env.target.names.stacks[role];
@@ -248,7 +249,7 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
         const lock = stateLock(`${r.stderr}\n${r.stdout}`);
         throw new DeployError(
           [
-            lock ? explainLock(lock, name, lockTimeoutSeconds, `dagger call destroy --env ${args.env} --confirm ${args.env} …`) : `tofu destroy of ${name} failed:\n${indent(errorLines(r))}`,
+            lock ? explainLock(lock, name, lockTimeoutSeconds, callOn(args.env, `destroy --confirm ${args.env}`)) : `tofu destroy of ${name} failed:\n${indent(errorLines(r))}`,
             done.length > 0 ? `Already destroyed: ${done.join(", ")}.` : "",
             "Fix the cause and run destroy again: it continues with what is left.",
           ].join("\n"),
@@ -288,7 +289,7 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
   try {
     const bucket = await ensureStateBucket(env.sdk, env.target.state.bucket, env.target.state.region);
     args.log(`✔ state bucket ${bucket.bucket} ${bucket.created ? "created" : "already there"}: versioning, encryption, public access block set`);
-    const stacks = await synthesize(await infraContainer(args.source), env.target);
+    const stacks = await synthesize(env.infra, env.target);
     const name = env.target.names.stacks.base;
     args.log(`▶ apply ${name}`);
     const init = await tofuInit(stacks.base, env.tofu, env.runId);
@@ -297,7 +298,7 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
       const lock = stateLock(`${r.stderr}\n${r.stdout}`);
       throw new DeployError(
         lock
-          ? explainLock(lock, name, lockTimeoutSeconds, `dagger call bootstrap --env ${args.env} …`)
+          ? explainLock(lock, name, lockTimeoutSeconds, callOn(args.env, "bootstrap"))
           : `tofu apply of ${name} failed:\n${indent(errorLines(r))}\nThe state bucket is ready; fix the cause and run bootstrap again (it is idempotent).`,
       );
     }
@@ -328,8 +329,8 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
         `   - \`AWS_REGION\` = \`${env.target.region}\``,
         `3. Create the GitHub environment \`${env.target.name}\` (required reviewers, deployment branch main).`,
         `4. Deploy: push to main (the workflow assumes the deploy role above through GitHub's OIDC token), or from a laptop with your own credentials:`,
-        `   \`dagger call deploy --env ${env.target.name} --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --git-commit "$(git rev-parse HEAD)"\``,
-        `   (or \`--aws-web-identity-token\` with \`--aws-role-arn\` in place of the keys, for a token from another identity provider).`,
+        `   \`dagger call environment --name ${env.target.name} with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY --session-token env:AWS_SESSION_TOKEN deploy --git-commit "$(git rev-parse HEAD)"\``,
+        `   (or \`with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn <the deploy role>\` in place of with-aws-credentials, for a token from another identity provider).`,
       ].join("\n"),
       env.secrets,
     );

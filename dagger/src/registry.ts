@@ -10,6 +10,8 @@ import { dag, type Container, type Secret, type Service } from "@dagger.io/dagge
 
 import { type AwsArgs, type AwsAuth, type AwsIdentity, awsClientConfig, callerIdentity, explainAwsError, resolveAwsAuth } from "./aws.js";
 import { indent, redact, tail } from "./errors.js";
+import { trimmedSecret } from "./credentials.js";
+import { type EnvironmentArgs, LOCAL, openEnvironment } from "./environment.js";
 
 /** Credentials for a registry. */
 export interface RegistryAuth {
@@ -84,8 +86,9 @@ export async function publishToRegistry(image: Container, address: string, usern
     throw new Error("pass both --registry-username and --registry-password (e.g. env:REGISTRY_PASSWORD), or neither for a registry without authentication");
   }
   if (!username || !password) return await publishImage(image, address);
-  const auth = { registry: registryHost(address), username, password };
-  return await publishImage(image, address, auth, [await password.plaintext()]);
+  const trimmed = await trimmedSecret(password, "registry-password");
+  const auth = { registry: registryHost(address), username, password: trimmed.secret };
+  return await publishImage(image, address, auth, [trimmed.value]);
 }
 
 /**
@@ -113,11 +116,18 @@ export function ecrTag(tag: string | undefined, gitCommit: string): string {
 export async function publishToEcr(image: Container, repository: string, tag: string, aws: AwsArgs): Promise<string> {
   const auth = await resolveAwsAuth(aws, "publish-ecr");
   const login = await ecrLogin(auth, "publish-ecr");
-  const credentials = auth.webIdentity
-    ? `that the role ${auth.webIdentity.roleArn} (--aws-role-arn) may push to the repository`
-    : "the AWS credentials (--aws-access-key-id, --aws-secret-access-key, --aws-session-token)";
-  const flags = `${credentials} and that the repository exists in that account`;
+  const flags = `${credentialsHint(auth)} and that the repository exists in that account`;
   return await publishImage(image, `${login.registry}/${repository}:${tag}`, login, [login.plaintext], flags);
+}
+
+/**
+ * What to check when a push is refused, for the credentials used.
+ * @param auth the resolved credentials
+ */
+function credentialsHint(auth: AwsAuth): string {
+  return auth.webIdentity
+    ? `that the role ${auth.webIdentity.roleArn} (with-web-identity --role-arn) may push to the repository`
+    : "the AWS credentials (with-aws-credentials)";
 }
 
 /** An ECR login: the registry of the account and region, and a 12-hour password. */
@@ -159,3 +169,28 @@ export async function ecrLogin(auth: AwsAuth, action: string): Promise<EcrLogin>
     ecr.destroy();
   }
 }
+
+/**
+ * `publish-ecr` of an environment: the image pushed to the environment's ECR
+ * repository (its configuration names it), with the environment's credentials.
+ *
+ * @param image the image to push
+ * @param args the environment
+ * @param tag image tag (ECR tags are immutable)
+ */
+export async function publishToEcrOf(image: Container, args: EnvironmentArgs, tag: string): Promise<string> {
+  if (args.env === LOCAL) {
+    throw new Error(
+      "publish-ecr: the local environment has no ECR: `dagger call deploy` pushes to its registry in the engine. Name an AWS environment: `dagger call environment --name production with-aws-credentials … publish-ecr`",
+    );
+  }
+  const env = await openEnvironment(args, "publish-ecr");
+  try {
+    const login = await ecrLogin(env.auth!, "publish-ecr");
+    const flags = `${credentialsHint(env.auth!)} and that the repository exists in that account (bootstrap creates it)`;
+    return await publishImage(image, `${login.registry}/${env.target.names.repository}:${tag}`, login, [login.plaintext, ...env.secrets], flags);
+  } finally {
+    await env.close();
+  }
+}
+

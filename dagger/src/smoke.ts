@@ -1,7 +1,11 @@
 /**
- * The smoke test after a rollout: the health endpoint answers 200 and reports
- * the commit just deployed. Retries for a bounded time (DNS, the ALB's listener
- * or the stand-in may need seconds), then fails with what it saw.
+ * The smoke test after a rollout: the health endpoint answers 200 and, when the
+ * app reports the commit it was built from (a JSON field or a response header,
+ * as its configuration says), that commit is the one just deployed. Retries for
+ * a bounded time (DNS, the ALB's listener or the stand-in may need seconds),
+ * then fails with what it saw. Any app passes it: one that reports no commit is
+ * proven by the rollout (the new deployment completed, its tasks healthy in the
+ * target group) and a 200 from its health path; the result says which evidence.
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -21,14 +25,43 @@ export interface SmokeResult {
   seconds: number;
   /** Why it failed. */
   reason?: string;
+  /** What the pass rests on, in words (for the summary). */
+  evidence?: string;
 }
+
+/**
+ * The commit an answer reports, from where the configuration says.
+ * @param res the answer
+ * @param from where the app reports it
+ */
+function reportedCommit(res: { body?: unknown; headers: Record<string, string | string[] | undefined> }, from: CommitFrom): unknown {
+  if ("header" in from) {
+    const value = res.headers[from.header.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  }
+  const body = res.body;
+  return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[from.jsonField] : undefined;
+}
+
+/**
+ * Where the commit is read, for messages.
+ * @param from where the app reports it
+ */
+export function describeCommitFrom(from: CommitFrom): string {
+  return "header" in from ? `response header ${from.header}` : `JSON field "${from.jsonField}"`;
+}
+
+/** Where an app reports its commit (the configuration's service.smokeTest.commitFrom). */
+export type CommitFrom = { jsonField: string } | { header: string };
 
 /** Options of smokeTest(). */
 export interface SmokeOptions {
   /** e.g. `https://app.example.com/healthcheck` */
   url: string;
-  /** The commit the new image reports. */
+  /** The commit the new image reports; checked only with `commitFrom`. */
   expectCommit: string;
+  /** Where the app reports its commit; without it only the 200 is checked. */
+  commitFrom?: CommitFrom | undefined;
   /** Give up after this long. */
   timeoutSeconds: number;
   /** Connect to this host instead of the URL's (the ALB's DNS name before DNS is delegated); TLS and Host still name the URL's. */
@@ -57,14 +90,22 @@ export async function smokeTest(opts: SmokeOptions): Promise<SmokeResult> {
     attempts++;
     try {
       const res = await getJson(opts.url, opts.connectTo);
-      const body = (res.body ?? {}) as { commit?: unknown; version?: unknown };
-      last = { status: res.status, ...(typeof body.commit === "string" ? { commit: body.commit } : {}), ...(typeof body.version === "string" ? { version: body.version } : {}) };
-      if (res.status === 200 && body.commit === opts.expectCommit) {
-        return { ok: true, url: opts.url, ...last, attempts, seconds: (Date.now() - start) / 1000 };
+      const commit = opts.commitFrom ? reportedCommit(res, opts.commitFrom) : undefined;
+      const version = typeof res.body === "object" && res.body !== null ? (res.body as { version?: unknown }).version : undefined;
+      last = { status: res.status, ...(typeof commit === "string" ? { commit } : {}), ...(typeof version === "string" ? { version } : {}) };
+      if (res.status === 200 && (!opts.commitFrom || commit === opts.expectCommit)) {
+        const evidence = opts.commitFrom
+          ? `answered 200 reporting commit \`${opts.expectCommit}\` (${describeCommitFrom(opts.commitFrom)})`
+          : "answered 200 (the app reports no commit: the evidence is the new deployment completed with its tasks healthy, and this answer)";
+        return { ok: true, url: opts.url, ...last, attempts, seconds: (Date.now() - start) / 1000, evidence };
       }
       if (res.status === 200) {
-        last.reason = `it answers, but reports commit ${String(body.commit)} instead of ${opts.expectCommit} (the old version still serves)`;
-        bad = 0;
+        const where = describeCommitFrom(opts.commitFrom!);
+        last.reason =
+          commit === undefined
+            ? `it answers 200, but without its commit in the ${where} that service.smokeTest.commitFrom names (fix the app, or remove commitFrom)`
+            : `it answers, but reports commit ${String(commit)} instead of ${opts.expectCommit} (${where}; the old version still serves)`;
+        bad = commit === undefined ? bad + 1 : 0;
       } else {
         last.reason = `it answers HTTP ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ""}`;
         bad++;
@@ -81,7 +122,7 @@ export async function smokeTest(opts: SmokeOptions): Promise<SmokeResult> {
 }
 
 /** GET a URL; JSON body parsed when it is JSON. */
-function getJson(url: string, connectTo?: string): Promise<{ status: number; body?: unknown; text: string }> {
+function getJson(url: string, connectTo?: string): Promise<{ status: number; body?: unknown; text: string; headers: Record<string, string | string[] | undefined> }> {
   const u = new URL(url);
   const request = u.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -106,7 +147,7 @@ function getJson(url: string, connectTo?: string): Promise<{ status: number; bod
           } catch {
             body = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, body, text });
+          resolve({ status: res.statusCode ?? 0, body, text, headers: res.headers });
         });
       },
     );

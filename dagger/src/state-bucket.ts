@@ -46,7 +46,7 @@ export async function ensureStateBucket(config: S3Config, bucket: string, region
       if (name === "BucketAlreadyOwnedByYou") created = false;
       else if (name === "BucketAlreadyExists") {
         throw new Error(
-          `the state bucket name ${bucket} is taken by another AWS account (bucket names are global): set state.bucket for this environment in infra/src/config/environments.ts`,
+          `the state bucket name ${bucket} is taken by another AWS account (bucket names are global): set state.bucket for this environment in the configuration file (fargate-pipeline.yaml)`,
           { cause: err },
         );
       } else throw err;

@@ -84,7 +84,7 @@ export async function tofuInit(stack: Directory, aws: TofuAws, runId: string): P
         "tofu init failed (nothing was changed):",
         indent(errorLines(init)),
         /NoSuchBucket|bucket does not exist|S3 bucket .* does not exist/i.test(init.stderr + init.stdout)
-          ? "The state bucket does not exist: run `dagger call bootstrap --env <env> …` first (once, as an administrator)."
+          ? "The state bucket does not exist: run `dagger call environment --name <env> with-aws-credentials … bootstrap` first (once, as an administrator)."
           : "Check the credentials and region, then run again.",
       ].join("\n"),
     );

@@ -5,32 +5,35 @@
  *
  *   node_modules/.bin/tsx --tsconfig dagger/tsconfig.json dagger/test/e2e/driver.ts '<json>'
  *
- * where json is { "fn": "deploy", "args": [...positional arguments...],
- * "secrets": { "<arg index>": "<env var name>" }, "sourceFiles": { "path": "content" } }.
- * Secrets are read from the named environment variables and passed as Secrets
- * (never on the command line). The function's result goes to stdout, progress
- * and errors to stderr; the exit status is 0 on success, 1 on failure.
+ * where json is a DriverCall: the environment and what is chained onto it
+ * (`dagger call environment --name … with-aws-credentials … with-emulator …`),
+ * the function and its positional arguments. Secrets are read from the named
+ * environment variables and passed as Secrets (never on the command line). The
+ * function's result goes to stdout, progress and errors to stderr; the exit
+ * status is 0 on success, 1 on failure.
  */
 import { connection, dag, type Directory } from "@dagger.io/dagger";
 
-import { FargatePipeline } from "../../src/index.js";
+import type { Environment } from "../../src/index.js";
+import { pipeline, repoSource } from "../engine/session.js";
 import { authRegistry } from "./fixtures.js";
-import { describeModule, REPO_ROOT, scanModule } from "../../scripts/introspect.mjs";
 // @ts-expect-error -- a plain .mjs module of the repository's scripts, without types
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
 
 /** What the driver runs. */
 export interface DriverCall {
-  /** The module function, e.g. "deploy". */
+  /** The environment (`environment --name … --local-state …`). */
+  env: { name: string; localState?: string };
+  /** Access keys, by the environment variables holding them (`with-aws-credentials`). */
+  keys?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** An AWS emulator (`with-emulator`), its registry started by the driver (a Service cannot cross sessions). */
+  emulator?: { endpoint: string; configOverrides?: string; registry?: { htpasswd: string; volume: string } };
+  /** The function of the environment, e.g. "deploy". */
   fn: "deploy" | "rollback" | "status" | "destroy" | "bootstrap" | "plan" | "logs";
-  /** Positional arguments; Secret positions are filled from `secrets`. */
+  /** Its positional arguments (null: left out). */
   args: unknown[];
-  /** Argument index → name of the environment variable holding the secret's value. */
-  secrets?: Record<string, string>;
   /** Files written over the repository source (a changed app). */
   sourceFiles?: Record<string, string>;
-  /** A registry service (fixtures.ts authRegistry) passed at this argument index. */
-  emulatorRegistry?: { index: number; htpasswd: string; volume: string };
 }
 
 const call = JSON.parse(process.argv[2] ?? "{}") as DriverCall;
@@ -38,26 +41,36 @@ const bed = readTestbedEnv() as Record<string, string>;
 for (const key of ["_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"]) process.env[key] ??= bed[key];
 process.env.DO_NOT_TRACK = "1";
 
+/**
+ * A Secret from an environment variable.
+ * @param name the variable
+ */
+function secretFrom(name: string) {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`driver: environment variable ${name} is not set`);
+  return dag.setSecret(`driver-${name}`, value);
+}
+
 let failed = false;
 await connection(async () => {
-  const mod = describeModule(await scanModule());
-  const ignore = mod.constructorArgs.find((a) => a.name === "source")?.ignore ?? [];
-  let source: Directory = dag.host().directory(REPO_ROOT, { exclude: ignore });
+  let source: Directory = await repoSource();
   for (const [path, content] of Object.entries(call.sourceFiles ?? {})) source = source.withNewFile(path, content);
+  let env: Environment = pipeline(source).environment(call.env.name, call.env.localState ?? "default");
+  if (call.keys) {
+    const k = call.keys;
+    env = env.withAwsCredentials(secretFrom(k.accessKeyId), secretFrom(k.secretAccessKey), k.sessionToken ? secretFrom(k.sessionToken) : undefined);
+  }
+  if (call.emulator) {
+    const e = call.emulator;
+    env = env.withEmulator(e.endpoint, e.registry ? authRegistry(e.registry.htpasswd, e.registry.volume) : undefined, e.configOverrides ?? "");
+  }
   // JSON has no undefined: null stands for an argument left out.
   const args = call.args.map((a) => (a === null ? undefined : a));
-  if (call.emulatorRegistry) args[call.emulatorRegistry.index] = authRegistry(call.emulatorRegistry.htpasswd, call.emulatorRegistry.volume);
-  for (const [index, envName] of Object.entries(call.secrets ?? {})) {
-    const value = process.env[envName];
-    if (value === undefined) throw new Error(`driver: environment variable ${envName} (secret argument ${index}) is not set`);
-    args[Number(index)] = dag.setSecret(`driver-${envName}`, value);
-  }
-  const pipeline = new FargatePipeline(source);
-  const fn = (pipeline as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[call.fn];
+  const fn = (env as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[call.fn];
   if (typeof fn !== "function") throw new Error(`driver: no function ${call.fn}`);
   try {
-    const result = await fn.apply(pipeline, args);
-    process.stdout.write(`${String(result)}\n`);
+    const result = await fn.apply(env, args);
+    process.stdout.write(String(result));
   } catch (err) {
     failed = true;
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

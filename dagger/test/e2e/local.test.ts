@@ -39,9 +39,9 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     vi.restoreAllMocks();
   });
 
-  const deploy = (source: Directory) =>
-    pipeline(source).deploy("local", undefined, undefined, undefined, undefined, "0.0.0-e2e", "unknown", 300, undefined, state);
-  const status = () => pipeline(repo).status("local", undefined, undefined, undefined, undefined, state);
+  const local = (source: Directory) => pipeline(source).environment("local", state);
+  const deploy = (source: Directory) => local(source).deploy("0.0.0-e2e");
+  const status = () => local(repo).status();
 
   it("deploys from a clean state: published by digest, applied, rollout tracked, smoke test passed", async () => {
     const summary = transcript.add(await deploy(repo));
@@ -49,7 +49,7 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     const image = summaryImage(summary);
     expect(image).toMatch(/^localhost:5000\/fargate-pipeline-local@sha256:[0-9a-f]{64}$/);
     expect(summary).toMatch(/\| rollout \| SUCCESSFUL/);
-    expect(summary).toMatch(/answered 200 with commit `source-[0-9a-f]{12}`/);
+    expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);
     for (const step of ["check", "test", "build", "publish", "apply base stack", "apply service stack", "rollout", "smoke test"]) expect(summary).toContain(`| ${step} |`);
     digests.push(image);
     expect(statusImage(transcript.add(await status()))).toBe(image);
@@ -60,7 +60,7 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     const summary = transcript.add(await deploy(changed));
     const image = summaryImage(summary);
     expect(image).not.toBe(digests[0]);
-    const commit = /answered 200 with commit `(source-[0-9a-f]{12})`/.exec(summary)?.[1];
+    const commit = /answered 200 reporting commit `(source-[0-9a-f]{12})`/.exec(summary)?.[1];
     expect(commit).toBeDefined();
     expect(summary).toContain(`| commit | \`${commit}\``);
     digests.push(image);
@@ -78,16 +78,16 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
   });
 
   it("rollback brings back the digest before the current one, and status reports it", async () => {
-    const summary = transcript.add(await pipeline(repo).rollback("local", undefined, undefined, undefined, undefined, undefined, 300, undefined, state));
+    const summary = transcript.add(await local(repo).rollback());
     expect(summary).toMatch(/^### Rolled back fargate-pipeline-local to local ✔/);
     expect(summaryImage(summary)).toBe(digests[0]);
     expect(statusImage(transcript.add(await status()))).toBe(digests[0]);
   });
 
   it("destroy refuses without the confirmation, then removes the local state", async () => {
-    const refused = transcript.add(await rejection(pipeline(repo).destroy("local", "", false, undefined, undefined, undefined, undefined, 300, state)));
-    expect(refused).toContain(`dagger call destroy --env local --confirm local`);
-    const done = transcript.add(await pipeline(repo).destroy("local", "local", false, undefined, undefined, undefined, undefined, 300, state));
+    const refused = transcript.add(await rejection(local(repo).destroy()));
+    expect(refused).toContain(`dagger call environment destroy --confirm local`);
+    const done = transcript.add(await local(repo).destroy("local"));
     expect(done).toContain(`Destroyed local environment "${state}"`);
     const report = transcript.add(await status());
     expect(statusImage(report)).toBeUndefined();

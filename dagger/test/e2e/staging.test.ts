@@ -33,6 +33,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { REPO_ROOT } from "../../scripts/introspect.mjs";
 import { pipeline, rejection, repoSource, testbed, useEngineSession } from "../engine/session.js";
+import type { DriverCall } from "./driver.js";
 import { authRegistry, statusImage, summaryImage, Transcript } from "./fixtures.js";
 
 const hostEndpoint = testbed.MOTO_ENDPOINT;
@@ -81,22 +82,14 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     s3?.destroy();
   });
 
+  /** staging, with the emulator account's keys, on the emulator (explicitly), as a person chains it. */
+  const staging = (source: Directory, opts: { overrides?: string; keys?: [Secret, Secret, Secret] } = {}) =>
+    pipeline(source)
+      .environment("staging")
+      .withAwsCredentials(...(opts.keys ?? [secrets.keyId, secrets.secretKey, secrets.token]))
+      .withEmulator(engineEndpoint!, registry, opts.overrides ?? overrides);
   const deploy = (source: Directory, opts: { lockTimeout?: number; forceUnlock?: string; overrides?: string } = {}) =>
-    pipeline(source).deploy(
-      "staging",
-      secrets.keyId,
-      secrets.secretKey,
-      secrets.token,
-      region,
-      "1.0.0-e2e",
-      "unknown",
-      opts.lockTimeout ?? 300,
-      opts.forceUnlock,
-      "default",
-      engineEndpoint,
-      registry,
-      opts.overrides ?? overrides,
-    );
+    staging(source, opts).deploy("1.0.0-e2e", undefined, opts.lockTimeout ?? 300, opts.forceUnlock);
 
   /** The service state's lock object, if a run holds it. */
   async function lockHolder(): Promise<string | undefined> {
@@ -122,20 +115,19 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     const other = String(Number(account) + 1);
     const message = transcript.add(await rejection(deploy(repo, { overrides: JSON.stringify({ accountId: other }) })));
     expect(message).toContain(`the credentials belong to AWS account ${account}`);
-    expect(message).toContain(`configured for account ${other} (accountId in infra/src/config/environments.ts)`);
+    expect(message).toContain(`configured for account ${other} (accountId in fargate-pipeline.yaml with overrides)`);
   });
 
   it("bootstrap creates the state bucket (versioned, encrypted, private) and the base stack, and prints the next steps", async () => {
-    const { keyId, secretKey, token } = secrets;
-    const out = transcript.add(await pipeline(repo).bootstrap("staging", keyId, secretKey, token, region, 300, engineEndpoint, overrides));
+    const out = transcript.add(await staging(repo).bootstrap());
     expect(out).toMatch(new RegExp(`^### Bootstrapped staging \\(account ${account}, ${region}\\)`));
     expect(out).toMatch(/`AWS_DEPLOY_ROLE_ARN` = `arn:aws:iam::\d{12}:role\/fargate-pipeline-staging-deploy`/);
     expect(out).toMatch(/`AWS_PLAN_ROLE_ARN` = `arn:aws:iam::\d{12}:role\/fargate-pipeline-staging-plan`/);
     expect(out).toMatch(/staging\.example\.com\. NS \S+\./);
     // Every way to deploy: CI, a laptop's keys, a web-identity token.
     expect(out).toMatch(/^4\. Deploy: push to main \(the workflow assumes the deploy role above/m);
-    expect(out).toMatch(/^ {3}`dagger call deploy --env staging --aws-access-key-id env:AWS_ACCESS_KEY_ID /m);
-    expect(out).toMatch(/^ {3}\(or `--aws-web-identity-token` with `--aws-role-arn` in place of the keys/m);
+    expect(out).toMatch(/^ {3}`dagger call environment --name staging with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID /m);
+    expect(out).toMatch(/^ {3}\(or `with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn <the deploy role>` in place of with-aws-credentials/m);
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: stateBucket }))).Status).toBe("Enabled");
     const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: stateBucket }));
     expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
@@ -146,7 +138,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
       RestrictPublicBuckets: true,
     });
     // Idempotent: a second run changes nothing and still succeeds.
-    expect(transcript.add(await pipeline(repo).bootstrap("staging", keyId, secretKey, token, region, 300, engineEndpoint, overrides))).toContain("already there");
+    expect(transcript.add(await staging(repo).bootstrap())).toContain("already there");
   });
 
   let first: string;
@@ -174,13 +166,18 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     const appPath = "app/src/app.ts";
     const changed = `${readFileSync(join(REPO_ROOT, appPath), "utf8")}\n// e2e killed deploy ${account}\n`;
     const source = repo.withNewFile(appPath, changed);
-    const call = {
+    const call: DriverCall = {
+      env: { name: "staging" },
+      keys: { accessKeyId: "E2E_KEY", secretAccessKey: "E2E_SECRET", sessionToken: "E2E_TOKEN" },
+      emulator: {
+        endpoint: engineEndpoint!,
+        configOverrides: overrides,
+        // A Service cannot cross sessions: the driver starts the same registry (same storage volume) in its own.
+        registry: { htpasswd: execFileSync("htpasswd", ["-Bbn", "AWS", `${account}-auth-token`], { encoding: "utf8" }), volume: `fargate-pipeline-e2e-registry-${account}` },
+      },
       fn: "deploy",
-      args: ["staging", null, null, null, region, "1.0.0-e2e", "unknown", 300, null, "default", engineEndpoint, null, overrides],
-      secrets: { "1": "E2E_KEY", "2": "E2E_SECRET", "3": "E2E_TOKEN" },
+      args: ["1.0.0-e2e"],
       sourceFiles: { [appPath]: changed },
-      // A Service cannot cross sessions: the driver starts the same registry (same storage volume) in its own.
-      emulatorRegistry: { index: 11, htpasswd: execFileSync("htpasswd", ["-Bbn", "AWS", `${account}-auth-token`], { encoding: "utf8" }), volume: `fargate-pipeline-e2e-registry-${account}` },
     };
     const child = spawnDriver(call);
     let childOut = "";
@@ -210,29 +207,26 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   });
 
   it("plan after the deploys: both stacks unchanged, said plainly", async () => {
-    const { keyId, secretKey, token } = secrets;
-    const md = transcript.add(await pipeline(repo).plan("staging", keyId, secretKey, token, region, 300, "default", engineEndpoint, overrides));
+    const md = transcript.add(await staging(repo).plan());
     expect(md).toMatch(/^### Plan for staging/);
     expect(md).toContain("**fargate-pipeline-staging-base**: no changes.");
     expect(md).toContain("**fargate-pipeline-staging**: no changes.");
   });
 
   it("status reports the image running now, task counts and the deployment history; logs read the log group", async () => {
-    const { keyId, secretKey, token } = secrets;
-    const report = transcript.add(await pipeline(repo).status("staging", keyId, secretKey, token, region, "default", engineEndpoint, overrides));
+    const report = transcript.add(await staging(repo).status());
     const running = statusImage(report);
     expect(running).toMatch(/^localhost:\d+\/fargate-pipeline-staging@sha256:/);
     expect(report).toMatch(/\*\*Tasks\*\*: \d+ running, \d+ pending, 2 desired/);
     expect(report).toMatch(/\| deploy \| `sha256:[0-9a-f]{12}…` \| `source-[0-9a-f]{12}` \| SUCCESSFUL \|/);
-    const lines = transcript.add(await pipeline(repo).logs("staging", keyId, secretKey, token, region, 30, 50, "default", engineEndpoint, overrides));
+    const lines = transcript.add(await staging(repo).logs(30, 50));
     expect(lines).toMatch(/No log lines in \/ecs\/fargate-pipeline-staging in the last 30 minutes\.|^\/ecs\/fargate-pipeline-staging, last 30 min/);
   });
 
   it("destroy refuses without confirmation, then removes both stacks", async () => {
-    const { keyId, secretKey, token } = secrets;
-    const refused = transcript.add(await rejection(pipeline(repo).destroy("staging", "", true, keyId, secretKey, token, region, 300, "default", engineEndpoint, overrides)));
-    expect(refused).toContain("dagger call destroy --env staging --confirm staging --include-base");
-    const done = transcript.add(await pipeline(repo).destroy("staging", "staging", true, keyId, secretKey, token, region, 300, "default", engineEndpoint, overrides));
+    const refused = transcript.add(await rejection(staging(repo).destroy("", true)));
+    expect(refused).toContain("dagger call environment --name staging with-aws-credentials … destroy --confirm staging --include-base");
+    const done = transcript.add(await staging(repo).destroy("staging", true));
     expect(done).toContain(`Destroyed fargate-pipeline-staging and fargate-pipeline-staging-base in account ${account}.`);
     const c = { endpoint: hostEndpoint, region, credentials: creds };
     const ecs = new ECSClient(c);
@@ -250,7 +244,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   });
 
   /** Runs the driver in a process group of its own (so the whole group can be killed). */
-  function spawnDriver(call: object): ChildProcess {
+  function spawnDriver(call: DriverCall): ChildProcess {
     return spawn(join(REPO_ROOT, "node_modules/.bin/tsx"), ["--tsconfig", join(REPO_ROOT, "dagger/tsconfig.json"), join(REPO_ROOT, "dagger/test/e2e/driver.ts"), JSON.stringify(call)], {
       cwd: REPO_ROOT,
       detached: true,

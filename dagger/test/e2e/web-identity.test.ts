@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type AwsAuth, callerIdentity, resolveAwsAuth } from "../../src/aws.js";
 import { openEnvironment } from "../../src/environment.js";
-import { pipeline, rejection, repoSource, testbed, useEngineSession } from "../engine/session.js";
+import { moduleSource, pipeline, rejection, repoSource, testbed, useEngineSession } from "../engine/session.js";
 
 const hostEndpoint = testbed.MOTO_ENDPOINT;
 // The emulator as the engine's containers reach it (OpenTofu runs there); the host reaches it too.
@@ -73,7 +73,7 @@ describe("web-identity credentials on the host's AWS emulator", () => {
     expect(await callerIdentity(auth, "deploy")).toEqual({ account, arn: `arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-deploy` });
   });
 
-  it("reads the token from a file, as --aws-web-identity-token file:PATH passes it (its trailing newline is not part of it)", async () => {
+  it("reads the token from a file, as with-web-identity --token file:PATH passes it (its trailing newline is not part of it)", async () => {
     const path = join(tokenDir, "token");
     writeFileSync(path, `${jwt}\n`, { mode: 0o600 });
     const fromFile = dag.secret(`file://${path}`);
@@ -87,7 +87,10 @@ describe("web-identity credentials on the host's AWS emulator", () => {
       {
         env: "staging",
         source: repo,
-        aws: { webIdentityToken: token, roleArn, region, endpoint: engineEndpoint },
+        config: { file: repo.file("fargate-pipeline.yaml"), name: "fargate-pipeline.yaml" },
+        infra: moduleSource().directory("infra"),
+        aws: { webIdentityToken: token, roleArn },
+        emulator: { endpoint: engineEndpoint! },
         configOverrides: JSON.stringify({ accountId: account }),
         localState: "default",
         log: (line) => log.push(line),
@@ -117,16 +120,22 @@ describe("web-identity credentials on the host's AWS emulator", () => {
 
   it("publish-ecr through the module: the role's account's ECR registry, and no token or credential in the message", async () => {
     const message = await rejection(
-      pipeline(repo).publishEcr("fargate-pipeline/app", undefined, undefined, undefined, region, hostEndpoint, undefined, "1.0.0", "0123abc", token, roleArn),
+      pipeline(repo)
+        .environment("staging")
+        .withWebIdentity(token, roleArn)
+        .withEmulator(hostEndpoint!, undefined, JSON.stringify({ accountId: account }))
+        .publishEcr(undefined, "1.0.0", "0123abc"),
     );
     // moto has no registry to push to: the push fails, naming the registry STS and ECR resolved for the role's account.
-    expect(message).toMatch(new RegExp(`^pushing to ${account}\\.dkr\\.ecr\\.${region}\\.amazonaws\\.com/fargate-pipeline/app:0123abc failed; the Dagger engine cannot reach`));
+    expect(message).toMatch(new RegExp(`^pushing to ${account}\\.dkr\\.ecr\\.${region}\\.amazonaws\\.com/fargate-pipeline-staging:0123abc failed; the Dagger engine cannot reach`));
     for (const value of hidden()) expect(message).not.toContain(value);
   });
 
-  it("refuses keys and a token together through the module, before any AWS call", async () => {
+  it("one kind of credentials at a time: with-web-identity after with-aws-credentials replaces the keys, and the other way round", () => {
     const keyId = dag.setSecret(`e2e-wi-key-${tag}`, "AKIAEXAMPLEKEYID1234");
-    const message = await rejection(pipeline(repo).status("staging", keyId, undefined, undefined, region, "default", hostEndpoint, JSON.stringify({ accountId: account }), token, roleArn));
-    expect(message).toMatch(/^status: pass one kind of AWS credentials, not both: access keys \(--aws-access-key-id\) or a web-identity token and role \(--aws-web-identity-token, --aws-role-arn\)/);
+    const both = pipeline(repo).environment("staging").withAwsCredentials(keyId, keyId).withWebIdentity(token, roleArn);
+    expect([both.accessKeyId, both.secretAccessKey, both.webIdentityToken, both.roleArn]).toEqual([undefined, undefined, token, roleArn]);
+    const back = both.withAwsCredentials(keyId, keyId);
+    expect([back.accessKeyId, back.webIdentityToken, back.roleArn]).toEqual([keyId, undefined, undefined]);
   });
 });

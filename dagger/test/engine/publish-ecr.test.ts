@@ -24,32 +24,27 @@ describe.skipIf(!motoAnswers)("publish-ecr (AWS emulator)", () => {
     repo = await repoSource();
   });
 
+  /** staging rehearsed on moto, in moto's default account. */
+  const staging = () => pipeline(repo).environment("staging").withEmulator(moto!, undefined, JSON.stringify({ accountId: "123456789012" }));
+
   // moto accepts any key; these only have to be recognisable in a leak.
   const keyId = `AKIA${randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase()}`;
   const secretKey = randomUUID() + randomUUID();
 
   it("resolves the account's ECR registry through STS and ECR, and never shows a credential", async () => {
     const message = await rejection(
-      pipeline(repo).publishEcr(
-        "fargate-pipeline/app",
-        dag.setSecret("ecr-test-key-id", keyId),
-        dag.setSecret("ecr-test-secret-key", secretKey),
-        undefined,
-        "eu-west-1",
-        moto,
-        undefined,
-        "1.0.0",
-        "0123abc",
-      ),
+      staging()
+        .withAwsCredentials(dag.setSecret("ecr-test-key-id", keyId), dag.setSecret("ecr-test-secret-key", secretKey))
+        .publishEcr(undefined, "1.0.0", "0123abc"),
     );
-    // moto's account: the registry host comes from ECR's proxyEndpoint for it.
-    expect(message).toMatch(/^pushing to \d{12}\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/fargate-pipeline\/app:0123abc failed; the Dagger engine cannot reach/);
+    // moto's account: the registry host comes from ECR's proxyEndpoint for it; the repository from the configuration.
+    expect(message).toMatch(/^pushing to 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/fargate-pipeline-staging:0123abc failed; the Dagger engine cannot reach/);
     for (const value of [keyId, secretKey]) expect(message).not.toContain(value);
   });
 
-  it("lists the flags to pass when credentials are missing", async () => {
-    const message = await rejection(pipeline(repo).publishEcr("fargate-pipeline/app", undefined, undefined, undefined, "eu-west-1", moto, "t1"));
-    expect(message).toMatch(/^publish-ecr needs AWS credentials; missing --aws-access-key-id, --aws-secret-access-key\. Pass:/);
-    expect(message).toContain("--aws-secret-access-key env:AWS_SECRET_ACCESS_KEY");
+  it("says how to chain credentials when there are none", async () => {
+    const message = await rejection(staging().publishEcr("t1"));
+    expect(message).toMatch(/^publish-ecr needs AWS credentials; chain one of these after `environment --name <env>`:/);
+    expect(message).toContain("with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY");
   });
 });

@@ -10,7 +10,10 @@
 import { dag, type Directory, connection } from "@dagger.io/dagger";
 import { afterAll, beforeAll } from "vitest";
 
+import { join } from "node:path";
+
 import { FargatePipeline } from "../../src/index.js";
+import { useModuleSource } from "../../src/module-files.js";
 import { describeModule, REPO_ROOT, scanModule } from "../../scripts/introspect.mjs";
 // @ts-expect-error -- a plain .mjs module of the repository's scripts, without types
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
@@ -55,9 +58,24 @@ export async function repoSource(): Promise<Directory> {
   return dag.host().directory(REPO_ROOT, { exclude: ignore });
 }
 
-/** The module's object, as `dagger call --source … <function>` constructs it. */
-export function pipeline(source: Directory, dockerfile?: string): FargatePipeline {
-  return new FargatePipeline(source, dockerfile);
+/**
+ * This module's source directory (dagger/, gitignored files left out), as the
+ * engine loads it for `dagger.currentModule().source()`: a session of the SDK's
+ * connection() has no current module, so the tests name it.
+ */
+export function moduleSource(): Directory {
+  return dag.host().directory(join(REPO_ROOT, "dagger"), { exclude: ["**/node_modules", "**/cdktf.out"], gitignore: true });
+}
+
+/**
+ * The module's object, as `dagger call --source … <function>` constructs it.
+ * @param source the app's source
+ * @param dockerfile its Dockerfile's path
+ * @param config its configuration file's path
+ */
+export function pipeline(source: Directory, dockerfile?: string, config?: string): FargatePipeline {
+  useModuleSource(moduleSource());
+  return new FargatePipeline(source, dockerfile, config);
 }
 
 /** The message of a rejected promise; fails when the promise resolves. */

@@ -45,16 +45,20 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
 describe("resolveAwsAuth", () => {
-  it("lists the missing flags and how to pass them", async () => {
+  it("says how to chain credentials when there are none", async () => {
     await expect(resolveAwsAuth({ region: "eu-west-1" }, "publish-ecr")).rejects.toThrow(
-      /publish-ecr needs AWS credentials; missing --aws-access-key-id, --aws-secret-access-key\. Pass:\n\s+--aws-access-key-id env:AWS_ACCESS_KEY_ID/,
+      /publish-ecr needs AWS credentials; chain one of these after `environment --name <env>`:\n\s+with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY/,
     );
-    await expect(resolveAwsAuth({ accessKeyId: secret(KEY_ID), secretAccessKey: secret(SECRET_KEY) }, "publish-ecr")).rejects.toThrow(/missing --aws-region/);
+  });
+
+  it("a file: secret's trailing newline is not part of the credential (env: and file: give the same value)", async () => {
+    const auth = await resolveAwsAuth({ accessKeyId: secret(`${KEY_ID}\n`), secretAccessKey: secret(`${SECRET_KEY}\r\n`), region: "eu-west-1" }, "publish-ecr");
+    expect(auth.credentials).toEqual({ accessKeyId: KEY_ID, secretAccessKey: SECRET_KEY });
   });
 
   it("says which secret is empty (an unset environment variable)", async () => {
     await expect(resolveAwsAuth({ accessKeyId: secret(""), secretAccessKey: secret(SECRET_KEY), region: "eu-west-1" }, "publish-ecr")).rejects.toThrow(
-      /--aws-access-key-id is empty \(is the environment variable set\?\)/,
+      /--access-key-id of with-aws-credentials is empty \(is the environment variable set, or the file written\?\)/,
     );
   });
 
@@ -77,7 +81,7 @@ describe("callerIdentity with credentials AWS rejects", () => {
     expect(requests.length).toBeGreaterThan(0); // the SDK really called the endpoint, signed with the key id
     expect(requests[0]).toContain(KEY_ID);
     expect(err?.message).toMatch(/STS GetCallerIdentity failed: the AWS endpoint http:\/\/127\.0\.0\.1:\d+ rejected the credentials \(InvalidClientTokenId/);
-    expect(err?.message).toContain("--aws-secret-access-key env:AWS_SECRET_ACCESS_KEY");
+    expect(err?.message).toContain("--secret-access-key env:AWS_SECRET_ACCESS_KEY");
     for (const value of [KEY_ID, SECRET_KEY, TOKEN]) expect(err?.message).not.toContain(value);
   });
 });

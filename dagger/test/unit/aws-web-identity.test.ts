@@ -100,37 +100,37 @@ describe("web-identity arguments: what is missing or contradictory is said befor
   it("refuses access keys and a web-identity token together, naming the flags of each", async () => {
     const msg = await failure(resolveAwsAuth({ ...keys, webIdentityToken: secret(TOKEN), roleArn: ROLE, region: "eu-west-1", endpoint }, "deploy"));
     expect(msg).toBe(
-      "deploy: pass one kind of AWS credentials, not both: access keys (--aws-access-key-id, --aws-secret-access-key) or a web-identity token and role (--aws-web-identity-token, --aws-role-arn). " +
-        "Drop the keys to assume the role with the token, or drop --aws-web-identity-token and --aws-role-arn to use the keys.",
+      "deploy: give one kind of AWS credentials, not both: access keys (with-aws-credentials --access-key-id, --secret-access-key) or a web-identity token and role (with-web-identity --token, --role-arn). " +
+        "Drop with-aws-credentials to assume the role with the token, or drop with-web-identity to use the keys.",
     );
     // A session token alone with a role is the same contradiction.
     await expect(resolveAwsAuth({ sessionToken: secret("x"), roleArn: ROLE, region: "eu-west-1", endpoint }, "plan")).rejects.toThrow(
-      /^plan: pass one kind of AWS credentials, not both: access keys \(--aws-session-token\) or a web-identity token and role \(--aws-role-arn\)/,
+      /^plan: give one kind of AWS credentials, not both: access keys \(with-aws-credentials --session-token\) or a web-identity token and role \(with-web-identity --role-arn\)/,
     );
     expect(requests).toEqual([]);
   });
 
   it("a token needs the role to assume, and a role needs the token", async () => {
     const noRole = await failure(resolveAwsAuth({ webIdentityToken: secret(TOKEN), region: "eu-west-1", endpoint }, "deploy"));
-    expect(noRole).toMatch(/^deploy: missing --aws-role-arn \(a web-identity token is exchanged for the credentials of a role, so it needs the role to assume\)\. Pass:\n/);
-    expect(noRole).toContain("  --aws-role-arn arn:aws:iam::<account>:role/<role>");
+    expect(noRole).toMatch(/^deploy: missing --role-arn \(a web-identity token is exchanged for the credentials of a role, so it needs the role to assume\)\. Pass:\n/);
+    expect(noRole).toContain("  with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN (or file:PATH) --role-arn arn:aws:iam::<account>:role/<role>");
     const noToken = await failure(resolveAwsAuth({ roleArn: ROLE, region: "eu-west-1", endpoint }, "plan"));
-    expect(noToken).toMatch(/^plan: missing --aws-web-identity-token \(a role is assumed with a web-identity token \(from the CI's OIDC issuer\), so it needs the token\)/);
-    expect(noToken).toContain("  --aws-web-identity-token env:AWS_WEB_IDENTITY_TOKEN   (or file:PATH)");
+    expect(noToken).toMatch(/^plan: missing --token \(a role is assumed with a web-identity token \(from the CI's OIDC issuer\), so it needs the token\)/);
+    expect(noToken).toContain("  with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN (or file:PATH)");
     // … and says the keys are the alternative.
-    expect(noToken).toMatch(/or access keys instead:\n {2}--aws-access-key-id env:AWS_ACCESS_KEY_ID\n/);
+    expect(noToken).toMatch(/or access keys instead:\n {2}with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID /);
     expect(requests).toEqual([]);
   });
 
   it("needs a region for STS", async () => {
-    await expect(resolveAwsAuth({ webIdentityToken: secret(TOKEN), roleArn: ROLE, endpoint }, "publish-ecr")).rejects.toThrow(/^publish-ecr: missing --aws-region \(STS needs a region\)/);
+    await expect(resolveAwsAuth({ webIdentityToken: secret(TOKEN), roleArn: ROLE, endpoint }, "publish-ecr")).rejects.toThrow(/^publish-ecr: missing the region \(STS needs a region\)/);
   });
 
   it("refuses a role ARN that is not an IAM role's, before sending the token anywhere", async () => {
     for (const bad of ["fargate-pipeline-production-deploy", "arn:aws:iam::2109876543:role/x", "arn:aws:iam::210987654321:user/ci"]) {
       const msg = await failure(resolveAwsAuth({ webIdentityToken: secret(TOKEN), roleArn: bad, region: "eu-west-1", endpoint }, "deploy"));
       expect(msg).toBe(
-        `deploy: --aws-role-arn "${bad}" is not an IAM role ARN; pass one like arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints the deploy and plan roles' ARNs).`,
+        `deploy: with-web-identity --role-arn "${bad}" is not an IAM role ARN; pass one like arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints the deploy and plan roles' ARNs).`,
       );
     }
     expect(requests).toEqual([]);
@@ -139,7 +139,7 @@ describe("web-identity arguments: what is missing or contradictory is said befor
   it("says an empty token is an unset variable or unwritten file, and how CI provides one", async () => {
     for (const empty of ["", "\n", "  "]) {
       const msg = await failure(resolveAwsAuth({ webIdentityToken: secret(empty), roleArn: ROLE, region: "eu-west-1", endpoint }, "deploy"));
-      expect(msg).toMatch(/^deploy: --aws-web-identity-token is empty \(is the environment variable set, or the file written\?\)/);
+      expect(msg).toMatch(/^deploy: with-web-identity --token is empty \(is the environment variable set, or the file written\?\)/);
       expect(msg).toContain("GitHub Actions: the job needs `permissions: id-token: write`");
       expect(msg).toContain("GitLab CI: `id_tokens:` with `aud: sts.amazonaws.com`");
     }
@@ -148,8 +148,8 @@ describe("web-identity arguments: what is missing or contradictory is said befor
 
   it("lists both forms when no credentials are given at all", async () => {
     const msg = await failure(resolveAwsAuth({ region: "eu-west-1" }, "status"));
-    expect(msg).toBe(`status needs AWS credentials; missing --aws-access-key-id, --aws-secret-access-key. Pass:\n${AWS_CREDENTIAL_FLAGS.map((f) => `  ${f}`).join("\n")}`);
-    expect(msg).toMatch(/--aws-session-token[^\n]*\n[^\n]*\n[^\n]*or, instead of the keys, an OIDC token[^\n]*\n {2}--aws-web-identity-token env:[^\n]*\n {2}--aws-role-arn arn:aws:iam::/);
+    expect(msg).toBe(`status needs AWS credentials; chain one of these after \`environment --name <env>\`:\n${AWS_CREDENTIAL_FLAGS.map((f) => `  ${f}`).join("\n")}`);
+    expect(msg).toMatch(/--session-token[^\n]*\n[^\n]*or, instead of the keys, an OIDC token[^\n]*\n {2}with-web-identity --token env:[^\n]* --role-arn arn:aws:iam::/);
   });
 });
 
@@ -236,7 +236,7 @@ describe("the exchange (STS AssumeRoleWithWebIdentity)", () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((ok) => closed.close(() => ok()));
     const msg = await failure(resolveAwsAuth({ webIdentityToken: secret(TOKEN), roleArn: ROLE, region: "eu-west-1", endpoint: `http://127.0.0.1:${port}` }, "deploy"));
-    expect(msg).toMatch(/^deploy: STS AssumeRoleWithWebIdentity failed: could not reach the AWS endpoint http:\/\/127\.0\.0\.1:\d+ .*Check --aws-region and --aws-endpoint/);
+    expect(msg).toMatch(/^deploy: STS AssumeRoleWithWebIdentity failed: could not reach the AWS endpoint http:\/\/127\.0\.0\.1:\d+ .*Check the environment's region and the endpoint http:\/\/127\.0\.0\.1:\d+/);
     for (const value of HIDDEN) expect(msg).not.toContain(value);
   });
 });
@@ -250,12 +250,12 @@ describe("later calls with the role's temporary credentials", () => {
 
   it("a missing permission is the role's to grant, not an access key's", () => {
     const msg = explainAwsError(Object.assign(new Error("not authorized to perform: ecs:DescribeServices"), { name: "AccessDeniedException" }), auth, "status: ECS DescribeServices");
-    expect(msg).toContain(`Grant the permission named above to the role ${ROLE} (--aws-role-arn).`);
+    expect(msg).toContain(`Grant the permission named above to the role ${ROLE} (with-web-identity --role-arn).`);
   });
 
   it("expired temporary credentials: run again with a fresh token", () => {
     const msg = explainAwsError(Object.assign(new Error(`The security token ${TEMP.session} expired`), { name: "ExpiredTokenException" }), auth, "deploy: ECS DescribeServices");
-    expect(msg).toMatch(/rejected the temporary credentials of arn:aws:iam::210987654321:role\/fargate-pipeline-production-deploy .*run again with a fresh --aws-web-identity-token/);
+    expect(msg).toMatch(/rejected the temporary credentials of arn:aws:iam::210987654321:role\/fargate-pipeline-production-deploy .*run again with a fresh with-web-identity --token/);
     for (const value of HIDDEN) expect(msg).not.toContain(value);
   });
 });
@@ -269,22 +269,20 @@ describe("tokenClaims", () => {
   });
 });
 
-describe("every function that takes AWS credentials takes the web-identity form too (the CLI's flags)", () => {
+describe("the web-identity form is chained like the keys (the CLI's functions)", () => {
   let mod: DescribedModule;
   beforeAll(async () => {
     mod = describeModule(await scanModule());
   }, 60_000);
 
-  it("--aws-web-identity-token (a Secret) and --aws-role-arn, optional, after every earlier argument", () => {
-    const withAws = mod.functions.filter((f) => f.args.some((a) => a.name === "awsAccessKeyId"));
-    expect(withAws.map((f) => f.name).sort()).toEqual(["bootstrap", "deploy", "destroy", "logs", "plan", "publishEcr", "rollback", "status"]);
-    for (const f of withAws) {
-      // Appended: callers that pass arguments by position keep working.
-      expect(f.args.slice(-2).map((a) => ({ name: a.name, flag: a.flag, type: a.type, required: a.required })), f.name).toEqual([
-        { name: "awsWebIdentityToken", flag: "--aws-web-identity-token", type: "Secret", required: false },
-        { name: "awsRoleArn", flag: "--aws-role-arn", type: "String", required: false },
-      ]);
-      for (const a of f.args.slice(-2)) expect(a.description, `${f.name} ${a.flag}`).toMatch(/\S{10}/);
-    }
+  it("with-web-identity takes the token (a Secret) and the role, both required, and returns the Environment", () => {
+    const env = mod.objects.find((o) => o.name === "Environment");
+    const f = env?.functions.find((x) => x.name === "withWebIdentity");
+    expect(f?.returns).toBe("Environment");
+    expect(f?.args.map((a) => ({ name: a.name, flag: a.flag, type: a.type, required: a.required }))).toEqual([
+      { name: "token", flag: "--token", type: "Secret", required: true },
+      { name: "roleArn", flag: "--role-arn", type: "String", required: true },
+    ]);
+    for (const a of f?.args ?? []) expect(a.description, a.flag).toMatch(/\S{10}/);
   });
 });

@@ -24,9 +24,28 @@ function fn(name: string) {
   return f;
 }
 
-/** Argument name → { flag, type, default, required } of a function. */
+/** Argument name → { flag, type, default, required } of a function's arguments. */
+function argsOf(f: { args: { name: string; flag: string; type: string; default?: unknown; required: boolean }[] }) {
+  return Object.fromEntries(f.args.map((a) => [a.name, { flag: a.flag, type: a.type, default: a.default, required: a.required }]));
+}
+
+/** Argument name → { flag, type, default, required } of a function of the main object. */
 function args(name: string) {
-  return Object.fromEntries(fn(name).args.map((a) => [a.name, { flag: a.flag, type: a.type, default: a.default, required: a.required }]));
+  return argsOf(fn(name));
+}
+
+/** The Environment object. */
+function env() {
+  const o = mod.objects.find((x) => x.name === "Environment");
+  if (!o) throw new Error(`no Environment object; scan() found: ${mod.objects.map((x) => x.name).join(", ")}`);
+  return o;
+}
+
+/** Argument name → { flag, type, default, required } of a function of the Environment. */
+function envArgs(name: string) {
+  const f = env().functions.find((x) => x.name === name);
+  if (!f) throw new Error(`no Environment function ${name}`);
+  return argsOf(f);
 }
 
 describe("dagger.json", () => {
@@ -59,15 +78,15 @@ describe("the module's interface (scan() of dagger/src)", () => {
     expect(typeof index?.FargatePipeline).toBe("function");
   });
 
-  it("exposes one object, named after the module, with exactly these functions", () => {
+  it("exposes the main object, named after the module, and the Environment it returns, with exactly these functions", () => {
     expect(mod.name).toBe("FargatePipeline");
-    expect(mod.functions.map((f) => f.cli)).toEqual([
-      "check",
-      "test",
-      "build",
-      "serve",
-      "publish",
-      "publish-ecr",
+    expect(mod.functions.map((f) => f.cli)).toEqual(["check", "test", "build", "serve", "publish", "deploy", "environment"]);
+    expect(mod.objects.map((o) => o.name)).toEqual(["Environment"]);
+    expect(env().functions.map((f) => f.cli)).toEqual([
+      "with-aws-credentials",
+      "with-web-identity",
+      "with-endpoint",
+      "with-emulator",
       "deploy",
       "rollback",
       "plan",
@@ -75,14 +94,36 @@ describe("the module's interface (scan() of dagger/src)", () => {
       "logs",
       "destroy",
       "bootstrap",
+      "publish-ecr",
     ]);
+    expect(fn("environment").returns).toBe("Environment");
+    for (const f of env().functions.filter((x) => x.cli.startsWith("with-"))) expect(`${f.cli}: ${f.returns}`).toBe(`${f.cli}: Environment`);
   });
 
-  it("takes the source from the repository root by default, without dependencies, VCS data or build output", () => {
-    const [source, dockerfile] = mod.constructorArgs;
+  it("no function's --help lists more than 8 arguments: credentials and the environment are given once, chained", () => {
+    const all = [...mod.functions.map((f) => [f.cli, f.args.length] as const), ...env().functions.map((f) => [`environment ${f.cli}`, f.args.length] as const)];
+    expect(all.filter(([, n]) => n > 8)).toEqual([]);
+    // No function repeats the credentials: only the with-… functions take them.
+    const credentialArgs = env().functions.filter((f) => f.args.some((a) => a.type === "Secret")).map((f) => f.cli);
+    expect(credentialArgs).toEqual(["with-aws-credentials", "with-web-identity"]);
+    expect(mod.functions.flatMap((f) => f.args).filter((a) => /^aws/.test(a.name))).toEqual([]);
+  });
+
+  it("the Environment serializes between chained calls: its state is strings, Secrets, a Directory and a Service, no function-typed field", () => {
+    const types = new Set(env().fields.map((f) => f.type));
+    for (const t of types) expect(["String", "Secret", "Directory", "Service"]).toContain(t);
+    expect(env().fields.map((f) => f.name)).toEqual(
+      expect.arrayContaining(["source", "dockerfile", "config", "name", "localState", "accessKeyId", "secretAccessKey", "sessionToken", "webIdentityToken", "roleArn", "endpoint", "emulatorEndpoint", "emulatorRegistry"]),
+    );
+    expect(env().fields.filter((f) => f.exposed).map((f) => f.name)).toEqual(["name"]);
+  });
+
+  it("takes the source from the repository root by default, without dependencies, VCS data or build output, and the configuration file by path", () => {
+    const [source, dockerfile, config] = mod.constructorArgs;
     expect(source).toMatchObject({ name: "source", flag: "--source", type: "Directory", required: false, defaultPath: "/" });
     expect(source?.ignore).toEqual(expect.arrayContaining(["**/node_modules", ".git", "**/dist", "**/cdktf.out", "**/coverage", "**/.env", "bench/results"]));
     expect(dockerfile).toMatchObject({ name: "dockerfile", flag: "--dockerfile", type: "String", default: "Dockerfile" });
+    expect(config).toMatchObject({ name: "config", flag: "--config", type: "String", default: "fargate-pipeline.yaml" });
   });
 
   it("marks check and test as checks (`dagger check`), and nothing else", () => {
@@ -91,23 +132,17 @@ describe("the module's interface (scan() of dagger/src)", () => {
     for (const name of ["check", "test"]) expect(fn(name).args.filter((a) => a.required)).toEqual([]);
   });
 
-  it("never caches the functions that push (side effects), and keeps the engine's default for the rest", () => {
+  it("never caches the functions that push or act on environments (side effects), and keeps the engine's default for the rest", () => {
     expect(Object.fromEntries(mod.functions.map((f) => [f.name, f.cache ?? "default"]))).toEqual({
       check: "default",
       test: "default",
       build: "default",
       serve: "default",
       publish: "never",
-      publishEcr: "never",
-      // Deploy and the operations act on (or read) live environments: never replayed.
       deploy: "never",
-      rollback: "never",
-      plan: "never",
-      status: "never",
-      logs: "never",
-      destroy: "never",
-      bootstrap: "never",
+      environment: "default",
     });
+    for (const f of env().functions) expect(`${f.cli}: ${f.cache ?? "default"}`).toBe(`${f.cli}: ${f.cli.startsWith("with-") ? "default" : "never"}`);
   });
 
   it("returns a report from check and test, a Container from build, a Service from serve, references from publish", () => {
@@ -117,28 +152,23 @@ describe("the module's interface (scan() of dagger/src)", () => {
       build: "Container",
       serve: "Service",
       publish: "String",
-      publishEcr: "String",
       deploy: "String",
-      rollback: "String",
-      plan: "String",
-      status: "String",
-      logs: "String",
-      destroy: "String",
-      bootstrap: "String",
+      environment: "Environment",
     });
   });
 
-  it("builds with a version and a git commit that default to the Dockerfile's own defaults", () => {
+  it("builds with a version that defaults to the Dockerfile's own default, and an optional commit (default: the source's hash)", () => {
     const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
     const argDefault = (name: string) => new RegExp(`^ARG ${name}=(\\S+)$`, "m").exec(dockerfile)?.[1];
     expect(args("build")).toEqual({
       version: { flag: "--version", type: "String", default: argDefault("VERSION"), required: false },
-      gitCommit: { flag: "--git-commit", type: "String", default: argDefault("GIT_COMMIT"), required: false },
+      gitCommit: { flag: "--git-commit", type: "String", default: undefined, required: false },
     });
+    expect(fn("build").args[1]?.description).toContain("default: source-<12 hex of the source's content hash>");
   });
 
-  it("serves on port 8080 by default", () => {
-    expect(args("serve").port).toEqual({ flag: "--port", type: "Integer", default: 8080, required: false });
+  it("serve has no port argument: it serves what the Dockerfile EXPOSEs", () => {
+    expect(Object.keys(args("serve"))).toEqual(["version", "gitCommit"]);
   });
 
   it("publish takes the address and optional credentials; the password is a Secret", () => {
@@ -149,63 +179,53 @@ describe("the module's interface (scan() of dagger/src)", () => {
     });
   });
 
-  it("publish-ecr takes AWS credentials as Secrets, a region and an emulator endpoint", () => {
-    expect(args("publishEcr")).toMatchObject({
-      repository: { flag: "--repository", type: "String", required: true },
-      awsAccessKeyId: { flag: "--aws-access-key-id", type: "Secret", required: false },
-      awsSecretAccessKey: { flag: "--aws-secret-access-key", type: "Secret", required: false },
-      awsSessionToken: { flag: "--aws-session-token", type: "Secret", required: false },
-      awsRegion: { flag: "--aws-region", type: "String", required: false },
-      awsEndpoint: { flag: "--aws-endpoint", type: "String", required: false },
-      tag: { flag: "--tag", type: "String", required: false },
+  it("takes credentials as Secrets, required where they are given", () => {
+    expect(envArgs("withAwsCredentials")).toEqual({
+      accessKeyId: { flag: "--access-key-id", type: "Secret", default: undefined, required: true },
+      secretAccessKey: { flag: "--secret-access-key", type: "Secret", default: undefined, required: true },
+      sessionToken: { flag: "--session-token", type: "Secret", default: undefined, required: false },
     });
+    expect(envArgs("withWebIdentity")).toMatchObject({ token: { type: "Secret", required: true }, roleArn: { type: "String", required: true } });
   });
 
   it("takes no credential of any kind as a plain string", () => {
-    const all = [...mod.constructorArgs, ...mod.functions.flatMap((f) => f.args)];
+    const all = [...mod.constructorArgs, ...mod.functions.flatMap((f) => f.args), ...env().functions.flatMap((f) => f.args)];
     const credentialLike = all.filter((a) => /password|secret|token|accessKey/i.test(a.name));
     expect(credentialLike.length).toBeGreaterThan(0);
     for (const a of credentialLike) expect(`${a.name}: ${a.type}`).toBe(`${a.name}: Secret`);
   });
 
-  it("has a description on the module, every function and every argument (the CLI help)", () => {
+  it("has a description on the module, every function and every argument (the CLI help), ending with one Example usage line", () => {
+    const functions = [...mod.functions.map((f) => ({ ...f, cli: f.cli })), ...env().functions.map((f) => ({ ...f, cli: `environment ${f.cli}` }))];
     const missing = [
       ...(mod.moduleDescription.trim() ? [] : ["module"]),
       ...mod.constructorArgs.filter((a) => !a.description.trim()).map((a) => `constructor --${a.name}`),
-      ...mod.functions.filter((f) => !f.description.trim()).map((f) => f.cli),
-      ...mod.functions.flatMap((f) => f.args.filter((a) => !a.description.trim()).map((a) => `${f.cli} ${a.flag}`)),
+      ...functions.filter((f) => !f.description.trim()).map((f) => f.cli),
+      ...functions.flatMap((f) => f.args.filter((a) => !a.description.trim()).map((a) => `${f.cli} ${a.flag}`)),
     ];
     expect(missing).toEqual([]);
+    const withoutExample = functions.filter((f) => (f.description.match(/Example usage: `dagger call [^`]+`$/gm) ?? []).length !== 1).map((f) => f.cli);
+    expect(withoutExample).toEqual([]);
   });
 
-  it("deploys, plans, rolls back, reports and destroys the local environment by default (no account needed)", () => {
-    for (const name of ["deploy", "rollback", "plan", "status", "logs"]) {
-      expect(args(name).env).toEqual({ flag: "--env", type: "String", default: "local", required: false });
-    }
-    // Destroy and bootstrap name their environment explicitly.
-    expect(args("destroy").env).toMatchObject({ flag: "--env", required: true });
-    expect(args("bootstrap").env).toMatchObject({ flag: "--env", required: true });
+  it("deploys to local with no argument at all, and opens any other environment by name (local by default)", () => {
+    expect(fn("deploy").args.filter((a) => a.required)).toEqual([]);
+    expect(args("environment").name).toEqual({ flag: "--name", type: "String", default: "local", required: false });
   });
 
-  it("takes the flags the GitHub workflows pass (credentials as Secrets, region, commit, version)", () => {
-    const aws = {
-      awsAccessKeyId: { flag: "--aws-access-key-id", type: "Secret", required: false },
-      awsSecretAccessKey: { flag: "--aws-secret-access-key", type: "Secret", required: false },
-      awsSessionToken: { flag: "--aws-session-token", type: "Secret", required: false },
-      awsRegion: { flag: "--aws-region", type: "String", required: false },
-    };
-    for (const name of ["deploy", "rollback", "plan", "status", "logs", "destroy", "bootstrap"]) expect(args(name)).toMatchObject(aws);
-    expect(args("deploy")).toMatchObject({ gitCommit: { flag: "--git-commit", type: "String" }, version: { flag: "--version", type: "String" } });
+  it("emulator mode is a named function, never implied by an endpoint", () => {
+    expect(Object.keys(envArgs("withEndpoint"))).toEqual(["url"]);
+    expect(envArgs("withEmulator")).toMatchObject({ endpoint: { type: "String", required: true }, registry: { type: "Service", required: false } });
   });
 
   it("destroy needs --confirm (no default that confirms) and removes the base stack only when asked", () => {
-    expect(args("destroy").confirm).toMatchObject({ flag: "--confirm", type: "String", default: "" });
-    expect(args("destroy").includeBase).toMatchObject({ flag: "--include-base", type: "Boolean", default: false });
+    expect(envArgs("destroy").confirm).toMatchObject({ flag: "--confirm", type: "String", default: "" });
+    expect(envArgs("destroy").includeBase).toMatchObject({ flag: "--include-base", type: "Boolean", default: false });
   });
 
   it("waits for a state lock by default and can remove a dead run's lock only by its ID", () => {
-    expect(args("deploy").lockTimeout).toMatchObject({ flag: "--lock-timeout", type: "Integer", default: 300 });
-    expect(args("deploy").forceUnlock).toMatchObject({ flag: "--force-unlock", type: "String", required: false });
+    expect(envArgs("deploy").lockTimeout).toMatchObject({ flag: "--lock-timeout", type: "Integer", default: 300 });
+    expect(envArgs("deploy").forceUnlock).toMatchObject({ flag: "--force-unlock", type: "String", required: false });
   });
 });
 

@@ -14,12 +14,12 @@ import { join, resolve } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-import { RESOLVE_SCRIPT, type Target, type TargetNames } from "../../src/stacks.js";
+import { RESOLVE_SCRIPT, type Target, type TargetNames } from "../../src/infra-bridge.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 
 /** What a field must hold: a non-empty string, a string or nothing, a number, a boolean, a list of strings, a map of strings, or an object of its own. */
-type Kind = "string" | "string?" | "number" | "boolean" | "string[]" | "record" | { [field: string]: Kind };
+type Kind = "string" | "string?" | "number" | "boolean" | "string[]" | "record" | "object" | { [field: string]: Kind };
 
 // `satisfies Record<keyof …>`: a field added to Target or TargetNames without a line here fails the typecheck.
 const NAMES = {
@@ -48,6 +48,8 @@ const TARGET = {
   containerPort: "number",
   healthCheckPath: "string",
   createsZone: "boolean",
+  smokeTest: "object",
+  configFile: "string",
   overrides: "string",
   emulatorBackendConfig: "string[]",
   emulatorEnvironment: "record",
@@ -68,6 +70,7 @@ function mismatches(value: unknown, kind: Kind, path = ""): string[] {
     boolean: typeof value === "boolean",
     "string[]": Array.isArray(value) && value.every((v) => typeof v === "string"),
     record: isObject(value) && Object.values(value).every((v) => typeof v === "string"),
+    object: isObject(value),
   }[kind];
   return ok ? [] : [`${at}: ${JSON.stringify(value)}, expected ${kind}`];
 }
@@ -77,12 +80,19 @@ const script = join(work, "resolve.mjs");
 writeFileSync(script, RESOLVE_SCRIPT);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** RESOLVE_SCRIPT's output for an environment, run from the repository root as the container runs it from /src. */
+/** RESOLVE_SCRIPT's output for an environment of the sample's configuration file, run in the module's infra/ as the container runs it. */
 function resolveTarget(env: string, onEmulator: boolean, overrides = "") {
   const r = spawnSync(process.execPath, [script], {
-    cwd: REPO_ROOT,
+    cwd: join(REPO_ROOT, "dagger/infra"),
     encoding: "utf8",
-    env: { ...process.env, FP_ENV: env, FP_OVERRIDES: overrides, FP_ON_EMULATOR: onEmulator ? "1" : "0" },
+    env: {
+      ...process.env,
+      FP_ENV: env,
+      FP_OVERRIDES: overrides,
+      FP_ON_EMULATOR: onEmulator ? "1" : "0",
+      FP_CONFIG: join(REPO_ROOT, "fargate-pipeline.yaml"),
+      FP_CONFIG_NAME: "fargate-pipeline.yaml",
+    },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -102,6 +112,9 @@ describe("the Target the module reads from infra's configuration", () => {
     expect(target.name).toBe(env);
     // On an emulator the emulator-only settings are in (infra's emulatorOverrides()).
     expect(target.emulator).toBe(env === "local" || onEmulator);
+    expect(target.configFile).toBe("fargate-pipeline.yaml");
+    // The sample reports its commit as a JSON field: the smoke test checks it.
+    expect(target.smokeTest).toEqual({ commitFrom: { jsonField: "commit" } });
   });
 
   it("an account id for every AWS environment, none for local", () => {

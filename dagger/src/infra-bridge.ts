@@ -1,23 +1,35 @@
 /**
- * The infrastructure side of a deploy, read from the repository's `infra/`
- * workspace in a Node container: the environment's validated configuration
- * (names, region, account, what the emulator needs) and the synthesized stacks.
+ * The bridge to the infrastructure: the module's own `infra/` (module-files.ts)
+ * runs in a Node container with the app's configuration file, and answers with
+ * the environment's validated configuration (names, region, account, what the
+ * emulator needs, how to smoke-test the app) and the synthesized stacks.
  *
  * The module never imports infra's code: it runs it, the way a developer does
- * (`node infra/main.ts`). So every cdktf import stays inside infra/, and the
- * configuration deployed is the one in the source being deployed.
+ * (`node main.ts`). So every cdktf import stays inside infra/; the stacks are the
+ * module's, the configuration is the app's.
  */
-import type { Container, Directory } from "@dagger.io/dagger";
+import { dag, type Container, type Directory, type File } from "@dagger.io/dagger";
 
-import { install } from "./check.js";
 import { commandFailure, indent, tail } from "./errors.js";
-import { withSystemCAs, workspaceDirs } from "./npm.js";
+import { explainNpmInstallFailure, nodeContainer, withSystemCAs } from "./npm.js";
+import type { CommitFrom } from "./smoke.js";
 
-/** Where the infra workspace sits in the source (this repository's layout). */
-export const INFRA_DIR = "infra";
+/** Where infra sits in its container. */
+const INFRA_PATH = "/infra";
+
+/** Where the app's configuration file is put in the container. */
+const CONFIG_PATH = "/config";
 
 /** Where synthesis writes, inside the container. */
 const SYNTH_OUT = "/synth";
+
+/** The app's configuration file, when it has one. */
+export interface AppConfig {
+  /** The file. */
+  file: File;
+  /** Its path in the app's source, for messages (e.g. fargate-pipeline.yaml). */
+  name: string;
+}
 
 /** The names of an environment's resources (infra's ResourceNames, the fields the module uses). */
 export interface TargetNames {
@@ -54,6 +66,10 @@ export interface Target {
   healthCheckPath: string;
   /** Whether the base stack creates the hosted zone (bootstrap then prints its name servers). */
   createsZone: boolean;
+  /** How the smoke test proves the new image answers (service.smokeTest). */
+  smokeTest: { commitFrom?: CommitFrom };
+  /** The configuration file the environment came from, for messages. */
+  configFile: string;
   /** The overrides synthesis must use (the caller's, plus the emulator's when on one), as JSON. */
   overrides: string;
   /** `tofu init` flags for a state backend on the emulator (infra's emulatorBackendConfig()); empty for AWS. */
@@ -69,22 +85,27 @@ export interface Stacks {
 }
 
 /**
- * Runs in the infra container: resolves the environment with infra's own
- * resolveEnvironment(), adds infra's emulatorOverrides() when the deploy goes to
- * an emulator, and prints the Target as JSON. A ConfigError's message (every
- * bad field, what is allowed) goes to stderr with exit status 2.
+ * Runs in the infra container: reads the app's configuration file (FP_CONFIG,
+ * none for the built-in environments) with infra's parseConfigFile(), resolves
+ * the environment with resolveEnvironment(), adds infra's emulatorOverrides()
+ * when the caller named an emulator explicitly, and prints the Target as JSON.
+ * A ConfigError's message (every bad field, where it is written, what is
+ * allowed) goes to stderr with exit status 2.
  * Exported for the contract test (dagger/test/unit/target-contract.test.ts),
  * which runs it against this repository's infra/.
  */
 export const RESOLVE_SCRIPT = `
-const infra = await import(process.cwd() + "/${INFRA_DIR}/src/index.ts");
+const infra = await import(process.cwd() + "/src/index.ts");
+const { readFileSync } = await import("node:fs");
 const env = process.env.FP_ENV;
 let overrides = JSON.parse(process.env.FP_OVERRIDES || "{}");
 try {
-  let c = infra.resolveEnvironment(env, { overrides });
+  const path = process.env.FP_CONFIG;
+  const config = path ? infra.parseConfigFile(readFileSync(path, "utf8"), process.env.FP_CONFIG_NAME || path) : infra.noConfigFile();
+  let c = infra.resolveEnvironment(env, { config, overrides });
   if (process.env.FP_ON_EMULATOR === "1" && !c.emulator) {
     overrides = infra.mergeOverrides(overrides, infra.emulatorOverrides(c.accountId));
-    c = infra.resolveEnvironment(env, { overrides });
+    c = infra.resolveEnvironment(env, { config, overrides });
   }
   const n = c.names;
   process.stdout.write(JSON.stringify({
@@ -94,6 +115,7 @@ try {
     state: { bucket: c.state.bucket, region: c.state.region },
     desiredCount: c.service.desiredCount, containerPort: c.service.containerPort, healthCheckPath: c.service.healthCheckPath,
     createsZone: c.hostedZone.mode === "create",
+    smokeTest: c.service.smokeTest, configFile: config.file,
     overrides: JSON.stringify(overrides),
     emulatorBackendConfig: infra.emulatorBackendConfig(),
     emulatorEnvironment: infra.emulatorEnvironment("{{ENDPOINT}}"),
@@ -105,22 +127,41 @@ try {
 `;
 
 /**
- * The repository's workspaces installed with `npm ci` — the very container
- * `check` installs (same inputs, same command), so the engine builds it once
- * for both, and again only when a manifest or the lock file changes — with the
- * infra workspace's source on top.
+ * The module's infra installed with `npm ci --omit=dev` from its own manifest
+ * and lock file (so the engine installs it once, and again only when they
+ * change), its source on top, and the app's configuration file beside it.
+ * Built once per call: the caller keeps the container for resolve and synth.
  *
- * @param source the repository root
+ * @param infra the module's infra directory (moduleInfra())
+ * @param config the app's configuration file; undefined: the built-in environments only
  */
-export async function infraContainer(source: Directory): Promise<Container> {
-  if (!(await source.exists(`${INFRA_DIR}/package.json`))) {
-    throw new Error(
-      `deploy needs the infrastructure workspace ${INFRA_DIR}/ (CDKTF stacks) in --source; this module deploys repositories laid out like fargate-pipeline`,
-    );
+export async function infraContainer(infra: Directory, config: AppConfig | undefined): Promise<Container> {
+  const manifests = dag.directory().withDirectory("/", infra, { include: ["package.json", "package-lock.json", ".npmrc"] });
+  let installed: Container;
+  try {
+    installed = await nodeContainer()
+      .withDirectory(INFRA_PATH, manifests)
+      .withWorkdir(INFRA_PATH)
+      .withExec(withSystemCAs(["npm", "ci", "--omit=dev", "--prefer-offline"]))
+      .sync();
+  } catch (err) {
+    const { output } = commandFailure(err);
+    throw new Error(explainNpmInstallFailure(output, "the module's infra/") ?? `npm ci of the module's infra/ failed:\n${indent(tail(output, 15))}`, { cause: err });
   }
-  const manifest = await source.file("package.json").contents();
-  const installed = await install(source, await workspaceDirs(source, manifest));
-  return installed.withDirectory(`/src/${INFRA_DIR}`, source.directory(INFRA_DIR), { exclude: ["node_modules", "cdktf.out", "test"] }).withWorkdir("/src");
+  const withSource = installed.withDirectory(INFRA_PATH, infra, { exclude: ["node_modules", "cdktf.out", "test", "scripts"] });
+  if (!config) return withSource.withEnvVariable("FP_CONFIG", "");
+  return withSource
+    .withFile(`${CONFIG_PATH}/${basename(config.name)}`, config.file)
+    .withEnvVariable("FP_CONFIG", `${CONFIG_PATH}/${basename(config.name)}`)
+    .withEnvVariable("FP_CONFIG_NAME", config.name);
+}
+
+/**
+ * The last part of a path.
+ * @param path e.g. deploy/fargate-pipeline.yaml
+ */
+function basename(path: string): string {
+  return path.split("/").filter((p) => p !== "").at(-1) ?? path;
 }
 
 /**
@@ -129,7 +170,7 @@ export async function infraContainer(source: Directory): Promise<Container> {
  * @param infra the container of infraContainer()
  * @param env the environment's name
  * @param overrides JSON merged over the environment's entry (infra's FP_OVERRIDES), or ""
- * @param onEmulator true when the deploy goes to an AWS emulator (adds infra's emulatorOverrides())
+ * @param onEmulator true when the caller named an AWS emulator (adds infra's emulatorOverrides())
  */
 export async function resolveTarget(infra: Container, env: string, overrides: string, onEmulator: boolean): Promise<Target> {
   const run = infra
@@ -142,13 +183,13 @@ export async function resolveTarget(infra: Container, env: string, overrides: st
     return JSON.parse(await run.stdout()) as Target;
   } catch (err) {
     const { output, exitCode } = commandFailure(err);
-    if (exitCode === 2) throw new Error(`${tail(output, 30).join("\n")}\nFix the configuration (or --config-overrides) and run again.`, { cause: err });
-    throw new Error(`reading the configuration of environment "${env}" from ${INFRA_DIR}/ failed:\n${indent(tail(output, 15))}`, { cause: err });
+    if (exitCode === 2) throw new Error(`${tail(output, 30).join("\n")}\nFix the configuration file and run again.`, { cause: err });
+    throw new Error(`reading the configuration of environment "${env}" failed in the module's infra/:\n${indent(tail(output, 15))}`, { cause: err });
   }
 }
 
 /**
- * Synthesizes the environment's two stacks (`node infra/main.ts`).
+ * Synthesizes the environment's two stacks (`node main.ts` in infra).
  *
  * @param infra the container of infraContainer()
  * @param target the environment (its overrides are passed to synthesis)
@@ -158,11 +199,11 @@ export async function synthesize(infra: Container, target: Target): Promise<Stac
     .withEnvVariable("FP_ENV", target.name)
     .withEnvVariable("FP_OVERRIDES", target.overrides)
     .withEnvVariable("FP_OUTDIR", SYNTH_OUT)
-    .withExec(withSystemCAs(["node", `${INFRA_DIR}/main.ts`]));
+    .withExec(withSystemCAs(["node", "main.ts"]));
   try {
     await run.sync();
   } catch (err) {
-    throw new Error(`synthesizing the stacks of "${target.name}" (node ${INFRA_DIR}/main.ts) failed:\n${indent(tail(commandFailure(err).output, 20))}`, { cause: err });
+    throw new Error(`synthesizing the stacks of "${target.name}" (node main.ts in the module's infra/) failed:\n${indent(tail(commandFailure(err).output, 20))}`, { cause: err });
   }
   const stacks = run.directory(`${SYNTH_OUT}/stacks`);
   return { base: stacks.directory(target.names.stacks.base), service: stacks.directory(target.names.stacks.service) };
