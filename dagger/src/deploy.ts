@@ -26,6 +26,7 @@ import { digestOf, type LedgerEntry, lastSuccessful } from "./ledger.js";
 import { LOCAL_REGISTRY, pullLocal, reachable, standInService } from "./local.js";
 import { ecrLogin, publishImage } from "./registry.js";
 import { createRolloutClients, formatProgress, type RolloutResult, trackRollout } from "./rollout.js";
+import { ECS_ACCEPTANCE, EMULATOR_ACCEPTANCE } from "./rollout-acceptance.js";
 import { smokeTest, type SmokeResult } from "./smoke.js";
 import { type Stacks, synthesize } from "./stacks.js";
 import { errorLines, explainLock, lockArgs, outputs, run, stateLock, tofuInit, alreadyExists } from "./tofu.js";
@@ -367,7 +368,7 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
           taskDefinitionArn,
           applyStartedAt,
           expectedSeconds: EXPECTED_ROLLOUT_SECONDS[emulated ? "emulator" : "aws"],
-          emulator: emulated,
+          acceptance: emulated ? EMULATOR_ACCEPTANCE : ECS_ACCEPTANCE,
           onProgress: (p) => args.log(formatProgress(p)),
         });
       } finally {
@@ -504,7 +505,7 @@ function summary(r: RollOutArgs, o: Outcome, steps: Steps, warning?: string): st
     `| URL | ${where} |`,
     `| image | \`${r.image}\` |`,
     `| commit | \`${r.commit}\` (version ${r.version}) |`,
-    `| rollout | ${o.rollout?.verdict ?? "?"} — ${o.rollout?.reason ?? ""} |`,
+    `| rollout | ${o.rollout?.verdict ?? "?"} — ${o.rollout?.reason ?? ""}${env.mode === "aws" ? "" : " (the stand-in serves the image)"} |`,
     `| smoke test | ${o.smoke ? `${o.smoke.url} answered ${o.smoke.status} with commit \`${o.smoke.commit}\` (${o.smoke.attempts} attempt${o.smoke.attempts === 1 ? "" : "s"})` : "-"} |`,
     `| account | ${env.identity.account} (${env.identity.arn}) |`,
     `| task definition | \`${String(o.outputs.task_definition_arn ?? "?")}\` |`,

@@ -6,7 +6,7 @@
  * resource initialization, crash loops, failing health checks) and printing why:
  * stopped-task reasons, exit codes, target-health reason codes, the last log lines.
  *
- * The decisions are in rollout-diagnosis.ts (pure); this file polls AWS (clients
+ * The decisions are in rollout-assess.ts (pure); this file polls AWS (clients
  * injected: tests pass fakes), retries throttling without ever turning it into a
  * verdict, reads the failing tasks' logs and formats the result.
  *
@@ -34,29 +34,24 @@ import type {
 import type { DescribeTargetHealthInput, DescribeTargetHealthOutput } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { GetLogEventsRequest, GetLogEventsResponse } from "@aws-sdk/client-cloudwatch-logs";
 
+import { type AcceptanceRule, ECS_ACCEPTANCE } from "./rollout-acceptance.js";
+import { assess, belongsTo, findDeployment, timeoutAssessment } from "./rollout-assess.js";
 import {
   arnTail,
-  assess,
-  belongsTo,
-  exitCodeFor,
-  findDeployment,
-  newTrackerState,
-  timeoutAssessment,
   type Assessment,
   type CauseKind,
   type Evidence,
+  exitCodeFor,
+  newTrackerState,
   type Observation,
   type RolloutCounts,
   type RolloutPhase,
   type StoppedTaskSummary,
   type TargetSummary,
-  type TrackTarget,
   type TrackerState,
+  type TrackTarget,
   type Verdict,
-} from "./rollout-diagnosis.js";
-
-export { EXIT_CODES, exitCodeFor } from "./rollout-diagnosis.js";
-export type { CauseKind, RolloutCounts, RolloutPhase, StoppedTaskSummary, TargetSummary, Verdict } from "./rollout-diagnosis.js";
+} from "./rollout-model.js";
 
 /** The ECS calls the tracker makes (the SDK's `ECS` class satisfies it). */
 export interface EcsApi {
@@ -154,8 +149,8 @@ export interface TrackRolloutOptions {
   budgetSeconds?: number;
   /** Seconds between polls (default DEFAULT_POLL_INTERVAL_SECONDS). */
   pollIntervalSeconds?: number;
-  /** The AWS emulator (moto), whose deployments are static: see rollout-diagnosis.ts. */
-  emulator?: boolean;
+  /** What counts as success (default ECS_ACCEPTANCE; EMULATOR_ACCEPTANCE for an AWS emulator, whose deployments are static): see rollout-acceptance.ts. */
+  acceptance?: AcceptanceRule;
   /** Called after every poll that did not decide; print formatProgress(p). */
   onProgress?: (progress: RolloutProgress) => void;
   /** Time source (tests pass a fake). */
@@ -252,8 +247,8 @@ export async function trackRollout(opts: TrackRolloutOptions): Promise<RolloutRe
     taskDefinitionArn: opts.taskDefinitionArn,
     applyStartedAt: opts.applyStartedAt.getTime(),
     trackingStartedAt: startedAt,
-    emulator: opts.emulator ?? false,
   };
+  const acceptance = opts.acceptance ?? ECS_ACCEPTANCE;
   const state = newTrackerState();
   const ctx: PollContext = { opts, stoppedCache: new Map(), taskDefinitions: new Map() };
 
@@ -290,7 +285,7 @@ export async function trackRollout(opts: TrackRolloutOptions): Promise<RolloutRe
       await clock.sleep(delay);
       continue;
     }
-    last = assess(obs, target, state);
+    last = assess(obs, target, state, acceptance);
     const elapsed = obs.at - startedAt;
     if (last.terminal) {
       const logLines = await readLogs(ctx, obs.service, last.logTasks, clock, random);

@@ -9,10 +9,10 @@ import { ECS } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 
+import { EMULATOR_ACCEPTANCE } from "../../src/rollout-acceptance.js";
+import { EXIT_CODES, exitCodeFor } from "../../src/rollout-model.js";
 import {
   createRolloutClients,
-  EXIT_CODES,
-  exitCodeFor,
   formatProgress,
   RolloutError,
   trackRollout,
@@ -304,7 +304,7 @@ describe("trackRollout on the emulator's shapes (moto 5.2.5, recorded)", () => {
   const motoRun = (s: TimedScenario, td: string, emulator: boolean, expectedSeconds = 40) => {
     const aws = new FakeAws(s);
     const clock = new FakeClock(createdAt + 5_000);
-    return trackRollout({ clients: aws.clients(), cluster: "web", service: "web", taskDefinitionArn: td, applyStartedAt: new Date(createdAt - 10_000), expectedSeconds, clock, emulator });
+    return trackRollout({ clients: aws.clients(), cluster: "web", service: "web", taskDefinitionArn: td, applyStartedAt: new Date(createdAt - 10_000), expectedSeconds, clock, ...(emulator ? { acceptance: EMULATOR_ACCEPTANCE } : {}) });
   };
   const web1 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1";
   const web2 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2";
