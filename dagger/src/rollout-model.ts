@@ -3,7 +3,8 @@
  * of a rollout in progress, the kinds of cause, what one poll observes, what the
  * tracker remembers between polls and what an assessment decides. Types and a
  * few facts only: the rules are in rollout-stops.ts (stopped tasks) and
- * rollout-assess.ts (the decision), the sentences in rollout-wording.ts.
+ * rollout-assess.ts (the decision), the sentences in rollout-wording.ts; the
+ * result of trackRollout (rollout.ts) and its progress are here too.
  */
 import type { Deployment, Service, Task } from "@aws-sdk/client-ecs";
 import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -210,4 +211,66 @@ export function arnTail(arn: string | undefined): string {
   if (!arn) return "?";
   const slash = arn.lastIndexOf("/");
   return slash >= 0 ? arn.slice(slash + 1) : arn;
+}
+/** What the caller shows while waiting. */
+export interface RolloutProgress {
+  phase: RolloutPhase;
+  deploymentId?: string;
+  counts: RolloutCounts;
+  elapsedMs: number;
+  expectedMs: number;
+  budgetMs: number;
+  /** Polls so far. */
+  polls: number;
+  /** Set while retrying after throttling or a server error: what AWS said. */
+  retrying?: string;
+}
+
+/** The last log lines of one container of a failing task. */
+export interface TaskLogLines {
+  taskId: string;
+  container: string;
+  logGroup: string;
+  logStream: string;
+  lines: string[];
+  /** Why there are no lines, when there are none. */
+  note?: string;
+}
+
+/** The outcome of trackRollout. */
+export interface RolloutResult {
+  verdict: Verdict;
+  /** The tracked deployment, once seen. */
+  deploymentId?: string;
+  /** The task definition the apply registered. */
+  taskDefinition: string;
+  /** What the cause is, as a category. */
+  cause: CauseKind;
+  /** One or two sentences naming the cause. */
+  reason: string;
+  /** What to do, when there is something to do. */
+  hint?: string;
+  details: {
+    stoppedTasks: StoppedTaskSummary[];
+    targetHealth: TargetSummary[];
+    logLines: TaskLogLines[];
+    /** Service events since the apply started, newest first. */
+    events: string[];
+    notes: string[];
+    counts: RolloutCounts;
+  };
+  timings: {
+    startedAt: Date;
+    finishedAt: Date;
+    elapsedMs: number;
+    expectedMs: number;
+    budgetMs: number;
+    polls: number;
+    /** When the tracked deployment was first seen, ms after tracking started. */
+    deploymentSeenAfterMs?: number;
+  };
+  /** exitCodeFor(verdict). */
+  exitCode: number;
+  /** A multi-line text for people: verdict, cause, evidence, what to do. */
+  summary: string;
 }

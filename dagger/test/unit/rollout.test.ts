@@ -10,16 +10,11 @@ import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v
 import { describe, expect, it } from "vitest";
 
 import { EMULATOR_ACCEPTANCE } from "../../src/rollout-acceptance.js";
-import { EXIT_CODES, exitCodeFor } from "../../src/rollout-model.js";
-import {
-  createRolloutClients,
-  formatProgress,
-  RolloutError,
-  trackRollout,
-  type RolloutClients,
-  type RolloutProgress,
-  type TrackRolloutOptions,
-} from "../../src/rollout.js";
+import { trackRollout, type TrackRolloutOptions } from "../../src/rollout.js";
+import { createRolloutClients, type RolloutClients } from "../../src/rollout-clients.js";
+import { RolloutError } from "../../src/rollout-errors.js";
+import { EXIT_CODES, exitCodeFor, type RolloutProgress } from "../../src/rollout-model.js";
+import { formatProgress } from "../../src/rollout-summary.js";
 import { DEPLOYMENT_NEW, DEPLOYMENT_ROLLBACK, NAME, T0, TD_NEW, tdArn } from "../fixtures/aws/ecs-shapes.js";
 import { ecsAccessDenied, ecsThrottling, FakeAws, FakeClock, type Scenario } from "../fixtures/aws/fake-aws.js";
 import { motoRunning0, motoRunning2 } from "../fixtures/aws/moto.js";
