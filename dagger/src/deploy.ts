@@ -21,7 +21,7 @@ import { runTests, runtimeImage } from "./app.js";
 import { explainAwsError } from "./aws.js";
 import { runChecks } from "./check.js";
 import { type EnvironmentArgs, type OpenEnvironment, openEnvironment } from "./environment.js";
-import { commandFailure, indent, redact, tail } from "./errors.js";
+import { commandFailure, DeployError, indent, redact, tail } from "./errors.js";
 import { digestOf, type LedgerEntry, lastSuccessful } from "./ledger.js";
 import { LOCAL_REGISTRY, pullLocal, reachable, standInService } from "./local.js";
 import { ecrLogin, publishImage } from "./registry.js";
@@ -32,7 +32,8 @@ import { formatProgress } from "./rollout-summary.js";
 import { ECS_ACCEPTANCE, EMULATOR_ACCEPTANCE } from "./rollout-acceptance.js";
 import { smokeTest, type SmokeResult } from "./smoke.js";
 import { type Stacks, synthesize } from "./stacks.js";
-import { errorLines, explainLock, lockArgs, outputs, run, stateLock, tofuInit, alreadyExists } from "./tofu.js";
+import { outputs, run, runLocked, tofuInit } from "./tofu.js";
+import { errorLines } from "./tofu-failure.js";
 import { infraContainer } from "./stacks.js";
 
 /** What deploy takes beyond the environment. */
@@ -95,11 +96,6 @@ class Steps {
   table(): string {
     return ["| step | time | |", "|---|---:|---|", ...this.rows.map((r) => `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.note ?? ""} |`), `| **total** | **${this.total.toFixed(1)} s** | |`].join("\n");
   }
-}
-
-/** An error whose message already says what state things are in and what to do. */
-export class DeployError extends Error {
-  override name = "DeployError";
 }
 
 /**
@@ -206,8 +202,14 @@ async function prepareInfra(env: OpenEnvironment, args: EnvironmentArgs & { lock
   if (env.mode === "local") {
     await steps.run("apply base stack", async () => {
       const init = await tofuInit(stacks.base, env.tofu, env.runId);
-      const r = await run(init, ["apply", "-auto-approve", "-input=false", ...lockArgs(args.lockTimeoutSeconds)]);
-      if (r.exitCode !== 0) throw new DeployError(`applying ${env.target.names.stacks.base} to the local emulator failed:\n${indent(errorLines(r))}\nRun deploy again (the local emulator starts empty on every call).`);
+      const op = {
+        command: "apply",
+        stack: env.target.names.stacks.base,
+        lockTimeoutSeconds: args.lockTimeoutSeconds,
+        rerun: rerunDeploy(args.env, env),
+        next: () => "Run deploy again (the local emulator starts empty on every call).",
+      } as const;
+      await runLocked(init, op, ["-auto-approve"]);
     });
   } else {
     await steps.run("check registry", () => checkRepository(env));
@@ -349,11 +351,8 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
   const { env, args, steps } = r;
   const stack = env.target.names.stacks.service;
   const applyStartedAt = new Date();
-  const applied = await steps.run(`apply service stack${label}`, async () => {
-    const res = await run(r.serviceInit, ["apply", "-auto-approve", "-input=false", ...lockArgs(args.lockTimeoutSeconds), "-var", `image=${image}`]);
-    if (res.exitCode !== 0) throw new DeployError(explainApplyFailure(res, stack, args, env));
-    return res;
-  });
+  const op = { command: "apply", stack, lockTimeoutSeconds: args.lockTimeoutSeconds, rerun: rerunDeploy(args.env, env), next: applyState } as const;
+  const applied = await steps.run(`apply service stack${label}`, () => runLocked(r.serviceInit, op, ["-auto-approve", "-var", `image=${image}`]));
   const out = await outputs(applied.container);
   const cluster = String(out.cluster_name ?? env.target.names.cluster);
   const service = String(out.service_name ?? env.target.names.service);
@@ -402,24 +401,25 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
   return { ok: true, outputs: out, rollout, smoke, details: rollout.summary };
 }
 
-/** The apply failed: why, in which state things are, what to do. */
-function explainApplyFailure(res: { stdout: string; stderr: string }, stack: string, args: { env: string; lockTimeoutSeconds: number }, env: OpenEnvironment): string {
-  const text = `${res.stderr}\n${res.stdout}`;
-  const lock = stateLock(text);
-  const rerun = `dagger call deploy --env ${args.env}${env.mode === "local" ? "" : " --aws-… (the same flags)"}`;
-  if (lock) return explainLock(lock, stack, args.lockTimeoutSeconds, rerun);
-  const lines = errorLines(res);
-  const partial = /Creation complete|Modifications complete|Destruction complete|Still creating|Still modifying/.test(text);
-  return [
-    `tofu apply of ${stack} failed${partial ? " partway" : ""}:`,
-    indent(lines),
-    partial
-      ? "State: what the apply completed is recorded in the state; the rest was not changed. Fix the cause and run deploy again: it continues from there."
-      : "State: nothing was changed. Fix the cause and run deploy again.",
-    ...(alreadyExists(text)
-      ? ["A resource already exists that the state does not know (an earlier run was killed between creating it and recording it): import it (`tofu import`) or delete it, then run again."]
-      : []),
-  ].join("\n");
+/**
+ * The command that runs a deploy again, for the state-lock message.
+ *
+ * @param name the environment's name (--env)
+ * @param env the open environment (local needs no AWS flags)
+ */
+function rerunDeploy(name: string, env: OpenEnvironment): string {
+  return `dagger call deploy --env ${name}${env.mode === "local" ? "" : " --aws-… (the same flags)"}`;
+}
+
+/**
+ * What state a failed service-stack apply left, and what to do.
+ *
+ * @param partial whether the apply changed some resources before it failed
+ */
+function applyState(partial: boolean): string {
+  return partial
+    ? "State: what the apply completed is recorded in the state; the rest was not changed. Fix the cause and run deploy again: it continues from there."
+    : "State: nothing was changed. Fix the cause and run deploy again.";
 }
 
 /** Smoke test on AWS: the URL, or the ALB's DNS name while the domain does not resolve yet. */

@@ -8,16 +8,16 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type
 import { dag } from "@dagger.io/dagger";
 
 import { explainAwsError } from "./aws.js";
-import { DeployError } from "./deploy.js";
 import { type EnvironmentArgs, LOCAL, type OpenEnvironment, openEnvironment } from "./environment.js";
-import { indent, redact } from "./errors.js";
+import { DeployError, indent, redact } from "./errors.js";
 import { digestOf, type LedgerEntry } from "./ledger.js";
 import { pullLocal } from "./local.js";
 import { planMarkdown, readPlan, type PlanJson, type StackPlan } from "./plan-summary.js";
 import { smokeTest } from "./smoke.js";
 import { infraContainer, synthesize } from "./stacks.js";
 import { ensureStateBucket } from "./state-bucket.js";
-import { errorLines, explainLock, lockArgs, outputs, run, stateLock, tofuInit } from "./tofu.js";
+import { outputs, run, runLocked, tofuInit } from "./tofu.js";
+import { errorLines, TofuError } from "./tofu-failure.js";
 
 // 10 entries: the last few deploys and what a rollback would go back to.
 const STATUS_HISTORY = 10;
@@ -182,11 +182,7 @@ export async function plan(args: EnvironmentArgs, lockTimeoutSeconds: number): P
       const name = env.target.names.stacks[role];
       const init = await tofuInit(dir, env.tofu, env.runId);
       const vars = role === "service" ? ["-var", `image=${image}`] : [];
-      const p = await run(init, ["plan", "-input=false", "-out=tfplan", ...lockArgs(lockTimeoutSeconds), ...vars]);
-      if (p.exitCode !== 0) {
-        const lock = stateLock(`${p.stderr}\n${p.stdout}`);
-        throw new DeployError(lock ? explainLock(lock, name, lockTimeoutSeconds, `dagger call plan --env ${args.env} …`) : `tofu plan of ${name} failed:\n${indent(errorLines(p))}`);
-      }
+      const p = await runLocked(init, { command: "plan", stack: name, lockTimeoutSeconds, rerun: `dagger call plan --env ${args.env} …` }, ["-out=tfplan", ...vars]);
       const shown = await run(p.container, ["show", "-json", "tfplan"]);
       if (shown.exitCode !== 0) throw new DeployError(`tofu show of the plan of ${name} failed:\n${indent(errorLines(shown))}`);
       plans.push(readPlan(name, JSON.parse(shown.stdout) as PlanJson));
@@ -243,17 +239,12 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
       const name = env.target.names.stacks[role];
       args.log(`▶ destroy ${name}`);
       const init = await tofuInit(dir, env.tofu, env.runId);
-      const r = await run(init, ["destroy", "-auto-approve", "-input=false", ...lockArgs(lockTimeoutSeconds), ...(role === "service" ? ["-var", `image=${PLACEHOLDER_IMAGE}`] : [])]);
-      if (r.exitCode !== 0) {
-        const lock = stateLock(`${r.stderr}\n${r.stdout}`);
-        throw new DeployError(
-          [
-            lock ? explainLock(lock, name, lockTimeoutSeconds, `dagger call destroy --env ${args.env} --confirm ${args.env} …`) : `tofu destroy of ${name} failed:\n${indent(errorLines(r))}`,
-            done.length > 0 ? `Already destroyed: ${done.join(", ")}.` : "",
-            "Fix the cause and run destroy again: it continues with what is left.",
-          ].join("\n"),
-        );
-      }
+      const op = { command: "destroy", stack: name, lockTimeoutSeconds, rerun: `dagger call destroy --env ${args.env} --confirm ${args.env} …` } as const;
+      const r = await runLocked(init, op, ["-auto-approve", ...(role === "service" ? ["-var", `image=${PLACEHOLDER_IMAGE}`] : [])]).catch((err: unknown) => {
+        if (!(err instanceof TofuError)) throw err;
+        const then = [...(done.length > 0 ? [`Already destroyed: ${done.join(", ")}.`] : []), "Fix the cause and run destroy again: it continues with what is left."];
+        throw new TofuError([err.message, ...then].join("\n"), err.kind, err.operation, err.lines, err.partial, err.lock);
+      });
       done.push(name);
       args.log(`✔ destroy ${name} (${r.seconds.toFixed(1)} s)`);
     }
@@ -292,15 +283,14 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
     const name = env.target.names.stacks.base;
     args.log(`▶ apply ${name}`);
     const init = await tofuInit(stacks.base, env.tofu, env.runId);
-    const r = await run(init, ["apply", "-auto-approve", "-input=false", ...lockArgs(lockTimeoutSeconds)]);
-    if (r.exitCode !== 0) {
-      const lock = stateLock(`${r.stderr}\n${r.stdout}`);
-      throw new DeployError(
-        lock
-          ? explainLock(lock, name, lockTimeoutSeconds, `dagger call bootstrap --env ${args.env} …`)
-          : `tofu apply of ${name} failed:\n${indent(errorLines(r))}\nThe state bucket is ready; fix the cause and run bootstrap again (it is idempotent).`,
-      );
-    }
+    const op = {
+      command: "apply",
+      stack: name,
+      lockTimeoutSeconds,
+      rerun: `dagger call bootstrap --env ${args.env} …`,
+      next: () => "The state bucket is ready; fix the cause and run bootstrap again (it is idempotent).",
+    } as const;
+    const r = await runLocked(init, op, ["-auto-approve"]);
     const out = await outputs(r.container);
     const ns = Array.isArray(out.name_servers) ? out.name_servers : String(out.name_servers ?? "").split(",").filter(Boolean);
     const zone = env.target.domain.split(".").slice(1).join(".");
