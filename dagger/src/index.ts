@@ -10,11 +10,15 @@ import { argument, check, type Container, type Directory, func, object, type Sec
 
 import { appService, runTests, runtimeImage } from "./app.js";
 import type { AwsArgs } from "./aws.js";
+import { bootstrap } from "./bootstrap.js";
 import { runChecks } from "./check.js";
 import { deploy, rollback } from "./deploy.js";
+import { destroy } from "./destroy.js";
 import type { EnvironmentArgs } from "./environment.js";
-import { bootstrap, destroy, logs, plan, status } from "./ops.js";
+import { logs } from "./logs.js";
+import { plan } from "./plan.js";
 import { ecrTag, publishToEcr, publishToRegistry } from "./registry.js";
+import { status } from "./status.js";
 
 @object()
 export class FargatePipeline {
