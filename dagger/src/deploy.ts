@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { type Container, dag, type Directory, type Service } from "@dagger.io/dagger";
 
-import { runTests, runtimeImage } from "./app.js";
+import { runTests, runtimeImage } from "./dockerfile.js";
 import { explainAwsError } from "./aws.js";
 import { runChecks } from "./check.js";
 import { type EnvironmentArgs, type OpenEnvironment, openEnvironment } from "./environment.js";

@@ -8,7 +8,7 @@
  */
 import { argument, check, type Container, type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
-import { appService, runTests, runtimeImage } from "./app.js";
+import { appService, runTests, runtimeImage } from "./dockerfile.js";
 import type { AwsArgs } from "./aws.js";
 import { bootstrap } from "./bootstrap.js";
 import { runChecks } from "./check.js";
