@@ -12,24 +12,27 @@
  * the previous successful image is put back through the same apply and
  * tracking (as ECS's circuit breaker would), and the call fails.
  */
-import { createHash } from "node:crypto";
+import type { Container, Service } from "@dagger.io/dagger";
 
-import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { type Container, dag, type Directory, type Service } from "@dagger.io/dagger";
-
-import { runTests, runtimeImage } from "./app.js";
-import { explainAwsError } from "./aws.js";
+import { checkRepository, effectiveCommit, publish } from "./deploy-image.js";
+import { smokeAws, smokeStandIn } from "./deploy-smoke.js";
+import { deploySummary } from "./deploy-summary.js";
+import { runTests, runtimeImage } from "./dockerfile.js";
 import { runChecks } from "./check.js";
 import { type EnvironmentArgs, type OpenEnvironment, openEnvironment } from "./environment.js";
-import { commandFailure, indent, redact, tail } from "./errors.js";
+import { DeployError, indent, redact } from "./errors.js";
 import { digestOf, type LedgerEntry, lastSuccessful } from "./ledger.js";
-import { LOCAL_REGISTRY, pullLocal, reachable, standInService } from "./local.js";
-import { ecrLogin, publishImage } from "./registry.js";
-import { createRolloutClients, formatProgress, type RolloutResult, trackRollout } from "./rollout.js";
-import { smokeTest, type SmokeResult } from "./smoke.js";
-import { type Stacks, synthesize } from "./infra-bridge.js";
-import { errorLines, explainLock, lockArgs, outputs, run, stateLock, tofuInit, alreadyExists } from "./tofu.js";
+import { trackRollout } from "./rollout.js";
+import { ECS_ACCEPTANCE, EMULATOR_ACCEPTANCE } from "./rollout-acceptance.js";
+import { createRolloutClients } from "./rollout-clients.js";
+import type { RolloutResult } from "./rollout-model.js";
+import { formatProgress } from "./rollout-summary.js";
+import type { SmokeResult } from "./smoke.js";
 import { callOn } from "./cli.js";
+import { type Stacks, synthesize } from "./infra-bridge.js";
+import { Steps } from "./steps.js";
+import { outputs, run, runLocked, tofuInit } from "./tofu.js";
+import { errorLines } from "./tofu-failure.js";
 
 /** What deploy takes beyond the environment. */
 export interface DeployArgs extends EnvironmentArgs {
@@ -57,82 +60,6 @@ export interface RollbackArgs extends EnvironmentArgs {
 // 90 s on AWS with the stacks' fast defaults (infra README, "deploy-time budget");
 // 30 s on an emulator, which runs no tasks (the stand-in starts in seconds).
 const EXPECTED_ROLLOUT_SECONDS = { aws: 90, emulator: 30 } as const;
-// 120 s for the smoke test on AWS: DNS and the ALB may need a minute after the first deploy; 45 s for the stand-in.
-const SMOKE_TIMEOUT_SECONDS = { aws: 120, emulator: 45 } as const;
-// 3 answers in a row that are not 200: the app is up and unhealthy (the ALB's unhealthy threshold is 2).
-const SMOKE_MAX_BAD_ANSWERS = 3;
-
-/** Timing of the steps of one call, for the summary. */
-class Steps {
-  readonly start = Date.now();
-  readonly rows: { name: string; seconds: number; note?: string }[] = [];
-  constructor(private readonly log: (line: string) => void) {}
-
-  async run<T>(name: string, fn: () => Promise<T>, note?: (v: T) => string | undefined): Promise<T> {
-    const t = Date.now();
-    this.log(`▶ ${name}`);
-    try {
-      const v = await fn();
-      const seconds = (Date.now() - t) / 1000;
-      const n = note?.(v);
-      this.rows.push({ name, seconds, ...(n ? { note: n } : {}) });
-      this.log(`✔ ${name} (${seconds.toFixed(1)} s)${n ? `: ${n}` : ""}`);
-      return v;
-    } catch (err) {
-      this.log(`✘ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-      throw err;
-    }
-  }
-
-  get total(): number {
-    return (Date.now() - this.start) / 1000;
-  }
-
-  table(): string {
-    return ["| step | time | |", "|---|---:|---|", ...this.rows.map((r) => `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.note ?? ""} |`), `| **total** | **${this.total.toFixed(1)} s** | |`].join("\n");
-  }
-}
-
-/** An error whose message already says what state things are in and what to do. */
-export class DeployError extends Error {
-  override name = "DeployError";
-}
-
-/**
- * The commit the image reports: --git-commit, or else the source's content
- * hash (`source-…`), so that every different source is a different, checkable
- * build even without git metadata (the module reads no .git).
- *
- * @param source the app's source
- * @param gitCommit --git-commit
- */
-export async function effectiveCommit(source: Directory, gitCommit: string): Promise<string> {
-  if (gitCommit && gitCommit !== "unknown") return gitCommit;
-  return `source-${createHash("sha256").update(await source.digest()).digest("hex").slice(0, 12)}`;
-}
-
-/**
- * An immutable tag for a push: the commit (12) and the UTC time, so a rerun of
- * the same commit on another machine (another digest) never collides with ECR's immutable tags.
- *
- * @param commit the build's commit
- * @param now the time
- */
-export function imageTag(commit: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").toLowerCase();
-  return `${commit.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 40)}-${stamp}`;
-}
-
-/** `host/repo:tag@sha256:…` → `host/repo@sha256:…` (the digest is what counts). */
-export function byDigest(ref: string): string {
-  const at = ref.indexOf("@");
-  if (at < 0) return ref;
-  const name = ref.slice(0, at);
-  const lastSlash = name.lastIndexOf("/");
-  const colon = name.indexOf(":", lastSlash + 1);
-  return `${colon >= 0 ? name.slice(0, colon) : name}${ref.slice(at)}`;
-}
-
 /**
  * `deploy`: builds, tests, publishes and rolls out the source to an environment.
  *
@@ -202,8 +129,14 @@ async function prepareInfra(env: OpenEnvironment, args: EnvironmentArgs & { lock
   if (env.mode === "local") {
     await steps.run("apply base stack", async () => {
       const init = await tofuInit(stacks.base, env.tofu, env.runId);
-      const r = await run(init, ["apply", "-auto-approve", "-input=false", ...lockArgs(args.lockTimeoutSeconds)]);
-      if (r.exitCode !== 0) throw new DeployError(`applying ${env.target.names.stacks.base} to the local emulator failed:\n${indent(errorLines(r))}\nRun deploy again (the local emulator starts empty on every call).`);
+      const op = {
+        command: "apply",
+        stack: env.target.names.stacks.base,
+        lockTimeoutSeconds: args.lockTimeoutSeconds,
+        rerun: rerunDeploy(args.env, env),
+        next: () => "Run deploy again (the local emulator starts empty on every call).",
+      } as const;
+      await runLocked(init, op, ["-auto-approve"]);
     });
   } else {
     await steps.run("check registry", () => checkRepository(env));
@@ -220,52 +153,6 @@ async function prepareInfra(env: OpenEnvironment, args: EnvironmentArgs & { lock
   });
   return { stacks, serviceInit };
 }
-
-/** The ECR repository exists (the base stack made it): else say to bootstrap. */
-async function checkRepository(env: OpenEnvironment): Promise<void> {
-  if (!env.auth) return;
-  const ecr = new ECRClient(env.sdk);
-  try {
-    await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [env.target.names.repository] }));
-  } catch (err) {
-    if ((err as { name?: string }).name === "RepositoryNotFoundException") {
-      throw new DeployError(
-        `the ECR repository ${env.target.names.repository} does not exist in account ${env.identity.account} (${env.target.region}): ` +
-          `the base stack is not applied. Run \`${callOn(env.target.name, "bootstrap")}\` once, as an administrator (README, "Deploying to AWS").`,
-      );
-    }
-    throw new DeployError(explainAwsError(err, env.auth, "deploy: ECR DescribeRepositories"));
-  } finally {
-    ecr.destroy();
-  }
-}
-
-/** Pushes the image; returns `repository@sha256:…`. */
-async function publish(env: OpenEnvironment, image: Container, commit: string, emulatorRegistry?: Service): Promise<string> {
-  const repo = env.target.names.repository;
-  const tag = imageTag(commit);
-  if (env.mode === "local") {
-    return byDigest(await image.publish(`${LOCAL_REGISTRY}/${repo}:${tag}`, { registryService: env.registry! }));
-  }
-  const login = await ecrLogin(env.auth!, "deploy");
-  const target = await registryTarget(env, login.registry, emulatorRegistry);
-  const auth = { registry: target.host, username: login.username, password: login.password };
-  const flags = "the AWS credentials (their identity needs ecr:GetAuthorizationToken and push rights on the repository)";
-  return byDigest(await publishImage(image, `${target.host}/${repo}:${tag}`, auth, [login.plaintext, ...env.secrets], flags, target.service));
-}
-
-/**
- * Where an AWS environment's images go: the account's ECR registry, or on an
- * emulator the registry service passed with with-emulator --registry, addressed as
- * `localhost:<port>` (the engine reaches it as the service, over plain HTTP).
- */
-async function registryTarget(env: OpenEnvironment, ecrRegistry: string, emulatorRegistry?: Service): Promise<{ host: string; service?: Service }> {
-  if (!emulatorRegistry) return { host: ecrRegistry };
-  if (env.mode !== "emulator") throw new DeployError("a registry service is only for AWS emulators (with-emulator --registry): on AWS, images go to the account's ECR registry");
-  const port = new URL(await emulatorRegistry.endpoint({ scheme: "http" })).port || "80";
-  return { host: `localhost:${port}`, service: emulatorRegistry };
-}
-
 interface RollOutArgs {
   env: OpenEnvironment;
   args: EnvironmentArgs & { lockTimeoutSeconds: number; emulatorRegistry?: Service };
@@ -310,7 +197,11 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     (err: unknown) => `this deploy is not in the ledger (${env.ledger.where}): ${(err as Error).message} — status and rollback will not know it`,
   );
   if (recorded) args.log(`warning: ${recorded}`);
-  if (outcome.ok) return summary(r, outcome, steps, recorded);
+  if (outcome.ok) {
+    const { kind, image, commit, version } = r;
+    const { mode, target, identity } = env;
+    return deploySummary({ kind, mode, target, identity, image, commit, version, outputs: outcome.outputs, rollout: outcome.rollout, smoke: outcome.smoke, stepsTable: steps.table(), warning: recorded });
+  }
 
   // Failed: put the previous good image back, like the circuit breaker would, and say so.
   const previous = lastSuccessful(await env.ledger.read(), r.image);
@@ -345,11 +236,8 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
   const { env, args, steps } = r;
   const stack = env.target.names.stacks.service;
   const applyStartedAt = new Date();
-  const applied = await steps.run(`apply service stack${label}`, async () => {
-    const res = await run(r.serviceInit, ["apply", "-auto-approve", "-input=false", ...lockArgs(args.lockTimeoutSeconds), "-var", `image=${image}`]);
-    if (res.exitCode !== 0) throw new DeployError(explainApplyFailure(res, stack, args, env));
-    return res;
-  });
+  const op = { command: "apply", stack, lockTimeoutSeconds: args.lockTimeoutSeconds, rerun: rerunDeploy(args.env, env), next: applyState } as const;
+  const applied = await steps.run(`apply service stack${label}`, () => runLocked(r.serviceInit, op, ["-auto-approve", "-var", `image=${image}`]));
   const out = await outputs(applied.container);
   const cluster = String(out.cluster_name ?? env.target.names.cluster);
   const service = String(out.service_name ?? env.target.names.service);
@@ -367,7 +255,7 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
           taskDefinitionArn,
           applyStartedAt,
           expectedSeconds: EXPECTED_ROLLOUT_SECONDS[emulated ? "emulator" : "aws"],
-          emulator: emulated,
+          acceptance: emulated ? EMULATOR_ACCEPTANCE : ECS_ACCEPTANCE,
           onProgress: (p) => args.log(formatProgress(p)),
         });
       } finally {
@@ -380,7 +268,7 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
     return { ok: false, outputs: out, rollout, cause: `rollout ${rollout.verdict}: ${rollout.reason}`, details: rollout.summary };
   }
   const smoke = await steps.run(`smoke test${label}`, () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out, commit)), (s) =>
-    s.ok ? `${s.url} → ${s.status}${s.commit ? ` commit ${s.commit}` : " (the app reports no commit)"}` : `FAILED: ${s.reason}`,
+    s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`,
   );
   if (!smoke.ok) {
     return {
@@ -398,137 +286,26 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
   return { ok: true, outputs: out, rollout, smoke, details: rollout.summary };
 }
 
-/** The apply failed: why, in which state things are, what to do. */
-function explainApplyFailure(res: { stdout: string; stderr: string }, stack: string, args: { env: string; lockTimeoutSeconds: number }, env: OpenEnvironment): string {
-  const text = `${res.stderr}\n${res.stdout}`;
-  const lock = stateLock(text);
-  const rerun = env.mode === "local" ? "dagger call deploy" : callOn(args.env, "deploy");
-  if (lock) return explainLock(lock, stack, args.lockTimeoutSeconds, rerun);
-  const lines = errorLines(res);
-  const partial = /Creation complete|Modifications complete|Destruction complete|Still creating|Still modifying/.test(text);
-  return [
-    `tofu apply of ${stack} failed${partial ? " partway" : ""}:`,
-    indent(lines),
-    partial
-      ? "State: what the apply completed is recorded in the state; the rest was not changed. Fix the cause and run deploy again: it continues from there."
-      : "State: nothing was changed. Fix the cause and run deploy again.",
-    ...(alreadyExists(text)
-      ? ["A resource already exists that the state does not know (an earlier run was killed between creating it and recording it): import it (`tofu import`) or delete it, then run again."]
-      : []),
-  ].join("\n");
-}
-
-/** Smoke test on AWS: the URL, or the ALB's DNS name while the domain does not resolve yet. */
-async function smokeAws(env: OpenEnvironment, out: Record<string, string | string[]>, commit: string): Promise<SmokeResult> {
-  const url = `${String(out.url ?? `https://${env.target.domain}`).replace(/\/$/, "")}${env.target.healthCheckPath}`;
-  const check = { expectCommit: commit, commitFrom: env.target.smokeTest.commitFrom, maxBadAnswers: SMOKE_MAX_BAD_ANSWERS };
-  const first = await smokeTest({ url, ...check, timeoutSeconds: SMOKE_TIMEOUT_SECONDS.aws });
-  if (first.ok || !/ENOTFOUND|EAI_AGAIN/.test(first.reason ?? "") || !out.alb_dns_name) return first;
-  // The domain does not resolve yet (zone not delegated): ask the ALB directly, with the domain's name for TLS and Host.
-  const viaAlb = await smokeTest({ url, connectTo: String(out.alb_dns_name), ...check, timeoutSeconds: 30 });
-  return viaAlb.ok ? { ...viaAlb, url: `${url} (through ${String(out.alb_dns_name)}: ${env.target.domain} does not resolve yet — delegate its zone)` } : viaAlb;
-}
-
 /**
- * Smoke test on an emulator: the image, pulled back by digest from the registry
- * it was pushed to, runs as a service standing in for the Fargate tasks.
- */
-async function smokeStandIn(env: OpenEnvironment, image: string, commit: string, emulatorRegistry?: Service): Promise<SmokeResult> {
-  let pulled: Container;
-  if (env.mode === "local") pulled = pullLocal(image, env.registry!);
-  else {
-    const login = await ecrLogin(env.auth!, "deploy");
-    const target = await registryTarget(env, login.registry, emulatorRegistry);
-    pulled = dag.container().withRegistryAuth(target.host, login.username, login.password).from(image, target.service ? { registryService: target.service } : {});
-  }
-  const svc: Service = standInService(pulled, env.target.containerPort);
-  const url0 = `(stand-in for ${image})`;
-  try {
-    await svc.start();
-  } catch (err) {
-    return { ok: false, url: url0, attempts: 1, seconds: 0, reason: await standInFailure(err, pulled) };
-  }
-  const reach = await reachable(svc, env.target.containerPort);
-  try {
-    const res = await smokeTest({
-      url: `${reach.url}${env.target.healthCheckPath}`,
-      expectCommit: commit,
-      commitFrom: env.target.smokeTest.commitFrom,
-      timeoutSeconds: SMOKE_TIMEOUT_SECONDS.emulator,
-      intervalSeconds: 1,
-      maxBadAnswers: SMOKE_MAX_BAD_ANSWERS,
-    });
-    return { ...res, url: `${env.target.healthCheckPath} of the stand-in for ${image}` };
-  } finally {
-    await reach.close().catch(() => {});
-    await svc.stop().catch(() => {});
-  }
-}
-
-/**
- * Why the stand-in did not start. Dagger starts a service only once the image's
- * own HEALTHCHECK passes (as ECS does with a container health check), so the
- * command that failed is either that check — the app runs but says it is
- * unhealthy — or the app's process, which exited.
+ * The command that runs a deploy again, for the state-lock message.
  *
- * @param err what `Service.start()` threw
- * @param image the stand-in's image
+ * @param name the environment's name
+ * @param env the open environment (local needs no AWS flags)
  */
-async function standInFailure(err: unknown, image: Container): Promise<string> {
-  const { cmd, output, exitCode } = commandFailure(err);
-  const said = tail(output.replace(/\s*\[traceparent:[0-9a-f-]+\]/g, ""), 12).join(" | ");
-  const code = exitCode >= 0 ? ` (exit code ${exitCode})` : "";
-  const healthcheck = await image
-    .dockerHealthcheck()
-    .args()
-    .catch(() => [] as string[]);
-  const isHealthcheck = healthcheck.length > 0 && cmd.length > 0 && healthcheck.every((a) => cmd.includes(a));
-  return isHealthcheck
-    ? `the image's HEALTHCHECK (${healthcheck.join(" ")}) failed${code}: the app runs but is not healthy: ${said}`
-    : `the container exited${code} before it served: ${said}`;
+function rerunDeploy(name: string, env: OpenEnvironment): string {
+  return env.mode === "local" ? "dagger call deploy" : callOn(name, "deploy");
 }
 
 /**
- * Whether a rollout gets the emulator's rules: the emulator's verdict (it runs
- * no tasks, so a completed deployment with none running is accepted) and the
- * stand-in smoke test. Only where the caller said there is an emulator: `local`,
- * or with-emulator. AWS at a custom endpoint gets the real rules.
+ * What state a failed service-stack apply left, and what to do.
  *
- * @param mode where the deploy runs (environment.ts environmentMode)
+ * @param partial whether the apply changed some resources before it failed
  */
-export function isEmulated(mode: OpenEnvironment["mode"]): boolean {
-  return mode !== "aws";
+function applyState(partial: boolean): string {
+  return partial
+    ? "State: what the apply completed is recorded in the state; the rest was not changed. Fix the cause and run deploy again: it continues from there."
+    : "State: nothing was changed. Fix the cause and run deploy again.";
 }
-
-/** The Markdown summary of a successful deploy or rollback. */
-function summary(r: RollOutArgs, o: Outcome, steps: Steps, warning?: string): string {
-  const { env } = r;
-  const url = String(o.outputs.url ?? `https://${env.target.domain}`);
-  const where =
-    env.mode === "local"
-      ? `${url} (local: nothing serves it after this call; the image ran as a stand-in for the smoke test — \`dagger call serve up\` serves it)`
-      : env.mode === "emulator"
-        ? `${url} (AWS emulator: no tasks run; the image ran as a stand-in for the smoke test)`
-        : url;
-  return [
-    `### ${r.kind === "rollback" ? "Rolled back" : "Deployed"} ${env.target.names.service} to ${env.target.name} ✔`,
-    "",
-    "| | |",
-    "|---|---|",
-    `| URL | ${where} |`,
-    `| image | \`${r.image}\` |`,
-    `| commit | \`${r.commit}\` (version ${r.version}) |`,
-    `| rollout | ${o.rollout?.verdict ?? "?"} — ${o.rollout?.reason ?? ""} |`,
-    `| smoke test | ${o.smoke ? `${o.smoke.url} ${o.smoke.evidence ?? `answered ${o.smoke.status}`} (${o.smoke.attempts} attempt${o.smoke.attempts === 1 ? "" : "s"})` : "-"} |`,
-    `| account | ${env.identity.account} (${env.identity.arn}) |`,
-    `| task definition | \`${String(o.outputs.task_definition_arn ?? "?")}\` |`,
-    "",
-    steps.table(),
-    ...(o.rollout?.details.notes.length ? ["", ...o.rollout.details.notes.map((n) => `> ${n}`)] : []),
-    ...(warning ? ["", `> ⚠️ ${warning}`] : []),
-  ].join("\n");
-}
-
 /** A failure before or during the apply, with the step it happened in. */
 function describeFailure(err: unknown, steps: Steps): string {
   const message = err instanceof Error ? err.message : String(err);
@@ -542,4 +319,16 @@ function describeFailure(err: unknown, steps: Steps): string {
       ? "State: the service stack was applied; see above for what failed after it. `status` shows what runs."
       : "State: nothing was applied to the environment. Fix the cause above and run again.",
   ].join("\n");
+}
+
+/**
+ * Whether a rollout gets the emulator's rules: the emulator's verdict (it runs
+ * no tasks, so a completed deployment with none running is accepted) and the
+ * stand-in smoke test. Only where the caller said there is an emulator: `local`,
+ * or with-emulator. AWS at a custom endpoint gets the real rules.
+ *
+ * @param mode where the deploy runs (environment.ts environmentMode)
+ */
+export function isEmulated(mode: OpenEnvironment["mode"]): boolean {
+  return mode !== "aws";
 }

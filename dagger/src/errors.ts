@@ -68,3 +68,11 @@ export function tail(text: string, max: number): string[] {
 export function indent(lines: readonly string[], by = "    "): string {
   return lines.map((l) => `${by}${l}`).join("\n");
 }
+
+/**
+ * An error whose message already says what state things are in and what to do:
+ * deploy and the operations throw it as it is, without adding a "State:" line.
+ */
+export class DeployError extends Error {
+  override name = "DeployError";
+}

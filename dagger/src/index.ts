@@ -10,13 +10,18 @@
  */
 import { argument, check, type Container, type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
-import { appService, runTests, runtimeImage } from "./app.js";
+import { bootstrap } from "./bootstrap.js";
 import { runChecks } from "./check.js";
-import { deploy, effectiveCommit, rollback } from "./deploy.js";
+import { deploy, rollback } from "./deploy.js";
+import { effectiveCommit } from "./deploy-image.js";
+import { destroy } from "./destroy.js";
+import { appService, runTests, runtimeImage } from "./dockerfile.js";
 import type { EnvironmentArgs } from "./environment.js";
+import { logs } from "./logs.js";
 import { moduleInfra } from "./module-files.js";
-import { bootstrap, destroy, logs, plan, status } from "./ops.js";
+import { plan } from "./plan.js";
 import { publishToEcrOf, publishToRegistry } from "./registry.js";
+import { status } from "./status.js";
 
 /** Default path of the app's deployment configuration in its source. */
 const CONFIG_FILE = "fargate-pipeline.yaml";

@@ -3,11 +3,13 @@
  * S3 backend (native lock file), plan, apply, output, destroy, force-unlock.
  * Credentials reach tofu as secret environment variables; every command that
  * touches remote state runs again on every call (never replayed from cache).
- * Failures come back as messages that say what state things are in and what to do.
+ * A plan, apply or destroy goes through runLocked(), whose failure is a typed
+ * TofuError (tofu-failure.ts) whose message says what state things are in and what to do.
  */
 import { dag, type Container, type Directory, ReturnType, type Secret, type Service } from "@dagger.io/dagger";
 
-import { indent, stripAnsi, tail } from "./errors.js";
+import { indent } from "./errors.js";
+import { errorLines, type TofuOperation, tofuFailure } from "./tofu-failure.js";
 
 /** The OpenTofu image (≥ 1.10: the S3 backend's native lock file, `use_lockfile`). */
 export const TOFU_IMAGE = "opentofu/opentofu:1.12.6";
@@ -43,15 +45,6 @@ export interface TofuRun {
   /** The container after the command (to chain `output`). */
   container: Container;
   seconds: number;
-}
-
-/** A lock held on the state, as tofu reports it. */
-export interface StateLock {
-  id: string;
-  path?: string;
-  who?: string;
-  operation?: string;
-  created?: string;
 }
 
 /**
@@ -106,85 +99,24 @@ export async function run(ctr: Container, args: string[]): Promise<TofuRun> {
   return { exitCode, stdout, stderr, container: out, seconds: (Date.now() - start) / 1000 };
 }
 
+/**
+ * Runs a tofu command that takes the state lock (plan, apply, destroy), with
+ * -input=false and the lock flags; its failure throws a TofuError that says
+ * whose lock it was, or why it failed, and what to do.
+ *
+ * @param ctr a container from tofuInit()
+ * @param op the command, the stack and what to say on failure
+ * @param args the command's own arguments (e.g. -auto-approve, -var image=…)
+ */
+export async function runLocked(ctr: Container, op: TofuOperation, args: string[]): Promise<TofuRun> {
+  const r = await run(ctr, [op.command, "-input=false", ...lockArgs(op.lockTimeoutSeconds), ...args]);
+  if (r.exitCode !== 0) throw tofuFailure(r, op);
+  return r;
+}
+
 /** Lock flags for commands that write state. */
 export function lockArgs(lockTimeoutSeconds: number): string[] {
   return ["-lock=true", `-lock-timeout=${Math.max(0, Math.round(lockTimeoutSeconds))}s`];
-}
-
-/**
- * The lock another run holds, when tofu failed to acquire it.
- *
- * @param output what tofu printed
- */
-export function stateLock(output: string): StateLock | undefined {
-  // Diagnostics are framed with box-drawing characters ("│ ") even with -no-color.
-  const text = stripAnsi(output)
-    .split("\n")
-    .map((l) => l.replace(/^[│╷╵]\s?/, ""))
-    .join("\n");
-  if (!/Error acquiring the state lock|state lock/i.test(text)) return undefined;
-  const field = (name: string) => new RegExp(`^\\s*${name}:\\s*(.+)$`, "m").exec(text)?.[1]?.trim();
-  const id = field("ID");
-  if (!id) return undefined;
-  const lock: StateLock = { id };
-  const path = field("Path");
-  const who = field("Who");
-  const operation = field("Operation");
-  const created = field("Created");
-  if (path) lock.path = path;
-  if (who) lock.who = who;
-  if (operation) lock.operation = operation;
-  if (created) lock.created = created;
-  return lock;
-}
-
-/**
- * The message for a state lock held by another run: whose, since when, and what to do.
- *
- * @param lock what stateLock() read
- * @param stack the stack's name
- * @param waitedSeconds how long this run waited (--lock-timeout)
- * @param rerun the command to run again, without the unlock flag
- */
-export function explainLock(lock: StateLock, stack: string, waitedSeconds: number, rerun: string): string {
-  return [
-    `The state of ${stack} is locked by another run (waited ${waitedSeconds} s for it): nothing was changed by this one.`,
-    `  lock ID:   ${lock.id}`,
-    ...(lock.path ? [`  lock file: ${lock.path}`] : []),
-    ...(lock.operation ? [`  operation: ${lock.operation}`] : []),
-    ...(lock.who ? [`  held by:   ${lock.who}`] : []),
-    ...(lock.created ? [`  since:     ${lock.created}`] : []),
-    "What to do:",
-    `  - another deploy is running (CI or a colleague): wait for it, then run again, or pass --lock-timeout <seconds> to wait longer: ${rerun}`,
-    `  - the run that took it is dead (killed, timed out, lost its credentials): remove the lock and run again:`,
-    `      ${rerun} --force-unlock ${lock.id}`,
-    "    Only when that run is really dead: removing a live run's lock lets two applies write the same state.",
-  ].join("\n");
-}
-
-/** The lines of a failed tofu command that say why (its `Error:` blocks, else the tail). */
-export function errorLines(r: Pick<TofuRun, "stdout" | "stderr">): string[] {
-  const text = stripAnsi(`${r.stderr}\n${r.stdout}`);
-  const lines = text.split("\n").map((l) => l.trimEnd());
-  const blocks: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^(│\s*)?Error: /.test(lines[i] ?? "")) continue;
-    for (let j = i; j < Math.min(lines.length, i + 12); j++) {
-      const l = (lines[j] ?? "").replace(/^│ ?/, "");
-      if (j > i && (/^(│\s*)?Error: /.test(lines[j] ?? "") || /^╵/.test(lines[j] ?? ""))) break;
-      if (l.trim() !== "") blocks.push(l);
-    }
-  }
-  return (blocks.length > 0 ? blocks : tail(text, 20)).slice(0, 40);
-}
-
-/**
- * Resources an interrupted apply created but did not record (tofu says "already exists").
- *
- * @param output what tofu printed
- */
-export function alreadyExists(output: string): boolean {
-  return /already exists|EntityAlreadyExists|DuplicateLoadBalancerName|ResourceAlreadyExistsException|RepositoryAlreadyExistsException|InvalidGroup\.Duplicate/i.test(output);
 }
 
 /**

@@ -48,7 +48,9 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     expect(summary).toMatch(/^### Deployed fargate-pipeline-local to local ✔/);
     const image = summaryImage(summary);
     expect(image).toMatch(/^localhost:5000\/fargate-pipeline-local@sha256:[0-9a-f]{64}$/);
-    expect(summary).toMatch(/\| rollout \| SUCCESSFUL/);
+    // The row itself says the emulator runs no tasks, rather than a bare "0/2 tasks running".
+    expect(summary).toMatch(/\| rollout \| SUCCESSFUL — emulator: the service runs fargate-pipeline-local:\d+, [^|]*; the emulator runs no tasks \(the stand-in serves the image\) \|/);
+    expect(summary).not.toContain("tasks running");
     expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);
     for (const step of ["check", "test", "build", "publish", "apply base stack", "apply service stack", "rollout", "smoke test"]) expect(summary).toContain(`| ${step} |`);
     digests.push(image);

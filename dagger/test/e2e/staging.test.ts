@@ -156,7 +156,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     first = summaryImage(summary);
     expect(first).toMatch(/^localhost:\d+\/fargate-pipeline-staging@sha256:[0-9a-f]{64}$/);
     // Rollout tracked against the emulator's ECS; the smoke test ran the image pulled back from the registry.
-    expect(summary).toMatch(/\| rollout \| SUCCESSFUL — The service runs fargate-pipeline-staging:\d+/);
+    expect(summary).toMatch(/\| rollout \| SUCCESSFUL — emulator: the service runs fargate-pipeline-staging:\d+, [^|]*; the emulator runs no tasks \(the stand-in serves the image\) \|/);
     expect(summary).toMatch(/answered 200 with commit `source-[0-9a-f]{12}`/);
     expect(summary).toContain(`| account | ${account} (arn:aws:sts::${account}:assumed-role/e2e-deploy/dagger-e2e) |`);
     expect(await lockHolder()).toBeUndefined();

@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { dockerfileStages, explainTestStageFailure, failureSection, stageRuns } from "../../src/app.js";
+import { dockerfileStages, explainTestStageFailure, failureSection, stageRuns } from "../../src/dockerfile.js";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 

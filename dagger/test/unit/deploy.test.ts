@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { byDigest, imageTag } from "../../src/deploy.js";
+import { byDigest, imageTag } from "../../src/deploy-image.js";
 import { digestOf, lastSuccessful, type LedgerEntry, parseLedger } from "../../src/ledger.js";
 import { MAX_MARKDOWN, planMarkdown, readPlan } from "../../src/plan-summary.js";
-import { alreadyExists, errorLines, explainLock, stateLock } from "../../src/tofu.js";
+import { alreadyExists, errorLines, explainLock, stateLock } from "../../src/tofu-failure.js";
 
 const D1 = `sha256:${"a".repeat(64)}`;
 const D2 = `sha256:${"b".repeat(64)}`;

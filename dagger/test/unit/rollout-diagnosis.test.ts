@@ -6,18 +6,10 @@
 import { ECSServiceException } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 
-import { backoffMs, isRetryable, RolloutError } from "../../src/rollout.js";
-import {
-  assess,
-  belongsTo,
-  circuitBreakerThreshold,
-  classifyStoppedTask,
-  CLOCK_SKEW_MS,
-  findDeployment,
-  newTrackerState,
-  taskIps,
-  type TrackTarget,
-} from "../../src/rollout-diagnosis.js";
+import { backoffMs, isRetryable, RolloutError } from "../../src/rollout-errors.js";
+import { assess, belongsTo, circuitBreakerThreshold, CLOCK_SKEW_MS, findDeployment, taskIps } from "../../src/rollout-assess.js";
+import { newTrackerState, type TrackTarget } from "../../src/rollout-model.js";
+import { classifyStoppedTask } from "../../src/rollout-stops.js";
 import { at, DEPLOYMENT_NEW, DEPLOYMENT_OLD, deployment, REPOSITORY, service, T0, target, task, TD_NEW, TD_OLD, TG_ARN } from "../fixtures/aws/ecs-shapes.js";
 import { ecsThrottling } from "../fixtures/aws/fake-aws.js";
 
@@ -79,7 +71,7 @@ describe("classifyStoppedTask", () => {
 });
 
 describe("which deployment and which tasks", () => {
-  const t: TrackTarget = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000, emulator: false };
+  const t: TrackTarget = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
   const old = deployment({ id: DEPLOYMENT_OLD, status: "ACTIVE", taskDefinition: TD_OLD, running: 2, createdAt: at(-86_400), rolloutState: "COMPLETED" });
 
   it("takes the newest deployment of the task definition, fresh when created after the apply started (minus clock skew)", () => {
@@ -113,7 +105,7 @@ describe("which deployment and which tasks", () => {
 });
 
 describe("target health window", () => {
-  const t: TrackTarget = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000, emulator: false };
+  const t: TrackTarget = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
   const d = deployment({ id: DEPLOYMENT_NEW, status: "PRIMARY", taskDefinition: TD_NEW, running: 1, desired: 1, createdAt: at(14), rolloutState: "IN_PROGRESS" });
   const running = task({ id: ID, deploymentId: DEPLOYMENT_NEW, taskDefinition: TD_NEW, ip: "10.16.1.201", lastStatus: "RUNNING", createdAt: at(15), startedAt: at(20) });
   const obs = (s: number, grace: number, reason: "Target.ResponseCodeMismatch" | "Target.NotInUse" = "Target.ResponseCodeMismatch") => ({

@@ -9,17 +9,12 @@ import { ECS } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 
-import {
-  createRolloutClients,
-  EXIT_CODES,
-  exitCodeFor,
-  formatProgress,
-  RolloutError,
-  trackRollout,
-  type RolloutClients,
-  type RolloutProgress,
-  type TrackRolloutOptions,
-} from "../../src/rollout.js";
+import { EMULATOR_ACCEPTANCE } from "../../src/rollout-acceptance.js";
+import { trackRollout, type TrackRolloutOptions } from "../../src/rollout.js";
+import { createRolloutClients, type RolloutClients } from "../../src/rollout-clients.js";
+import { RolloutError } from "../../src/rollout-errors.js";
+import { EXIT_CODES, exitCodeFor, type RolloutProgress } from "../../src/rollout-model.js";
+import { formatProgress } from "../../src/rollout-summary.js";
 import { DEPLOYMENT_NEW, DEPLOYMENT_ROLLBACK, NAME, T0, TD_NEW, tdArn } from "../fixtures/aws/ecs-shapes.js";
 import { ecsAccessDenied, ecsThrottling, FakeAws, FakeClock, type Scenario } from "../fixtures/aws/fake-aws.js";
 import { motoRunning0, motoRunning2 } from "../fixtures/aws/moto.js";
@@ -304,7 +299,7 @@ describe("trackRollout on the emulator's shapes (moto 5.2.5, recorded)", () => {
   const motoRun = (s: TimedScenario, td: string, emulator: boolean, expectedSeconds = 40) => {
     const aws = new FakeAws(s);
     const clock = new FakeClock(createdAt + 5_000);
-    return trackRollout({ clients: aws.clients(), cluster: "web", service: "web", taskDefinitionArn: td, applyStartedAt: new Date(createdAt - 10_000), expectedSeconds, clock, emulator });
+    return trackRollout({ clients: aws.clients(), cluster: "web", service: "web", taskDefinitionArn: td, applyStartedAt: new Date(createdAt - 10_000), expectedSeconds, clock, ...(emulator ? { acceptance: EMULATOR_ACCEPTANCE } : {}) });
   };
   const web1 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1";
   const web2 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2";

@@ -1,5 +1,5 @@
 /**
- * The app's image recipe: its Dockerfile's `test` stage (run with no network),
+ * The Dockerfile contract: the app's image recipe, its `test` stage (run with no network),
  * its runtime image (the default, last stage) and that image as a service.
  *
  * The contract an app's Dockerfile meets to be built by this module:

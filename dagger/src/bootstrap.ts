@@ -1,0 +1,75 @@
+/**
+ * `bootstrap`: the one-time setup of an AWS environment, as an administrator —
+ * the state bucket, then the base stack — and the next steps it prints.
+ */
+import { type EnvironmentArgs, LOCAL, openEnvironment } from "./environment.js";
+import { redact } from "./errors.js";
+import { callOn } from "./cli.js";
+import { synthesize } from "./infra-bridge.js";
+import { ensureStateBucket } from "./state-bucket.js";
+import { outputs, runLocked, tofuInit } from "./tofu.js";
+
+/**
+ * `bootstrap`: the state bucket (versioned, encrypted, public access blocked;
+ * idempotent), then the base stack (registry, zone, CI identity), then the next
+ * steps: the NS records to delegate and the role ARNs for GitHub.
+ *
+ * @param args the environment's arguments
+ * @param lockTimeoutSeconds how long to wait for the state lock
+ */
+export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: number): Promise<string> {
+  if (args.env === LOCAL) {
+    return "The local environment bootstraps itself on every call (its emulator starts empty): `dagger call deploy` creates the state bucket and both stacks in it.";
+  }
+  const env = await openEnvironment(args, "bootstrap");
+  try {
+    const bucket = await ensureStateBucket(env.sdk, env.target.state.bucket, env.target.state.region);
+    args.log(`✔ state bucket ${bucket.bucket} ${bucket.created ? "created" : "already there"}: versioning, encryption, public access block set`);
+    const stacks = await synthesize(env.infra, env.target);
+    const name = env.target.names.stacks.base;
+    args.log(`▶ apply ${name}`);
+    const init = await tofuInit(stacks.base, env.tofu, env.runId);
+    const op = {
+      command: "apply",
+      stack: name,
+      lockTimeoutSeconds,
+      rerun: callOn(args.env, "bootstrap"),
+      next: () => "The state bucket is ready; fix the cause and run bootstrap again (it is idempotent).",
+    } as const;
+    const r = await runLocked(init, op, ["-auto-approve"]);
+    const out = await outputs(r.container);
+    const ns = Array.isArray(out.name_servers) ? out.name_servers : String(out.name_servers ?? "").split(",").filter(Boolean);
+    const zone = env.target.domain.split(".").slice(1).join(".");
+    return redact(
+      [
+        `### Bootstrapped ${env.target.name} (account ${env.identity.account}, ${env.target.region})`,
+        "",
+        `- state bucket \`${bucket.bucket}\` (${bucket.created ? "created" : "already there"}; versioned, encrypted, public access blocked)`,
+        `- ${name} applied (${r.seconds.toFixed(0)} s): ECR repository \`${String(out.repository_url ?? "?")}\`, hosted zone \`${String(out.hosted_zone_id ?? "?")}\`, CI roles`,
+        "",
+        "**Next steps**",
+        "",
+        ...(env.target.createsZone && ns.length > 0
+          ? [
+              `1. Delegate the zone \`${zone}\` from its parent zone: add an NS record for \`${zone}\` with these name servers (the certificate validates only after this):`,
+              "",
+              "   ```",
+              ...ns.map((n) => `   ${zone}. NS ${n}.`),
+              "   ```",
+            ]
+          : [`1. The zone is an existing one (\`${String(out.hosted_zone_id ?? "?")}\`): nothing to delegate.`]),
+        "2. In the GitHub repository (Settings → Secrets and variables → Actions → Variables), set:",
+        `   - \`AWS_DEPLOY_ROLE_ARN\` = \`${String(out.deploy_role_arn ?? "?")}\``,
+        `   - \`AWS_PLAN_ROLE_ARN\` = \`${String(out.plan_role_arn ?? "?")}\``,
+        `   - \`AWS_REGION\` = \`${env.target.region}\``,
+        `3. Create the GitHub environment \`${env.target.name}\` (required reviewers, deployment branch main).`,
+        `4. Deploy: push to main (the workflow assumes the deploy role above through GitHub's OIDC token), or from a laptop with your own credentials:`,
+        `   \`dagger call environment --name ${env.target.name} with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY --session-token env:AWS_SESSION_TOKEN deploy --git-commit "$(git rev-parse HEAD)"\``,
+        `   (or \`with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn <the deploy role>\` in place of with-aws-credentials, for a token from another identity provider).`,
+      ].join("\n"),
+      env.secrets,
+    );
+  } finally {
+    await env.close();
+  }
+}

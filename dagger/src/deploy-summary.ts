@@ -1,0 +1,63 @@
+/**
+ * The Markdown a successful deploy or rollback returns: where it runs, the
+ * image by digest, the rollout's verdict, the smoke test, the account and the
+ * steps' times. Pure: deploy.ts gathers the facts.
+ */
+import type { OpenEnvironment } from "./environment.js";
+import type { LedgerEntry } from "./ledger.js";
+import type { RolloutResult } from "./rollout-model.js";
+import type { SmokeResult } from "./smoke.js";
+
+/** What the summary says. */
+export interface SummaryInput {
+  kind: LedgerEntry["kind"];
+  /** local, an AWS emulator, or AWS. */
+  mode: OpenEnvironment["mode"];
+  target: { name: string; domain: string; names: { service: string } };
+  identity: { account: string; arn: string };
+  /** The image rolled out, by digest. */
+  image: string;
+  commit: string;
+  version: string;
+  /** The service stack's outputs (url, task_definition_arn). */
+  outputs: Record<string, string | string[]>;
+  rollout?: RolloutResult;
+  smoke?: SmokeResult;
+  /** Steps.table(). */
+  stepsTable: string;
+  /** A warning to end with (the ledger could not be written). */
+  warning?: string;
+}
+
+/**
+ * The Markdown summary of a successful deploy or rollback. On an emulator the
+ * rollout row itself says that the stand-in serves the image.
+ *
+ * @param s what was deployed where, and what the rollout and smoke test said
+ */
+export function deploySummary(s: SummaryInput): string {
+  const url = String(s.outputs.url ?? `https://${s.target.domain}`);
+  const where =
+    s.mode === "local"
+      ? `${url} (local: nothing serves it after this call; the image ran as a stand-in for the smoke test — \`dagger call serve up\` serves it)`
+      : s.mode === "emulator"
+        ? `${url} (AWS emulator: no tasks run; the image ran as a stand-in for the smoke test)`
+        : url;
+  return [
+    `### ${s.kind === "rollback" ? "Rolled back" : "Deployed"} ${s.target.names.service} to ${s.target.name} ✔`,
+    "",
+    "| | |",
+    "|---|---|",
+    `| URL | ${where} |`,
+    `| image | \`${s.image}\` |`,
+    `| commit | \`${s.commit}\` (version ${s.version}) |`,
+    `| rollout | ${s.rollout?.verdict ?? "?"} — ${s.rollout?.reason ?? ""}${s.mode === "aws" ? "" : " (the stand-in serves the image)"} |`,
+    `| smoke test | ${s.smoke ? `${s.smoke.url} ${s.smoke.evidence ?? `answered ${s.smoke.status}`} (${s.smoke.attempts} attempt${s.smoke.attempts === 1 ? "" : "s"})` : "-"} |`,
+    `| account | ${s.identity.account} (${s.identity.arn}) |`,
+    `| task definition | \`${String(s.outputs.task_definition_arn ?? "?")}\` |`,
+    "",
+    s.stepsTable,
+    ...(s.rollout?.details.notes.length ? ["", ...s.rollout.details.notes.map((n) => `> ${n}`)] : []),
+    ...(s.warning ? ["", `> ⚠️ ${s.warning}`] : []),
+  ].join("\n");
+}

@@ -1,0 +1,79 @@
+/**
+ * `destroy`: removes an environment — the service stack, and with includeBase
+ * the base stack; for `local`, its registry storage and deployment ledger.
+ * Refuses unless the caller repeats the environment's name.
+ */
+import { dag } from "@dagger.io/dagger";
+
+import { type EnvironmentArgs, LOCAL, openEnvironment } from "./environment.js";
+import { DeployError, redact } from "./errors.js";
+import { PLACEHOLDER_IMAGE } from "./service-state.js";
+import { callOn } from "./cli.js";
+import { synthesize } from "./infra-bridge.js";
+import { runLocked, tofuInit } from "./tofu.js";
+import { TofuError } from "./tofu-failure.js";
+
+/**
+ * `destroy`: removes the environment — the service stack, then (with
+ * includeBase) the base stack. For `local`: its registry storage and ledger.
+ * Refuses unless `confirm` repeats the environment's name.
+ *
+ * @param args the environment's arguments
+ * @param confirm must equal the environment's name
+ * @param includeBase also destroy the base stack (registry, zone, CI roles)
+ * @param lockTimeoutSeconds how long to wait for the state lock
+ */
+export async function destroy(args: EnvironmentArgs, confirm: string, includeBase: boolean, lockTimeoutSeconds: number): Promise<string> {
+  if (confirm !== args.env) {
+    throw new DeployError(
+      [
+        `destroy refused: it deletes environment "${args.env}"${args.env === LOCAL ? " (its registry storage and deployment ledger)" : " (load balancer, service, network" + (includeBase ? ", and the base stack: registry with its images, zone, CI roles" : "") + ")"}.`,
+        "To go ahead, repeat the environment's name:",
+        `  ${callOn(args.env, `destroy --confirm ${args.env}${includeBase ? " --include-base" : ""}`)}`,
+      ].join("\n"),
+    );
+  }
+  if (args.env === LOCAL) {
+    const env = await openEnvironment(args, "destroy", { startLocal: false });
+    await env.ledger.clear();
+    await dag
+      .container()
+      .from("registry:2")
+      .withMountedCache("/var/lib/registry", dag.cacheVolume(`fargate-pipeline-local-registry-${args.localState}`))
+      .withEnvVariable("FP_AT", env.runId)
+      .withExec(["sh", "-c", "rm -rf /var/lib/registry/* /var/lib/registry/.[!.]* 2>/dev/null; true"], { useEntrypoint: false })
+      .sync();
+    await env.close();
+    return `Destroyed local environment "${args.localState}": registry storage and deployment ledger emptied (the emulator and its infrastructure exist only during a call).`;
+  }
+  const env = await openEnvironment(args, "destroy");
+  try {
+    const stacks = await synthesize(env.infra, env.target);
+    const done: string[] = [];
+    for (const [role, dir] of (includeBase ? [["service", stacks.service], ["base", stacks.base]] : [["service", stacks.service]]) as [("base" | "service"), typeof stacks.base][]) {
+      const name = env.target.names.stacks[role];
+      args.log(`▶ destroy ${name}`);
+      const init = await tofuInit(dir, env.tofu, env.runId);
+      const op = { command: "destroy", stack: name, lockTimeoutSeconds, rerun: callOn(args.env, `destroy --confirm ${args.env}`) } as const;
+      const r = await runLocked(init, op, ["-auto-approve", ...(role === "service" ? ["-var", `image=${PLACEHOLDER_IMAGE}`] : [])]).catch((err: unknown) => {
+        if (!(err instanceof TofuError)) throw err;
+        const then = [...(done.length > 0 ? [`Already destroyed: ${done.join(", ")}.`] : []), "Fix the cause and run destroy again: it continues with what is left."];
+        throw new TofuError([err.message, ...then].join("\n"), err.kind, err.operation, err.lines, err.partial, err.lock);
+      });
+      done.push(name);
+      args.log(`✔ destroy ${name} (${r.seconds.toFixed(1)} s)`);
+    }
+    return redact(
+      [
+        `Destroyed ${done.join(" and ")} in account ${env.identity.account}.`,
+        includeBase ? "" : `The base stack ${env.target.names.stacks.base} (registry, zone, CI roles) remains: add --include-base to remove it too (as an administrator).`,
+        `The state bucket ${env.target.state.bucket} remains (it holds the state history and the deployment ledger); delete it by hand when nothing uses it.`,
+      ]
+        .filter((l) => l !== "")
+        .join("\n"),
+      env.secrets,
+    );
+  } finally {
+    await env.close();
+  }
+}

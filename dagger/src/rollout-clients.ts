@@ -1,0 +1,105 @@
+/**
+ * What the rollout tracker calls: the ECS, ELBv2 and CloudWatch Logs calls it
+ * makes (interfaces the SDK's clients satisfy and tests fake), the IAM actions
+ * they need, the clock it waits with, and the SDK clients loaded on demand.
+ */
+import type {
+  DescribeServicesCommandInput,
+  DescribeServicesResponse,
+  DescribeTaskDefinitionCommandInput,
+  DescribeTaskDefinitionResponse,
+  DescribeTasksCommandInput,
+  DescribeTasksResponse,
+  ListTasksCommandInput,
+  ListTasksResponse,
+} from "@aws-sdk/client-ecs";
+import type { DescribeTargetHealthInput, DescribeTargetHealthOutput } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { GetLogEventsRequest, GetLogEventsResponse } from "@aws-sdk/client-cloudwatch-logs";
+
+/** The ECS calls the tracker makes (the SDK's `ECS` class satisfies it). */
+export interface EcsApi {
+  describeServices(input: DescribeServicesCommandInput): Promise<DescribeServicesResponse>;
+  listTasks(input: ListTasksCommandInput): Promise<ListTasksResponse>;
+  describeTasks(input: DescribeTasksCommandInput): Promise<DescribeTasksResponse>;
+  describeTaskDefinition(input: DescribeTaskDefinitionCommandInput): Promise<DescribeTaskDefinitionResponse>;
+}
+
+/** The ELBv2 call the tracker makes (the SDK's `ElasticLoadBalancingV2` class satisfies it). */
+export interface Elbv2Api {
+  describeTargetHealth(input: DescribeTargetHealthInput): Promise<DescribeTargetHealthOutput>;
+}
+
+/** The CloudWatch Logs call the tracker makes (the SDK's `CloudWatchLogs` class satisfies it). */
+export interface LogsApi {
+  getLogEvents(input: GetLogEventsRequest): Promise<GetLogEventsResponse>;
+}
+
+/** The three clients, e.g. from createRolloutClients(). */
+export interface RolloutClients {
+  ecs: EcsApi;
+  elbv2: Elbv2Api;
+  logs: LogsApi;
+}
+
+/** Time, injectable so tests never wait. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** The IAM actions the deploy identity needs for trackRollout (all read-only). */
+export const ROLLOUT_IAM_ACTIONS = [
+  "ecs:DescribeServices",
+  "ecs:ListTasks",
+  "ecs:DescribeTasks",
+  "ecs:DescribeTaskDefinition",
+  "elasticloadbalancing:DescribeTargetHealth",
+  "logs:GetLogEvents",
+] as const;
+
+/** Settings shared by the three SDK clients (what awsClientConfig() in aws.ts returns). */
+export interface RolloutClientConfig {
+  region: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** An AWS emulator's URL; unset for AWS. */
+  endpoint?: string;
+  maxAttempts?: number;
+  /** Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws.ts). */
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
+}
+
+/**
+ * The SDK clients for trackRollout, loaded on demand (the module's other
+ * functions do not pay for importing them). Pass the settings awsClientConfig()
+ * builds (region, credentials, endpoint, maxAttempts). Call destroy() when done.
+ *
+ * @param config settings for every client constructor
+ */
+export async function createRolloutClients(config: RolloutClientConfig): Promise<RolloutClients & { destroy(): void }> {
+  const [{ ECS }, { ElasticLoadBalancingV2 }, { CloudWatchLogs }] = await Promise.all([
+    import("@aws-sdk/client-ecs"),
+    import("@aws-sdk/client-elastic-load-balancing-v2"),
+    import("@aws-sdk/client-cloudwatch-logs"),
+  ]);
+  const ecs = new ECS(config);
+  const elbv2 = new ElasticLoadBalancingV2(config);
+  const logs = new CloudWatchLogs(config);
+  return {
+    ecs,
+    elbv2,
+    logs,
+    destroy: () => {
+      ecs.destroy();
+      elbv2.destroy();
+      logs.destroy();
+    },
+  };
+}
