@@ -70,8 +70,9 @@ export async function runChecks(source: Directory): Promise<string> {
   const manifest = await source.file("package.json").contents();
   const scripts = (JSON.parse(manifest) as { scripts?: Record<string, string> }).scripts ?? {};
   const workspaces = await workspaceDirs(source, manifest);
+  const nested = await nestedProjects(source);
 
-  const installed = await install(source, workspaces);
+  const installed = await install(source, workspaces, nested);
   // The source goes on top of the installed tree; the ignore list of the
   // constructor keeps node_modules out of it.
   const tree = installed.withDirectory("/src", source);
@@ -79,6 +80,7 @@ export async function runChecks(source: Directory): Promise<string> {
   const results = await Promise.all(CHECK_STEPS.map((step) => runStep(tree, step, scripts)));
   const report = [
     `✔ lock file in sync with ${workspaces.length > 0 ? `the manifests of ${["root", ...workspaces].join(", ")}` : "package.json"} (npm ci)`,
+    ...nested.map((d) => `✔ lock file in sync with ${d}/package.json, a project of its own (npm ci --prefix ${d})`),
     ...results.map((r) => resultLine(r)),
   ];
   const failed = results.filter((r) => !r.ok);
@@ -94,18 +96,35 @@ export async function runChecks(source: Directory): Promise<string> {
  *
  * @param source the repository root
  * @param workspaces its workspace directories
+ * @param nested npm projects of their own inside it (nestedProjects())
  */
-export async function install(source: Directory, workspaces: readonly string[]): Promise<Container> {
+export async function install(source: Directory, workspaces: readonly string[], nested: readonly string[] = []): Promise<Container> {
   try {
-    return await nodeContainer()
-      .withDirectory("/src", installInputs(source, workspaces))
+    let ctr = nodeContainer()
+      .withDirectory("/src", installInputs(source, [...workspaces, ...nested]))
       .withWorkdir("/src")
-      .withExec(withSystemCAs(["npm", "ci", "--prefer-offline"]))
-      .sync();
+      .withExec(withSystemCAs(["npm", "ci", "--prefer-offline"]));
+    for (const dir of nested) ctr = ctr.withExec(withSystemCAs(["npm", "ci", "--prefer-offline", "--prefix", dir]));
+    return await ctr.sync();
   } catch (err) {
     const { output } = commandFailure(err);
     throw new Error(explainNpmInstallFailure(output, "check") ?? `npm ci failed in check:\n${indent(tail(output, 15))}`, { cause: err });
   }
+}
+
+/**
+ * npm projects inside the repository that are not its workspaces: a directory
+ * with its own package-lock.json (this module's dagger/infra is one). The
+ * root's scripts may use them, so they are installed from their own lock file.
+ *
+ * @param source the repository root
+ */
+export async function nestedProjects(source: Directory): Promise<string[]> {
+  const locks = await source.glob("**/package-lock.json");
+  return locks
+    .filter((f) => f.includes("/") && !f.split("/").includes("node_modules"))
+    .map((f) => f.replace(/\/package-lock\.json$/, ""))
+    .sort();
 }
 
 /** Runs one step; a missing script is reported as skipped, not as passed. */

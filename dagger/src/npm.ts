@@ -74,7 +74,13 @@ export async function workspaceDirs(source: Directory, manifest: string): Promis
  */
 export function installInputs(source: Directory, workspaces: readonly string[]): Directory {
   return dag.directory().withDirectory(".", source, {
-    include: ["package.json", "package-lock.json", "npm-shrinkwrap.json", ".npmrc", ...workspaces.map((w) => `${w}/package.json`)],
+    include: [
+      "package.json",
+      "package-lock.json",
+      "npm-shrinkwrap.json",
+      ".npmrc",
+      ...workspaces.flatMap((w) => [`${w}/package.json`, `${w}/package-lock.json`, `${w}/.npmrc`]),
+    ],
   });
 }
 
