@@ -16,6 +16,18 @@ export {
   type ResolveOptions,
 } from "./config/resolve.ts";
 export { DEFAULT_TLS_POLICY, EnvironmentSchema, isDomainName, type EnvironmentInput } from "./config/schema.ts";
+export {
+  resolveSecret,
+  resolveSecrets,
+  secretArn,
+  secretIamResource,
+  secretValueFrom,
+  secretViaService,
+  type ArnScope,
+  type SecretReference,
+  type SecretStore,
+} from "./config/secrets.ts";
+export { secretsAndScaling, type ScalingSummary, type SecretsAndScaling, type SecretSummary } from "./config/runtime.ts";
 export { validateEnvironment, type ConfigIssue, type EnvironmentConfig, type ValidationResult } from "./config/validate.ts";
 export { deploySubjects, planSubjects } from "./policies.ts";
 export {

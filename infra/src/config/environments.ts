@@ -32,6 +32,8 @@ export const environments = {
       // so any other value shows as a change on every plan. The emulator runs no
       // tasks, so the grace period has nothing to act on here.
       healthCheckGracePeriodSeconds: 0,
+      // Off, as by default: a fixed count of tasks the emulator does not run.
+      autoscaling: { enabled: false },
     },
     // Local images are throwaway: destroy may delete the repository with them.
     registry: { forceDelete: true },
@@ -61,7 +63,13 @@ export const environments = {
     hostedZone: { mode: "existing", zoneId: "Z0123456789EXAMPLE" },
     // Deleting the production ALB takes turning this off first.
     loadBalancer: { mode: "create", deletionProtection: true },
-    service: { cpu: 512, memory: 1024, logRetentionDays: 90 },
+    service: {
+      cpu: 512,
+      memory: 1024,
+      logRetentionDays: 90,
+      // Production load varies: the autoscaler owns the count, 2 to 10 tasks (see schema.ts for each default).
+      autoscaling: { enabled: true },
+    },
     github: { repository: GITHUB_REPOSITORY },
   },
 } satisfies Record<string, EnvironmentInput>;

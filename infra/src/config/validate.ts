@@ -7,15 +7,17 @@
 import * as v from "valibot";
 import { blockContains, blocksOverlap, parseIpv4Cidr, type Ipv4Block } from "./cidr.ts";
 import { checkFargateSize } from "./fargate.ts";
-import { LOCAL_ENVIRONMENT, resourceNames, type ResourceNames } from "./naming.ts";
+import { containerEnvironment, LOCAL_ENVIRONMENT, resourceNames, type ResourceNames } from "./naming.ts";
 import {
   ALB_ARN_PATTERN,
   CERTIFICATE_ARN_PATTERN,
   EnvironmentSchema,
+  KMS_KEY_ARN_PATTERN,
   LISTENER_ARN_PATTERN,
   OIDC_PROVIDER_ARN_PATTERN,
   type EnvironmentParsed,
 } from "./schema.ts";
+import { resolveSecrets } from "./secrets.ts";
 
 /** One problem in a configuration. */
 export interface ConfigIssue {
@@ -112,6 +114,31 @@ function checkArnPlace(match: RegExpMatchArray | null, c: EnvironmentParsed, pat
 }
 
 /**
+ * Secret rules: names distinct from the plain environment, ARNs in the
+ * environment's account (ECS reads secrets of the task's account only), KMS
+ * keys in the secret's region (a value is encrypted with a key of its own region).
+ * @param c The parsed configuration.
+ * @param issues Where problems are recorded.
+ */
+function checkSecrets(c: EnvironmentParsed, issues: ConfigIssue[]): void {
+  const plain = containerEnvironment(c.service.containerPort, c.service.environment);
+  for (const ref of resolveSecrets(c.service.secrets, c.region)) {
+    const path = `service.secrets.${ref.envVar}`;
+    if (Object.hasOwn(plain, ref.envVar)) {
+      const owner = Object.hasOwn(c.service.environment, ref.envVar) ? "service.environment sets it too" : "the pipeline sets it (NODE_ENV, PORT)";
+      issues.push({ path, message: `${ref.envVar} is a plain variable already: ${owner}; a container variable comes from one place, so rename one` });
+    }
+    if (ref.account !== undefined && c.accountId !== undefined && ref.account !== c.accountId) {
+      issues.push({ path, message: `the ${ref.kind === "ssm" ? "parameter" : "secret"} belongs to account ${ref.account}, the environment to ${c.accountId}; ECS reads secrets of the task's own account only` });
+    }
+    const kms = ref.kmsKeyArn?.match(KMS_KEY_ARN_PATTERN);
+    if (kms && kms[1] !== ref.region) {
+      issues.push({ path: `${path}.kmsKeyArn`, message: `the key is in ${kms[1]}, the ${ref.kind === "ssm" ? "parameter" : "secret"} in ${ref.region}; name the key in ${ref.region} its value is encrypted with` });
+    }
+  }
+}
+
+/**
  * Rules that involve more than one field. Runs on a configuration that passed the schema.
  * @param c The parsed configuration.
  * @returns The problems found; empty when there are none.
@@ -148,9 +175,20 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
     });
   }
 
+  checkSecrets(c, issues);
+  const scaling = c.service.autoscaling;
+  if (scaling.minCount > scaling.maxCount) {
+    issues.push({
+      path: "service.autoscaling.minCount",
+      message: `${scaling.minCount} is above maxCount (${scaling.maxCount}); the autoscaler keeps the count between the two, so minCount ≤ maxCount`,
+    });
+  }
+
   // ECS rounds the maximum down and the minimum up: it needs room to start a new
-  // task before stopping an old one, or to stop one first.
-  const { desiredCount, deploymentMaximumPercent: max, deploymentMinimumHealthyPercent: min } = c.service;
+  // task before stopping an old one, or to stop one first. With autoscaling the
+  // smallest count it can run at is the minimum, where room is tightest.
+  const { deploymentMaximumPercent: max, deploymentMinimumHealthyPercent: min } = c.service;
+  const desiredCount = scaling.enabled ? scaling.minCount : c.service.desiredCount;
   const canStartFirst = Math.floor((desiredCount * max) / 100) > desiredCount;
   const canStopFirst = Math.ceil((desiredCount * min) / 100) < desiredCount;
   if (!canStartFirst && !canStopFirst) {
@@ -214,15 +252,13 @@ export function validateEnvironment(input: unknown): ValidationResult {
     stateBucket: c.state.bucket,
     targetGroupNamePrefix: c.service.targetGroupNamePrefix,
   });
-  return {
-    ok: true,
-    config: {
-      ...c,
-      accountId: c.accountId,
-      github: { ...c.github, environment: c.github.environment ?? c.name },
-      service: { ...c.service, targetGroupNamePrefix: names.targetGroupPrefix },
-      state: { bucket: names.state.bucket, region: c.state.region ?? c.region, keys: names.state.keys },
-      names,
-    },
+  const config: EnvironmentConfig = {
+    ...c,
+    accountId: c.accountId,
+    github: { ...c.github, environment: c.github.environment ?? c.name },
+    service: { ...c.service, targetGroupNamePrefix: names.targetGroupPrefix },
+    state: { bucket: names.state.bucket, region: c.state.region ?? c.region, keys: names.state.keys },
+    names,
   };
+  return { ok: true, config };
 }

@@ -4,6 +4,7 @@ import { EcsService } from "@cdktf/provider-aws/lib/ecs-service/index.js";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition/index.js";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { containerEnvironment } from "../config/naming.ts";
 
 /** Options of FargateService. */
 export interface FargateServiceOptions {
@@ -91,7 +92,7 @@ const TMP_VOLUME = "tmp";
  * @param o The service's options.
  */
 export function containerDefinitions(o: FargateServiceOptions): object[] {
-  const environment = { NODE_ENV: "production", PORT: String(o.containerPort), ...o.environment };
+  const environment = containerEnvironment(o.containerPort, o.environment);
   return [
     {
       name: o.names.container,
@@ -101,7 +102,7 @@ export function containerDefinitions(o: FargateServiceOptions): object[] {
       // Sorted: the order ECS returns, so plans compare equal.
       environment: Object.keys(environment)
         .sort()
-        .map((name) => ({ name, value: environment[name as keyof typeof environment] })),
+        .map((name) => ({ name, value: environment[name] })),
       // Non-root (the node image's "node" user) and no writes outside /tmp.
       user: "1000",
       readonlyRootFilesystem: true,
