@@ -84,6 +84,7 @@ export class ServiceStack extends EnvironmentStack {
     const roles = new TaskRoles(this, "iam", {
       policy: policyContext(config, {
         partition: this.partition,
+        dnsSuffix: this.dnsSuffix,
         account: this.accountId,
         hostedZoneId: zoneId,
         boundaryPolicyArn: boundaryPolicyArn(config, this.partition, this.accountId),

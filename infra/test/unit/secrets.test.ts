@@ -178,6 +178,17 @@ describe("invalid secret references name the field and what is allowed", () => {
       { path: "service.secrets.DB.kmsKeyArn", message: "the key is in us-east-1, the secret in eu-west-1; name the key in eu-west-1 its value is encrypted with" },
     ]);
   });
+
+  it("more secrets than the task boundary can hold", () => {
+    const many = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`SECRET_${i}`, { ssm: `/fargate-pipeline/staging/secret-number-${i}` }]));
+    const issues = issuesOf(many);
+    expect(issues).toContainEqual({
+      path: "service.secrets",
+      message: expect.stringMatching(
+        /^these secrets make the task roles' permissions boundary \(fargate-pipeline-staging-task-boundary\) \d+ characters long, over IAM's 6144 for a managed policy; reference fewer/,
+      ) as unknown as string,
+    });
+  });
 });
 
 describe("secretsAndScaling, for the Dagger module", () => {
