@@ -31,10 +31,12 @@ export { secretsAndScaling, type ScalingSummary, type SecretsAndScaling, type Se
 export { validateEnvironment, type ConfigIssue, type EnvironmentConfig, type ValidationResult } from "./config/validate.ts";
 export { deploySubjects, planSubjects } from "./policies.ts";
 export {
+  EMULATOR_OMITTED_RESOURCES,
   EMULATOR_UNHELD_FIELDS,
   emulatorBackendConfig,
   emulatorEnvironment,
   emulatorOverrides,
+  type EmulatorOmittedResource,
   type EmulatorUnheldField,
 } from "./emulator.ts";
 export { BASE_OUTPUTS, IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SERVICE_OUTPUTS } from "./tofu.ts";
