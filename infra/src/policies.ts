@@ -624,7 +624,7 @@ function secretMetadataStatements(ctx: PolicyContext): PolicyStatement[] {
 }
 
 /** The parts of the deploy role's permissions, each a managed policy (IAM allows 6,144 characters per policy). */
-export const DEPLOY_POLICY_PARTS = ["state-and-images", "service", "network-and-edge"] as const;
+export const DEPLOY_POLICY_PARTS = ["state-and-images", "service", "network-and-edge", "scaling-and-secrets"] as const;
 
 /** One part of the deploy role's permissions. */
 export type DeployPolicyPart = (typeof DEPLOY_POLICY_PARTS)[number];
@@ -715,8 +715,6 @@ export function deployRolePolicies(ctx: PolicyContext): Record<DeployPolicyPart,
         ],
       },
       ...iamStatements(ctx),
-      ...scalingStatements(ctx),
-      ...secretMetadataStatements(ctx),
       { Sid: "LogGroupsList", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
       {
         Sid: "ThisLogGroup",
@@ -784,6 +782,8 @@ export function deployRolePolicies(ctx: PolicyContext): Record<DeployPolicyPart,
         },
       },
     ]),
+    // Its own part: the secrets' list grows with the configuration, and the others are near IAM's limit.
+    "scaling-and-secrets": doc([...scalingStatements(ctx), ...secretMetadataStatements(ctx)]),
   };
 }
 
