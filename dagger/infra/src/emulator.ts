@@ -9,7 +9,10 @@
  * - the fields moto drops whatever they are set to are listed in
  *   EMULATOR_UNHELD_FIELDS: in stacks of a configuration with `emulator: true`
  *   (only those) plans ignore exactly those attributes of exactly those
- *   resources. Stacks for AWS ignore nothing.
+ *   resources. Stacks for AWS ignore nothing (but the desired count the
+ *   autoscaler owns, where autoscaling is on);
+ * - the resources moto cannot serve at all are listed in
+ *   EMULATOR_OMITTED_RESOURCES: stacks with `emulator: true` leave them out.
  *
  * No cdktf here (the package's public entry re-exports this file):
  * stacks/emulator-fields.ts applies the list to the synthesized stacks.
@@ -95,4 +98,29 @@ export const EMULATOR_UNHELD_FIELDS: readonly EmulatorUnheldField[] = [
     attribute: "description",
     reason: SECURITY_GROUP_RULE_DESCRIPTION,
   },
+];
+
+/** A resource type the emulator cannot serve at all, so emulator stacks leave it out. */
+export interface EmulatorOmittedResource {
+  /** The resource type, e.g. "aws_appautoscaling_target". */
+  resourceType: string;
+  /** Why, with the emulator code concerned, and what still holds without it. */
+  reason: string;
+}
+
+/** moto 5.2.5, moto/applicationautoscaling/responses.py. */
+const SCALING_TAGS =
+  "moto 5.2.5 implements no ListTagsForResource for Application Auto Scaling (moto/applicationautoscaling/responses.py has " +
+  "no such action; the server answers 500), and the AWS provider lists a scalable target's tags after every create and read " +
+  "(aws_appautoscaling_target carries tags), so the apply fails. The policies belong to the target and go with it. What " +
+  "the emulator still shows: the ECS service ignores its desired count as with autoscaling on AWS, so a count changed " +
+  "through the API (as the autoscaler would) survives a deploy and the next plan stays clean.";
+
+/**
+ * Every resource type the emulator cannot serve. Emulator stacks leave these
+ * out, and nothing else.
+ */
+export const EMULATOR_OMITTED_RESOURCES: readonly EmulatorOmittedResource[] = [
+  { resourceType: "aws_appautoscaling_target", reason: SCALING_TAGS },
+  { resourceType: "aws_appautoscaling_policy", reason: SCALING_TAGS },
 ];

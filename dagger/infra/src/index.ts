@@ -17,13 +17,27 @@ export {
   type ResolveOptions,
 } from "./config/resolve.ts";
 export { DEFAULT_TLS_POLICY, EnvironmentSchema, isDomainName, type EnvironmentInput } from "./config/schema.ts";
+export {
+  resolveSecret,
+  resolveSecrets,
+  secretArn,
+  secretIamResource,
+  secretValueFrom,
+  secretViaService,
+  type ArnScope,
+  type SecretReference,
+  type SecretStore,
+} from "./config/secrets.ts";
+export { secretsAndScaling, type ScalingSummary, type SecretsAndScaling, type SecretSummary } from "./config/runtime.ts";
 export { validateEnvironment, type ConfigIssue, type EnvironmentConfig, type ValidationResult } from "./config/validate.ts";
 export { deploySubjects, planSubjects } from "./policies.ts";
 export {
+  EMULATOR_OMITTED_RESOURCES,
   EMULATOR_UNHELD_FIELDS,
   emulatorBackendConfig,
   emulatorEnvironment,
   emulatorOverrides,
+  type EmulatorOmittedResource,
   type EmulatorUnheldField,
 } from "./emulator.ts";
 export { BASE_OUTPUTS, IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SERVICE_OUTPUTS } from "./tofu.ts";

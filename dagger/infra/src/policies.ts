@@ -18,6 +18,8 @@
  *   never grant a task more than the boundary allows; it may pass them only to ECS.
  */
 
+import { secretIamResource, secretViaService, type SecretReference } from "./config/secrets.ts";
+
 /** An IAM policy document. */
 export interface PolicyDocument {
   Version: "2012-10-17";
@@ -74,6 +76,10 @@ export interface PolicyContext {
   domain: string;
   /** State bucket, the stacks' state keys, and the deployment ledger's key. */
   state: { bucket: string; keys: string[]; ledger: string };
+  /** The partition's DNS suffix ("amazonaws.com"), usually data.aws_partition: service endpoints in kms:ViaService. */
+  dnsSuffix: string;
+  /** The secrets the tasks get (service.secrets, resolved). */
+  secrets: SecretReference[];
 }
 
 /** The context without the OIDC provider: all the task roles' policies need. */
@@ -163,8 +169,87 @@ export function ecsTasksTrustPolicy(ctx: ServicePolicyContext): PolicyDocument {
 }
 
 /**
+ * Distinct values in first-seen order.
+ * @param values Values, possibly repeated.
+ */
+function distinct(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/**
+ * The IAM resources of the secrets of one store, distinct (several keys of one
+ * secret are one resource).
+ * @param ctx The policy context.
+ * @param kind The store.
+ */
+function secretResources(ctx: ServicePolicyContext, kind: SecretReference["kind"]): string[] {
+  return distinct(ctx.secrets.filter((s) => s.kind === kind).map((s) => secretIamResource(s, ctx)));
+}
+
+/**
+ * A Sid-safe word from a region ("eu-west-1" → "EuWest1").
+ * @param region A region name.
+ */
+function regionWord(region: string): string {
+  return region
+    .split("-")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}
+
+/**
+ * What ECS needs to put the secrets into a task, and nothing more:
+ * - ssm:GetParameters on exactly the referenced parameters' ARNs;
+ * - secretsmanager:GetSecretValue on exactly the referenced secrets (by full
+ *   ARN, or NAME-?????? for a secret named by name: see secretIamResource);
+ * - kms:Decrypt only through the store (kms:ViaService = that store's endpoint
+ *   in the secret's region), on the named customer-managed keys; for the
+ *   AWS-managed key (aws/ssm, aws/secretsmanager), whose ARN carries an id
+ *   known only in the account, on the region's keys through the store: the
+ *   store decrypts only for a parameter or secret the role may read, so this
+ *   opens no other value. (The AWS-managed keys' policies allow the account
+ *   already; the statement keeps decryption working under the permissions
+ *   boundary.)
+ * None when the environment has no secrets.
+ * @param ctx The policy context.
+ */
+export function secretReadStatements(ctx: ServicePolicyContext): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  const parameters = secretResources(ctx, "ssm");
+  if (parameters.length > 0) statements.push({ Sid: "ReadTheseParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: parameters });
+  const secrets = secretResources(ctx, "secretsManager");
+  if (secrets.length > 0) statements.push({ Sid: "ReadTheseSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secrets });
+  // One statement per store endpoint (store and region): each key may decrypt through its store only.
+  const byEndpoint = new Map<string, SecretReference[]>();
+  for (const ref of ctx.secrets) {
+    const endpoint = `${ref.kind === "ssm" ? 0 : 1}:${ref.region}`;
+    byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), ref]);
+  }
+  // Parameters before secrets, then by region: the order stays put when a variable is renamed.
+  for (const endpoint of [...byEndpoint.keys()].sort()) {
+    const refs = byEndpoint.get(endpoint)!;
+    const first = refs[0]!;
+    // A named key beside the AWS-managed one, in the same store and region, is covered by
+    // key/* under the same ViaService condition: listing it too would change nothing.
+    const awsManaged = refs.some((r) => r.kmsKeyArn === undefined);
+    const keys = awsManaged
+      ? [`arn:${ctx.partition}:kms:${first.region}:${ctx.account}:key/*`]
+      : distinct(refs.map((r) => r.kmsKeyArn!));
+    const store = first.kind === "ssm" ? "Parameters" : "Secrets";
+    statements.push({
+      Sid: `Decrypt${store}${first.region === ctx.region ? "" : regionWord(first.region)}`,
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: keys,
+      Condition: { StringEquals: { "kms:ViaService": secretViaService(first, ctx.dnsSuffix) } },
+    });
+  }
+  return statements;
+}
+
+/**
  * The execution role's policy: pull this repository's images, write this log
- * group. Nothing else (no secrets: the task definition has none).
+ * group, read exactly the configured secrets (secretReadStatements). Nothing else.
  * @param ctx The policy context.
  */
 export function executionRolePolicy(ctx: ServicePolicyContext): PolicyDocument {
@@ -180,6 +265,7 @@ export function executionRolePolicy(ctx: ServicePolicyContext): PolicyDocument {
         Resource: r.repository,
       },
       { Sid: "WriteThisLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: r.logStreams },
+      ...secretReadStatements(ctx),
     ],
   };
 }
@@ -188,6 +274,9 @@ export function executionRolePolicy(ctx: ServicePolicyContext): PolicyDocument {
  * The permissions boundary of every role the service stack creates: the most
  * any task role or execution role can ever be granted. Extend it (in the base
  * stack, applied by an administrator) when the app needs more AWS access.
+ * It lists the configured secrets too, so a compromised pipeline cannot point
+ * a task at any other secret: adding a secret reference takes an apply of the
+ * base stack (`bootstrap`) before the deploy that uses it.
  * @param ctx The policy context.
  */
 export function taskBoundaryPolicy(ctx: ServicePolicyContext): PolicyDocument {
@@ -317,11 +406,15 @@ function iamStatements(ctx: PolicyContext): PolicyStatement[] {
       Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS } },
     },
     {
-      Sid: "ServiceLinkedRolesOfEcsAndElb",
+      Sid: "ServiceLinkedRolesOfEcsElbAndScaling",
       Effect: "Allow",
       Action: "iam:CreateServiceLinkedRole",
       Resource: "*",
-      Condition: { StringEquals: { "iam:AWSServiceName": ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com"] } },
+      Condition: {
+        StringEquals: {
+          "iam:AWSServiceName": ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"],
+        },
+      },
     },
     {
       Sid: "ReadBaseIdentity",
@@ -463,8 +556,75 @@ function ec2Statements(ctx: PolicyContext): PolicyStatement[] {
   ];
 }
 
+/**
+ * Autoscaling of the service: the scalable target and its target-tracking
+ * policies, and the CloudWatch alarms Application Auto Scaling creates for
+ * them (named `TargetTracking-service/CLUSTER/SERVICE-Alarm…`), whose writes
+ * AWS checks against the caller too. Application Auto Scaling has no useful
+ * resource-level scope (a scalable target's ARN carries a random id), so its
+ * calls are region-wide; registering a target or a policy also needs
+ * ecs:UpdateService on the service itself, which this role has on this
+ * service only. Granted whether or not autoscaling is on: turning it off
+ * deletes the target, and `status` reads the scaling activity.
+ * @param ctx The policy context.
+ */
+function scalingStatements(ctx: PolicyContext): PolicyStatement[] {
+  return [
+    {
+      Sid: "ScalingOfTheService",
+      Effect: "Allow",
+      Action: [
+        "application-autoscaling:RegisterScalableTarget",
+        "application-autoscaling:DeregisterScalableTarget",
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:DeleteScalingPolicy",
+        "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScalingActivities",
+        "application-autoscaling:TagResource",
+        "application-autoscaling:UntagResource",
+        "application-autoscaling:ListTagsForResource",
+      ],
+      Resource: "*",
+      Condition: inRegion(ctx),
+    },
+    {
+      Sid: "ScalingAlarmsOfTheService",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
+      Resource: arn(ctx, "cloudwatch", `alarm:TargetTracking-service/${ctx.cluster}/${ctx.service}-*`),
+    },
+  ];
+}
+
+/**
+ * Metadata of the referenced secrets, for the deploy's preflight (does each
+ * exist, which version is current): ssm:DescribeParameters (no resource-level
+ * permissions in IAM; limited to the parameters' regions) and
+ * secretsmanager:DescribeSecret on exactly the referenced secrets. No value
+ * reads: neither GetParameter(s) nor GetSecretValue, nor any KMS key.
+ * None when the environment has no secrets.
+ * @param ctx The policy context.
+ */
+function secretMetadataStatements(ctx: PolicyContext): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  const parameterRegions = distinct(ctx.secrets.filter((s) => s.kind === "ssm").map((s) => s.region));
+  if (parameterRegions.length > 0) {
+    statements.push({
+      Sid: "SecretsExistParameters",
+      Effect: "Allow",
+      Action: "ssm:DescribeParameters",
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": parameterRegions.length === 1 ? parameterRegions[0]! : parameterRegions } },
+    });
+  }
+  const secrets = secretResources(ctx, "secretsManager");
+  if (secrets.length > 0) statements.push({ Sid: "SecretsExistSecrets", Effect: "Allow", Action: "secretsmanager:DescribeSecret", Resource: secrets });
+  return statements;
+}
+
 /** The parts of the deploy role's permissions, each a managed policy (IAM allows 6,144 characters per policy). */
-export const DEPLOY_POLICY_PARTS = ["state-and-images", "service", "network-and-edge"] as const;
+export const DEPLOY_POLICY_PARTS = ["state-and-images", "service", "network-and-edge", "scaling-and-secrets"] as const;
 
 /** One part of the deploy role's permissions. */
 export type DeployPolicyPart = (typeof DEPLOY_POLICY_PARTS)[number];
@@ -622,6 +782,8 @@ export function deployRolePolicies(ctx: PolicyContext): Record<DeployPolicyPart,
         },
       },
     ]),
+    // Its own part: the secrets' list grows with the configuration, and the others are near IAM's limit.
+    "scaling-and-secrets": doc([...scalingStatements(ctx), ...secretMetadataStatements(ctx)]),
   };
 }
 
@@ -657,6 +819,10 @@ export function planRolePolicy(ctx: PolicyContext): PolicyDocument {
           "logs:DescribeLogGroups",
           "logs:ListTagsForResource",
           "logs:ListTagsLogGroup",
+          "application-autoscaling:DescribeScalableTargets",
+          "application-autoscaling:DescribeScalingPolicies",
+          "application-autoscaling:DescribeScalingActivities",
+          "application-autoscaling:ListTagsForResource",
         ],
         Resource: "*",
       },

@@ -26,6 +26,8 @@ export const builtinEnvironments = {
       // so any other value shows as a change on every plan. The emulator runs no
       // tasks, so the grace period has nothing to act on here.
       healthCheckGracePeriodSeconds: 0,
+      // Off, as by default: a fixed count of tasks the emulator does not run.
+      autoscaling: { enabled: false },
     },
     // Local images are throwaway: destroy may delete the repository with them.
     registry: { forceDelete: true },

@@ -11,6 +11,17 @@ export const LOCAL_ENVIRONMENT = "local";
 /** The container's name in the task definition (the load balancer and the log streams refer to it). */
 export const CONTAINER_NAME = "app";
 
+/**
+ * The container's plain environment: what the pipeline sets (NODE_ENV, PORT)
+ * and the configured variables over it. Secrets are separate (task definition
+ * `secrets`) and may not reuse these names.
+ * @param containerPort The port the app listens on.
+ * @param environment The configured variables.
+ */
+export function containerEnvironment(containerPort: number, environment: Record<string, string>): Record<string, string> {
+  return { NODE_ENV: "production", PORT: String(containerPort), ...environment };
+}
+
 /** The two stacks of an environment, applied in this order and destroyed in the reverse one. */
 export const STACK_ROLES = ["base", "service"] as const;
 

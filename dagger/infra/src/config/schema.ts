@@ -237,6 +237,168 @@ const smokeTest = strict({
 
 const envVarName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
 
+/**
+ * A check whose message depends on the value: `explain` returns what is wrong,
+ * or undefined when the value is fine.
+ * @param explain The rule, as a function from the value to its problem.
+ */
+function explained<T>(explain: (value: T) => string | undefined) {
+  return v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const message = explain(dataset.value);
+    if (message !== undefined) addIssue({ message });
+  });
+}
+
+/** One segment of an SSM parameter name: what Parameter Store allows between slashes. */
+const SSM_SEGMENT = "[A-Za-z0-9_.-]+";
+/** An SSM parameter name: a path "/app/db-url" (any depth) or a top-level name "db-url". */
+export const SSM_PARAMETER_NAME_PATTERN = new RegExp(`^(?:(?:/${SSM_SEGMENT})+|${SSM_SEGMENT})$`);
+/** An SSM parameter ARN; groups: region, account, the name without its leading slash. */
+export const SSM_PARAMETER_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:ssm:([a-z0-9-]+):(\\d{12}):parameter/(${SSM_SEGMENT}(?:/${SSM_SEGMENT})*)$`);
+/** Parameter Store's limit on a name, ARN included (1011 characters). */
+const SSM_NAME_MAX = 1011;
+
+/** The characters Secrets Manager allows in a secret's name (no `*` or `?`, so a name can never widen an IAM pattern). */
+const SECRET_NAME_CHARS = "[A-Za-z0-9/_+=.@-]";
+/** A Secrets Manager secret name (1–512 characters). */
+export const SECRET_NAME_PATTERN = new RegExp(`^${SECRET_NAME_CHARS}{1,512}$`);
+/**
+ * A secret's full ARN: the name, a hyphen and the six random characters AWS
+ * appends. Groups: region, account, name, suffix.
+ */
+export const SECRET_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:secretsmanager:([a-z0-9-]+):(\\d{12}):secret:(${SECRET_NAME_CHARS}{1,512})-([A-Za-z0-9]{6})$`);
+/**
+ * A name ending like an ARN's random suffix ("-" and six letters or digits).
+ * AWS advises against such names: given by name (a partial ARN), Secrets
+ * Manager may take the ending for the suffix and resolve another secret or none.
+ */
+const SUFFIX_LIKE_ENDING = /-[A-Za-z0-9]{6}$/;
+/** A KMS key ARN (not an alias: IAM matches Decrypt on the key's ARN). Groups: region, account. */
+export const KMS_KEY_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:kms:([a-z0-9-]+):(\\d{12}):key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`);
+
+/**
+ * What is wrong with an `ssm` reference, if anything.
+ * @param value The configured name or ARN.
+ */
+function ssmProblem(value: string): string | undefined {
+  if (/^arn:[^:]*:secretsmanager:/.test(value)) return "is a Secrets Manager ARN: write { secretsManager: \"…\" } for a secret";
+  if (value.length > SSM_NAME_MAX) return `has ${value.length} characters; Parameter Store allows ${SSM_NAME_MAX}`;
+  if (SSM_PARAMETER_NAME_PATTERN.test(value) || SSM_PARAMETER_ARN_PATTERN.test(value)) return undefined;
+  if (/^[A-Za-z0-9_.-]+\//.test(value)) return `a parameter path starts with "/": write "/${value}"`;
+  return 'must be an SSM parameter: a path like "/app/db-url" (letters, digits, "_", ".", "-" between slashes) or its ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/app/db-url)';
+}
+
+/**
+ * What is wrong with a `secretsManager` reference, if anything.
+ * @param value The configured name or ARN.
+ */
+function secretProblem(value: string): string | undefined {
+  if (value.startsWith("arn:")) {
+    if (/^arn:[^:]*:ssm:/.test(value)) return "is an SSM parameter ARN: write { ssm: \"…\" } for a parameter";
+    if (SECRET_ARN_PATTERN.test(value)) return undefined;
+    return "must be the secret's full ARN, ending in the six characters AWS appends to the name (arn:aws:secretsmanager:REGION:ACCOUNT:secret:prod/db-AbCdEf), or the secret's name";
+  }
+  if (!SECRET_NAME_PATTERN.test(value)) {
+    return 'must be a Secrets Manager secret name like "prod/db" (1–512 letters, digits and / _ + = . @ -) or its full ARN';
+  }
+  if (SUFFIX_LIKE_ENDING.test(value)) {
+    return `ends like the random suffix of a secret's ARN ("-" and six characters), so Secrets Manager may resolve another secret by this name; give the secret's full ARN instead`;
+  }
+  return undefined;
+}
+
+/**
+ * Where one environment variable's value comes from: an SSM parameter or a
+ * Secrets Manager secret (optionally one JSON key of it). Only the name or ARN
+ * is configured: the value never passes through this repository, the plan or
+ * the state. ECS reads it when a task starts, with the execution role.
+ *
+ * The shape, `{ ssm: NAME_OR_ARN }` or `{ secretsManager: NAME_OR_ARN, key? }`:
+ * - the store is named by the field, not guessed from the string (a Secrets
+ *   Manager name may look like a parameter path), and the two stores are
+ *   charged differently (see docs/infrastructure.md), so it should be explicit;
+ * - a name is enough in the environment's account and region; an ARN names
+ *   another region (ECS reads secrets of its own account only);
+ * - `key` picks one field of a secret that holds JSON (ECS's
+ *   `…:secret:NAME:KEY::` form); parameters hold one value, so no key;
+ * - `kmsKeyArn` names the customer-managed KMS key the value is encrypted
+ *   with; leave it out for the AWS-managed key (aws/ssm, aws/secretsmanager).
+ *   The execution role may decrypt with exactly that key, and only through
+ *   that store.
+ * Plain JSON with one-word field names, so it reads the same in a YAML file.
+ */
+const secretReference = v.pipe(
+  v.strictObject(
+    {
+      /** An SSM Parameter Store parameter (SecureString, String or StringList): its name ("/app/db-url") or ARN. */
+      ssm: v.optional(v.pipe(v.string(), explained(ssmProblem))),
+      /** A Secrets Manager secret: its name ("prod/db") or its full ARN (with the 6-character suffix). */
+      secretsManager: v.optional(v.pipe(v.string(), explained(secretProblem))),
+      /** One JSON key of the secret's value (Secrets Manager only). */
+      key: v.optional(v.pipe(v.string(), v.regex(/^[^:]{1,256}$/, 'must be a JSON key of the secret: 1–256 characters without ":" (ECS separates the parts of valueFrom with ":")'))),
+      /** The customer-managed KMS key of the value (default: the store's AWS-managed key). */
+      kmsKeyArn: v.optional(
+        v.pipe(v.string(), v.regex(KMS_KEY_ARN_PATTERN, "must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID); an alias does not work: IAM matches kms:Decrypt on the key's ARN")),
+      ),
+    },
+    "unknown field; allowed fields: ssm or secretsManager, key (secretsManager only), kmsKeyArn",
+  ),
+  v.check(
+    (r) => (r.ssm === undefined) !== (r.secretsManager === undefined),
+    'must name exactly one store: { ssm: "/app/db-url" } or { secretsManager: "prod/db" }',
+  ),
+  v.forward(
+    v.check(
+      (r) => r.key === undefined || r.ssm === undefined,
+      "an SSM parameter holds one value and has no JSON keys; drop key, or keep the JSON in Secrets Manager ({ secretsManager: …, key: … })",
+    ),
+    ["key"],
+  ),
+);
+
+/**
+ * Application Auto Scaling of the service: target tracking on average CPU and
+ * on ALB requests per target, between minCount and maxCount tasks. When
+ * enabled, the autoscaler owns the running count: `desiredCount` is not used,
+ * the service starts at minCount, and deploys never reset the count.
+ */
+const autoscaling = strict({
+  /**
+   * Off by default: a fixed desiredCount keeps cost and deploy time predictable; turn it
+   * on where load varies (the sample's production does, in fargate-pipeline.yaml).
+   */
+  enabled: v.optional(v.boolean(), false),
+  /** 2: one task per availability zone, as for desiredCount: losing a zone or a task leaves the service up. */
+  minCount: v.optional(int(1, 1000), 2),
+  /** 10: a cost ceiling at 5 × the minimum; raise it once a load test shows what one task serves. */
+  maxCount: v.optional(int(1, 1000), 10),
+  /**
+   * 70 % of the task's CPU: leaves 30 % headroom for the minute a new task needs to start and
+   * pass its health checks. Higher saves money but lets a spike saturate the tasks before help arrives.
+   */
+  cpuTargetPercent: v.optional(
+    v.pipe(v.number("must be a percentage from 1 to 100"), v.minValue(1, "must be a percentage from 1 to 100"), v.maxValue(100, "must be a percentage from 1 to 100")),
+    70,
+  ),
+  /**
+   * 1000 requests per task per minute (~17 per second; ALBRequestCountPerTarget is a
+   * per-minute sum): far below what a 0.25 vCPU Node task serves for a light handler,
+   * so a burst of requests scales out before the CPU average shows it. Measure and raise.
+   */
+  requestsPerTarget: v.optional(int(1, 1000000), 1000),
+  /**
+   * 60 s (AWS's default is 300 s): about the time a new task takes to start and register,
+   * so a second step out follows soon when the first was not enough.
+   */
+  scaleOutCooldownSeconds: v.optional(int(0, 3600), 60),
+  /**
+   * 300 s (AWS's default): scale in slowly; a task removed too early comes back as a cold
+   * start in the next spike.
+   */
+  scaleInCooldownSeconds: v.optional(int(0, 3600), 300),
+});
+
 const service = strict({
   /** 2 tasks: one per availability zone, so losing a zone or a task leaves the service up. */
   desiredCount: v.optional(v.pipe(v.number("must be a whole number of at least 1"), v.integer("must be a whole number of at least 1"), v.minValue(1, "must be at least 1 (use destroy to remove the service)"), v.maxValue(1000, "must be at most 1000")), 2),
@@ -288,6 +450,13 @@ const service = strict({
   smokeTest: v.optional(smokeTest, {}),
   /** Extra plain environment variables for the container (never secrets: they are visible in the task definition). */
   environment: v.optional(v.record(envVarName, v.string()), {}),
+  /**
+   * Secret environment variables: name → where ECS reads the value when a task starts
+   * (see secretReference). Names and ARNs only; the values stay in AWS.
+   */
+  secrets: v.optional(v.record(envVarName, secretReference), {}),
+  /** Autoscaling of the task count (off by default; see each field). */
+  autoscaling: v.optional(autoscaling, {}),
 });
 
 const registry = strict({

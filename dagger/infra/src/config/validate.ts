@@ -7,15 +7,19 @@
 import * as v from "valibot";
 import { blockContains, blocksOverlap, parseIpv4Cidr, type Ipv4Block } from "./cidr.ts";
 import { checkFargateSize } from "./fargate.ts";
-import { LOCAL_ENVIRONMENT, resourceNames, type ResourceNames } from "./naming.ts";
+import { containerEnvironment, LOCAL_ENVIRONMENT, resourceNames, type ResourceNames } from "./naming.ts";
 import {
   ALB_ARN_PATTERN,
   CERTIFICATE_ARN_PATTERN,
   EnvironmentSchema,
+  KMS_KEY_ARN_PATTERN,
   LISTENER_ARN_PATTERN,
   OIDC_PROVIDER_ARN_PATTERN,
   type EnvironmentParsed,
 } from "./schema.ts";
+import { resolveSecrets } from "./secrets.ts";
+import { DEPLOY_POLICY_PARTS, deployRolePolicies, taskBoundaryPolicy, type PolicyDocument } from "../policies.ts";
+import { policyContext } from "../stacks/policy-context.ts";
 
 /** One problem in a configuration. */
 export interface ConfigIssue {
@@ -112,6 +116,31 @@ function checkArnPlace(match: RegExpMatchArray | null, c: EnvironmentParsed, pat
 }
 
 /**
+ * Secret rules: names distinct from the plain environment, ARNs in the
+ * environment's account (ECS reads secrets of the task's account only), KMS
+ * keys in the secret's region (a value is encrypted with a key of its own region).
+ * @param c The parsed configuration.
+ * @param issues Where problems are recorded.
+ */
+function checkSecrets(c: EnvironmentParsed, issues: ConfigIssue[]): void {
+  const plain = containerEnvironment(c.service.containerPort, c.service.environment);
+  for (const ref of resolveSecrets(c.service.secrets, c.region)) {
+    const path = `service.secrets.${ref.envVar}`;
+    if (Object.hasOwn(plain, ref.envVar)) {
+      const owner = Object.hasOwn(c.service.environment, ref.envVar) ? "service.environment sets it too" : "the pipeline sets it (NODE_ENV, PORT)";
+      issues.push({ path, message: `${ref.envVar} is a plain variable already: ${owner}; a container variable comes from one place, so rename one` });
+    }
+    if (ref.account !== undefined && c.accountId !== undefined && ref.account !== c.accountId) {
+      issues.push({ path, message: `the ${ref.kind === "ssm" ? "parameter" : "secret"} belongs to account ${ref.account}, the environment to ${c.accountId}; ECS reads secrets of the task's own account only` });
+    }
+    const kms = ref.kmsKeyArn?.match(KMS_KEY_ARN_PATTERN);
+    if (kms && kms[1] !== ref.region) {
+      issues.push({ path: `${path}.kmsKeyArn`, message: `the key is in ${kms[1]}, the ${ref.kind === "ssm" ? "parameter" : "secret"} in ${ref.region}; name the key in ${ref.region} its value is encrypted with` });
+    }
+  }
+}
+
+/**
  * Rules that involve more than one field. Runs on a configuration that passed the schema.
  * @param c The parsed configuration.
  * @returns The problems found; empty when there are none.
@@ -148,9 +177,20 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
     });
   }
 
+  checkSecrets(c, issues);
+  const scaling = c.service.autoscaling;
+  if (scaling.minCount > scaling.maxCount) {
+    issues.push({
+      path: "service.autoscaling.minCount",
+      message: `${scaling.minCount} is above maxCount (${scaling.maxCount}); the autoscaler keeps the count between the two, so minCount ≤ maxCount`,
+    });
+  }
+
   // ECS rounds the maximum down and the minimum up: it needs room to start a new
-  // task before stopping an old one, or to stop one first.
-  const { desiredCount, deploymentMaximumPercent: max, deploymentMinimumHealthyPercent: min } = c.service;
+  // task before stopping an old one, or to stop one first. With autoscaling the
+  // smallest count it can run at is the minimum, where room is tightest.
+  const { deploymentMaximumPercent: max, deploymentMinimumHealthyPercent: min } = c.service;
+  const desiredCount = scaling.enabled ? scaling.minCount : c.service.desiredCount;
   const canStartFirst = Math.floor((desiredCount * max) / 100) > desiredCount;
   const canStopFirst = Math.ceil((desiredCount * min) / 100) < desiredCount;
   if (!canStartFirst && !canStopFirst) {
@@ -187,6 +227,42 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
   return issues;
 }
 
+/** IAM's limit for a customer-managed policy, in characters (whitespace excluded; the documents have none). */
+export const MANAGED_POLICY_LIMIT = 6144;
+
+/**
+ * Policies that grow with the configured secrets (the task boundary, the deploy
+ * role's parts) must fit IAM's size limit; measured with the longest partition
+ * and DNS suffix in use, where the stacks have references.
+ * @param config The resolved configuration.
+ */
+function policySizeIssues(config: EnvironmentConfig): ConfigIssue[] {
+  if (Object.keys(config.service.secrets).length === 0) return [];
+  const account = config.accountId ?? "123456789012";
+  const ctx = {
+    ...policyContext(config, {
+      partition: "aws-us-gov",
+      dnsSuffix: "amazonaws.com.cn",
+      account,
+      hostedZoneId: "Z".repeat(32),
+      boundaryPolicyArn: `arn:aws-us-gov:iam::${account}:policy/${config.names.taskBoundaryPolicy}`,
+    }),
+    oidcProviderArn: `arn:aws-us-gov:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
+  };
+  const deploy = deployRolePolicies(ctx);
+  const documents: [string, PolicyDocument][] = [
+    [`the task roles' permissions boundary (${config.names.taskBoundaryPolicy})`, taskBoundaryPolicy(ctx)],
+    ...DEPLOY_POLICY_PARTS.map((part): [string, PolicyDocument] => [`the deploy role's "${part}" policy`, deploy[part]]),
+  ];
+  return documents
+    .map(([what, doc]) => [what, JSON.stringify(doc).length] as const)
+    .filter(([, size]) => size > MANAGED_POLICY_LIMIT)
+    .map(([what, size]) => ({
+      path: "service.secrets",
+      message: `these secrets make ${what} ${size} characters long, over IAM's ${MANAGED_POLICY_LIMIT} for a managed policy; reference fewer parameters or secrets (keys of one Secrets Manager secret count once: keep related values in one JSON secret)`,
+    }));
+}
+
 /**
  * Turns a valibot issue into a ConfigIssue with a dotted path.
  * @param issue The schema issue.
@@ -214,15 +290,14 @@ export function validateEnvironment(input: unknown): ValidationResult {
     stateBucket: c.state.bucket,
     targetGroupNamePrefix: c.service.targetGroupNamePrefix,
   });
-  return {
-    ok: true,
-    config: {
-      ...c,
-      accountId: c.accountId,
-      github: { ...c.github, environment: c.github.environment ?? c.name },
-      service: { ...c.service, targetGroupNamePrefix: names.targetGroupPrefix },
-      state: { bucket: names.state.bucket, region: c.state.region ?? c.region, keys: names.state.keys },
-      names,
-    },
+  const config: EnvironmentConfig = {
+    ...c,
+    accountId: c.accountId,
+    github: { ...c.github, environment: c.github.environment ?? c.name },
+    service: { ...c.service, targetGroupNamePrefix: names.targetGroupPrefix },
+    state: { bucket: names.state.bucket, region: c.state.region ?? c.region, keys: names.state.keys },
+    names,
   };
+  const sizes = policySizeIssues(config);
+  return sizes.length > 0 ? { ok: false, issues: sizes } : { ok: true, config };
 }

@@ -101,6 +101,12 @@ export class LoadBalancer extends Construct {
   readonly zoneId: string;
   /** What must exist before the service is created: the target group must be attached to the ALB. */
   readonly routing: ITerraformDependable[];
+  /**
+   * `app/LB_NAME/LB_ID/targetgroup/TG_NAME/TG_ID`: the ALB's ARN suffix (the stack's ALB
+   * or the existing one's, read by the data source) and the target group's, which name
+   * the ALB's RequestCountPerTarget metric of this service's targets.
+   */
+  readonly requestCountResourceLabel: string;
 
   /**
    * @param scope The stack.
@@ -202,6 +208,7 @@ export class LoadBalancer extends Construct {
       });
       this.dnsName = alb.dnsName;
       this.zoneId = alb.zoneId;
+      this.requestCountResourceLabel = `${alb.arnSuffix}/${targetGroup.arnSuffix}`;
 
       new LbListener(this, "http_listener", {
         loadBalancerArn: alb.arn,
@@ -222,6 +229,7 @@ export class LoadBalancer extends Construct {
       const alb = existing!;
       this.dnsName = alb.dnsName;
       this.zoneId = alb.zoneId;
+      this.requestCountResourceLabel = `${alb.arnSuffix}/${targetGroup.arnSuffix}`;
       // One rule per security group of the shared ALB (known at plan: read from the ALB).
       const albGroups = TerraformIterator.fromList(alb.securityGroups);
       new VpcSecurityGroupIngressRule(this, "app_ingress_from_alb", {

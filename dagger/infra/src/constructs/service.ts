@@ -4,6 +4,7 @@ import { EcsService } from "@cdktf/provider-aws/lib/ecs-service/index.js";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition/index.js";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { containerEnvironment } from "../config/naming.ts";
 
 /** Options of FargateService. */
 export interface FargateServiceOptions {
@@ -25,8 +26,19 @@ export interface FargateServiceOptions {
   healthCheckPath: string;
   /** Plain environment variables of the container. */
   environment: Record<string, string>;
-  /** Tasks to run. */
+  /**
+   * Secret environment variables: name and where ECS reads the value at task start
+   * (an SSM parameter ARN, a secret ARN, or `SECRET_ARN:KEY::`). The execution role must be allowed to read them.
+   */
+  secrets: { name: string; valueFrom: string }[];
+  /** Tasks to run; with autoscaling, the count the service starts with. */
   desiredCount: number;
+  /**
+   * True when Application Auto Scaling owns the count: OpenTofu sets desired_count
+   * on create only and ignores it afterwards, so a deploy never resets what the
+   * autoscaler chose and a plan after a scaling activity stays clean.
+   */
+  desiredCountOwnedByAutoscaler: boolean;
   /** Deployment floor, % of desired. */
   deploymentMinimumHealthyPercent: number;
   /** Deployment ceiling, % of desired. */
@@ -91,7 +103,7 @@ const TMP_VOLUME = "tmp";
  * @param o The service's options.
  */
 export function containerDefinitions(o: FargateServiceOptions): object[] {
-  const environment = { NODE_ENV: "production", PORT: String(o.containerPort), ...o.environment };
+  const environment = containerEnvironment(o.containerPort, o.environment);
   return [
     {
       name: o.names.container,
@@ -101,7 +113,9 @@ export function containerDefinitions(o: FargateServiceOptions): object[] {
       // Sorted: the order ECS returns, so plans compare equal.
       environment: Object.keys(environment)
         .sort()
-        .map((name) => ({ name, value: environment[name as keyof typeof environment] })),
+        .map((name) => ({ name, value: environment[name] })),
+      // Names and ARNs only (ECS reads the values when a task starts); sorted like environment.
+      ...(o.secrets.length > 0 ? { secrets: [...o.secrets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) } : {}),
       // Non-root (the node image's "node" user) and no writes outside /tmp.
       user: "1000",
       readonlyRootFilesystem: true,
@@ -143,6 +157,8 @@ export class FargateService extends Construct {
   readonly logGroupName: string;
   /** ARN of the task definition revision this apply registered. */
   readonly taskDefinitionArn: string;
+  /** `service/CLUSTER/SERVICE`: the service as Application Auto Scaling names it (a reference: scaling waits for the service). */
+  readonly scalingResourceId: string;
 
   /**
    * @param scope The service stack.
@@ -199,10 +215,12 @@ export class FargateService extends Construct {
       // The pipeline follows the deployment (the SDK), not the provider's waiter.
       waitForSteadyState: false,
       dependsOn: o.dependsOn,
+      ...(o.desiredCountOwnedByAutoscaler ? { lifecycle: { ignoreChanges: ["desired_count"] } } : {}),
     });
     this.clusterName = cluster.name;
     this.serviceName = service.name;
     this.logGroupName = logs.name;
     this.taskDefinitionArn = taskDefinition.arn;
+    this.scalingResourceId = `service/${cluster.name}/${service.name}`;
   }
 }

@@ -37,7 +37,7 @@ export class BaseStack extends EnvironmentStack {
     const zone = new HostedZone(this, "dns", { zone: config.hostedZone, purpose: `${config.serviceName} ${config.name}` });
 
     const boundaryArn = boundaryPolicyArn(config, this.partition, this.accountId);
-    const refs = { partition: this.partition, account: this.accountId, hostedZoneId: zone.zoneId, boundaryPolicyArn: boundaryArn };
+    const refs = { partition: this.partition, dnsSuffix: this.dnsSuffix, account: this.accountId, hostedZoneId: zone.zoneId, boundaryPolicyArn: boundaryArn };
     const boundary = new TaskBoundary(this, "task_boundary", { name: n.taskBoundaryPolicy, policy: policyContext(config, refs) });
     const github = new GithubOidc(this, "github", {
       repository: config.github.repository,

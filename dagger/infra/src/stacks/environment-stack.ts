@@ -63,6 +63,8 @@ export class EnvironmentStack extends ReadableIdStack {
   readonly role: StackRole;
   /** The ARN partition of the credentials in use ("aws", "aws-cn", …). */
   readonly partition: string;
+  /** The partition's DNS suffix ("amazonaws.com", "amazonaws.com.cn", …): service endpoints in IAM conditions. */
+  readonly dnsSuffix: string;
   /** The account id of the credentials in use (equal to config.accountId when that is set). */
   readonly accountId: string;
   /**
@@ -107,7 +109,9 @@ export class EnvironmentStack extends ReadableIdStack {
 
     if (config.emulator) Aspects.of(this).add(new EmulatorUnheldFields());
 
-    this.partition = new DataAwsPartition(this, "partition").partition;
+    const partition = new DataAwsPartition(this, "partition");
+    this.partition = partition.partition;
+    this.dnsSuffix = partition.dnsSuffix;
     this.accountId = new DataAwsCallerIdentity(this, "caller").accountId;
   }
 }

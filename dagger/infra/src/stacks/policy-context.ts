@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from "../config/validate.ts";
 import { ALB_ARN_PATTERN } from "../config/schema.ts";
+import { resolveSecrets } from "../config/secrets.ts";
 import type { ServicePolicyContext } from "../policies.ts";
 
 /**
@@ -21,7 +22,7 @@ export function loadBalancerName(config: EnvironmentConfig): string {
  */
 export function policyContext(
   config: EnvironmentConfig,
-  refs: { partition: string; account: string; hostedZoneId: string; boundaryPolicyArn: string },
+  refs: { partition: string; dnsSuffix: string; account: string; hostedZoneId: string; boundaryPolicyArn: string },
 ): ServicePolicyContext {
   const n = config.names;
   return {
@@ -40,6 +41,7 @@ export function policyContext(
     targetGroupPrefix: config.service.targetGroupNamePrefix,
     domain: config.domain,
     state: { bucket: config.state.bucket, keys: Object.values(config.state.keys), ledger: config.names.state.ledger },
+    secrets: resolveSecrets(config.service.secrets, config.region),
   };
 }
 

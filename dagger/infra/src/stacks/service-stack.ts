@@ -1,8 +1,10 @@
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
+import { secretValueFrom } from "../config/secrets.ts";
 import type { EnvironmentConfig } from "../config/validate.ts";
 import { Certificate } from "../constructs/certificate.ts";
 import { AliasRecord, zoneIdFor } from "../constructs/dns.ts";
+import { ServiceAutoscaling } from "../constructs/autoscaling.ts";
 import { TaskRoles } from "../constructs/iam.ts";
 import { LoadBalancer, type CreateLoadBalancer, type ExistingLoadBalancer } from "../constructs/load-balancer.ts";
 import { Network } from "../constructs/network.ts";
@@ -81,14 +83,18 @@ export class ServiceStack extends EnvironmentStack {
 
     new AliasRecord(this, "alias", { zoneId, domain: config.domain, targetDnsName: lb.dnsName, targetZoneId: lb.zoneId });
 
-    const roles = new TaskRoles(this, "iam", {
-      policy: policyContext(config, {
-        partition: this.partition,
-        account: this.accountId,
-        hostedZoneId: zoneId,
-        boundaryPolicyArn: boundaryPolicyArn(config, this.partition, this.accountId),
-      }),
+    const policy = policyContext(config, {
+      partition: this.partition,
+      dnsSuffix: this.dnsSuffix,
+      account: this.accountId,
+      hostedZoneId: zoneId,
+      boundaryPolicyArn: boundaryPolicyArn(config, this.partition, this.accountId),
     });
+    const roles = new TaskRoles(this, "iam", { policy });
+    const scaling = s.autoscaling;
+    // The emulator cannot hold a scalable target (EMULATOR_OMITTED_RESOURCES): there the
+    // service keeps only the autoscaler's side of the ownership (desired count ignored).
+    const scaled = scaling.enabled && !config.emulator;
 
     const service = new FargateService(this, "ecs", {
       names: n,
@@ -100,7 +106,10 @@ export class ServiceStack extends EnvironmentStack {
       containerPort: s.containerPort,
       healthCheckPath: s.healthCheckPath,
       environment: s.environment,
-      desiredCount: s.desiredCount,
+      secrets: policy.secrets.map((ref) => ({ name: ref.envVar, valueFrom: secretValueFrom(ref, policy) })),
+      // With autoscaling the service starts at the minimum; from then on the count is the autoscaler's.
+      desiredCount: scaling.enabled ? scaling.minCount : s.desiredCount,
+      desiredCountOwnedByAutoscaler: scaling.enabled,
       deploymentMinimumHealthyPercent: s.deploymentMinimumHealthyPercent,
       deploymentMaximumPercent: s.deploymentMaximumPercent,
       healthCheckGracePeriodSeconds: s.healthCheckGracePeriodSeconds,
@@ -115,6 +124,21 @@ export class ServiceStack extends EnvironmentStack {
       taskRoleArn: roles.taskRoleArn,
       dependsOn: [...lb.routing, roles.executionPolicy],
     });
+
+    if (scaled) {
+      new ServiceAutoscaling(this, "autoscaling", {
+        resourceId: service.scalingResourceId,
+        policyNamePrefix: n.prefix,
+        minCount: scaling.minCount,
+        maxCount: scaling.maxCount,
+        cpuTargetPercent: scaling.cpuTargetPercent,
+        requestsPerTarget: scaling.requestsPerTarget,
+        scaleOutCooldownSeconds: scaling.scaleOutCooldownSeconds,
+        scaleInCooldownSeconds: scaling.scaleInCooldownSeconds,
+        requestCountResourceLabel: lb.requestCountResourceLabel,
+        dependsOn: lb.routing,
+      });
+    }
 
     new TerraformOutput(this, SERVICE_OUTPUTS.url, { value: `https://${config.domain}` });
     new TerraformOutput(this, SERVICE_OUTPUTS.clusterName, { value: service.clusterName });

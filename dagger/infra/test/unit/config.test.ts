@@ -291,3 +291,63 @@ describe("overrides", () => {
     expect(issuesOf("local", { accountId: "12345" })).toEqual([{ path: "accountId", message: "must be a 12-digit AWS account id" }]);
   });
 });
+
+describe("service.autoscaling", () => {
+  it("is off by default and on in production, with the stated defaults", () => {
+    expect(resolveEnvironment("staging", { config: SAMPLE }).service.autoscaling.enabled).toBe(false);
+    expect(resolveEnvironment("local", { config: SAMPLE }).service.autoscaling.enabled).toBe(false);
+    expect(resolveEnvironment("production", { config: SAMPLE }).service.autoscaling).toEqual({
+      enabled: true,
+      minCount: 2,
+      maxCount: 10,
+      cpuTargetPercent: 70,
+      requestsPerTarget: 1000,
+      scaleOutCooldownSeconds: 60,
+      scaleInCooldownSeconds: 300,
+    });
+  });
+
+  it("a minimum above the maximum", () => {
+    expect(issuesOf("production", { service: { autoscaling: { minCount: 5, maxCount: 4 } } })).toEqual([
+      {
+        path: "service.autoscaling.minCount",
+        message: "5 is above maxCount (4); the autoscaler keeps the count between the two, so minCount ≤ maxCount",
+      },
+    ]);
+  });
+
+  it.each([0, 101, 150, -5])("a CPU target of %s %%", (cpuTargetPercent) => {
+    expect(issuesOf("production", { service: { autoscaling: { cpuTargetPercent } } })).toEqual([
+      { path: "service.autoscaling.cpuTargetPercent", message: "must be a percentage from 1 to 100" },
+    ]);
+  });
+
+  it("accepts CPU targets at both ends and in between", () => {
+    for (const cpuTargetPercent of [1, 55.5, 100]) {
+      expect(resolveEnvironment("production", { config: SAMPLE, overrides: { service: { autoscaling: { cpuTargetPercent } } } }).service.autoscaling.cpuTargetPercent).toBe(
+        cpuTargetPercent,
+      );
+    }
+  });
+
+  it("a minimum of 0 (a service behind the ALB needs a task), a request target of 0, an unknown field", () => {
+    expect(issuesOf("production", { service: { autoscaling: { minCount: 0, requestsPerTarget: 0, cpuTarget: 50 } } })).toEqual([
+      { path: "service.autoscaling.minCount", message: "must be a whole number from 1 to 1000" },
+      { path: "service.autoscaling.requestsPerTarget", message: "must be a whole number from 1 to 1000000" },
+      {
+        path: "service.autoscaling.cpuTarget",
+        message: expect.stringMatching(/^unknown field; allowed fields: enabled, minCount, maxCount, cpuTargetPercent, /) as unknown as string,
+      },
+    ]);
+  });
+
+  it("when on, deployment room is checked at the minimum, not at desiredCount", () => {
+    expect(issuesOf("production", { service: { desiredCount: 4, deploymentMaximumPercent: 150, autoscaling: { minCount: 1 } } })).toEqual([
+      {
+        path: "service.deploymentMaximumPercent",
+        message:
+          "with 1 task(s), maximum 150 % and minimum 100 % leave ECS no room to replace a task; raise the maximum (200 starts a full new set) or lower the minimum",
+      },
+    ]);
+  });
+});

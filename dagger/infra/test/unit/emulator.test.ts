@@ -2,9 +2,9 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Aspects } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { mergeOverrides, resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
-import { EMULATOR_UNHELD_FIELDS, emulatorBackendConfig, emulatorEnvironment, emulatorOverrides } from "../../src/emulator.ts";
+import { EMULATOR_OMITTED_RESOURCES, EMULATOR_UNHELD_FIELDS, emulatorBackendConfig, emulatorEnvironment, emulatorOverrides } from "../../src/emulator.ts";
 import { EmulatorUnheldFields } from "../../src/stacks/emulator-fields.ts";
-import { all, EXISTING_EDGE, synthConstruct, synthEnvironment, type TfJson } from "./support.ts";
+import { all, EXISTING_EDGE, one, synthConstruct, synthEnvironment, type TfJson } from "./support.ts";
 import { SAMPLE } from "./sample.ts";
 
 /**
@@ -89,6 +89,8 @@ describe("fields the emulator cannot hold", () => {
       }
     }
     expect(Object.keys(expected).length).toBeGreaterThan(0);
+    // Where autoscaling is on, the desired count is the autoscaler's, on the emulator as on AWS.
+    if (resolveEnvironment(name, { config: SAMPLE, overrides }).service.autoscaling.enabled) expected["aws_ecs_service.ecs_service"] = ["desired_count"];
     expect(ignoredChanges(service)).toEqual(expected);
   });
 
@@ -101,10 +103,10 @@ describe("fields the emulator cannot hold", () => {
     expect(ignoredChanges(edge.service)).toEqual({ "aws_vpc_security_group_ingress_rule.load_balancer_app_ingress_from_alb": ["description"] });
   });
 
-  it.each(REAL)("%s on AWS: nothing is ignored anywhere", (_label, name, overrides) => {
-    const { base, service } = synthEnvironment(name, overrides);
+  it.each(REAL)("%s on AWS: nothing is ignored anywhere but the desired count the autoscaler owns", (_label, name, overrides) => {
+    const { base, service, config } = synthEnvironment(name, overrides);
     expect(ignoredChanges(base)).toEqual({});
-    expect(ignoredChanges(service)).toEqual({});
+    expect(ignoredChanges(service)).toEqual(config.service.autoscaling.enabled ? { "aws_ecs_service.ecs_service": ["desired_count"] } : {});
   });
 
   it("the aspect adds to an existing ignore list and leaves ignore all alone", () => {
@@ -128,5 +130,31 @@ describe("fields the emulator cannot hold", () => {
       "aws_vpc_security_group_ingress_rule.tags_ignored": ["tags", "description"],
       "aws_vpc_security_group_ingress_rule.all_ignored": "all",
     });
+  });
+});
+
+describe("resources the emulator cannot serve", () => {
+  it("are the scaling target and its policies, with moto's code as the reason", () => {
+    expect(EMULATOR_OMITTED_RESOURCES.map((r) => r.resourceType)).toEqual(["aws_appautoscaling_target", "aws_appautoscaling_policy"]);
+    for (const r of EMULATOR_OMITTED_RESOURCES) expect(r.reason).toMatch(/moto 5\.2\.5.*ListTagsForResource.*moto\/applicationautoscaling\/responses\.py/s);
+  });
+
+  it.each(EMULATED)("%s on the emulator: left out, while the service still leaves its count to the autoscaler", (_label, name, overrides) => {
+    const { service, config } = synthEnvironment(name, overrides);
+    for (const { resourceType } of EMULATOR_OMITTED_RESOURCES) expect(all(service, resourceType), resourceType).toEqual({});
+    if (config.service.autoscaling.enabled) expect(ignoredChanges(service)["aws_ecs_service.ecs_service"]).toEqual(["desired_count"]);
+  });
+
+  it.each(REAL)("%s on AWS: present wherever autoscaling is on", (_label, name, overrides) => {
+    const { service, config } = synthEnvironment(name, overrides);
+    for (const { resourceType } of EMULATOR_OMITTED_RESOURCES) {
+      expect(Object.keys(all(service, resourceType)).length > 0, resourceType).toBe(config.service.autoscaling.enabled);
+    }
+  });
+
+  it("local with autoscaling on: no scaling resources, the count still ignored", () => {
+    const { service } = synthEnvironment("local", { service: { autoscaling: { enabled: true } } });
+    expect(all(service, "aws_appautoscaling_target")).toEqual({});
+    expect(one(service, "aws_ecs_service", "ecs_service")).toMatchObject({ desired_count: 2, lifecycle: { ignore_changes: ["desired_count"] } });
   });
 });

@@ -32,6 +32,7 @@ function contextOf(name: string, overrides = {}): PolicyContext {
     ...policyContext(config, {
       partition: "aws",
       account: "111111111111",
+      dnsSuffix: "amazonaws.com",
       hostedZoneId: "Z0123456789ABCDEFGHIJ",
       boundaryPolicyArn: `arn:aws:iam::111111111111:policy/${config.names.taskBoundaryPolicy}`,
     }),
@@ -229,5 +230,183 @@ describe("plan role", () => {
     });
     expect(writes.map((s) => s.Sid)).toEqual(["StateLocks"]);
     expect(statement(doc, "StateObjects").Action).toEqual(["s3:GetObject"]);
+  });
+});
+
+/** Every kind of reference: parameters by name and by ARN (another region), secrets by name with a key and by ARN with a named key. */
+const SECRETS = {
+  service: {
+    secrets: {
+      DATABASE_URL: { ssm: "/app/db-url" },
+      REMOTE_TOKEN: { ssm: "arn:aws:ssm:us-east-1:111111111111:parameter/shared/token" },
+      DB_USER: { secretsManager: "prod/db", key: "username" },
+      DB_PASSWORD: { secretsManager: "prod/db", key: "password" },
+      STRIPE_KEY: {
+        secretsManager: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf",
+        kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      },
+    },
+  },
+};
+
+/**
+ * The statements of a policy that mention a store or KMS.
+ * @param doc The policy.
+ */
+function secretStatements(doc: PolicyDocument): PolicyStatement[] {
+  return doc.Statement.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => /^(ssm|secretsmanager|kms):/.test(a)));
+}
+
+describe("secrets in the task roles", () => {
+  const ctx = contextOf("staging", SECRETS);
+  const doc = executionRolePolicy(ctx);
+
+  it("the execution role reads exactly the named parameters and secrets and decrypts only through their stores", () => {
+    expect(secretStatements(doc)).toEqual([
+      {
+        Sid: "ReadTheseParameters",
+        Effect: "Allow",
+        Action: "ssm:GetParameters",
+        Resource: ["arn:aws:ssm:eu-west-1:111111111111:parameter/app/db-url", "arn:aws:ssm:us-east-1:111111111111:parameter/shared/token"],
+      },
+      {
+        Sid: "ReadTheseSecrets",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        // Two keys of prod/db are one resource; the suffix wildcard only where the name was given.
+        Resource: ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-??????", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf"],
+      },
+      {
+        Sid: "DecryptParameters",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: ["arn:aws:kms:eu-west-1:111111111111:key/*"],
+        Condition: { StringEquals: { "kms:ViaService": "ssm.eu-west-1.amazonaws.com" } },
+      },
+      {
+        Sid: "DecryptParametersUsEast1",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: ["arn:aws:kms:us-east-1:111111111111:key/*"],
+        Condition: { StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com" } },
+      },
+      {
+        Sid: "DecryptSecrets",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        // prod/db uses the AWS-managed key: key/* through Secrets Manager, which covers the named key too.
+        Resource: ["arn:aws:kms:eu-west-1:111111111111:key/*"],
+        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+      },
+    ]);
+  });
+
+  it("a named key alone is decrypted with exactly that key", () => {
+    const named = executionRolePolicy(contextOf("staging", { service: { secrets: { STRIPE_KEY: SECRETS.service.secrets.STRIPE_KEY } } }));
+    expect(statement(named, "DecryptSecrets")).toEqual({
+      Sid: "DecryptSecrets",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: ["arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+      Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+    });
+  });
+
+  it("never widens: no wildcard action, no Resource of \"*\", and a KMS wildcard only under the store's ViaService", () => {
+    for (const s of secretStatements(doc)) {
+      const list = Array.isArray(s.Action) ? s.Action : [s.Action];
+      expect(list.every((a) => !a.includes("*")), s.Sid).toBe(true);
+      const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+      for (const r of resources) {
+        expect(r, s.Sid).not.toBe("*");
+        // The only wildcards: a secret's 6-character suffix, and the region's keys behind kms:ViaService.
+        const wildcard = r!.replace(/-\?{6}$/, "").replace(/:key\/\*$/, ":key/");
+        expect(wildcard, s.Sid).not.toMatch(/[*?]/);
+        if (r!.endsWith(":key/*")) expect(s.Condition?.["StringEquals"]?.["kms:ViaService"], s.Sid).toMatch(/^(ssm|secretsmanager)\.[a-z0-9-]+\.amazonaws\.com$/);
+      }
+    }
+  });
+
+  it("a policy widened to \"*\" fails that check", () => {
+    const widened: PolicyDocument = { ...doc, Statement: [...doc.Statement, { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }] };
+    expect(secretStatements(widened).some((s) => s.Resource === "*")).toBe(true);
+    expect(secretStatements(doc).some((s) => s.Resource === "*" || (Array.isArray(s.Resource) && s.Resource.includes("*")))).toBe(false);
+  });
+
+  it("no statement about secrets without secrets", () => {
+    expect(secretStatements(executionRolePolicy(contextOf("staging")))).toEqual([]);
+  });
+
+  it("the boundary holds the same secret statements: a task can never read another secret", () => {
+    expect(secretStatements(taskBoundaryPolicy(ctx))).toEqual(secretStatements(doc));
+  });
+});
+
+describe("secrets and scaling in the deploy and plan roles", () => {
+  const ctx = contextOf("staging", SECRETS);
+  const parts = deployRolePolicies(ctx);
+  const all: PolicyDocument = { Version: "2012-10-17", Statement: DEPLOY_POLICY_PARTS.flatMap((p) => parts[p].Statement) };
+
+  it("the deploy role sees that the secrets exist, and reads no value", () => {
+    expect(secretStatements(all)).toEqual([
+      {
+        Sid: "SecretsExistParameters",
+        Effect: "Allow",
+        Action: "ssm:DescribeParameters",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": ["eu-west-1", "us-east-1"] } },
+      },
+      {
+        Sid: "SecretsExistSecrets",
+        Effect: "Allow",
+        Action: "secretsmanager:DescribeSecret",
+        Resource: ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-??????", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf"],
+      },
+    ]);
+    for (const forbidden of ["ssm:GetParameter", "ssm:GetParameters", "secretsmanager:GetSecretValue", "kms:Decrypt"]) {
+      expect(actions(all), forbidden).not.toContain(forbidden);
+    }
+    expect(secretStatements({ ...all, Statement: DEPLOY_POLICY_PARTS.flatMap((p) => deployRolePolicies(contextOf("staging"))[p].Statement) })).toEqual([]);
+  });
+
+  it("the deploy role manages the scaling target and policies in the region, and only this service's alarms", () => {
+    expect(statement(all, "ScalingOfTheService")).toMatchObject({
+      Action: expect.arrayContaining([
+        "application-autoscaling:RegisterScalableTarget",
+        "application-autoscaling:DeregisterScalableTarget",
+        "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:DeleteScalingPolicy",
+        "application-autoscaling:DescribeScalingActivities",
+      ]) as unknown,
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } },
+    });
+    expect(statement(all, "ScalingAlarmsOfTheService").Resource).toBe(
+      "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:TargetTracking-service/fargate-pipeline-staging/fargate-pipeline-staging-*",
+    );
+    expect(statement(all, "ServiceLinkedRolesOfEcsElbAndScaling").Condition?.["StringEquals"]?.["iam:AWSServiceName"]).toContain(
+      "ecs.application-autoscaling.amazonaws.com",
+    );
+  });
+
+  it("the plan role reads the scaling target, its policies and activities", () => {
+    expect(statement(planRolePolicy(ctx), "ReadManagedResources").Action).toEqual(
+      expect.arrayContaining([
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScalingActivities",
+        "application-autoscaling:ListTagsForResource",
+      ]),
+    );
+  });
+
+  it("every part still fits IAM's size limit with the longest names and a dozen secrets", () => {
+    const secrets = Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [`SECRET_${i}`, i % 2 === 0 ? { ssm: `/abcdefghijklmnopqrst/integration/secret-${i}` } : { secretsManager: `abcdefghijklmnopqrst/integration/secret-${i}` }]),
+    );
+    const longest = contextOf("staging", { serviceName: "abcdefghijklmnopqrst", domain: `${"a".repeat(40)}.staging.example.com`, service: { secrets } });
+    const longParts = deployRolePolicies({ ...longest, prefix: "abcdefghijklmnopqrst-integration" });
+    for (const part of DEPLOY_POLICY_PARTS) expect(JSON.stringify(longParts[part]).length, part).toBeLessThan(MANAGED_POLICY_LIMIT);
+    expect(JSON.stringify(taskBoundaryPolicy(longest)).length).toBeLessThan(MANAGED_POLICY_LIMIT);
   });
 });

@@ -32,10 +32,11 @@ describe("GithubOidc", () => {
     ]);
   });
 
-  it("the deploy role gets its three managed policies", () => {
+  it("the deploy role gets its four managed policies", () => {
     const attachments = Object.values(all(base, "aws_iam_role_policy_attachment"));
     expect(attachments.map((a) => a["policy_arn"])).toEqual([
       "${aws_iam_policy.github_deploy_policy_network_and_edge.arn}",
+      "${aws_iam_policy.github_deploy_policy_scaling_and_secrets.arn}",
       "${aws_iam_policy.github_deploy_policy_service.arn}",
       "${aws_iam_policy.github_deploy_policy_state_and_images.arn}",
     ]);

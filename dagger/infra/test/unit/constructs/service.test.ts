@@ -91,6 +91,32 @@ describe("FargateService", () => {
     ]);
   });
 
+  it("passes no secrets unless configured", () => {
+    expect(container["secrets"]).toBeUndefined();
+  });
+
+  it("passes configured secrets by valueFrom: the parameter's ARN, the secret's, or SECRET:KEY:: for one JSON key; never a value", () => {
+    const withSecrets = synthEnvironment("staging", {
+      service: {
+        secrets: {
+          DATABASE_URL: { ssm: "/app/db-url" },
+          DB_PASSWORD: { secretsManager: "prod/db", key: "password" },
+          STRIPE_KEY: { secretsManager: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf" },
+        },
+      },
+    });
+    const [c] = parseJsonAttribute(one(withSecrets.service, "aws_ecs_task_definition", "ecs_task_definition")["container_definitions"]) as Record<string, unknown>[];
+    const scope = "${data.aws_partition.partition.partition}";
+    const account = "${data.aws_caller_identity.caller.account_id}";
+    expect(c!["secrets"]).toEqual([
+      { name: "DATABASE_URL", valueFrom: `arn:${scope}:ssm:eu-west-1:${account}:parameter/app/db-url` },
+      { name: "DB_PASSWORD", valueFrom: `arn:${scope}:secretsmanager:eu-west-1:${account}:secret:prod/db:password::` },
+      { name: "STRIPE_KEY", valueFrom: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf" },
+    ]);
+    // The plain environment is unchanged: secrets are never environment values.
+    expect(c!["environment"]).toEqual(container["environment"]);
+  });
+
   it("rolls out with circuit breaker and rollback, never below the desired count", () => {
     expect(one(json, "aws_ecs_service", "ecs_service")).toMatchObject({
       name: "fargate-pipeline-staging",
