@@ -30,8 +30,6 @@ export const ALLOWED_ACTIONS: Readonly<Record<string, string>> = {
 
 /** Inputs that would hand long-lived keys to configure-aws-credentials. */
 const KEY_INPUTS = ["aws-access-key-id", "aws-secret-access-key", "aws-session-token"];
-/** The module's arguments that take AWS credentials; each must be `env:NAME`. */
-const SECRET_FLAGS = ["--aws-access-key-id", "--aws-secret-access-key", "--aws-session-token"];
 /** Triggers that run with a privileged token or secrets on code from forks. */
 const UNSAFE_TRIGGERS = ["pull_request_target", "workflow_run"];
 
@@ -149,19 +147,63 @@ export function triggersOf(wf: YamlFile): Record<string, unknown> {
   return (on ?? {}) as Record<string, unknown>;
 }
 
+/**
+ * The module's Boolean arguments, by function: written bare (`--include-base`)
+ * they take no value, so the parser must know them to tell a flag's value from
+ * the next function of the chain.
+ */
+export const BOOLEAN_ARGS: Readonly<Record<string, readonly string[]>> = {
+  destroy: ["--include-base"],
+};
+
+/**
+ * The module's Secret arguments, by function; a workflow passes each as
+ * `env:NAME` only (a literal or `"$VAR"` would put the value in the command
+ * line and the logs).
+ */
+export const SECRET_ARGS: Readonly<Record<string, readonly string[]>> = {
+  publish: ["--registry-password"],
+  "with-aws-credentials": ["--access-key-id", "--secret-access-key", "--session-token"],
+  "with-web-identity": ["--token"],
+};
+
+/** The Environment functions that hand it AWS credentials. */
+const CREDENTIAL_FUNCTIONS = ["with-aws-credentials", "with-web-identity"];
+
+/** The module's default environment (`environment` without `--name`, and the top-level deploy). */
+const DEFAULT_ENVIRONMENT = "local";
+
+/** One function of a chained `dagger call`, with the arguments written after it. */
+export interface CallLink {
+  /** The function as the CLI spells it, e.g. "with-aws-credentials". */
+  fn: string;
+  /** Its arguments as written (shell words, quotes kept; `--flag=value` split in two). */
+  args: string[];
+  /** Its flags and their values (a bare Boolean flag: "true"). */
+  flags: Record<string, string>;
+}
+
 /** One `dagger call` as a run step holds it. */
 export interface DaggerCall {
-  /** The module function called, e.g. "deploy". */
+  /** Every function of the chain, in order, e.g. environment, with-aws-credentials, plan. */
+  chain: CallLink[];
+  /** The final function, the operation: e.g. "plan". */
   fn: string;
-  /** Its arguments as written (shell words, quotes kept). */
+  /** The final function's arguments as written. */
   args: string[];
-  /** The value of `--env`, when given. */
+  /**
+   * The environment the call opens with `environment --name NAME` (local when
+   * --name is left out, the module's default); undefined when it opens none.
+   */
   env: string | undefined;
 }
 
 /**
  * Reads a `run:` script that must be exactly one `dagger call`, optionally piped
- * into `tee` for the job summary. Returns the call, or the reason it is not one.
+ * into `tee` for the job summary. The call may chain functions
+ * (`environment --name production with-aws-credentials --access-key-id env:… plan`):
+ * every word that is not a flag or a flag's value starts the next function.
+ * Returns the call, or the reason it is not one.
  * @param script the step's `run:` text
  */
 export function parseDaggerCall(script: string): DaggerCall | string {
@@ -180,19 +222,47 @@ export function parseDaggerCall(script: string): DaggerCall | string {
     if (!/^tee\s+(-a\s+)?("\$RUNNER_TEMP\/[\w.-]+"\s+)?(>>\s*)?"\$GITHUB_STEP_SUMMARY"$/.test(p))
       return `pipes into \`${p}\`; only \`tee\` to the job summary is allowed`;
   }
-  const args = (m[2] ?? "").split(/\s+/).filter((a) => a !== "");
-  const envAt = args.indexOf("--env");
-  return { fn: m[1] ?? "", args, env: envAt >= 0 ? args[envAt + 1] : undefined };
+  const words = [m[1] ?? "", ...(m[2] ?? "").split(/\s+/).filter((w) => w !== "")];
+  const chain: CallLink[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? "";
+    const link = chain.at(-1);
+    if (!word.startsWith("-")) {
+      if (!/^[a-z][a-z0-9-]*$/.test(word)) return `has \`${word}\` where a function name belongs (after ${link ? `\`${link.fn}\`'s arguments` : "`dagger call`"})`;
+      chain.push({ fn: word, args: [], flags: {} });
+      continue;
+    }
+    if (!link) return `has \`${word}\` before any function`;
+    const eq = word.indexOf("=");
+    const flag = eq > 0 ? word.slice(0, eq) : word;
+    if (!/^--[a-z][a-z0-9-]*$/.test(flag)) return `passes \`${word}\` to ${link.fn}; the module's flags are --kebab-case`;
+    const bare = eq < 0 && (BOOLEAN_ARGS[link.fn]?.includes(flag) ?? false);
+    let value = "true";
+    if (eq > 0) value = word.slice(eq + 1);
+    else if (!bare) {
+      const next = words[i + 1];
+      if (next === undefined || next.startsWith("--")) return `passes ${flag} to ${link.fn} with no value`;
+      value = next;
+      i++;
+    }
+    link.args.push(flag, ...(bare ? [] : [value]));
+    link.flags[flag] = value;
+  }
+  const first = chain[0];
+  const last = chain.at(-1);
+  if (!first || !last) return "calls no function";
+  const env = first.fn === "environment" ? (first.flags["--name"] ?? DEFAULT_ENVIRONMENT) : undefined;
+  return { chain, fn: last.fn, args: last.args, env };
 }
 
 /**
- * Value of a flag in a call's arguments.
+ * Value of a flag of one function of a call's chain.
  * @param call a parsed dagger call
- * @param flag e.g. "--aws-region"
+ * @param flag e.g. "--git-commit"
+ * @param fn the function it belongs to (default: the final one), e.g. "with-aws-credentials"
  */
-export function flagValue(call: DaggerCall, flag: string): string | undefined {
-  const at = call.args.indexOf(flag);
-  return at >= 0 ? call.args[at + 1] : undefined;
+export function flagValue(call: DaggerCall, flag: string, fn = call.fn): string | undefined {
+  return call.chain.find((l) => l.fn === fn)?.flags[flag];
 }
 
 /**
@@ -344,7 +414,7 @@ export function environmentOf(job: Job): string | undefined {
  * the `production` environment (its trust policy's subject is
  * repo:OWNER/REPO:environment:production), the plan role only by a
  * pull-request job with no environment (subject repo:OWNER/REPO:pull_request);
- * credentials reach Dagger only as `env:NAME` secrets.
+ * credentials reach Dagger only as `env:NAME` secrets, after a role was assumed.
  * @param files workflows and local actions
  * @param workflows the workflows
  */
@@ -380,11 +450,13 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
         if (s.run === undefined) continue;
         const call = parseDaggerCall(s.run);
         if (typeof call === "string") continue;
-        const usesAws = SECRET_FLAGS.some((f) => call.args.includes(f));
-        for (const flag of SECRET_FLAGS) {
-          const v = flagValue(call, flag);
-          if (v !== undefined && !/^env:[A-Z_]+$/.test(v)) problems.push(`${where}: ${flag} ${v}: secrets reach Dagger as env:NAME only`);
+        for (const link of call.chain) {
+          for (const flag of SECRET_ARGS[link.fn] ?? []) {
+            const v = link.flags[flag];
+            if (v !== undefined && !/^env:[A-Z_]+$/.test(v)) problems.push(`${where}: ${link.fn} ${flag} ${v}: secrets reach Dagger as env:NAME only`);
+          }
         }
+        const usesAws = call.chain.some((l) => CREDENTIAL_FUNCTIONS.includes(l.fn));
         if (usesAws && creds.length === 0) problems.push(`${where}: passes AWS credentials without assuming a role first`);
       }
     }
