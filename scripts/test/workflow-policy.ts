@@ -167,8 +167,25 @@ export const SECRET_ARGS: Readonly<Record<string, readonly string[]>> = {
   "with-web-identity": ["--token"],
 };
 
+/**
+ * What configure-aws-credentials exports, by with-aws-credentials flag: a job
+ * that assumes a role passes exactly these (the session token too: OIDC
+ * credentials are temporary, and the keys alone are refused).
+ */
+export const OIDC_CREDENTIALS: Readonly<Record<string, string>> = {
+  "--access-key-id": "env:AWS_ACCESS_KEY_ID",
+  "--secret-access-key": "env:AWS_SECRET_ACCESS_KEY",
+  "--session-token": "env:AWS_SESSION_TOKEN",
+};
+
 /** The Environment functions that hand it AWS credentials. */
 const CREDENTIAL_FUNCTIONS = ["with-aws-credentials", "with-web-identity"];
+
+/**
+ * Operations that change an environment: in a workflow, only a job that declares
+ * that GitHub environment (its approval, branch rule and OIDC subject) runs them.
+ */
+const CHANGING_OPERATIONS = ["deploy", "rollback", "destroy", "bootstrap", "publish-ecr"];
 
 /** The module's default environment (`environment` without `--name`, and the top-level deploy). */
 const DEFAULT_ENVIRONMENT = "local";
@@ -414,7 +431,9 @@ export function environmentOf(job: Job): string | undefined {
  * the `production` environment (its trust policy's subject is
  * repo:OWNER/REPO:environment:production), the plan role only by a
  * pull-request job with no environment (subject repo:OWNER/REPO:pull_request);
- * credentials reach Dagger only as `env:NAME` secrets, after a role was assumed.
+ * credentials reach Dagger only as `env:NAME` secrets, after a role was
+ * assumed, through with-aws-credentials with exactly what
+ * configure-aws-credentials exports; no call rehearses on an emulator.
  * @param files workflows and local actions
  * @param workflows the workflows
  */
@@ -457,6 +476,14 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
           }
         }
         const usesAws = call.chain.some((l) => CREDENTIAL_FUNCTIONS.includes(l.fn));
+        if (creds.length > 0 && call.chain.some((l) => l.fn === "with-aws-credentials")) {
+          for (const [flag, exported] of Object.entries(OIDC_CREDENTIALS)) {
+            const v = flagValue(call, flag, "with-aws-credentials");
+            if (v !== exported) problems.push(`${where}: with-aws-credentials ${flag} is ${v ?? "missing"}; pass ${exported}, what configure-aws-credentials exports`);
+          }
+        }
+        // The emulator's verdict and stand-in smoke test are a rehearsal's, never a CI deploy's.
+        if (call.chain.some((l) => l.fn === "with-emulator")) problems.push(`${where}: chains with-emulator; CI talks to real AWS (with-endpoint keeps its behaviour)`);
         if (usesAws && creds.length === 0) problems.push(`${where}: passes AWS credentials without assuming a role first`);
       }
     }
@@ -467,7 +494,9 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
 /**
  * Rule: a job that deploys (declares an environment) runs alone per environment
  * and is never cancelled midway: `concurrency: { group: deploy-<env>,
- * cancel-in-progress: false }`. No workflow has a trigger that runs fork code
+ * cancel-in-progress: false }`, and its `dagger call` opens that same
+ * environment; an operation that changes an environment other than local runs
+ * only in a job that declares it. No workflow has a trigger that runs fork code
  * with a privileged token.
  * @param workflows the workflows
  */
@@ -477,8 +506,16 @@ export function checkDeployGuards(workflows: YamlFile[]): string[] {
     for (const t of UNSAFE_TRIGGERS) if (t in triggersOf(wf)) problems.push(`${wf.path}: the ${t} trigger runs fork code with a privileged token`);
     for (const [id, job] of Object.entries(jobsOf(wf))) {
       const env = environmentOf(job);
-      if (env === undefined) continue;
       const where = `${wf.path} job ${id}`;
+      for (const s of job.steps ?? []) {
+        const call = s.run === undefined ? undefined : parseDaggerCall(s.run);
+        if (call === undefined || typeof call === "string" || call.env === undefined) continue;
+        if (env !== undefined && call.env !== env)
+          problems.push(`${where}: runs in the GitHub environment ${env} (its approval and OIDC subject) but opens environment --name ${call.env}`);
+        else if (env === undefined && call.env !== DEFAULT_ENVIRONMENT && CHANGING_OPERATIONS.includes(call.fn))
+          problems.push(`${where}: runs ${call.fn} on ${call.env} without \`environment: ${call.env}\` (the approval gate)`);
+      }
+      if (env === undefined) continue;
       const c = job.concurrency;
       if (typeof c !== "object" || c.group !== `deploy-${env}` || c["cancel-in-progress"] !== false)
         problems.push(`${where}: deploys to ${env} so needs concurrency { group: deploy-${env}, cancel-in-progress: false }, found ${JSON.stringify(c)}`);

@@ -240,13 +240,18 @@ describe("each rule catches what it is for (broken copies of the real files)", (
     ["a literal access key id", () => checkAwsAccess(...both(fromText(ci.path, `${ci.text}\n# AKIAABCDEFGHIJKLMNOP\n`))), "looks like an AWS access key id"],
     ["a secret passed by value", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).deploy.steps[3].run = ciJobs(d).deploy.steps[3].run.replace("env:AWS_SECRET_ACCESS_KEY", '"$AWS_SECRET_ACCESS_KEY"'))))), "secrets reach Dagger as env:NAME only"],
     ["a web-identity token passed by value", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace(/with-aws-credentials[^]*?(?=deploy)/, 'with-web-identity --token "$TOKEN" --role-arn "$ROLE" ')))), 'with-web-identity --token "$TOKEN": secrets reach Dagger as env:NAME only'],
+    ["a credential that is not what the action exports", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace("env:AWS_SESSION_TOKEN", "env:AWS_TOKEN")))), "--session-token is env:AWS_TOKEN; pass env:AWS_SESSION_TOKEN"],
+    ["temporary credentials without their session token", () => checkAwsAccess(...both(editRun(ci, "plan", (r) => r.replace(/--session-token \S+/, "")))), "--session-token is missing; pass env:AWS_SESSION_TOKEN"],
     ["credentials with no role assumed", () => checkAwsAccess(...both(edited(ci, (d) => ciJobs(d).deploy.steps.splice(2, 1)))), "passes AWS credentials without assuming a role first"],
+    ["an emulator rehearsal in CI", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace("with-aws-credentials", "with-emulator --endpoint http://localhost:5000 with-aws-credentials")))), "chains with-emulator"],
     ["the deploy role outside the environment", () => checkAwsAccess(...both(edited(ci, (d) => delete ciJobs(d).deploy.environment))), "without `environment: production`"],
     ["the plan role on a push", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).plan.if = "github.event_name == 'push'")))), "trusted for repo:OWNER/REPO:pull_request only"],
     ["a hard-coded role ARN", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).deploy.steps[2].with["role-to-assume"] = "arn:aws:iam::123456789012:role/deploy")))), "role-to-assume must be ${{ vars.AWS_<NAME>_ROLE_ARN }}"],
     ["a deploy that cancels a running one", () => checkDeployGuards([edited(ci, (d) => (ciJobs(d).deploy.concurrency["cancel-in-progress"] = true))]), "cancel-in-progress: false"],
     ["a deploy with no concurrency", () => checkDeployGuards([edited(ci, (d) => delete ciJobs(d).deploy.concurrency)]), "needs concurrency"],
     ["a deploy from any branch", () => checkDeployGuards([edited(ci, (d) => (ciJobs(d).deploy.if = "github.event_name != 'pull_request'"))]), "runs only on main"],
+    ["a job of one GitHub environment opening another", () => checkDeployGuards([editRun(rollback, "rollback", (r) => r.replace("--name production", "--name staging"))]), "runs in the GitHub environment production (its approval and OIDC subject) but opens environment --name staging"],
+    ["a deploy outside its GitHub environment", () => checkDeployGuards([editRun(ci, "plan", (r) => r.replace(/^(\s*)plan \\$/m, "$1deploy \\"))]), "runs deploy on production without `environment: production`"],
     ["pull_request_target", () => checkDeployGuards([edited(ci, (d) => (d.on.pull_request_target = null))]), "the pull_request_target trigger"],
   ])("%s", (_what, check, message) => {
     const problems = check();
