@@ -10,6 +10,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 
+import type { DescribedFunction, DescribedModule } from "../../dagger/scripts/introspect.mjs";
+
 /** The repository root (this file is scripts/test/workflow-policy.ts). */
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -150,7 +152,8 @@ export function triggersOf(wf: YamlFile): Record<string, unknown> {
 /**
  * The module's Boolean arguments, by function: written bare (`--include-base`)
  * they take no value, so the parser must know them to tell a flag's value from
- * the next function of the chain.
+ * the next function of the chain. workflows.test.ts keeps this equal to the
+ * module's interface (the SDK's scan()).
  */
 export const BOOLEAN_ARGS: Readonly<Record<string, readonly string[]>> = {
   destroy: ["--include-base"],
@@ -159,7 +162,7 @@ export const BOOLEAN_ARGS: Readonly<Record<string, readonly string[]>> = {
 /**
  * The module's Secret arguments, by function; a workflow passes each as
  * `env:NAME` only (a literal or `"$VAR"` would put the value in the command
- * line and the logs).
+ * line and the logs). workflows.test.ts keeps this equal to the module's interface.
  */
 export const SECRET_ARGS: Readonly<Record<string, readonly string[]>> = {
   publish: ["--registry-password"],
@@ -527,7 +530,64 @@ export function checkDeployGuards(workflows: YamlFile[]): string[] {
 }
 
 /**
- * Every rule over the repository's .github directory.
+ * The module's arguments of one type (as `--help` names it: "Boolean",
+ * "Secret"), by function, over every object: what {@link BOOLEAN_ARGS} and
+ * {@link SECRET_ARGS} must list.
+ * @param mod the module's interface (describeModule of the SDK's scan())
+ * @param type the argument type
+ */
+export function argsOfType(mod: DescribedModule, type: string): Record<string, string[]> {
+  const byFn: Record<string, string[]> = {};
+  for (const f of [...mod.functions, ...mod.objects.flatMap((o) => o.functions)]) {
+    const flags = f.args.filter((a) => a.type === type).map((a) => a.flag);
+    if (flags.length > 0) byFn[f.cli] = [...new Set([...(byFn[f.cli] ?? []), ...flags])].sort();
+  }
+  return byFn;
+}
+
+/**
+ * Rule: every `dagger call` is one the module answers: each function of the
+ * chain exists on the object the previous one returned, each flag is one of
+ * its arguments, and its required arguments are given. A renamed function or
+ * flag fails here, not in the first CI run after the change. After a core type
+ * (Container, Service, …) the chain is the engine's API, not checked here.
+ * @param workflows the workflows
+ * @param mod the module's interface (describeModule of the SDK's scan())
+ */
+export function checkCallsAgainst(workflows: YamlFile[], mod: DescribedModule): string[] {
+  const problems: string[] = [];
+  for (const wf of workflows) {
+    for (const [id, job] of Object.entries(jobsOf(wf))) {
+      for (const s of job.steps ?? []) {
+        const call = s.run === undefined ? undefined : parseDaggerCall(s.run);
+        if (call === undefined || typeof call === "string") continue;
+        const where = `${wf.path} job ${id}`;
+        let on: { name: string; functions: DescribedFunction[] } | undefined = mod;
+        for (const link of call.chain) {
+          if (on === undefined) break;
+          const f: DescribedFunction | undefined = on.functions.find((x) => x.cli === link.fn);
+          if (!f) {
+            problems.push(`${where}: ${on.name} has no function ${link.fn} (it has: ${on.functions.map((x) => x.cli).join(", ")})`);
+            break;
+          }
+          const flags = f.args.map((a) => a.flag);
+          for (const flag of Object.keys(link.flags))
+            if (!flags.includes(flag)) problems.push(`${where}: ${link.fn} has no ${flag} (it takes: ${flags.join(", ") || "nothing"})`);
+          for (const a of f.args) if (a.required && !(a.flag in link.flags)) problems.push(`${where}: ${link.fn} needs ${a.flag}`);
+          const next: { name: string; functions: DescribedFunction[] } | undefined = mod.objects.find((o) => o.name === f.returns);
+          const scalar = ["String", "Integer", "Float", "Boolean", "Void"].includes(f.returns);
+          if (scalar && link !== call.chain.at(-1)) problems.push(`${where}: ${link.fn} returns ${f.returns}; nothing chains after it`);
+          on = next;
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every rule over the repository's .github directory alone
+ * ({@link checkCallsAgainst} also needs the module's interface, which takes the SDK's scan()).
  * @param root repository root
  */
 export function checkAll(root = REPO_ROOT): string[] {

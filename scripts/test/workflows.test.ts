@@ -7,14 +7,19 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { type DescribedModule, describeModule, scanModule } from "../../dagger/scripts/introspect.mjs";
 import {
+  BOOLEAN_ARGS,
   REPO_ROOT,
+  SECRET_ARGS,
   SETUP_DAGGER,
   actionSteps,
+  argsOfType,
   checkAll,
   checkAwsAccess,
+  checkCallsAgainst,
   checkDaggerVersionSource,
   checkDeployGuards,
   checkPermissions,
@@ -311,3 +316,27 @@ describe("parseDaggerCall", () => {
   });
 });
 
+describe("the workflows' calls and the module's interface (the SDK's scan() of dagger/src)", () => {
+  let mod: DescribedModule;
+  beforeAll(async () => {
+    mod = describeModule(await scanModule());
+  }, 60_000);
+
+  it("every function and flag a workflow calls exists, with its required arguments", () => {
+    expect(checkCallsAgainst(workflows, mod)).toEqual([]);
+  });
+
+  it("the parser knows the module's Boolean arguments, and the secret rule its Secret arguments", () => {
+    expect(argsOfType(mod, "Boolean")).toEqual(BOOLEAN_ARGS);
+    expect(argsOfType(mod, "Secret")).toEqual(Object.fromEntries(Object.entries(SECRET_ARGS).map(([fn, flags]) => [fn, [...flags].sort()])));
+  });
+
+  it.each<[string, () => YamlFile, string]>([
+    ["the API before the environment object", () => editRun(ci, "plan", (r) => r.replace(/environment --name production[^]*?plan \\/, "plan --env production \\")), "FargatePipeline has no function plan"],
+    ["a flag the module no longer has", () => editRun(ci, "deploy", (r) => r.replace("--version", '--aws-region "$AWS_REGION" --version')), "deploy has no --aws-region"],
+    ["a required argument left out", () => editRun(ci, "deploy", (r) => r.replace(/--access-key-id \S+/, "")), "with-aws-credentials needs --access-key-id"],
+    ["a function chained after a text result", () => editRun(ci, "deploy", (r) => r.replace(/(--version \S+)/, "$1 status")), "deploy returns String; nothing chains after it"],
+  ])("catches %s", (_what, wf, message) => {
+    expect(checkCallsAgainst([wf()], mod).join("\n")).toContain(message);
+  });
+});
