@@ -134,7 +134,7 @@ describe("actionlint", () => {
     withBin("does report a shell mistake in a run: script (shellcheck is wired in)", () => {
       const ci = join(dir, ".github/workflows/ci.yml");
       const good = readFileSync(ci, "utf8");
-      writeFileSync(ci, good.replace('--aws-region "$AWS_REGION"', "--aws-region $AWS_REGION"));
+      writeFileSync(ci, good.replace('--git-commit "$GITHUB_SHA"', "--git-commit $GITHUB_SHA"));
       try {
         const r = actionlint(dir, [".github/workflows/ci.yml"]);
         expect(r.status).toBe(1);

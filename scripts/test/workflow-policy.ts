@@ -10,6 +10,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 
+import type { DescribedFunction, DescribedModule } from "../../dagger/scripts/introspect.mjs";
+
 /** The repository root (this file is scripts/test/workflow-policy.ts). */
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -30,8 +32,6 @@ export const ALLOWED_ACTIONS: Readonly<Record<string, string>> = {
 
 /** Inputs that would hand long-lived keys to configure-aws-credentials. */
 const KEY_INPUTS = ["aws-access-key-id", "aws-secret-access-key", "aws-session-token"];
-/** The module's arguments that take AWS credentials; each must be `env:NAME`. */
-const SECRET_FLAGS = ["--aws-access-key-id", "--aws-secret-access-key", "--aws-session-token"];
 /** Triggers that run with a privileged token or secrets on code from forks. */
 const UNSAFE_TRIGGERS = ["pull_request_target", "workflow_run"];
 
@@ -149,19 +149,81 @@ export function triggersOf(wf: YamlFile): Record<string, unknown> {
   return (on ?? {}) as Record<string, unknown>;
 }
 
+/**
+ * The module's Boolean arguments, by function: written bare (`--include-base`)
+ * they take no value, so the parser must know them to tell a flag's value from
+ * the next function of the chain. workflows.test.ts keeps this equal to the
+ * module's interface (the SDK's scan()).
+ */
+export const BOOLEAN_ARGS: Readonly<Record<string, readonly string[]>> = {
+  destroy: ["--include-base"],
+};
+
+/**
+ * The module's Secret arguments, by function; a workflow passes each as
+ * `env:NAME` only (a literal or `"$VAR"` would put the value in the command
+ * line and the logs). workflows.test.ts keeps this equal to the module's interface.
+ */
+export const SECRET_ARGS: Readonly<Record<string, readonly string[]>> = {
+  publish: ["--registry-password"],
+  "with-aws-credentials": ["--access-key-id", "--secret-access-key", "--session-token"],
+  "with-web-identity": ["--token"],
+};
+
+/**
+ * What configure-aws-credentials exports, by with-aws-credentials flag: a job
+ * that assumes a role passes exactly these (the session token too: OIDC
+ * credentials are temporary, and the keys alone are refused).
+ */
+export const OIDC_CREDENTIALS: Readonly<Record<string, string>> = {
+  "--access-key-id": "env:AWS_ACCESS_KEY_ID",
+  "--secret-access-key": "env:AWS_SECRET_ACCESS_KEY",
+  "--session-token": "env:AWS_SESSION_TOKEN",
+};
+
+/** The Environment functions that hand it AWS credentials. */
+const CREDENTIAL_FUNCTIONS = ["with-aws-credentials", "with-web-identity"];
+
+/**
+ * Operations that change an environment: in a workflow, only a job that declares
+ * that GitHub environment (its approval, branch rule and OIDC subject) runs them.
+ */
+const CHANGING_OPERATIONS = ["deploy", "rollback", "destroy", "bootstrap", "publish-ecr"];
+
+/** The module's default environment (`environment` without `--name`, and the top-level deploy). */
+const DEFAULT_ENVIRONMENT = "local";
+
+/** One function of a chained `dagger call`, with the arguments written after it. */
+export interface CallLink {
+  /** The function as the CLI spells it, e.g. "with-aws-credentials". */
+  fn: string;
+  /** Its arguments as written (shell words, quotes kept; `--flag=value` split in two). */
+  args: string[];
+  /** Its flags and their values (a bare Boolean flag: "true"). */
+  flags: Record<string, string>;
+}
+
 /** One `dagger call` as a run step holds it. */
 export interface DaggerCall {
-  /** The module function called, e.g. "deploy". */
+  /** Every function of the chain, in order, e.g. environment, with-aws-credentials, plan. */
+  chain: CallLink[];
+  /** The final function, the operation: e.g. "plan". */
   fn: string;
-  /** Its arguments as written (shell words, quotes kept). */
+  /** The final function's arguments as written. */
   args: string[];
-  /** The value of `--env`, when given. */
+  /**
+   * The environment the call opens with `environment --name NAME` (local when
+   * --name is left out, the module's default); undefined when it opens none.
+   */
   env: string | undefined;
 }
 
 /**
  * Reads a `run:` script that must be exactly one `dagger call`, optionally piped
- * into `tee` for the job summary. Returns the call, or the reason it is not one.
+ * into `tee` for the job summary. The call may chain functions
+ * (`environment --name production with-aws-credentials --access-key-id env:… plan`):
+ * every word that is not a flag or a flag's value starts the next function.
+ * Returns the call, or the reason it is not one.
  * @param script the step's `run:` text
  */
 export function parseDaggerCall(script: string): DaggerCall | string {
@@ -180,19 +242,47 @@ export function parseDaggerCall(script: string): DaggerCall | string {
     if (!/^tee\s+(-a\s+)?("\$RUNNER_TEMP\/[\w.-]+"\s+)?(>>\s*)?"\$GITHUB_STEP_SUMMARY"$/.test(p))
       return `pipes into \`${p}\`; only \`tee\` to the job summary is allowed`;
   }
-  const args = (m[2] ?? "").split(/\s+/).filter((a) => a !== "");
-  const envAt = args.indexOf("--env");
-  return { fn: m[1] ?? "", args, env: envAt >= 0 ? args[envAt + 1] : undefined };
+  const words = [m[1] ?? "", ...(m[2] ?? "").split(/\s+/).filter((w) => w !== "")];
+  const chain: CallLink[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? "";
+    const link = chain.at(-1);
+    if (!word.startsWith("-")) {
+      if (!/^[a-z][a-z0-9-]*$/.test(word)) return `has \`${word}\` where a function name belongs (after ${link ? `\`${link.fn}\`'s arguments` : "`dagger call`"})`;
+      chain.push({ fn: word, args: [], flags: {} });
+      continue;
+    }
+    if (!link) return `has \`${word}\` before any function`;
+    const eq = word.indexOf("=");
+    const flag = eq > 0 ? word.slice(0, eq) : word;
+    if (!/^--[a-z][a-z0-9-]*$/.test(flag)) return `passes \`${word}\` to ${link.fn}; the module's flags are --kebab-case`;
+    const bare = eq < 0 && (BOOLEAN_ARGS[link.fn]?.includes(flag) ?? false);
+    let value = "true";
+    if (eq > 0) value = word.slice(eq + 1);
+    else if (!bare) {
+      const next = words[i + 1];
+      if (next === undefined || next.startsWith("--")) return `passes ${flag} to ${link.fn} with no value`;
+      value = next;
+      i++;
+    }
+    link.args.push(flag, ...(bare ? [] : [value]));
+    link.flags[flag] = value;
+  }
+  const first = chain[0];
+  const last = chain.at(-1);
+  if (!first || !last) return "calls no function";
+  const env = first.fn === "environment" ? (first.flags["--name"] ?? DEFAULT_ENVIRONMENT) : undefined;
+  return { chain, fn: last.fn, args: last.args, env };
 }
 
 /**
- * Value of a flag in a call's arguments.
+ * Value of a flag of one function of a call's chain.
  * @param call a parsed dagger call
- * @param flag e.g. "--aws-region"
+ * @param flag e.g. "--git-commit"
+ * @param fn the function it belongs to (default: the final one), e.g. "with-aws-credentials"
  */
-export function flagValue(call: DaggerCall, flag: string): string | undefined {
-  const at = call.args.indexOf(flag);
-  return at >= 0 ? call.args[at + 1] : undefined;
+export function flagValue(call: DaggerCall, flag: string, fn = call.fn): string | undefined {
+  return call.chain.find((l) => l.fn === fn)?.flags[flag];
 }
 
 /**
@@ -344,7 +434,9 @@ export function environmentOf(job: Job): string | undefined {
  * the `production` environment (its trust policy's subject is
  * repo:OWNER/REPO:environment:production), the plan role only by a
  * pull-request job with no environment (subject repo:OWNER/REPO:pull_request);
- * credentials reach Dagger only as `env:NAME` secrets.
+ * credentials reach Dagger only as `env:NAME` secrets, after a role was
+ * assumed, through with-aws-credentials with exactly what
+ * configure-aws-credentials exports; no call rehearses on an emulator.
  * @param files workflows and local actions
  * @param workflows the workflows
  */
@@ -380,11 +472,21 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
         if (s.run === undefined) continue;
         const call = parseDaggerCall(s.run);
         if (typeof call === "string") continue;
-        const usesAws = SECRET_FLAGS.some((f) => call.args.includes(f));
-        for (const flag of SECRET_FLAGS) {
-          const v = flagValue(call, flag);
-          if (v !== undefined && !/^env:[A-Z_]+$/.test(v)) problems.push(`${where}: ${flag} ${v}: secrets reach Dagger as env:NAME only`);
+        for (const link of call.chain) {
+          for (const flag of SECRET_ARGS[link.fn] ?? []) {
+            const v = link.flags[flag];
+            if (v !== undefined && !/^env:[A-Z_]+$/.test(v)) problems.push(`${where}: ${link.fn} ${flag} ${v}: secrets reach Dagger as env:NAME only`);
+          }
         }
+        const usesAws = call.chain.some((l) => CREDENTIAL_FUNCTIONS.includes(l.fn));
+        if (creds.length > 0 && call.chain.some((l) => l.fn === "with-aws-credentials")) {
+          for (const [flag, exported] of Object.entries(OIDC_CREDENTIALS)) {
+            const v = flagValue(call, flag, "with-aws-credentials");
+            if (v !== exported) problems.push(`${where}: with-aws-credentials ${flag} is ${v ?? "missing"}; pass ${exported}, what configure-aws-credentials exports`);
+          }
+        }
+        // The emulator's verdict and stand-in smoke test are a rehearsal's, never a CI deploy's.
+        if (call.chain.some((l) => l.fn === "with-emulator")) problems.push(`${where}: chains with-emulator; CI talks to real AWS (with-endpoint keeps its behaviour)`);
         if (usesAws && creds.length === 0) problems.push(`${where}: passes AWS credentials without assuming a role first`);
       }
     }
@@ -395,7 +497,9 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
 /**
  * Rule: a job that deploys (declares an environment) runs alone per environment
  * and is never cancelled midway: `concurrency: { group: deploy-<env>,
- * cancel-in-progress: false }`. No workflow has a trigger that runs fork code
+ * cancel-in-progress: false }`, and its `dagger call` opens that same
+ * environment; an operation that changes an environment other than local runs
+ * only in a job that declares it. No workflow has a trigger that runs fork code
  * with a privileged token.
  * @param workflows the workflows
  */
@@ -405,8 +509,16 @@ export function checkDeployGuards(workflows: YamlFile[]): string[] {
     for (const t of UNSAFE_TRIGGERS) if (t in triggersOf(wf)) problems.push(`${wf.path}: the ${t} trigger runs fork code with a privileged token`);
     for (const [id, job] of Object.entries(jobsOf(wf))) {
       const env = environmentOf(job);
-      if (env === undefined) continue;
       const where = `${wf.path} job ${id}`;
+      for (const s of job.steps ?? []) {
+        const call = s.run === undefined ? undefined : parseDaggerCall(s.run);
+        if (call === undefined || typeof call === "string" || call.env === undefined) continue;
+        if (env !== undefined && call.env !== env)
+          problems.push(`${where}: runs in the GitHub environment ${env} (its approval and OIDC subject) but opens environment --name ${call.env}`);
+        else if (env === undefined && call.env !== DEFAULT_ENVIRONMENT && CHANGING_OPERATIONS.includes(call.fn))
+          problems.push(`${where}: runs ${call.fn} on ${call.env} without \`environment: ${call.env}\` (the approval gate)`);
+      }
+      if (env === undefined) continue;
       const c = job.concurrency;
       if (typeof c !== "object" || c.group !== `deploy-${env}` || c["cancel-in-progress"] !== false)
         problems.push(`${where}: deploys to ${env} so needs concurrency { group: deploy-${env}, cancel-in-progress: false }, found ${JSON.stringify(c)}`);
@@ -418,7 +530,64 @@ export function checkDeployGuards(workflows: YamlFile[]): string[] {
 }
 
 /**
- * Every rule over the repository's .github directory.
+ * The module's arguments of one type (as `--help` names it: "Boolean",
+ * "Secret"), by function, over every object: what {@link BOOLEAN_ARGS} and
+ * {@link SECRET_ARGS} must list.
+ * @param mod the module's interface (describeModule of the SDK's scan())
+ * @param type the argument type
+ */
+export function argsOfType(mod: DescribedModule, type: string): Record<string, string[]> {
+  const byFn: Record<string, string[]> = {};
+  for (const f of [...mod.functions, ...mod.objects.flatMap((o) => o.functions)]) {
+    const flags = f.args.filter((a) => a.type === type).map((a) => a.flag);
+    if (flags.length > 0) byFn[f.cli] = [...new Set([...(byFn[f.cli] ?? []), ...flags])].sort();
+  }
+  return byFn;
+}
+
+/**
+ * Rule: every `dagger call` is one the module answers: each function of the
+ * chain exists on the object the previous one returned, each flag is one of
+ * its arguments, and its required arguments are given. A renamed function or
+ * flag fails here, not in the first CI run after the change. After a core type
+ * (Container, Service, …) the chain is the engine's API, not checked here.
+ * @param workflows the workflows
+ * @param mod the module's interface (describeModule of the SDK's scan())
+ */
+export function checkCallsAgainst(workflows: YamlFile[], mod: DescribedModule): string[] {
+  const problems: string[] = [];
+  for (const wf of workflows) {
+    for (const [id, job] of Object.entries(jobsOf(wf))) {
+      for (const s of job.steps ?? []) {
+        const call = s.run === undefined ? undefined : parseDaggerCall(s.run);
+        if (call === undefined || typeof call === "string") continue;
+        const where = `${wf.path} job ${id}`;
+        let on: { name: string; functions: DescribedFunction[] } | undefined = mod;
+        for (const link of call.chain) {
+          if (on === undefined) break;
+          const f: DescribedFunction | undefined = on.functions.find((x) => x.cli === link.fn);
+          if (!f) {
+            problems.push(`${where}: ${on.name} has no function ${link.fn} (it has: ${on.functions.map((x) => x.cli).join(", ")})`);
+            break;
+          }
+          const flags = f.args.map((a) => a.flag);
+          for (const flag of Object.keys(link.flags))
+            if (!flags.includes(flag)) problems.push(`${where}: ${link.fn} has no ${flag} (it takes: ${flags.join(", ") || "nothing"})`);
+          for (const a of f.args) if (a.required && !(a.flag in link.flags)) problems.push(`${where}: ${link.fn} needs ${a.flag}`);
+          const next: { name: string; functions: DescribedFunction[] } | undefined = mod.objects.find((o) => o.name === f.returns);
+          const scalar = ["String", "Integer", "Float", "Boolean", "Void"].includes(f.returns);
+          if (scalar && link !== call.chain.at(-1)) problems.push(`${where}: ${link.fn} returns ${f.returns}; nothing chains after it`);
+          on = next;
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every rule over the repository's .github directory alone
+ * ({@link checkCallsAgainst} also needs the module's interface, which takes the SDK's scan()).
  * @param root repository root
  */
 export function checkAll(root = REPO_ROOT): string[] {

@@ -7,20 +7,26 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { type DescribedModule, describeModule, scanModule } from "../../dagger/scripts/introspect.mjs";
 import {
+  BOOLEAN_ARGS,
   REPO_ROOT,
+  SECRET_ARGS,
   SETUP_DAGGER,
   actionSteps,
+  argsOfType,
   checkAll,
   checkAwsAccess,
+  checkCallsAgainst,
   checkDaggerVersionSource,
   checkDeployGuards,
   checkPermissions,
   checkPins,
   checkSteps,
   environmentOf,
+  flagValue,
   fromText,
   jobsOf,
   loadLocalActions,
@@ -46,13 +52,19 @@ const job = (wf: YamlFile, id: string): Job => {
   if (!j) throw new Error(`${wf.path} has no job ${id}`);
   return j;
 };
-/** The one `dagger call` of a job, as "fn --env X" (the test fails if there is none). */
+/**
+ * The one `dagger call` of a job, as its chain of functions with the
+ * environment's name: "environment --name X with-aws-credentials plan" (the
+ * test fails if there is none).
+ */
 const callOf = (j: Job): string => {
   const run = (j.steps ?? []).find((s) => s.run !== undefined)?.run ?? "";
   const call = parseDaggerCall(run);
   if (typeof call === "string") throw new Error(call);
-  return call.env === undefined ? call.fn : `${call.fn} --env ${call.env}`;
+  return call.chain.map((l) => (l.fn === "environment" ? `environment --name ${call.env}` : l.fn)).join(" ");
 };
+/** The chain opening production with the OIDC credentials, before the operation. */
+const PRODUCTION = "environment --name production with-aws-credentials";
 const usesOf = (j: Job, action: string): Step[] => (j.steps ?? []).filter((s) => s.uses?.startsWith(`${action}@`));
 
 describe("the workflows in .github/workflows", () => {
@@ -63,7 +75,7 @@ describe("the workflows in .github/workflows", () => {
   it("run check, test and plan on pull requests to main, and check, test, deploy on pushes to main", () => {
     expect(triggersOf(ci)).toEqual({ pull_request: { branches: ["main"] }, push: { branches: ["main"] }, workflow_dispatch: null });
     const calls = Object.fromEntries(Object.entries(jobsOf(ci)).map(([id, j]) => [id, callOf(j)]));
-    expect(calls).toEqual({ check: "check", test: "test", plan: "plan --env production", deploy: "deploy --env production" });
+    expect(calls).toEqual({ check: "check", test: "test", plan: `${PRODUCTION} plan`, deploy: `${PRODUCTION} deploy` });
     // check and test have no condition: they run for every trigger.
     expect(job(ci, "check").if).toBeUndefined();
     expect(job(ci, "test").if).toBeUndefined();
@@ -100,22 +112,23 @@ describe("the workflows in .github/workflows", () => {
       expect(creds?.with?.["role-to-assume"]).toBe("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
     }
     expect(triggersOf(rollback)).toEqual({ workflow_dispatch: null });
-    expect(callOf(job(rollback, "rollback"))).toBe("rollback --env production");
+    expect(callOf(job(rollback, "rollback"))).toBe(`${PRODUCTION} rollback`);
   });
 
-  it("pass build metadata to deploy and credentials as env: secrets", () => {
+  it("pass the OIDC credentials as env: secrets to the environment, and build metadata to deploy (the region is the environment's)", () => {
     const run = (job(ci, "deploy").steps ?? []).find((s) => s.run !== undefined)?.run ?? "";
     const call = parseDaggerCall(run);
     if (typeof call === "string") throw new Error(call);
-    expect(call.args).toEqual([
-      "--env", "production",
-      "--aws-access-key-id", "env:AWS_ACCESS_KEY_ID",
-      "--aws-secret-access-key", "env:AWS_SECRET_ACCESS_KEY",
-      "--aws-session-token", "env:AWS_SESSION_TOKEN",
-      "--aws-region", '"$AWS_REGION"',
-      "--git-commit", '"$GITHUB_SHA"',
-      "--version", '"${GITHUB_SHA::12}"',
+    expect(call.chain.map((l) => [l.fn, l.args])).toEqual([
+      ["environment", ["--name", "production"]],
+      ["with-aws-credentials", [
+        "--access-key-id", "env:AWS_ACCESS_KEY_ID",
+        "--secret-access-key", "env:AWS_SECRET_ACCESS_KEY",
+        "--session-token", "env:AWS_SESSION_TOKEN",
+      ]],
+      ["deploy", ["--git-commit", '"$GITHUB_SHA"', "--version", '"${GITHUB_SHA::12}"']],
     ]);
+    expect(call.env).toBe("production");
   });
 
   it("give the plan job only the read-only plan role and the right to comment", () => {
@@ -202,6 +215,16 @@ function edited(file: YamlFile, edit: (doc: Loose) => void): YamlFile {
   return fromText(file.path, stringify(doc));
 }
 const ciJobs = (doc: Loose) => doc.jobs as Loose;
+/** A copy of a workflow with the `run:` of one job's `dagger call` step edited. */
+function editRun(file: YamlFile, id: string, edit: (run: string) => string): YamlFile {
+  return edited(file, (d) => {
+    const step = (ciJobs(d)[id].steps as Loose[]).find((s) => s.run !== undefined);
+    if (!step) throw new Error(`${file.path} job ${id} has no run: step`);
+    const run = edit(step.run as string);
+    if (run === step.run) throw new Error(`${file.path} job ${id}: the edit changed nothing`);
+    step.run = run;
+  });
+}
 const setupAction = actions.find((a) => a.path.includes("setup-dagger")) as YamlFile;
 
 describe("each rule catches what it is for (broken copies of the real files)", () => {
@@ -221,12 +244,19 @@ describe("each rule catches what it is for (broken copies of the real files)", (
     ["AWS keys from secrets", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).deploy.steps[2].with["aws-access-key-id"] = "${{ secrets.AWS_ACCESS_KEY_ID }}")))), "reads AWS secrets"],
     ["a literal access key id", () => checkAwsAccess(...both(fromText(ci.path, `${ci.text}\n# AKIAABCDEFGHIJKLMNOP\n`))), "looks like an AWS access key id"],
     ["a secret passed by value", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).deploy.steps[3].run = ciJobs(d).deploy.steps[3].run.replace("env:AWS_SECRET_ACCESS_KEY", '"$AWS_SECRET_ACCESS_KEY"'))))), "secrets reach Dagger as env:NAME only"],
+    ["a web-identity token passed by value", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace(/with-aws-credentials[^]*?(?=deploy)/, 'with-web-identity --token "$TOKEN" --role-arn "$ROLE" ')))), 'with-web-identity --token "$TOKEN": secrets reach Dagger as env:NAME only'],
+    ["a credential that is not what the action exports", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace("env:AWS_SESSION_TOKEN", "env:AWS_TOKEN")))), "--session-token is env:AWS_TOKEN; pass env:AWS_SESSION_TOKEN"],
+    ["temporary credentials without their session token", () => checkAwsAccess(...both(editRun(ci, "plan", (r) => r.replace(/--session-token \S+/, "")))), "--session-token is missing; pass env:AWS_SESSION_TOKEN"],
+    ["credentials with no role assumed", () => checkAwsAccess(...both(edited(ci, (d) => ciJobs(d).deploy.steps.splice(2, 1)))), "passes AWS credentials without assuming a role first"],
+    ["an emulator rehearsal in CI", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace("with-aws-credentials", "with-emulator --endpoint http://localhost:5000 with-aws-credentials")))), "chains with-emulator"],
     ["the deploy role outside the environment", () => checkAwsAccess(...both(edited(ci, (d) => delete ciJobs(d).deploy.environment))), "without `environment: production`"],
     ["the plan role on a push", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).plan.if = "github.event_name == 'push'")))), "trusted for repo:OWNER/REPO:pull_request only"],
     ["a hard-coded role ARN", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).deploy.steps[2].with["role-to-assume"] = "arn:aws:iam::123456789012:role/deploy")))), "role-to-assume must be ${{ vars.AWS_<NAME>_ROLE_ARN }}"],
     ["a deploy that cancels a running one", () => checkDeployGuards([edited(ci, (d) => (ciJobs(d).deploy.concurrency["cancel-in-progress"] = true))]), "cancel-in-progress: false"],
     ["a deploy with no concurrency", () => checkDeployGuards([edited(ci, (d) => delete ciJobs(d).deploy.concurrency)]), "needs concurrency"],
     ["a deploy from any branch", () => checkDeployGuards([edited(ci, (d) => (ciJobs(d).deploy.if = "github.event_name != 'pull_request'"))]), "runs only on main"],
+    ["a job of one GitHub environment opening another", () => checkDeployGuards([editRun(rollback, "rollback", (r) => r.replace("--name production", "--name staging"))]), "runs in the GitHub environment production (its approval and OIDC subject) but opens environment --name staging"],
+    ["a deploy outside its GitHub environment", () => checkDeployGuards([editRun(ci, "plan", (r) => r.replace(/^(\s*)plan \\$/m, "$1deploy \\"))]), "runs deploy on production without `environment: production`"],
     ["pull_request_target", () => checkDeployGuards([edited(ci, (d) => (d.on.pull_request_target = null))]), "the pull_request_target trigger"],
   ])("%s", (_what, check, message) => {
     const problems = check();
@@ -238,3 +268,75 @@ describe("each rule catches what it is for (broken copies of the real files)", (
 function both(wf: YamlFile): [YamlFile[], YamlFile[]] {
   return [[wf], [wf]];
 }
+
+describe("parseDaggerCall", () => {
+  const parsed = (script: string) => {
+    const call = parseDaggerCall(script);
+    if (typeof call === "string") throw new Error(call);
+    return call;
+  };
+
+  it("reads a chained call: the environment, each function with its flags, the operation", () => {
+    const call = parsed("dagger call environment --name staging \\\n  with-endpoint --url=https://ecs-fips.eu-west-1.amazonaws.com \\\n  logs --since 60");
+    expect(call.env).toBe("staging");
+    expect(call.fn).toBe("logs");
+    expect(call.args).toEqual(["--since", "60"]);
+    expect(call.chain.map((l) => [l.fn, l.flags])).toEqual([
+      ["environment", { "--name": "staging" }],
+      ["with-endpoint", { "--url": "https://ecs-fips.eu-west-1.amazonaws.com" }],
+      ["logs", { "--since": "60" }],
+    ]);
+  });
+
+  it("opens the module's default environment, local, when --name is left out, and none for a top-level function", () => {
+    expect(parsed("dagger call environment status").env).toBe("local");
+    expect(parsed("dagger call deploy --git-commit abc").env).toBeUndefined();
+  });
+
+  it("takes a bare Boolean flag as true, so the next word is a function, not its value", () => {
+    const call = parsed("dagger call environment --name staging destroy --include-base --confirm staging");
+    expect(call.chain.at(-1)?.flags).toEqual({ "--include-base": "true", "--confirm": "staging" });
+    expect(parsed("dagger call environment destroy --include-base=false").chain.at(-1)?.flags).toEqual({ "--include-base": "false" });
+  });
+
+  it.each([
+    ["dagger call environment --name", "passes --name to environment with no value"],
+    ["dagger call environment --name --confirm x", "passes --name to environment with no value"],
+    ['dagger call environment --name production "plan"', 'has `"plan"` where a function name belongs'],
+    ["dagger call deploy -v", "passes `-v` to deploy; the module's flags are --kebab-case"],
+  ])("refuses %s", (script, reason) => {
+    expect(parseDaggerCall(script)).toContain(reason);
+  });
+
+  it("reads the value of a flag of any function of the chain", () => {
+    const call = parsed("dagger call environment --name production with-aws-credentials --access-key-id env:A --secret-access-key env:B plan --lock-timeout 60");
+    expect(flagValue(call, "--lock-timeout")).toBe("60");
+    expect(flagValue(call, "--secret-access-key", "with-aws-credentials")).toBe("env:B");
+    expect(flagValue(call, "--secret-access-key")).toBeUndefined();
+  });
+});
+
+describe("the workflows' calls and the module's interface (the SDK's scan() of dagger/src)", () => {
+  let mod: DescribedModule;
+  beforeAll(async () => {
+    mod = describeModule(await scanModule());
+  }, 60_000);
+
+  it("every function and flag a workflow calls exists, with its required arguments", () => {
+    expect(checkCallsAgainst(workflows, mod)).toEqual([]);
+  });
+
+  it("the parser knows the module's Boolean arguments, and the secret rule its Secret arguments", () => {
+    expect(argsOfType(mod, "Boolean")).toEqual(BOOLEAN_ARGS);
+    expect(argsOfType(mod, "Secret")).toEqual(Object.fromEntries(Object.entries(SECRET_ARGS).map(([fn, flags]) => [fn, [...flags].sort()])));
+  });
+
+  it.each<[string, () => YamlFile, string]>([
+    ["the API before the environment object", () => editRun(ci, "plan", (r) => r.replace(/environment --name production[^]*?plan \\/, "plan --env production \\")), "FargatePipeline has no function plan"],
+    ["a flag the module no longer has", () => editRun(ci, "deploy", (r) => r.replace("--version", '--aws-region "$AWS_REGION" --version')), "deploy has no --aws-region"],
+    ["a required argument left out", () => editRun(ci, "deploy", (r) => r.replace(/--access-key-id \S+/, "")), "with-aws-credentials needs --access-key-id"],
+    ["a function chained after a text result", () => editRun(ci, "deploy", (r) => r.replace(/(--version \S+)/, "$1 status")), "deploy returns String; nothing chains after it"],
+  ])("catches %s", (_what, wf, message) => {
+    expect(checkCallsAgainst([wf()], mod).join("\n")).toContain(message);
+  });
+});
