@@ -34,7 +34,7 @@ export const LOCK_RULES = {
     commit: "pnpm-lock.yaml",
     outOfSync: /ERR_PNPM_OUTDATED_LOCKFILE|pnpm-lock\.yaml is not up to date with/,
     missing: /ERR_PNPM_NO_LOCKFILE|because pnpm-lock\.yaml is absent/,
-    detail: /^\s*(ERR_PNPM_\w+|Failure reason:|specifiers in the lockfile|[+-]\s*\S)/,
+    detail: /ERR_PNPM_|Failure reason:|specifiers in the lockfile|dependenc(y|ies) (was|were) /,
   },
   yarn: {
     lockFile: "yarn.lock",

@@ -95,7 +95,10 @@ export function parseJUnit(xml: string): TestResults {
       if (failure) {
         const where = attr(tc, "classname") ?? attr(tc, "file");
         const name = attr(tc, "name") ?? "(unnamed test)";
-        const cause = firstLine(attr(failure, "message")) ?? firstLine(failure["#text"]);
+        const message = firstLine(attr(failure, "message")) ?? firstLine(failure["#text"]);
+        // vitest gives the error's class as type="AssertionError": say it as the error would.
+        const type = attr(failure, "type");
+        const cause = message && type && /^\w+$/.test(type) && !message.startsWith(type) ? `${type}: ${message}` : message;
         results.failed.push({ name: where ? `${where} > ${name}` : name, ...(cause ? { cause } : {}) });
       } else if (children(tc, "skipped").length > 0) {
         results.skipped++;
@@ -157,7 +160,7 @@ function goTestEvents(output: string): GoTestEvent[] {
 
 /** The lines of a test's output that say why it failed: not go test's own "=== RUN"/"--- FAIL" framing. */
 function goFailureCause(lines: readonly string[]): string | undefined {
-  const framing = /^(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP)|FAIL|PASS|ok\s|exit status \d+$)/;
+  const framing = /^(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP)|FAIL|PASS|ok\s|exit status \d+$|# )/;
   return firstLine(lines.map((l) => l.trim()).find((l) => l !== "" && !framing.test(l)));
 }
 
@@ -177,7 +180,8 @@ export function parseGoTestJson(output: string): TestResults | undefined {
   const lines = new Map<string, string[]>();
   const packageFailed: string[] = [];
   for (const e of events) {
-    const pkg = e.Package ?? e.ImportPath ?? "";
+    // A build's events name the package as "example.com/x [example.com/x.test]".
+    const pkg = e.Package ?? e.ImportPath?.replace(/\s+\[.*\]$/, "") ?? "";
     const key = e.Test ? `${pkg} > ${e.Test}` : pkg;
     if ((e.Action === "output" || e.Action === "build-output") && e.Output !== undefined) {
       lines.set(key, [...(lines.get(key) ?? []), e.Output]);
