@@ -83,12 +83,15 @@ RUN --network=none \
     --mount=type=bind,source=eslint.config.js,target=eslint.config.js \
     npm run lint -w app
 # bash with pipefail: the run's output goes to the build log and to /test-report.txt (what
-# `dagger call test` returns), and a failing run still fails the step.
+# `dagger call test` returns), and a failing run still fails the step. vitest also writes JUnit
+# XML to /test-report.xml, from which `dagger call test` counts and names the tests; a failed
+# build keeps no files, so when the tests fail the step prints the XML after vitest's report.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN --network=none \
     --mount=type=bind,source=tsconfig.base.json,target=tsconfig.base.json \
     --mount=type=bind,source=vitest.config.ts,target=vitest.config.ts \
-    npm test -w app 2>&1 | tee /test-report.txt
+    npm test -w app -- --reporter=default --reporter=junit --outputFile.junit=/test-report.xml 2>&1 \
+    | tee /test-report.txt || { cat /test-report.xml; exit 1; }
 
 # ---------------------------------------------------------------------------------------------
 # runtime: same base, production dependencies and compiled code only, non-root.

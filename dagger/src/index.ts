@@ -43,7 +43,7 @@ export class FargatePipeline {
      */
     @argument({
       defaultPath: "/",
-      ignore: ["**/node_modules", ".git", "**/dist", "**/coverage", "**/cdktf.out", "**/*.tsbuildinfo", "**/.env", "bench/results", "dagger/sdk", "**/__pycache__", "**/.venv"],
+      ignore: ["**/node_modules", ".git", "**/dist", "**/coverage", "**/cdktf.out", "**/*.tsbuildinfo", "**/.env", "bench/results", "dagger/sdk", "**/__pycache__", "**/.venv", "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache"],
     })
     source: Directory,
     /**

@@ -32,6 +32,15 @@ export function withSystemCAs(args: readonly string[]): string[] {
 }
 
 /**
+ * Prefixes a shell script so that Node also trusts the system CA bundle when there is one.
+ *
+ * @param script a `sh -c` script
+ */
+export function withSystemCAsScript(script: string): string {
+  return `if [ -s ${CA_BUNDLE} ]; then export NODE_EXTRA_CA_CERTS=${CA_BUNDLE}; fi; ${script}`;
+}
+
+/**
  * A Node container with the module's npm cache mounted at ~/.npm.
  */
 export function nodeContainer(): Container {

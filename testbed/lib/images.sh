@@ -6,6 +6,9 @@ BASE_IMAGE=fp-testbed/debian:$DEBIAN_SUITE
 ROOTFS_TAR=$TESTBED_CACHE/rootfs-$DEBIAN_SUITE-minbase.tar
 REGISTRY_IMAGE_TAGS=("library/registry:2" "library/registry:2.8")
 NODE_IMAGE_TAGS=("library/node:$NODE_VERSION-$DEBIAN_SUITE-slim" "library/node:${NODE_VERSION%%.*}-$DEBIAN_SUITE-slim")
+# The tags the example apps and `check` use: python:3.11-slim-bookworm, golang:1.26-bookworm.
+PYTHON_IMAGE_TAGS=("library/python:$PYTHON_VERSION-slim-$DEBIAN_SUITE")
+GO_IMAGE_TAGS=("library/golang:$GO_VERSION-$DEBIAN_SUITE" "library/golang:${GO_VERSION%.*}-$DEBIAN_SUITE")
 
 # _apt_mirror: the Debian mirror the host's apt uses (so images use the same one).
 _apt_mirror() {
@@ -116,6 +119,37 @@ images_node() {
   rm -rf "$ctx"
 }
 
+# images_python: the Python base image, laid out like the official python:*-slim-bookworm,
+# from Debian's python3 (bookworm's is the PYTHON_VERSION release line).
+images_python() {
+  # shellcheck disable=SC2034 # read by image_build_push
+  local IMAGE_BUILD_ARGS=("PYTHON_VERSION=$PYTHON_VERSION")
+  image_build_push "$TESTBED_DIR/images/python" "${PYTHON_IMAGE_TAGS[@]}"
+}
+
+# go_toolchain_dir: the official Go $GO_VERSION toolchain for linux/amd64, as the Go module
+# proxy serves it (module golang.org/toolchain), downloaded into the Go module cache once.
+go_toolchain_dir() {
+  local mod=golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-amd64 json dir
+  json=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "$mod") || die "go mod download $mod failed (is the Go module proxy reachable?)"
+  dir=$(printf '%s' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  { [ -n "$dir" ] && [ -f "$dir/bin/go" ]; } || die "go mod download $mod printed no toolchain directory: $json"
+  echo "$dir"
+}
+
+# images_go: the Go base image, laid out like the official golang:*-bookworm.
+images_go() {
+  # A fixed context path: image_build_push names its log after the image, and hashes the context.
+  local ctx=$TESTBED_CACHE/image-contexts/go
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp "$TESTBED_DIR/images/go/Dockerfile" "$ctx/"
+  cp -r "$(go_toolchain_dir)" "$ctx/go" && chmod -R u+w "$ctx/go"
+  # shellcheck disable=SC2034 # read by image_build_push
+  local IMAGE_BUILD_ARGS=("GO_VERSION=$GO_VERSION")
+  image_build_push "$ctx" "${GO_IMAGE_TAGS[@]}"
+  rm -rf "$ctx"
+}
+
 # images_registry: the OCI registry image the product runs for the `local` environment.
 images_registry() {
   image_build_push "$TESTBED_DIR/images/registry" "${REGISTRY_IMAGE_TAGS[@]}"
@@ -124,6 +158,8 @@ images_registry() {
 images_up() {
   images_base
   images_node
+  images_python
+  images_go
   images_registry
 }
 
@@ -132,6 +168,10 @@ images_status() {
   status_row base-image "$DEBIAN_SUITE minbase" "$(docker_cli image inspect "$BASE_IMAGE" >/dev/null 2>&1 && echo built || echo missing)"
   _mirror_has "${NODE_IMAGE_TAGS[0]}" 2>/dev/null && state="in mirror"
   status_row node-image "${NODE_IMAGE_TAGS[0]#library/}" "$state"
+  state=missing; _mirror_has "${PYTHON_IMAGE_TAGS[0]}" 2>/dev/null && state="in mirror"
+  status_row python-image "${PYTHON_IMAGE_TAGS[0]#library/}" "$state"
+  state=missing; _mirror_has "${GO_IMAGE_TAGS[1]}" 2>/dev/null && state="in mirror"
+  status_row go-image "${GO_IMAGE_TAGS[1]#library/}" "$state"
   state=missing; _mirror_has "${REGISTRY_IMAGE_TAGS[0]}" 2>/dev/null && state="in mirror"
   status_row registry-image "${REGISTRY_IMAGE_TAGS[0]#library/}" "$state"
 }

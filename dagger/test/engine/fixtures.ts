@@ -68,7 +68,7 @@ export async function withLockDrift(source: Directory): Promise<Directory> {
  */
 export async function withReportAndNonce(source: Directory): Promise<Directory> {
   const runs = stageRuns(await source.file("Dockerfile").contents(), TEST_STAGE);
-  if (!runs.some((r) => r.noNetwork && /^npm test\b.*\| tee \/test-report\.txt$/.test(r.command))) {
+  if (!runs.some((r) => r.noNetwork && /^npm test\b.*\| tee \/test-report\.txt\b/.test(r.command))) {
     throw new Error("fixture: the Dockerfile's test stage no longer writes /test-report.txt (`RUN --network=none npm test … | tee /test-report.txt`)");
   }
   return source
@@ -137,3 +137,42 @@ process.exit(1);
 `,
     );
 }
+
+/** The example apps' fixtures: a failing test, a test that needs the network, a lock file out of date. */
+export const EXAMPLE_FIXTURES = {
+  "python-poetry": {
+    failingTestName: "tests.test_zz_engine_fixture > test_one_plus_one_is_three",
+    networkTestName: "tests.test_zz_engine_fixture > test_reaches_a_server_over_the_network",
+    withFailingTest: (source: Directory) =>
+      source.withNewFile("tests/test_zz_engine_fixture.py", "def test_one_plus_one_is_three() -> None:\n    assert 1 + 1 == 3\n"),
+    withNetworkTest: (source: Directory, url: string) =>
+      source.withNewFile(
+        "tests/test_zz_engine_fixture.py",
+        `import urllib.request\n\n\ndef test_reaches_a_server_over_the_network() -> None:\n    with urllib.request.urlopen(${JSON.stringify(url)}, timeout=10) as res:\n        assert res.status > 0\n`,
+      ),
+    /** A dependency added to pyproject.toml, poetry.lock left as it was. */
+    withLockDrift: async (source: Directory) => {
+      const manifest = await source.file("pyproject.toml").contents();
+      const changed = manifest.replace('    "gunicorn (>=23,<24)",\n', '    "gunicorn (>=23,<24)",\n    "itsdangerous (>=2.2,<3)",\n');
+      if (changed === manifest) throw new Error("fixture: examples/python-poetry/pyproject.toml no longer lists gunicorn as the fixture expects");
+      return source.withNewFile("pyproject.toml", changed);
+    },
+  },
+  go: {
+    failingTestName: "example.com/go-demo > TestFixtureOnePlusOneIsThree",
+    networkTestName: "example.com/go-demo > TestFixtureReachesAServerOverTheNetwork",
+    withFailingTest: (source: Directory) =>
+      source.withNewFile(
+        "zz_engine_fixture_test.go",
+        'package main\n\nimport "testing"\n\nfunc TestFixtureOnePlusOneIsThree(t *testing.T) {\n\tif got := 1 + 1; got != 3 {\n\t\tt.Errorf("1+1 = %d, want 3", got)\n\t}\n}\n',
+      ),
+    withNetworkTest: (source: Directory, url: string) =>
+      source.withNewFile(
+        "zz_engine_fixture_test.go",
+        `package main\n\nimport (\n\t"net/http"\n\t"testing"\n\t"time"\n)\n\nfunc TestFixtureReachesAServerOverTheNetwork(t *testing.T) {\n\tres, err := (&http.Client{Timeout: 10 * time.Second}).Get(${JSON.stringify(url)})\n\tif err != nil {\n\t\tt.Fatal(err)\n\t}\n\tres.Body.Close()\n}\n`,
+      ),
+    /** Code that imports a module go.mod does not require (go mod tidy not run). */
+    withLockDrift: (source: Directory) =>
+      Promise.resolve(source.withNewFile("zz_engine_fixture_lang.go", 'package main\n\nimport _ "golang.org/x/text/language"\n')),
+  },
+} as const;

@@ -48,6 +48,8 @@ describe("test", () => {
     expect(report).not.toContain("WITH network");
     // The runner's own account, which the stage leaves in /test-report.txt.
     expect(report).toMatch(/Tests\s+\d+ passed/);
+    // Counted from the JUnit XML the stage leaves in /test-report.xml.
+    expect(report).toMatch(/\n {2}\d+ tests: \d+ passed, 0 failed, \d+ skipped \(JUnit XML\), from \/test-report\.xml\n/);
     // eslint-disable-next-line no-control-regex
     expect(report, "the report is plain text").not.toMatch(/\u001b\[/);
   });
@@ -55,7 +57,8 @@ describe("test", () => {
   it("fails on a failing test and names it", async () => {
     const message = await rejection(pipeline(withFailingTest(repo)).test());
     expect(message).toMatch(/^tests failed \(1 failing test, in the "test" stage of Dockerfile, run with no network\)/);
-    expect(message).toContain(`✘ app/test/unit/${FAILING_TEST_NAME}`);
+    // Named from the JUnit XML the failing step printed, with the error's first line.
+    expect(message).toContain(`✘ app/test/unit/${FAILING_TEST_NAME} — AssertionError: expected 2 to be 3`);
     // The runner's account of the failure, not npm's lifecycle noise.
     expect(message).toContain("AssertionError: expected 2 to be 3");
     expect(message).not.toContain("npm error");

@@ -58,6 +58,18 @@ export async function repoSource(): Promise<Directory> {
   return dag.host().directory(REPO_ROOT, { exclude: ignore });
 }
 
+// What a developer's copy of an example may hold besides its sources (virtualenvs, caches).
+const EXAMPLE_IGNORE = ["**/.venv", "**/__pycache__", "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache"];
+
+/**
+ * An example app of the repository (examples/NAME) as `--source examples/NAME` passes it.
+ *
+ * @param name the example's directory under examples/
+ */
+export function exampleSource(name: "python-poetry" | "go"): Directory {
+  return dag.host().directory(`${REPO_ROOT}/examples/${name}`, { exclude: EXAMPLE_IGNORE });
+}
+
 /**
  * This module's source directory (dagger/, gitignored files left out), as the
  * engine loads it for `dagger.currentModule().source()`: a session of the SDK's

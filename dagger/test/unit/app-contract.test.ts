@@ -86,4 +86,30 @@ describe("explainTestStageFailure", () => {
     expect(msg).toMatch(/failed at `npm run typecheck -w app` \(exit code 2\)/);
     expect(msg).toContain("error TS2322");
   });
+
+  it("names failing tests from the JUnit XML a failing step printed (pytest), with the runner's text as details", () => {
+    const text = "============ test session starts ============\ntests/test_zz.py F.s\nFAILED tests/test_zz.py::test_one_plus_one_is_three - assert (1 + 1) == 3\n";
+    const cmd = "pytest --junitxml=/test-report.xml 2>&1 | tee /test-report.txt || { cat /test-report.xml; exit 1; }";
+    const msg = explainTestStageFailure(execError(cmd, `${text}${fixture("pytest-junit-failed.xml")}`, ""), "Dockerfile");
+    expect(msg).toMatch(/^tests failed \(2 failing tests, in the "test" stage of Dockerfile, run with no network\):/);
+    expect(msg).toContain("✘ tests.test_zz > test_one_plus_one_is_three — assert (1 + 1) == 3");
+    expect(msg).toContain("✘ tests.test_zz > test_network — urllib.error.URLError: <urlopen error [Errno 111] Connection refused>");
+    expect(msg).toContain("7 tests: 4 passed, 2 failed, 1 skipped (JUnit XML)");
+    expect(msg).toContain("FAILED tests/test_zz.py::test_one_plus_one_is_three");
+    expect(msg).not.toContain("<testcase");
+  });
+
+  it("names failing tests from go test -json events, with go's -v text as details", () => {
+    const msg = explainTestStageFailure(execError("go test -count=1 -json ./... | tee /test-report.json", fixture("go-test-failed.json"), ""), "Dockerfile");
+    expect(msg).toContain("✘ example.com/go-demo > TestOnePlusOneIsThree — zz_test.go:7: 1+1 = 2, want 3");
+    expect(msg).toContain("--- FAIL: TestSub/inner");
+    expect(msg).not.toContain('"Action"');
+  });
+
+  it("says which lock file to fix when poetry or go refuses it in any step", () => {
+    const poetry = explainTestStageFailure(execError("poetry install --only main", "", fixture("lock/poetry-check-lock-drift.txt")), "Dockerfile");
+    expect(poetry.split("\n")[0]).toBe("poetry.lock is out of sync with pyproject.toml: run `poetry lock` and commit poetry.lock");
+    const go = explainTestStageFailure(execError('go build -trimpath -ldflags="-s -w" -o /out/server .', "", fixture("lock/go-build-untidy.txt")), "Dockerfile");
+    expect(go.split("\n")[0]).toBe("go.mod and go.sum are out of sync with the code's imports: run `go mod tidy` and commit go.mod and go.sum");
+  });
 });
