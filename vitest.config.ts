@@ -6,9 +6,12 @@ import { defineConfig } from "vitest/config";
  * - engine: the module's functions against the real Dagger engine of the test bed.
  * - e2e: OpenTofu + the AWS emulator, full deploys.
  * `npm test` (scripts/test.mjs) decides which tiers can run and says why when one cannot.
+ * The progress reporter names every e2e test as it starts and ends, and says what a
+ * silent one waits on (scripts/e2e-progress.ts); it prints nothing for the other tiers.
  */
 export default defineConfig({
   test: {
+    reporters: ["default", "./scripts/e2e-progress.ts"],
     projects: [
       {
         test: {

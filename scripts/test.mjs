@@ -67,7 +67,8 @@ for (const tier of tiers) {
   const report = join(outDir, `${tier}.json`);
   const res = spawnSync(
     "npx",
-    ["vitest", "run", "--project", tier, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    // The flags replace the config's reporters: the progress reporter (e2e) is named again.
+    ["vitest", "run", "--project", tier, "--reporter=default", "--reporter=./scripts/e2e-progress.ts", "--reporter=json", `--outputFile.json=${report}`],
     { stdio: "inherit", env: { ...process.env, ...ready.env } },
   );
   const counts = readCounts(report);
