@@ -32,6 +32,7 @@ import { dag, type Directory, type Secret, type Service } from "@dagger.io/dagge
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { REPO_ROOT } from "../../scripts/introspect.mjs";
+import { awsTransport } from "../../src/aws.js";
 import { pipeline, rejection, repoSource, testbed, useEngineSession } from "../engine/session.js";
 import { authRegistry, statusImage, summaryImage, Transcript } from "./fixtures.js";
 
@@ -56,7 +57,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   beforeAll(async () => {
     if (!hostEndpoint || !engineEndpoint) throw new Error("MOTO_ENDPOINT / MOTO_ENGINE_ENDPOINT are not in the test bed's env file: run testbed/up");
     // An emulator account of our own: moto lets AssumeRole switch to any account id.
-    const sts = new STSClient({ endpoint: hostEndpoint, region, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    const sts = new STSClient({ ...awsTransport(region, hostEndpoint), credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
     const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/e2e-deploy`, RoleSessionName: "dagger-e2e" }));
     sts.destroy();
     creds = { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
@@ -70,7 +71,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     const htpasswd = execFileSync("htpasswd", ["-Bbn", "AWS", `${account}-auth-token`], { encoding: "utf8" });
     registry = authRegistry(htpasswd, `fargate-pipeline-e2e-registry-${account}`);
     repo = await repoSource();
-    s3 = new S3Client({ endpoint: hostEndpoint, region, forcePathStyle: true, credentials: creds });
+    s3 = new S3Client({ ...awsTransport(region, hostEndpoint), forcePathStyle: true, credentials: creds });
     vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
       transcript.log(args.map(String).join(" "));
       process.stderr.write(`${args.map(String).join(" ")}\n`);
@@ -234,7 +235,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     expect(refused).toContain("dagger call destroy --env staging --confirm staging --include-base");
     const done = transcript.add(await pipeline(repo).destroy("staging", "staging", true, keyId, secretKey, token, region, 300, "default", engineEndpoint, overrides));
     expect(done).toContain(`Destroyed fargate-pipeline-staging and fargate-pipeline-staging-base in account ${account}.`);
-    const c = { endpoint: hostEndpoint, region, credentials: creds };
+    const c = { ...awsTransport(region, hostEndpoint), credentials: creds };
     const ecs = new ECSClient(c);
     const ecr = new ECRClient(c);
     const clusters = await ecs.send(new DescribeClustersCommand({ clusters: ["fargate-pipeline-staging"] }));
