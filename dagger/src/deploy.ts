@@ -62,26 +62,51 @@ const SMOKE_TIMEOUT_SECONDS = { aws: 120, emulator: 45 } as const;
 // 3 answers in a row that are not 200: the app is up and unhealthy (the ALB's unhealthy threshold is 2).
 const SMOKE_MAX_BAD_ANSWERS = 3;
 
-/** Timing of the steps of one call, for the summary. */
-class Steps {
+/**
+ * Timing of the steps of one call, for the summary. Once the call has ended
+ * (`end`), steps still running in the background — check, test and build go on
+ * in the engine after an early failure — finish unseen: their lines would land
+ * in whatever the caller prints next, as though they belonged to it.
+ */
+export class Steps {
   readonly start = Date.now();
   readonly rows: { name: string; seconds: number; note?: string }[] = [];
+  private readonly running = new Set<string>();
+  private ended = false;
+  /** @param log where progress lines go */
   constructor(private readonly log: (line: string) => void) {}
 
+  /**
+   * Runs one step, logging its start and end (until the call has ended).
+   *
+   * @param name the step, as the summary names it
+   * @param fn the step
+   * @param note what the summary says about its result
+   */
   async run<T>(name: string, fn: () => Promise<T>, note?: (v: T) => string | undefined): Promise<T> {
     const t = Date.now();
     this.log(`▶ ${name}`);
+    this.running.add(name);
     try {
       const v = await fn();
       const seconds = (Date.now() - t) / 1000;
       const n = note?.(v);
       this.rows.push({ name, seconds, ...(n ? { note: n } : {}) });
-      this.log(`✔ ${name} (${seconds.toFixed(1)} s)${n ? `: ${n}` : ""}`);
+      if (!this.ended) this.log(`✔ ${name} (${seconds.toFixed(1)} s)${n ? `: ${n}` : ""}`);
       return v;
     } catch (err) {
-      this.log(`✘ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      if (!this.ended) this.log(`✘ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       throw err;
+    } finally {
+      this.running.delete(name);
     }
+  }
+
+  /** The call is over: says which steps it leaves running, and prints nothing more. */
+  end(): void {
+    if (this.ended) return;
+    if (this.running.size > 0) this.log(`(not waited for, their results unused: ${[...this.running].join(", ")} — still running in the engine)`);
+    this.ended = true;
   }
 
   get total(): number {
@@ -150,7 +175,10 @@ export async function deploy(args: DeployArgs): Promise<string> {
   // Unhandled-rejection guards: the first failure is reported below, the others are moot.
   for (const p of [checked, tested, built]) p.catch(() => {});
 
-  const env = await steps.run("preflight", () => openEnvironment(args, "deploy"), (e) => `${e.mode}, account ${e.identity.account}`);
+  const env = await steps.run("preflight", () => openEnvironment(args, "deploy"), (e) => `${e.mode}, account ${e.identity.account}`).catch((err: unknown) => {
+    steps.end();
+    throw err;
+  });
   try {
     const prepared = prepareInfra(env, args, steps);
     prepared.catch(() => {});
@@ -161,6 +189,7 @@ export async function deploy(args: DeployArgs): Promise<string> {
   } catch (err) {
     throw new DeployError(redact(describeFailure(err, steps), env.secrets));
   } finally {
+    steps.end();
     await env.close();
   }
 }
