@@ -1,4 +1,11 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
 import { defineConfig } from "vitest/config";
+
+// The e2e progress reporter; absent where only this file is copied (the Dockerfile's
+// test stage runs the unit tier with it and no scripts/), which then goes without.
+const progressReporter = fileURLToPath(new URL("./scripts/e2e-progress.ts", import.meta.url));
 
 /**
  * Test tiers (see README "Tests"):
@@ -11,7 +18,7 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    reporters: ["default", "./scripts/e2e-progress.ts"],
+    reporters: existsSync(progressReporter) ? ["default", progressReporter] : ["default"],
     projects: [
       {
         test: {
