@@ -1,4 +1,11 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
 import { defineConfig } from "vitest/config";
+
+// The e2e progress reporter; absent where only this file is copied (the Dockerfile's
+// test stage runs the unit tier with it and no scripts/), which then goes without.
+const progressReporter = fileURLToPath(new URL("./scripts/e2e-progress.ts", import.meta.url));
 
 /**
  * Test tiers (see README "Tests"):
@@ -6,9 +13,12 @@ import { defineConfig } from "vitest/config";
  * - engine: the module's functions against the real Dagger engine of the test bed.
  * - e2e: OpenTofu + the AWS emulator, full deploys.
  * `npm test` (scripts/test.mjs) decides which tiers can run and says why when one cannot.
+ * The progress reporter names every e2e test as it starts and ends, and says what a
+ * silent one waits on (scripts/e2e-progress.ts); it prints nothing for the other tiers.
  */
 export default defineConfig({
   test: {
+    reporters: existsSync(progressReporter) ? ["default", progressReporter] : ["default"],
     projects: [
       {
         test: {

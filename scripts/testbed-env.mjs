@@ -43,6 +43,10 @@ export function testbedReadiness(env = readTestbedEnv()) {
       return { ok: false, reason: `the Dagger CLI ${env._EXPERIMENTAL_DAGGER_CLI_BIN ?? ""} is missing`, fix: up };
     if (env.DAGGER_ENGINE_CONTAINER && !containerRunning(env.DAGGER_ENGINE_CONTAINER))
       return { ok: false, reason: `the Dagger engine container ${env.DAGGER_ENGINE_CONTAINER} is not running`, fix: up };
+    // publish-ecr's engine tests resolve the registry through the emulator's STS and ECR:
+    // part of this tier, so without moto the tier does not run (it never skips them quietly).
+    if (!env.MOTO_ENDPOINT || !answers(env.MOTO_ENDPOINT))
+      return { ok: false, reason: `the AWS emulator (moto) is not answering at ${env.MOTO_ENDPOINT ?? "(MOTO_ENDPOINT unset)"}`, fix: up };
     return { ok: true, env: { ...env, DO_NOT_TRACK: "1" } };
   })();
   const e2e = (() => {
@@ -50,7 +54,6 @@ export function testbedReadiness(env = readTestbedEnv()) {
     if (!env.TOFU_BIN || !existsSync(env.TOFU_BIN)) return { ok: false, reason: "OpenTofu is not built", fix: up };
     if (!env.TF_CLI_CONFIG_FILE || !existsSync(env.TF_CLI_CONFIG_FILE))
       return { ok: false, reason: "the AWS provider is not built yet (its cold build takes about an hour)", fix: "sudo testbed/up --wait-provider" };
-    if (!env.MOTO_ENDPOINT || !answers(env.MOTO_ENDPOINT)) return { ok: false, reason: "the AWS emulator (moto) is not answering", fix: up };
     return engine;
   })();
   return { engine, e2e };

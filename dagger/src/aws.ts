@@ -264,8 +264,15 @@ export function awsClientConfig(auth: AwsAuth) {
   return { ...awsTransport(auth.region, auth.endpoint), credentials: auth.credentials };
 }
 
-/** Region, endpoint, retries and timeouts: every SDK client's settings but the credentials. */
-function awsTransport(region: string, endpoint?: string) {
+/**
+ * Region, endpoint, retries and timeouts: every SDK client's settings but the
+ * credentials. The tests' own clients use it too, so a silent emulator fails
+ * their requests in seconds as it does the module's.
+ *
+ * @param region the region
+ * @param endpoint an AWS emulator's endpoint; unset for AWS
+ */
+export function awsTransport(region: string, endpoint?: string) {
   return { region, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: { ...AWS_HTTP_TIMEOUTS }, ...(endpoint ? { endpoint } : {}) };
 }
 

@@ -77,7 +77,10 @@ export async function deploy(args: DeployArgs): Promise<string> {
   // Unhandled-rejection guards: the first failure is reported below, the others are moot.
   for (const p of [checked, tested, built]) p.catch(() => {});
 
-  const env = await steps.run("preflight", () => openEnvironment(args, "deploy"), (e) => `${e.mode}, account ${e.identity.account}`);
+  const env = await steps.run("preflight", () => openEnvironment(args, "deploy"), (e) => `${e.mode}, account ${e.identity.account}`).catch((err: unknown) => {
+    steps.end();
+    throw err;
+  });
   try {
     const prepared = prepareInfra(env, args, steps);
     prepared.catch(() => {});
@@ -88,6 +91,7 @@ export async function deploy(args: DeployArgs): Promise<string> {
   } catch (err) {
     throw new DeployError(redact(describeFailure(err, steps), env.secrets));
   } finally {
+    steps.end();
     await env.close();
   }
 }

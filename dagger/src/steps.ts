@@ -3,10 +3,18 @@
  * with its time, and the whole as the table at the end of the summary.
  */
 
-/** Timing of the steps of one call (deploy, rollback), logged as they run and tabled for the summary. */
+/**
+ * Timing of the steps of one call (deploy, rollback), logged as they run and
+ * tabled for the summary. Once the call has ended (`end`), steps still running
+ * in the background — check, test and build go on in the engine after an early
+ * failure — finish unseen: their lines would land in whatever the caller prints
+ * next, as though they belonged to it.
+ */
 export class Steps {
   readonly start = Date.now();
   readonly rows: { name: string; seconds: number; note?: string }[] = [];
+  private readonly running = new Set<string>();
+  private ended = false;
   /**
    * @param log where each step's start and end are printed
    */
@@ -22,17 +30,27 @@ export class Steps {
   async run<T>(name: string, fn: () => Promise<T>, note?: (v: T) => string | undefined): Promise<T> {
     const t = Date.now();
     this.log(`▶ ${name}`);
+    this.running.add(name);
     try {
       const v = await fn();
       const seconds = (Date.now() - t) / 1000;
       const n = note?.(v);
       this.rows.push({ name, seconds, ...(n ? { note: n } : {}) });
-      this.log(`✔ ${name} (${seconds.toFixed(1)} s)${n ? `: ${n}` : ""}`);
+      if (!this.ended) this.log(`✔ ${name} (${seconds.toFixed(1)} s)${n ? `: ${n}` : ""}`);
       return v;
     } catch (err) {
-      this.log(`✘ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      if (!this.ended) this.log(`✘ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       throw err;
+    } finally {
+      this.running.delete(name);
     }
+  }
+
+  /** The call is over: says which steps it leaves running, and prints nothing more. */
+  end(): void {
+    if (this.ended) return;
+    if (this.running.size > 0) this.log(`(not waited for, their results unused: ${[...this.running].join(", ")} — still running in the engine)`);
+    this.ended = true;
   }
 
   /** Seconds since the call started. */

@@ -11,13 +11,17 @@
  * - two deploys at once: the second meets the lock the first holds and fails
  *   with a message naming it (a zero lock timeout makes that deterministic);
  * - a deploy killed mid-apply (its process SIGKILLed while it holds the lock)
- *   can be rerun to success (removing the dead run's lock by its ID if it left one).
+ *   leaves its lock, which a rerun names and `--force-unlock` removes.
+ *
+ * Every wait is bounded by the run it waits on (waits.ts): a deploy that fails
+ * before taking the lock fails the test at once with that deploy's message.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomInt, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeClustersCommand, ECSClient } from "@aws-sdk/client-ecs";
 import {
@@ -32,9 +36,12 @@ import { dag, type Directory, type Secret, type Service } from "@dagger.io/dagge
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { REPO_ROOT } from "../../scripts/introspect.mjs";
+import { awsTransport } from "../../src/aws.js";
 import { pipeline, rejection, repoSource, testbed, useEngineSession } from "../engine/session.js";
 import type { DriverCall } from "./driver.js";
+import { whileWaitingOn } from "../../../scripts/e2e-waiting.js";
 import { authRegistry, statusImage, summaryImage, Transcript } from "./fixtures.js";
+import { pollWhileRunning, processRun, type WatchedRun } from "./waits.js";
 
 const hostEndpoint = testbed.MOTO_ENDPOINT;
 const engineEndpoint = testbed.MOTO_ENGINE_ENDPOINT;
@@ -57,7 +64,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   beforeAll(async () => {
     if (!hostEndpoint || !engineEndpoint) throw new Error("MOTO_ENDPOINT / MOTO_ENGINE_ENDPOINT are not in the test bed's env file: run testbed/up");
     // An emulator account of our own: moto lets AssumeRole switch to any account id.
-    const sts = new STSClient({ endpoint: hostEndpoint, region, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    const sts = new STSClient({ ...awsTransport(region, hostEndpoint), credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
     const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/e2e-deploy`, RoleSessionName: "dagger-e2e" }));
     sts.destroy();
     creds = { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
@@ -71,7 +78,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     const htpasswd = execFileSync("htpasswd", ["-Bbn", "AWS", `${account}-auth-token`], { encoding: "utf8" });
     registry = authRegistry(htpasswd, `fargate-pipeline-e2e-registry-${account}`);
     repo = await repoSource();
-    s3 = new S3Client({ endpoint: hostEndpoint, region, forcePathStyle: true, credentials: creds });
+    s3 = new S3Client({ ...awsTransport(region, hostEndpoint), forcePathStyle: true, credentials: creds });
     vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
       transcript.log(args.map(String).join(" "));
       process.stderr.write(`${args.map(String).join(" ")}\n`);
@@ -101,15 +108,11 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     }
   }
 
-  async function waitForLock(timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const id = await lockHolder();
-      if (id) return id;
-      if (Date.now() > deadline) throw new Error(`no run took the lock ${serviceLock} within ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  // 15 min: a cold deploy's check, test, build and publish come before its apply takes the lock.
+  const LOCK_WAIT = { timeoutMs: 15 * 60_000 };
+
+  /** The ID of the lock `run` takes, as soon as it holds it; fails at once with the run's message if the run ends first. */
+  const waitForLock = (run: WatchedRun) => pollWhileRunning(`${run.name} to take the state lock ${serviceLock}`, lockHolder, run, LOCK_WAIT);
 
   it("refuses credentials of an account other than the environment's, naming both", async () => {
     const other = String(Number(account) + 1);
@@ -146,12 +149,12 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   it("two deploys at once: the second meets the first's state lock and fails naming it; the first succeeds", async () => {
     const a = deploy(repo).then((s) => transcript.add(s));
     a.catch(() => {});
-    const held = await waitForLock(15 * 60_000);
-    const b = transcript.add(await rejection(deploy(repo, { lockTimeout: 0 })));
+    const held = await waitForLock({ name: "the first deploy", done: a });
+    const b = transcript.add(await whileWaitingOn("the second deploy to meet the lock", () => rejection(deploy(repo, { lockTimeout: 0 }))));
     expect(b).toContain("The state of fargate-pipeline-staging is locked by another run (waited 0 s for it): nothing was changed by this one.");
     expect(b).toContain(`lock ID:   ${held}`);
     expect(b).toContain(`--force-unlock ${held}`);
-    const summary = await a;
+    const summary = await whileWaitingOn("the first deploy to finish", () => a);
     expect(summary).toMatch(/^### Deployed fargate-pipeline-staging to staging ✔/);
     first = summaryImage(summary);
     expect(first).toMatch(/^localhost:\d+\/fargate-pipeline-staging@sha256:[0-9a-f]{64}$/);
@@ -162,7 +165,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     expect(await lockHolder()).toBeUndefined();
   });
 
-  it("a deploy killed mid-apply can be rerun to success", async () => {
+  it("a deploy killed mid-apply leaves its lock: a rerun names it, and --force-unlock removes it and deploys", async () => {
     const appPath = "app/src/app.ts";
     const changed = `${readFileSync(join(REPO_ROOT, appPath), "utf8")}\n// e2e killed deploy ${account}\n`;
     const source = repo.withNewFile(appPath, changed);
@@ -183,27 +186,29 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     let childOut = "";
     child.stdout?.on("data", (d: Buffer) => (childOut += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (childOut += d.toString()));
-    const held = await waitForLock(15 * 60_000);
-    // Mid-apply: killed the hard way, as a lost runner or an OOM kill would.
+    const driver = processRun(child, "the deploy to be killed", () => childOut);
+    const held = await waitForLock(driver);
+    // Mid-apply (the lock is taken at the start of the apply, which then refreshes the
+    // whole stack): killed the hard way, as a lost runner or an OOM kill would.
     process.kill(-child.pid!, "SIGKILL");
-    await new Promise((r) => child.once("exit", r));
+    await driver.done.catch(() => {});
     transcript.add(childOut);
+    // The engine cancels a dead client's execs with SIGKILL (engineutil's procKiller),
+    // so tofu cannot release the lock: it stays, whatever the apply had done. Were
+    // tofu left running, it would release the lock within its apply (seconds here).
+    await whileWaitingOn("the killed run's lock to stay (10 s)", () => new Promise((r) => setTimeout(r, 10_000)));
+    expect(await lockHolder(), `the killed run's lock ${held} is gone: the engine let its tofu finish (or release it)`).toBe(held);
 
-    const rerun = await deploy(source, { lockTimeout: 0 }).then(
-      (s) => ({ ok: true as const, text: transcript.add(s) }),
-      (err: unknown) => ({ ok: false as const, text: transcript.add((err as Error).message) }),
-    );
-    let summary: string;
-    if (rerun.ok) summary = rerun.text;
-    else {
-      // The dead run left its lock: the message names it and the way out.
-      expect(rerun.text).toContain(`lock ID:   ${held}`);
-      expect(rerun.text).toContain(`--force-unlock ${held}`);
-      summary = transcript.add(await deploy(source, { forceUnlock: held }));
-      expect(transcript.parts.join("\n")).toContain(`removed the state lock ${held} (--force-unlock)`);
-    }
+    // The dead run's lock, named with the way out.
+    const rerun = transcript.add(await whileWaitingOn("a rerun to meet the dead run's lock", () => rejection(deploy(source, { lockTimeout: 0 }))));
+    expect(rerun).toContain("The state of fargate-pipeline-staging is locked by another run (waited 0 s for it): nothing was changed by this one.");
+    expect(rerun).toContain(`lock ID:   ${held}`);
+    expect(rerun).toContain(`--force-unlock ${held}`);
+    const summary = transcript.add(await whileWaitingOn("the deploy with --force-unlock", () => deploy(source, { forceUnlock: held })));
+    expect(transcript.parts.join("\n")).toContain(`removed the state lock ${held} (--force-unlock)`);
     expect(summary).toMatch(/^### Deployed fargate-pipeline-staging to staging ✔/);
     expect(summaryImage(summary)).not.toBe(first);
+    expect(await lockHolder()).toBeUndefined();
   });
 
   it("plan after the deploys: both stacks unchanged, said plainly", async () => {
@@ -213,14 +218,35 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     expect(md).toContain("**fargate-pipeline-staging**: no changes.");
   });
 
-  it("status reports the image running now, task counts and the deployment history; logs read the log group", async () => {
+  it("status reports the image running now, task counts and the deployment history", async () => {
     const report = transcript.add(await staging(repo).status());
     const running = statusImage(report);
     expect(running).toMatch(/^localhost:\d+\/fargate-pipeline-staging@sha256:/);
     expect(report).toMatch(/\*\*Tasks\*\*: \d+ running, \d+ pending, 2 desired/);
     expect(report).toMatch(/\| deploy \| `sha256:[0-9a-f]{12}…` \| `source-[0-9a-f]{12}` \| SUCCESSFUL \|/);
-    const lines = transcript.add(await staging(repo).logs(30, 50));
-    expect(lines).toMatch(/No log lines in \/ecs\/fargate-pipeline-staging in the last 30 minutes\.|^\/ecs\/fargate-pipeline-staging, last 30 min/);
+  });
+
+  it("logs reads the service's log group: the newest lines, with time and task, as the tasks wrote them", async () => {
+    // The emulator runs no tasks: lines are written as the awslogs driver would,
+    // to a stream ecs/app/<task id> of the stack's log group, each carrying a nonce.
+    const group = "/ecs/fargate-pipeline-staging";
+    const task = randomUUID().replace(/-/g, "");
+    const nonce = randomUUID();
+    const written = [`{"level":30,"msg":"server listening","port":8080,"nonce":"${nonce}"}`, `{"level":30,"msg":"request completed","url":"/healthcheck","statusCode":200,"nonce":"${nonce}"}`];
+    const at = Date.now() - 60_000;
+    const cw = new CloudWatchLogsClient({ ...awsTransport(region, hostEndpoint), credentials: creds });
+    try {
+      await cw.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: `ecs/app/${task}` }));
+      await cw.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: `ecs/app/${task}`, logEvents: written.map((message, i) => ({ timestamp: at + i * 1000, message })) }));
+    } finally {
+      cw.destroy();
+    }
+    const expected = written.map((message, i) => `${new Date(at + i * 1000).toISOString()} ${task.slice(0, 8)} ${message}`);
+    const all = transcript.add(await staging(repo).logs(30, 50));
+    expect(all.trimEnd().split("\n")).toEqual([`${group}, last 30 min (2 of 2 lines; streams ecs/app/<task id>):`, ...expected]);
+    // --limit keeps the newest.
+    const newest = transcript.add(await staging(repo).logs(30, 1));
+    expect(newest.trimEnd().split("\n")).toEqual([`${group}, last 30 min (1 of 2 lines; streams ecs/app/<task id>):`, expected[1]]);
   });
 
   it("destroy refuses without confirmation, then removes both stacks", async () => {
@@ -228,7 +254,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     expect(refused).toContain("dagger call environment --name staging with-aws-credentials … destroy --confirm staging --include-base");
     const done = transcript.add(await staging(repo).destroy("staging", true));
     expect(done).toContain(`Destroyed fargate-pipeline-staging and fargate-pipeline-staging-base in account ${account}.`);
-    const c = { endpoint: hostEndpoint, region, credentials: creds };
+    const c = { ...awsTransport(region, hostEndpoint), credentials: creds };
     const ecs = new ECSClient(c);
     const ecr = new ECRClient(c);
     const clusters = await ecs.send(new DescribeClustersCommand({ clusters: ["fargate-pipeline-staging"] }));

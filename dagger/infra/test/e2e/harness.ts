@@ -46,6 +46,9 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { EnvironmentConfig } from "../../src/config/validate.ts";
 import { emulatorBackendConfig, emulatorEnvironment } from "../../src/emulator.ts";
 import { IMAGE_VARIABLE } from "../../src/tofu.ts";
+// The module's SDK client settings (retries, connection and request timeouts), not a copy of its numbers.
+import { awsTransport } from "../../../src/aws.ts";
+import { whileWaitingOn } from "../../../../scripts/e2e-waiting.ts";
 
 /** Where `testbed/up` records what tests need (KEY=VALUE lines); TESTBED_ENV_FILE overrides it. */
 const ENV_FILE = process.env["TESTBED_ENV_FILE"] ?? "/var/lib/fargate-pipeline-testbed/env";
@@ -109,7 +112,7 @@ export interface EmulatorAccount {
  */
 export async function emulatorAccount(endpoint: string): Promise<EmulatorAccount> {
   const id = String(randomInt(100_000_000_000, 999_999_999_999));
-  const sts = new STSClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  const sts = new STSClient({ ...awsTransport("us-east-1", endpoint), credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
   const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${id}:role/e2e`, RoleSessionName: "infra-e2e" }));
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error("the emulator's AssumeRole returned no credentials");
   return { id, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } };
@@ -117,7 +120,8 @@ export async function emulatorAccount(endpoint: string): Promise<EmulatorAccount
 
 /** SDK clients of one account and region, all pointed at the emulator. */
 export function clients(endpoint: string, region: string, credentials: Credentials) {
-  const config = { endpoint, region, credentials };
+  // The module's retries and timeouts: a silent emulator fails a request in seconds, not never.
+  const config = { ...awsTransport(region, endpoint), credentials };
   return {
     s3: new S3Client({ ...config, forcePathStyle: true }),
     ec2: new EC2Client(config),
@@ -437,12 +441,15 @@ export interface SharedEdge {
  */
 async function waitIssued(c: Clients, arn: string, timeoutSeconds: number): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  for (;;) {
-    const { Certificate } = await c.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
-    if (Certificate?.Status === "ISSUED") return;
-    if (Date.now() > deadline) throw new Error(`certificate ${arn} still ${Certificate?.Status} after ${timeoutSeconds} s`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
+  // Bounded by the deadline and by each request's timeout (awsTransport): the emulator's own timer issues it.
+  await whileWaitingOn(`the emulator to issue certificate ${arn} (up to ${timeoutSeconds} s)`, async () => {
+    for (;;) {
+      const { Certificate } = await c.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
+      if (Certificate?.Status === "ISSUED") return;
+      if (Date.now() > deadline) throw new Error(`certificate ${arn} still ${Certificate?.Status} after ${timeoutSeconds} s`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  });
 }
 
 /**

@@ -1,0 +1,84 @@
+/**
+ * The e2e progress reporter (scripts/e2e-progress.ts) in a real vitest run of
+ * its own (scripts/test/fixtures/progress, quiet limit cut to 3 s): every test
+ * named at its start and end with its time, and a quiet test reported with
+ * what it waits on, read from the worker through scripts/e2e-waiting.ts.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+
+import { duration } from "../e2e-progress.ts";
+import { ownWaits, readWaits, waitingOn, whileWaitingOn } from "../e2e-waiting.ts";
+import { REPO_ROOT } from "./workflow-policy.ts";
+
+describe("the e2e progress reporter, in a vitest run of its own", () => {
+  let status: number | null = null;
+  let out = "";
+  let lines: string[] = [];
+  beforeAll(() => {
+    // FP_E2E_WAITING_DIR emptied: the inner run's reporter names a directory of its own.
+    const run = spawnSync(join(REPO_ROOT, "node_modules/.bin/vitest"), ["run", "--config", "scripts/test/fixtures/progress/vitest.config.ts"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", FP_E2E_WAITING_DIR: "" },
+      timeout: 60_000,
+    });
+    status = run.status;
+    out = `${run.stdout}${run.stderr}`;
+    lines = out.split("\n");
+  }, 60_000);
+  const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+
+  it("names each test when it starts and when it ends, with its outcome and time", () => {
+    expect(status, out).toBe(1); // the fixture has a failing test
+    const start = at(/^\[\d\d:\d\d:\d\d\] ▶ quiet\.fixture\.ts › a suite > waits quietly on a lock$/);
+    const end = at(/^\[\d\d:\d\d:\d\d\] ✔ quiet\.fixture\.ts › a suite > waits quietly on a lock \(4\.\d s\)$/);
+    expect(start, out).toBeGreaterThanOrEqual(0);
+    expect(end, out).toBeGreaterThan(start);
+    expect(out).toMatch(/^\[[\d:]+\] ✘ quiet\.fixture\.ts › a suite > fails \(\d+\.\d s\): one is not two: expected 1 to be 2/m);
+    expect(out).toMatch(/^\[[\d:]+\] ↓ quiet\.fixture\.ts › a suite > is skipped \(skipped\)$/m);
+    expect(out).toMatch(/^\[[\d:]+\] ▶ beforeAll of quiet\.fixture\.ts › a suite$/m);
+  });
+
+  it("after the quiet limit, says which test runs and what it waits on (published by the worker)", () => {
+    const quiet = at(/^\[[\d:]+\] … nothing printed for 3\.\d s; running:$/);
+    expect(quiet, out).toBeGreaterThan(at(/▶ quiet\.fixture\.ts › a suite > waits quietly on a lock$/));
+    expect(quiet).toBeLessThan(at(/✔ quiet\.fixture\.ts › a suite > waits quietly on a lock/));
+    expect(lines[quiet + 1]).toMatch(/^ {4}quiet\.fixture\.ts › a suite > waits quietly on a lock \(for 3\.\d s\)$/);
+    expect(lines[quiet + 2]).toMatch(/^ {4}waiting on: the state lock of fargate-pipeline-fixture, while deploy A runs \(for 3\.\d s\)$/);
+    // Once per quiet stretch, not on every check.
+    expect(lines.filter((l) => l.includes("nothing printed for")).length).toBe(1);
+  });
+});
+
+describe("the waiting-on registry", () => {
+  it("publishes this worker's waits to the reporter's directory and removes them when they end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-waits-"));
+    const before = process.env.FP_E2E_WAITING_DIR;
+    process.env.FP_E2E_WAITING_DIR = dir;
+    try {
+      const end = waitingOn("the lock");
+      const inner = whileWaitingOn("deploy B", async () => readWaits(dir).map((w) => w.what));
+      expect(await inner).toEqual(["the lock", "deploy B"]);
+      expect(readWaits(dir).map((w) => w.what)).toEqual(["the lock"]);
+      end();
+      end(); // idempotent
+      expect(readWaits(dir)).toEqual([]);
+      expect(ownWaits()).toEqual([]);
+      writeFileSync(join(dir, "1.json"), "{half a write");
+      expect(readWaits(dir)).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.FP_E2E_WAITING_DIR;
+      else process.env.FP_E2E_WAITING_DIR = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("shows times as seconds, then minutes and seconds", () => {
+    expect(duration(4_512)).toBe("4.5 s");
+    expect(duration(125_000)).toBe("2 min 5 s");
+  });
+});

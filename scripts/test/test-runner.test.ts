@@ -1,0 +1,94 @@
+/**
+ * scripts/test.mjs and scripts/testbed-env.mjs: a tier that could not run is
+ * in the grand total's closing lines (never counted as passed, never silent),
+ * the last line keeps the shape CI reads, and the engine tier is ready only
+ * when the AWS emulator its publish-ecr tests use answers.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// @ts-expect-error -- a plain .mjs module of the repository's scripts, without types
+import { testbedReadiness } from "../testbed-env.mjs";
+import { REPO_ROOT } from "./workflow-policy.ts";
+
+/** What testbedReadiness returns for one tier. */
+type Ready = { ok: boolean; reason?: string };
+
+describe("the grand total (.ci/run's last line)", () => {
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "fp-totals-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** `node scripts/test.mjs --totals FILE` over the given per-run records; its output lines. */
+  const totals = (runs: object[]) => {
+    const file = join(dir, `totals-${runs.length}.jsonl`);
+    writeFileSync(file, runs.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    const r = spawnSync(process.execPath, ["scripts/test.mjs", "--totals", file], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trimEnd().split("\n");
+  };
+  const unitAndEngine = { passed: 500, failed: 0, skipped: 2, summary: ["unit: 460 passed, 0 failed, 2 skipped", "engine: 40 passed, 0 failed, 0 skipped"], notRun: [] };
+  const e2eNotRun = {
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    summary: ["e2e: NOT RUN (the AWS provider is not built yet (its cold build takes about an hour))"],
+    notRun: [{ tier: "e2e", reason: "the AWS provider is not built yet (its cold build takes about an hour)" }],
+  };
+
+  it("names the tier that did not run, with why, just above the total", () => {
+    const lines = totals([unitAndEngine, e2eNotRun]);
+    expect(lines.slice(-2)).toEqual(["NOT RUN: e2e (the AWS provider is not built yet (its cold build takes about an hour))", "tests: 500 passed, 0 failed, 2 skipped"]);
+    expect(lines).toContain("  e2e: NOT RUN (the AWS provider is not built yet (its cold build takes about an hour))");
+  });
+
+  it("keeps the last line in the shape CI reads: 'N passed, N failed, N skipped' alone, after one word and a colon", () => {
+    const last = totals([unitAndEngine, e2eNotRun]).at(-1)!;
+    expect(last).toMatch(/^\w+: \d+ passed, \d+ failed, \d+ skipped$/);
+  });
+
+  it("has no NOT RUN line when every tier ran (records of earlier runs without the field still add up)", () => {
+    const old = { passed: unitAndEngine.passed, failed: unitAndEngine.failed, skipped: unitAndEngine.skipped, summary: unitAndEngine.summary };
+    const lines = totals([old, { passed: 7, failed: 1, skipped: 0, summary: ["e2e: 7 passed, 1 failed, 0 skipped"], notRun: [] }]);
+    expect(lines.some((l) => l.startsWith("NOT RUN"))).toBe(false);
+    expect(lines.at(-1)).toBe("tests: 507 passed, 1 failed, 2 skipped");
+  });
+});
+
+describe("the engine tier's readiness", () => {
+  let moto: ChildProcess;
+  let url = "";
+  beforeAll(async () => {
+    // Stands in for moto (readiness only asks whether the endpoint answers HTTP), in a
+    // process of its own: readiness asks with a synchronous curl, which would block a server in this one.
+    moto = spawn(process.execPath, ["-e", 'const s = require("node:http").createServer((q, r) => r.end("ok")).listen(0, "127.0.0.1", () => console.log(s.address().port))'], { stdio: ["ignore", "pipe", "inherit"] });
+    const port = await new Promise<string>((r) => moto.stdout!.once("data", (d: Buffer) => r(d.toString().trim())));
+    url = `http://127.0.0.1:${port}`;
+  });
+  afterAll(() => {
+    moto.kill();
+  });
+
+  const bed = (extra: Record<string, string>) => ({ _EXPERIMENTAL_DAGGER_RUNNER_HOST: "docker-container://fp-test", _EXPERIMENTAL_DAGGER_CLI_BIN: process.execPath, ...extra });
+
+  it("is not ready without the AWS emulator, and says so", () => {
+    const { engine, e2e } = testbedReadiness(bed({})) as { engine: Ready; e2e: Ready };
+    expect(engine).toMatchObject({ ok: false, reason: "the AWS emulator (moto) is not answering at (MOTO_ENDPOINT unset)" });
+    expect(e2e.ok).toBe(false);
+  });
+
+  it("is not ready when the emulator does not answer", () => {
+    const { engine } = testbedReadiness(bed({ MOTO_ENDPOINT: "http://127.0.0.1:9" })) as { engine: Ready };
+    expect(engine).toMatchObject({ ok: false, reason: "the AWS emulator (moto) is not answering at http://127.0.0.1:9" });
+  });
+
+  it("is ready when the engine, the CLI and the emulator are there", () => {
+    const { engine } = testbedReadiness(bed({ MOTO_ENDPOINT: url })) as { engine: Ready };
+    expect(engine.ok).toBe(true);
+  });
+});
