@@ -310,7 +310,11 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     (err: unknown) => `this deploy is not in the ledger (${env.ledger.where}): ${(err as Error).message} — status and rollback will not know it`,
   );
   if (recorded) args.log(`warning: ${recorded}`);
-  if (outcome.ok) return summary(r, outcome, steps, recorded);
+  if (outcome.ok) {
+    const unsaved = await saveLocalState(env, steps);
+    if (unsaved) args.log(`warning: ${unsaved}`);
+    return summary(r, outcome, steps, [recorded, unsaved].filter((w) => w !== undefined).join(" — ") || undefined);
+  }
 
   // Failed: put the previous good image back, like the circuit breaker would, and say so.
   const previous = lastSuccessful(await env.ledger.read(), r.image);
@@ -337,6 +341,20 @@ async function rollOut(r: RollOutArgs): Promise<string> {
       "",
       steps.table(),
     ].join("\n"),
+  );
+}
+
+/**
+ * local, after a successful rollout: keeps the emulator's state for the next
+ * call. A failed save is a warning (this deploy stands; the next call starts
+ * from empty and says why). Returns the warning, if any.
+ */
+async function saveLocalState(env: OpenEnvironment, steps: Steps): Promise<string | undefined> {
+  if (!env.saveLocalState) return undefined;
+  const save = env.saveLocalState;
+  return steps.run("save local state", save, (s) => `${(s.bytes / 1e6).toFixed(1)} MB`).then(
+    () => undefined,
+    (err: unknown) => `the local emulator's state was not saved (${(err as Error).message}): the next call starts from empty`,
   );
 }
 

@@ -5,7 +5,6 @@
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type Service as EcsService } from "@aws-sdk/client-ecs";
-import { dag } from "@dagger.io/dagger";
 
 import { explainAwsError } from "./aws.js";
 import { DeployError } from "./deploy.js";
@@ -13,6 +12,7 @@ import { type EnvironmentArgs, LOCAL, type OpenEnvironment, openEnvironment } fr
 import { indent, redact } from "./errors.js";
 import { digestOf, type LedgerEntry } from "./ledger.js";
 import { pullLocal } from "./local.js";
+import { clearLocalState } from "./local-state.js";
 import { planMarkdown, readPlan, type PlanJson, type StackPlan } from "./plan-summary.js";
 import { smokeTest } from "./smoke.js";
 import { infraContainer, synthesize } from "./stacks.js";
@@ -216,7 +216,7 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
   if (confirm !== args.env) {
     throw new DeployError(
       [
-        `destroy refused: it deletes environment "${args.env}"${args.env === LOCAL ? " (its registry storage and deployment ledger)" : " (load balancer, service, network" + (includeBase ? ", and the base stack: registry with its images, zone, CI roles" : "") + ")"}.`,
+        `destroy refused: it deletes environment "${args.env}"${args.env === LOCAL ? " (its emulator state, registry storage and deployment ledger)" : " (load balancer, service, network" + (includeBase ? ", and the base stack: registry with its images, zone, CI roles" : "") + ")"}.`,
         "To go ahead, repeat the environment's name:",
         `  dagger call destroy --env ${args.env} --confirm ${args.env}${includeBase ? " --include-base" : ""}${args.env === LOCAL ? "" : " --aws-… (the same flags as deploy)"}`,
       ].join("\n"),
@@ -225,15 +225,9 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
   if (args.env === LOCAL) {
     const env = await openEnvironment(args, "destroy", { startLocal: false });
     await env.ledger.clear();
-    await dag
-      .container()
-      .from("registry:2")
-      .withMountedCache("/var/lib/registry", dag.cacheVolume(`fargate-pipeline-local-registry-${args.localState}`))
-      .withEnvVariable("FP_AT", env.runId)
-      .withExec(["sh", "-c", "rm -rf /var/lib/registry/* /var/lib/registry/.[!.]* 2>/dev/null; true"], { useEntrypoint: false })
-      .sync();
+    await clearLocalState(args.localState);
     await env.close();
-    return `Destroyed local environment "${args.localState}": registry storage and deployment ledger emptied (the emulator and its infrastructure exist only during a call).`;
+    return `Destroyed local environment "${args.localState}": the emulator's saved state (its infrastructure and OpenTofu's state), the registry storage and the deployment ledger emptied; the next deploy starts cold.`;
   }
   const env = await openEnvironment(args, "destroy");
   try {
