@@ -149,7 +149,8 @@ describe("on moto alone: the launcher keeps moto's state in a directory", () => 
     await first.stop();
     const file = join(stateDir, "moto-state.pickle");
     const bytes = readFileSync(file);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
     writeFileSync(file, bytes);
 
     const second = await start(stateDir);
