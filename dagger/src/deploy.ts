@@ -202,9 +202,12 @@ async function rollOut(r: RollOutArgs): Promise<string> {
   );
   if (recorded) args.log(`warning: ${recorded}`);
   if (outcome.ok) {
+    const unsaved = await saveLocalState(env, steps);
+    if (unsaved) args.log(`warning: ${unsaved}`);
+    const warning = [recorded, unsaved].filter((w) => w !== undefined).join(" — ") || undefined;
     const { kind, image, commit, version } = r;
     const { mode, target, identity } = env;
-    return deploySummary({ kind, mode, target, identity, image, commit, version, outputs: outcome.outputs, rollout: outcome.rollout, smoke: outcome.smoke, stepsTable: steps.table(), warning: recorded });
+    return deploySummary({ kind, mode, target, identity, image, commit, version, outputs: outcome.outputs, rollout: outcome.rollout, smoke: outcome.smoke, stepsTable: steps.table(), warning });
   }
 
   // Failed: put the previous good image back, like the circuit breaker would, and say so.
@@ -232,6 +235,20 @@ async function rollOut(r: RollOutArgs): Promise<string> {
       "",
       steps.table(),
     ].join("\n"),
+  );
+}
+
+/**
+ * local, after a successful rollout: keeps the emulator's state for the next
+ * call. A failed save is a warning (this deploy stands; the next call starts
+ * from empty and says why). Returns the warning, if any.
+ */
+async function saveLocalState(env: OpenEnvironment, steps: Steps): Promise<string | undefined> {
+  if (!env.saveLocalState) return undefined;
+  const save = env.saveLocalState;
+  return steps.run("save local state", save, (s) => `${(s.bytes / 1e6).toFixed(1)} MB`).then(
+    () => undefined,
+    (err: unknown) => `the local emulator's state was not saved (${(err as Error).message}): the next call starts from empty`,
   );
 }
 

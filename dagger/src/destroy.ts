@@ -1,11 +1,11 @@
 /**
  * `destroy`: removes an environment — the service stack, and with includeBase
- * the base stack; for `local`, its registry storage and deployment ledger.
+ * the base stack; for `local`, its emulator state, registry storage and deployment ledger.
  * Refuses unless the caller repeats the environment's name.
  */
-import { dag } from "@dagger.io/dagger";
 
 import { type EnvironmentArgs, LOCAL, openEnvironment } from "./environment.js";
+import { clearLocalState } from "./local-state.js";
 import { DeployError, redact } from "./errors.js";
 import { PLACEHOLDER_IMAGE } from "./service-state.js";
 import { callOn } from "./cli.js";
@@ -27,7 +27,7 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
   if (confirm !== args.env) {
     throw new DeployError(
       [
-        `destroy refused: it deletes environment "${args.env}"${args.env === LOCAL ? " (its registry storage and deployment ledger)" : " (load balancer, service, network" + (includeBase ? ", and the base stack: registry with its images, zone, CI roles" : "") + ")"}.`,
+        `destroy refused: it deletes environment "${args.env}"${args.env === LOCAL ? " (its emulator state, registry storage and deployment ledger)" : " (load balancer, service, network" + (includeBase ? ", and the base stack: registry with its images, zone, CI roles" : "") + ")"}.`,
         "To go ahead, repeat the environment's name:",
         `  ${callOn(args.env, `destroy --confirm ${args.env}${includeBase ? " --include-base" : ""}`)}`,
       ].join("\n"),
@@ -36,15 +36,9 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
   if (args.env === LOCAL) {
     const env = await openEnvironment(args, "destroy", { startLocal: false });
     await env.ledger.clear();
-    await dag
-      .container()
-      .from("registry:2")
-      .withMountedCache("/var/lib/registry", dag.cacheVolume(`fargate-pipeline-local-registry-${args.localState}`))
-      .withEnvVariable("FP_AT", env.runId)
-      .withExec(["sh", "-c", "rm -rf /var/lib/registry/* /var/lib/registry/.[!.]* 2>/dev/null; true"], { useEntrypoint: false })
-      .sync();
+    await clearLocalState(args.localState);
     await env.close();
-    return `Destroyed local environment "${args.localState}": registry storage and deployment ledger emptied (the emulator and its infrastructure exist only during a call).`;
+    return `Destroyed local environment "${args.localState}": the emulator's saved state (its infrastructure and OpenTofu's state), the registry storage and the deployment ledger emptied; the next deploy starts cold.`;
   }
   const env = await openEnvironment(args, "destroy");
   try {

@@ -15,7 +15,8 @@ import { type Container, dag, type Directory, type Service } from "@dagger.io/da
 import { readCredential } from "./credentials.js";
 import { type AwsArgs, type AwsAuth, type AwsIdentity, awsClientConfig, callerIdentity, resolveAwsAuth } from "./aws.js";
 import { type Ledger, s3Ledger, volumeLedger } from "./ledger.js";
-import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, emulatorService, type Reachable, reachable, registryService } from "./local.js";
+import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, registryService } from "./local.js";
+import { type SavedState, startLocalEmulator } from "./local-state.js";
 import { ensureStateBucket } from "./state-bucket.js";
 import { type AppConfig, infraContainer, resolveTarget, type Target } from "./infra-bridge.js";
 import type { TofuAws } from "./tofu.js";
@@ -74,6 +75,8 @@ export interface OpenEnvironment {
   runId: string;
   /** Plaintext values that must never appear in output (credentials). */
   secrets: string[];
+  /** local: keeps the emulator's state (and OpenTofu's, in it) for the next call; call after a successful deploy or rollback only. */
+  saveLocalState?: () => Promise<SavedState>;
   /** Stops the services this call started. */
   close(): Promise<void>;
 }
@@ -150,29 +153,24 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
   };
 }
 
-/** The local environment: a fresh emulator, the persistent registry and ledger, the state bucket created. */
+/** The local environment: the emulator from its saved state, the persistent registry and ledger, the state bucket created. */
 async function openLocal(args: EnvironmentArgs, target: Target, infra: Container, runId: string): Promise<OpenEnvironment> {
   if (!target.emulator) throw new Error(`environment "${LOCAL}" must have emulator: true (${target.configFile}, environments.local)`);
   if (args.aws.accessKeyId || args.aws.webIdentityToken || args.aws.endpoint || args.emulator) {
     args.log("note: the local environment ignores AWS credentials, endpoints and emulators: it runs its own emulator in the engine");
   }
-  const started: { svc: Service; reach?: Reachable }[] = [];
+  const started: { close(): Promise<void> }[] = [];
   const close = async () => {
-    for (const s of started.reverse()) {
-      await s.reach?.close().catch(() => {});
-      await s.svc.stop().catch(() => {});
-    }
+    for (const s of started.reverse()) await s.close().catch(() => {});
   };
   try {
-    const moto = emulatorService(runId);
-    await moto.start();
-    const reach = await reachable(moto, EMULATOR_PORT);
-    started.push({ svc: moto, reach });
+    const emulator = await startLocalEmulator(args.localState, args.log);
+    started.push(emulator);
     const registry = registryService(args.localState);
     await registry.start();
-    started.push({ svc: registry });
-    args.log(`local: AWS emulator (${reach.via}) and registry started in the engine`);
-    const auth: AwsAuth = { region: target.region, endpoint: reach.url, credentials: { ...EMULATOR_CREDENTIALS } };
+    started.push({ close: () => registry.stop().then(() => {}) });
+    args.log(`local: AWS emulator (${emulator.reach.via}) and registry started in the engine`);
+    const auth: AwsAuth = { region: target.region, endpoint: emulator.reach.url, credentials: { ...EMULATOR_CREDENTIALS } };
     const sdk = awsClientConfig(auth);
     const identity = await callerIdentity(auth, "local");
     await ensureStateBucket(sdk, target.state.bucket, target.state.region);
@@ -187,12 +185,13 @@ async function openLocal(args: EnvironmentArgs, target: Target, infra: Container
         ...EMULATOR_CREDENTIALS,
         emulatorEnv: withEndpoint(target.emulatorEnvironment, `http://${EMULATOR_BINDING}:${EMULATOR_PORT}`),
         backendConfig: target.emulatorBackendConfig,
-        service: { binding: EMULATOR_BINDING, svc: moto },
+        service: { binding: EMULATOR_BINDING, svc: emulator.service },
       },
       registry,
       ledger: volumeLedger(args.localState),
       runId,
       secrets: [],
+      saveLocalState: emulator.save,
       close,
     };
   } catch (err) {

@@ -6,10 +6,10 @@
  * code (AWS SDK calls, the smoke test) reach a service.
  *
  * What lives how long: services live as long as the Dagger session, i.e. one
- * `dagger call`. The emulator and everything applied to it are created afresh
- * by every call that needs them (from the deployment ledger: see ledger.ts);
- * the registry's storage and the ledger are cache volumes, so images and
- * history persist across calls (per --local-state name).
+ * `dagger call`. What outlives the call is in cache volumes of the engine, per
+ * --local-state name: the registry's storage (images by digest), the ledger
+ * (history), and the emulator's state as the last successful deploy left it
+ * (local-state.ts starts the emulator from it).
  */
 import { lookup } from "node:dns/promises";
 
@@ -33,27 +33,8 @@ const REGISTRY_PORT = 5000;
  */
 export const LOCAL_REGISTRY = `localhost:${REGISTRY_PORT}`;
 
-// moto issues ACM certificates after this many seconds (its default, 60 s, would add a minute to every local deploy).
-const ACM_VALIDATION_WAIT_SECONDS = "2";
-
 /** Static credentials for the emulator: it accepts any (not secrets). */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
-
-/**
- * A fresh AWS emulator for one call (runId makes it a service of its own, so
- * two calls never share one).
- *
- * @param runId unique per call
- */
-export function emulatorService(runId: string): Service {
-  return dag
-    .container()
-    .from(EMULATOR_IMAGE)
-    .withEnvVariable("MOTO_ACM_VALIDATION_WAIT", ACM_VALIDATION_WAIT_SECONDS)
-    .withEnvVariable("FP_RUN", runId)
-    .withExposedPort(EMULATOR_PORT)
-    .asService({ useEntrypoint: true });
-}
 
 /**
  * The local registry, its storage in a cache volume (images survive the call).

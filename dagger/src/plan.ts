@@ -23,7 +23,7 @@ export async function plan(args: EnvironmentArgs, lockTimeoutSeconds: number): P
   const env = await openEnvironment(args, "plan");
   try {
     const stacks = await synthesize(env.infra, env.target);
-    const state = env.mode === "local" ? {} : await serviceState(env);
+    const state = await serviceState(env);
     const image = state.image && /@sha256:[0-9a-f]{64}$/.test(state.image) ? state.image : PLACEHOLDER_IMAGE;
     const plans: StackPlan[] = [];
     for (const [role, dir] of [["base", stacks.base], ["service", stacks.service]] as const) {

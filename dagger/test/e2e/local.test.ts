@@ -3,19 +3,26 @@
  * engine session (as `dagger call` runs them, one after the other):
  *
  * - deploy from a clean state: a --local-state name of its own, so the registry
- *   storage and the deployment ledger start empty and the emulator is fresh
+ *   storage, the deployment ledger and the emulator's saved state start empty
  *   (the engine's build cache may be warm: "clean" is about deployment state);
+ * - the next call starts the emulator from the state that deploy saved: a plan
+ *   of both stacks shows no changes (OpenTofu's state matches the emulator);
  * - a changed app deploys as a new digest that the smoke test sees;
  * - an image that fails its health check fails the deploy with the cause, and
  *   the previous image is put back: status shows it;
  * - rollback brings back the digest before it; status reports it;
- * - destroy refuses without confirmation, then removes the local state.
+ * - a damaged saved state is not used: the deploy says why, creates both
+ *   stacks again and still deploys;
+ * - destroy refuses without confirmation, then removes the local state: the
+ *   emulator starts empty again.
  */
 import { randomUUID } from "node:crypto";
 
-import type { Directory } from "@dagger.io/dagger";
+import { dag, type Directory } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
+import { EMULATOR_IMAGE } from "../../src/local.js";
+import { emulatorStateVolume, startLocalEmulator } from "../../src/local-state.js";
 import { pipeline, rejection, repoSource, useEngineSession } from "../engine/session.js";
 import { BROKEN_BODY, changedApp, statusImage, summaryImage, Transcript, unhealthyApp } from "./fixtures.js";
 
@@ -52,9 +59,19 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     expect(summary).toMatch(/\| rollout \| SUCCESSFUL — emulator: the service runs fargate-pipeline-local:\d+, [^|]*; the emulator runs no tasks \(the stand-in serves the image\) \|/);
     expect(summary).not.toContain("tasks running");
     expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);
-    for (const step of ["check", "test", "build", "publish", "apply base stack", "apply service stack", "rollout", "smoke test"]) expect(summary).toContain(`| ${step} |`);
+    for (const step of ["check", "test", "build", "publish", "apply base stack", "apply service stack", "rollout", "smoke test", "save local state"]) expect(summary).toContain(`| ${step} |`);
+    expect(transcript.parts).toContainEqual(expect.stringContaining(`AWS emulator (moto ${EMULATOR_IMAGE.split(":")[1]}) started empty: no state saved for "${state}" yet`));
     digests.push(image);
     expect(statusImage(transcript.add(await status()))).toBe(image);
+  });
+
+  it("the next call starts the emulator from the saved state: OpenTofu plans no change to either stack", async () => {
+    const before = transcript.parts.length;
+    const plan = transcript.add(await local(repo).plan());
+    expect(transcript.parts.slice(before)).toContainEqual(expect.stringMatching(new RegExp(`started from the state saved \\S+ for "${state}" \\(.*ec2.*elbv2.*s3`)));
+    expect(plan).toContain(`service planned with the image running now: \`${digests[0]}\``);
+    expect(plan).toContain("**fargate-pipeline-local-base**: no changes.");
+    expect(plan).toContain("**fargate-pipeline-local**: no changes.");
   });
 
   it("a changed app deploys as a new digest, and the smoke test sees its commit", async () => {
@@ -86,6 +103,23 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     expect(statusImage(transcript.add(await status()))).toBe(digests[0]);
   });
 
+  it("a damaged saved state is not used: the deploy says why, creates both stacks again and still deploys", async () => {
+    await dag
+      .container()
+      .from(EMULATOR_IMAGE)
+      .withMountedCache("/state", emulatorStateVolume(state))
+      .withEnvVariable("FP_AT", randomUUID())
+      .withExec(["sh", "-c", "test -s /state/moto-state.pickle && printf 'damaged' | dd of=/state/moto-state.pickle bs=1 seek=100 conv=notrunc"])
+      .sync();
+    const before = transcript.parts.length;
+    const summary = transcript.add(await deploy(repo));
+    expect(transcript.parts.slice(before)).toContainEqual(
+      expect.stringContaining(`the AWS emulator's saved state for "${state}" cannot be used (the saved state does not match its checksum`),
+    );
+    expect(summary).toMatch(/^### Deployed fargate-pipeline-local to local ✔/);
+    expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);
+  });
+
   it("destroy refuses without the confirmation, then removes the local state", async () => {
     const refused = transcript.add(await rejection(local(repo).destroy()));
     expect(refused).toContain(`dagger call environment destroy --confirm local`);
@@ -94,5 +128,8 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     const report = transcript.add(await status());
     expect(statusImage(report)).toBeUndefined();
     expect(report).toContain("No deployments recorded yet.");
+    const emulator = await startLocalEmulator(state, transcript.log);
+    await emulator.close();
+    expect(emulator.start.outcome).toBe("empty");
   });
 });
