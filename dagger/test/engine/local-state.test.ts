@@ -22,6 +22,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { EMULATOR_CREDENTIALS, EMULATOR_IMAGE } from "../../src/local.js";
+import { awsTransport } from "../../src/aws.js";
 import { clearLocalState, EMULATOR_LAUNCHER, type EmulatorStart, type SavedState, startLocalEmulator } from "../../src/local-state.js";
 import { testbed, useEngineSession } from "./session.js";
 
@@ -34,7 +35,7 @@ const STATE_BODY = `{"version":4,"serial":7,"lineage":"${randomUUID()}"}`;
 
 /** AWS SDK clients for an emulator at `url`. */
 function clients(url: string) {
-  const config = { region: REGION, endpoint: url, credentials: { ...EMULATOR_CREDENTIALS } };
+  const config = { ...awsTransport(REGION, url), credentials: { ...EMULATOR_CREDENTIALS } };
   return { ec2: new EC2Client(config), elbv2: new ElasticLoadBalancingV2Client(config), s3: new S3Client({ ...config, forcePathStyle: true }) };
 }
 
