@@ -248,7 +248,7 @@ SNAPSHOT = os.path.join(STATE_DIR, "moto-state.pickle")
 META = os.path.join(STATE_DIR, "moto-state.json")
 ROUTE = "/_fargate-pipeline/state"
 # Bumped when what a snapshot holds changes shape: an older one is then rebuilt, never misread.
-FORMAT = 1
+FORMAT = 2
 PORT = int(os.environ.get("MOTO_PORT", "5000"))
 # 0.0.0.0 in the service container; tests on the host bind loopback.
 HOST = os.environ.get("FP_BIND", "0.0.0.0")
@@ -269,6 +269,16 @@ def holder(bd):
             if value is bd:
                 return f"{name}:{attr}"
     raise RuntimeError(f"no module of moto holds the backends of {bd.service_name}")
+
+
+# What every BackendDict sets up itself, from code; the rest of its attributes are state kept
+# beside the accounts (e.g. S3's bucket_accounts, the one namespace of bucket names).
+BACKEND_DICT_SETUP = {"backend", "service_name", "_use_boto3_regions", "_additional_regions", "_id"}
+
+
+def attributes(bd):
+    """A BackendDict's own state beyond its accounts."""
+    return {k: v for k, v in vars(bd).items() if k not in BACKEND_DICT_SETUP}
 
 
 def live_backend_dict(key):
@@ -368,7 +378,7 @@ def save(gate):
     os.makedirs(STATE_DIR, exist_ok=True)
     gate.close()
     try:
-        backends = {holder(bd): dict(bd) for bd in list(BackendDict._instances)}
+        backends = {holder(bd): {"accounts": dict(bd), "attributes": attributes(bd)} for bd in list(BackendDict._instances)}
         buf = io.BytesIO()
         StatePickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(backends)
     except Exception as err:
@@ -410,10 +420,11 @@ def restore():
         if sha256(blob) != meta.get("sha256"):
             return {"outcome": "rebuilt", "reason": "the saved state does not match its checksum (a save cut short, or a damaged file)", "savedAt": meta.get("savedAt")}
         backends = pickle.loads(blob)
-        for key, accounts in backends.items():
+        for key, saved in backends.items():
             bd = live_backend_dict(key)
             bd.clear()
-            bd.update(accounts)
+            bd.update(saved["accounts"])
+            bd.__dict__.update(saved["attributes"])
             if bd not in BackendDict._instances:
                 BackendDict._instances.append(bd)
         return {"outcome": "restored", "savedAt": meta.get("savedAt"), "bytes": len(blob), "services": meta.get("services", []), "seconds": round(time.monotonic() - started, 3)}

@@ -131,9 +131,14 @@ describe("on moto alone: the launcher keeps moto's state in a directory", () => 
     const second = await start(stateDir);
     expect(second.start).toMatchObject({ outcome: "restored", savedAt: saved.savedAt, bytes: saved.bytes });
     expect(await readResources(second.url)).toEqual({ vpcIds: [made.vpcId], targetGroupArns: [made.targetGroupArn], object: STATE_BODY });
+    // S3's one namespace of bucket names is restored too: creating the bucket again (as every
+    // local call does for OpenTofu's state bucket) is refused, and never replaces it with an empty one.
+    const again = await clients(second.url).s3.send(new CreateBucketCommand({ Bucket: "state", CreateBucketConfiguration: { LocationConstraint: REGION } })).catch((e: Error) => e);
+    expect((again as Error).name).toBe("BucketAlreadyOwnedByYou");
+    expect((await readResources(second.url)).object).toBe(STATE_BODY);
     // What is created after the restore is new, not a clash with what was restored.
-    const again = (await clients(second.url).ec2.send(new CreateVpcCommand({ CidrBlock: "10.17.0.0/16" }))).Vpc!.VpcId!;
-    expect(again).not.toBe(made.vpcId);
+    const other = (await clients(second.url).ec2.send(new CreateVpcCommand({ CidrBlock: "10.17.0.0/16" }))).Vpc!.VpcId!;
+    expect(other).not.toBe(made.vpcId);
     await second.stop();
 
     const fresh = await start(join(dir, "other"));
