@@ -163,7 +163,7 @@ export class FargatePipeline {
      */
     gitCommit?: string,
     /**
-     * Name of the local environment's persistent state (registry storage, deployment ledger); a new name starts from nothing
+     * Name of the local environment's persistent state (the emulator's state, registry storage, deployment ledger); a new name starts from nothing
      */
     localState = "default",
   ): Promise<string> {
@@ -181,7 +181,7 @@ export class FargatePipeline {
      */
     name = "local",
     /**
-     * Name of the local environment's persistent state (registry storage, deployment ledger); only for local
+     * Name of the local environment's persistent state (the emulator's state, registry storage, deployment ledger); only for local
      */
     localState = "default",
   ): Environment {
@@ -407,7 +407,7 @@ export class Environment {
   }
 
   /**
-   * Removes the environment: the service stack (and with --include-base the base stack); for local, its registry storage and deployment ledger. Refuses unless --confirm repeats the environment's name
+   * Removes the environment: the service stack (and with --include-base the base stack); for local, its emulator state, registry storage and deployment ledger. Refuses unless --confirm repeats the environment's name
    * Example usage: `dagger call environment destroy --confirm local`
    */
   @func({ cache: "never" })
