@@ -1,10 +1,11 @@
 /**
  * `check`: the lock file, typecheck, lint and unit tests of an npm project and
- * all its workspaces, in a Node container. A failure names the step, the
- * workspaces its errors are in, the lines that matter and the command that
- * reproduces it; the steps that passed are reported too.
+ * all its workspaces, in a Node container, and its GitHub Actions workflows
+ * linted by actionlint. A failure names the step, the workspaces its errors
+ * are in, the lines that matter and the command that reproduces it; the steps
+ * that passed are reported too.
  */
-import type { Container, Directory } from "@dagger.io/dagger";
+import { type Container, dag, type Directory } from "@dagger.io/dagger";
 
 import { commandFailure, indent, stripAnsi, tail } from "./errors.js";
 import { explainNpmInstallFailure, installInputs, nodeContainer, withSystemCAs, workspaceDirs } from "./npm.js";
@@ -50,9 +51,27 @@ export const CHECK_STEPS: readonly CheckStep[] = [
 interface StepResult {
   step: CheckStep;
   script?: string;
+  /** The command that reproduces the step, when it is not `npm run <script>`. */
+  command?: string;
   ok: boolean;
   output: string;
 }
+
+// actionlint with shellcheck beside it (it checks every `run:` script), as the
+// official image ships them; 1.7.12 as testbed/lib/actionlint.sh pins, since each
+// release adds rules. The test bed mirrors an image of that name and version.
+export const ACTIONLINT_IMAGE = "rhysd/actionlint:1.7.12";
+const WORKFLOWS = ".github/workflows";
+// Pyflakes off: no workflow here runs Python (the official image has it; the test bed's does not).
+const ACTIONLINT_ARGS = ["actionlint", "-no-color", "-shellcheck", "shellcheck", "-pyflakes="];
+
+/** The workflow lint, reported like the npm steps. */
+export const WORKFLOW_STEP: CheckStep = {
+  name: "workflows",
+  scripts: [],
+  // actionlint's format: "path:line:col: message [rule]".
+  keyLines: (out) => lines(out).filter((l) => /^\S+\.ya?ml:\d+:\d+: /.test(l)),
+};
 
 /**
  * Runs `npm ci` (which fails when package-lock.json is out of sync with a
@@ -63,7 +82,7 @@ interface StepResult {
  * @returns a report, one line per step
  * @throws Error naming each failed step, its workspaces and how to reproduce it
  */
-export async function runChecks(source: Directory): Promise<string> {
+export async function runChecks(source: Directory, options: { workflows?: boolean } = {}): Promise<string> {
   if (!(await source.exists("package.json"))) {
     throw new Error("check needs an npm project: there is no package.json at the root of --source");
   }
@@ -76,7 +95,10 @@ export async function runChecks(source: Directory): Promise<string> {
   // constructor keeps node_modules out of it.
   const tree = installed.withDirectory("/src", source);
 
-  const results = await Promise.all(CHECK_STEPS.map((step) => runStep(tree, step, scripts)));
+  const results = await Promise.all([
+    ...CHECK_STEPS.map((step) => runStep(tree, step, scripts)),
+    ...(options.workflows ? [lintWorkflows(source)] : []),
+  ]);
   const report = [
     `✔ lock file in sync with ${workspaces.length > 0 ? `the manifests of ${["root", ...workspaces].join(", ")}` : "package.json"} (npm ci)`,
     ...results.map((r) => resultLine(r)),
@@ -120,12 +142,37 @@ async function runStep(tree: Container, step: CheckStep, scripts: Record<string,
   }
 }
 
+/**
+ * actionlint on the source's workflows (with the repository's .github/actionlint.yaml
+ * when it has one), in the actionlint image; skipped when there are none.
+ *
+ * @param source the repository root
+ */
+export async function lintWorkflows(source: Directory): Promise<StepResult> {
+  const step = WORKFLOW_STEP;
+  const files = (await source.exists(WORKFLOWS)) ? (await source.directory(WORKFLOWS).entries()).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  if (files.length === 0) return { step, ok: true, output: "" };
+  const config = (await source.exists(".github/actionlint.yaml")) ? ["-config-file", ".github/actionlint.yaml"] : [];
+  const args = [...ACTIONLINT_ARGS, ...config, ...files.map((f) => `${WORKFLOWS}/${f}`)];
+  const command = args.filter((a) => a !== "-no-color").join(" ");
+  try {
+    // Only .github: a change elsewhere does not rerun the lint.
+    await dag.container().from(ACTIONLINT_IMAGE).withDirectory("/src/.github", source.directory(".github")).withWorkdir("/src").withExec(args).sync();
+    return { step, command, ok: true, output: `${files.length} workflow${files.length === 1 ? "" : "s"}` };
+  } catch (err) {
+    return { step, command, ok: false, output: commandFailure(err).output };
+  }
+}
+
 /** One report line for a step. */
 function resultLine(r: StepResult): string {
-  if (!r.script) return `– ${r.step.name}: skipped (package.json has no ${r.step.scripts.map((s) => `"${s}"`).join(" or ")} script)`;
-  if (!r.ok) return `✘ ${r.step.name} (npm run ${r.script})`;
+  const how = r.command ?? `npm run ${r.script ?? ""}`;
+  if (r.step === WORKFLOW_STEP && !r.command) return `– ${r.step.name}: skipped (no ${WORKFLOWS}/*.yml)`;
+  if (!r.script && !r.command) return `– ${r.step.name}: skipped (package.json has no ${r.step.scripts.map((s) => `"${s}"`).join(" or ")} script)`;
+  if (!r.ok) return `✘ ${r.step.name} (${how})`;
+  if (r.step === WORKFLOW_STEP) return `✔ ${r.step.name} (actionlint with shellcheck): ${r.output}`;
   const summary = summaryLines(r.output).join("; ");
-  return `✔ ${r.step.name} (npm run ${r.script})${summary ? `: ${summary}` : ""}`;
+  return `✔ ${r.step.name} (${how})${summary ? `: ${summary}` : ""}`;
 }
 
 /** What failed in a step, where, and the command that reproduces it. */
@@ -140,7 +187,7 @@ function failureDetails(r: StepResult, workspaces: readonly string[]): string {
     `✘ ${r.step.name}${place}:`,
     indent(shown),
     ...(key.length > MAX_KEY_LINES ? [`    … and ${key.length - MAX_KEY_LINES} more`] : []),
-    `  to reproduce and fix: npm run ${r.script ?? ""}`,
+    `  to reproduce and fix: ${r.command ?? `npm run ${r.script ?? ""}`}`,
   ].join("\n");
 }
 

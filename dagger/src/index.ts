@@ -43,12 +43,12 @@ export class FargatePipeline {
   }
 
   /**
-   * Lock file, typecheck, lint and unit tests of every workspace, in a Node container; a failure names the step, the workspace and the command that reproduces it
+   * Lock file, typecheck, lint and unit tests of every workspace, in a Node container, and the GitHub Actions workflows linted (actionlint); a failure names the step, the workspace and the command that reproduces it
    */
   @func()
   @check()
   async check(): Promise<string> {
-    return await runChecks(this.source);
+    return await runChecks(this.source, { workflows: true });
   }
 
   /**
