@@ -14,6 +14,7 @@ import { checkNode } from "./check-node.js";
 import { checkPython } from "./check-python.js";
 import type { EcosystemOutcome, StepOutcome } from "./checkstep.js";
 import { detectProjects, type Project, readSourceFacts } from "./ecosystems.js";
+import { lintWorkflows } from "./check-workflows.js";
 import { indent } from "./errors.js";
 
 export { workspacesIn } from "./check-node.js";
@@ -28,10 +29,11 @@ const KNOWN_MANIFESTS = "package.json (npm, pnpm, yarn), pyproject.toml (poetry,
  * Detects the projects at the root of `source` and runs each one's checks.
  *
  * @param source the app's directory
+ * @param options workflows: also lint the GitHub Actions workflows (`check` does; deploy's gate does not)
  * @returns the report: the first line says whether it passed or what it skipped, then one line per step
  * @throws Error whose first line is a lock file's fix when one is out of sync, else "check failed: <steps>"
  */
-export async function runChecks(source: Directory): Promise<string> {
+export async function runChecks(source: Directory, options: { workflows?: boolean } = {}): Promise<string> {
   const { projects, unsupported } = detectProjects(await readSourceFacts(source));
   const notes = unsupported.map((u) => `– skipped ${u}`);
   if (projects.length === 0) {
@@ -41,7 +43,9 @@ export async function runChecks(source: Directory): Promise<string> {
       ...notes,
     ].join("\n");
   }
-  const outcomes = await Promise.all(projects.map((p) => checkProject(source, p)));
+  const [outcomes, workflows] = await Promise.all([Promise.all(projects.map((p) => checkProject(source, p))), options.workflows ? lintWorkflows(source) : undefined]);
+  // The workflows belong to the repository, not to one ecosystem: reported with the first.
+  if (workflows && outcomes[0]) outcomes[0].steps.push(workflows);
   const many = outcomes.length > 1;
   const report = [`found: ${outcomes.map((o) => `${o.label} (${o.found})`).join("; ")}`, ...outcomes.flatMap((o) => o.steps.map((s) => stepLine(s, many ? o.label : undefined))), ...notes];
   const failed = outcomes.flatMap((o) => o.steps.filter((s) => s.status === "failed").map((s) => ({ o, s })));

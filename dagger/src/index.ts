@@ -61,13 +61,13 @@ export class FargatePipeline {
   }
 
   /**
-   * Lock file in sync with its manifest, then the project's own typecheck, lint and unit tests, for the ecosystem the source is (npm, pnpm, yarn, poetry, uv, Go); a failure names the step and the command that fixes or reproduces it
+   * Lock file in sync with its manifest, then the project's own typecheck, lint and unit tests, for the ecosystem the source is (npm, pnpm, yarn, poetry, uv, Go), and the GitHub Actions workflows linted (actionlint); a failure names the step and the command that fixes or reproduces it
    * Example usage: `dagger call check`
    */
   @func()
   @check()
   async check(): Promise<string> {
-    return lf(await runChecks(this.source));
+    return lf(await runChecks(this.source, { workflows: true }));
   }
 
   /**

@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACTIONLINT_IMAGE } from "../../dagger/src/check.ts";
 import { REPO_ROOT, actionSteps, loadLocalActions, loadWorkflows } from "./workflow-policy.js";
 
 /** The pinned version: testbed/versions.env when it names one, else testbed/lib/actionlint.sh's default. */
@@ -70,6 +71,15 @@ if (missing && !inCI) {
   console.warn(`\n!! ACTIONLINT TESTS SKIPPED — the workflows were NOT linted\n${why.replace(/^/gm, "!! ")}\n`);
 }
 const withBin = it.skipIf(missing);
+
+describe("check's workflow lint", () => {
+  // `check` runs actionlint from an image in every environment (CI included); the test
+  // bed mirrors an image of the same name built from the binary these tests run.
+  it("runs the actionlint version the test bed pins, from the image name the test bed mirrors", () => {
+    expect(ACTIONLINT_IMAGE).toBe(`rhysd/actionlint:${version}`);
+    expect(readFileSync(join(REPO_ROOT, "testbed/lib/actionlint.sh"), "utf8")).toContain("ACTIONLINT_IMAGE=rhysd/actionlint:$ACTIONLINT_VERSION");
+  });
+});
 
 describe("actionlint", () => {
   it.skipIf(missing && !inCI)("is available at the pinned version, with shellcheck", () => {

@@ -13,6 +13,9 @@ ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-1.7.12}
 ACTIONLINT_HOME=$TESTBED_CACHE/actionlint-$ACTIONLINT_VERSION
 ACTIONLINT_BIN=$ACTIONLINT_HOME/actionlint
 ACTIONLINT_MODULE=github.com/rhysd/actionlint
+# The image `check` lints workflows with (dagger/src/check-workflows.ts ACTIONLINT_IMAGE),
+# pushed to the mirror under the official image's name and tag.
+ACTIONLINT_IMAGE=rhysd/actionlint:$ACTIONLINT_VERSION
 
 # actionlint_build: builds actionlint $ACTIONLINT_VERSION into $ACTIONLINT_BIN
 # unless it is there (~1 min cold on 2 cores, then cached).
@@ -37,13 +40,32 @@ actionlint_build() {
   log "actionlint built in $(elapsed_since "$start"): $("$ACTIONLINT_BIN" -version | head -1)"
 }
 
+# actionlint_image: the image `check` runs, from the binary above and Debian's
+# ShellCheck (needs images.sh: image_build_push).
+actionlint_image() {
+  # A fixed context path: image_build_push names its log after the directory.
+  local ctx=$TESTBED_CACHE/image-contexts/actionlint
+  rm -rf "$ctx" && mkdir -p "$ctx/dist"
+  cp "$TESTBED_DIR/images/actionlint/Dockerfile" "$ctx/"
+  cp "$ACTIONLINT_BIN" "$ctx/dist/actionlint"
+  # shellcheck disable=SC2034 # read by image_build_push
+  local IMAGE_BUILD_ARGS=()
+  image_build_push "$ctx" "$ACTIONLINT_IMAGE"
+  rm -rf "$ctx"
+}
+
 # actionlint_up: builds actionlint if missing, installs shellcheck (actionlint
 # runs it on every `run:` script; without it that check is silently skipped),
-# and records ACTIONLINT_BIN for the tests.
+# records ACTIONLINT_BIN for the tests, and puts the image `check` runs in the mirror.
 actionlint_up() {
   apt_install shellcheck
   actionlint_build
   env_set ACTIONLINT_BIN "$ACTIONLINT_BIN"
+  if declare -F image_build_push >/dev/null; then
+    actionlint_image
+  else
+    warn "images.sh is not loaded: the $ACTIONLINT_IMAGE image was not built"
+  fi
 }
 
 # actionlint_down: nothing to stop (a linter, not a service).
@@ -57,4 +79,7 @@ actionlint_status() {
   state="missing (apt-get install shellcheck)"
   command -v shellcheck >/dev/null 2>&1 && state="installed ($(shellcheck --version | sed -n 's/^version: //p'))"
   status_row shellcheck "(Debian)" "$state"
+  state="image missing"
+  declare -F _mirror_has >/dev/null && _mirror_has "$ACTIONLINT_IMAGE" 2>/dev/null && state="image in mirror"
+  status_row rhysd/actionlint "$ACTIONLINT_VERSION" "$state"
 }

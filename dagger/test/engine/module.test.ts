@@ -120,6 +120,19 @@ describe("check", () => {
     expect(message).toContain("✘ unit tests in the root package (outside the workspaces):");
     expect(message).toContain("failing: test/root.test.ts > root > adds up");
     expect(message).toContain("to reproduce and fix: npm run test:unit");
+    expect(message).toContain("– workflows: skipped (no .github/workflows/*.yml)");
+  });
+
+  it("lints the GitHub Actions workflows with actionlint and shellcheck, naming file, line, rule and the command", async () => {
+    const workflow = "on: push\njobs:\n  greet:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo $GREETING\n";
+    const message = await rejection(pipeline(tinyProject().withNewFile(".github/workflows/ci.yml", workflow)).check());
+    expect(message).toMatch(/^check failed: lint, unit tests, workflows$/m);
+    expect(message).toContain("✘ workflows (actionlint -shellcheck shellcheck -pyflakes= .github/workflows/ci.yml)");
+    expect(message).toMatch(/^ {4}\.github\/workflows\/ci\.yml:6:\d+: shellcheck reported issue in this script: SC2086:/m);
+    expect(message).toContain("to reproduce and fix: actionlint -shellcheck shellcheck -pyflakes= .github/workflows/ci.yml");
+    const fixed = await rejection(pipeline(tinyProject().withNewFile(".github/workflows/ci.yml", workflow.replace("$GREETING", '"$GREETING"'))).check());
+    expect(fixed).toMatch(/^check failed: lint, unit tests$/m);
+    expect(fixed).toContain("✔ workflows (actionlint with shellcheck): 1 workflow");
   });
 });
 
