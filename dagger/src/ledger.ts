@@ -136,6 +136,13 @@ export function s3Ledger(config: S3Config, bucket: string, key: string): Ledger 
       return { text: (await out.Body?.transformToString()) ?? "", ...(out.ETag ? { etag: out.ETag } : {}) };
     } catch (err) {
       if ((err as { name?: string }).name === "NoSuchKey") return { text: "" };
+      if ((err as { name?: string }).name === "NoSuchBucket") {
+        throw new Error(
+          `the state bucket ${bucket} does not exist: the environment is not bootstrapped. ` +
+            "Run `dagger call environment --name <env> with-aws-credentials … bootstrap` once, as an administrator (README, \"Deploying\").",
+          { cause: err },
+        );
+      }
       throw new Error(`reading the deployment ledger s3://${bucket}/${key} failed: ${(err as Error).name}: ${(err as Error).message}`, { cause: err });
     }
   };
