@@ -167,7 +167,8 @@ describe("publish", () => {
     const gitCommit = randomUUID();
     const address = `${registryFromEngine()}/fargate-pipeline/app:engine-${gitCommit.slice(0, 8)}`;
     const secret = dag.setSecret("engine-test-registry-password", password());
-    const ref = await pipeline(repo).publish(address, testbed.REGISTRY_USER, secret, "1.0.0", gitCommit);
+    // The reference, without the newline the CLI prints after it.
+    const ref = (await pipeline(repo).publish(address, testbed.REGISTRY_USER, secret, "1.0.0", gitCommit)).trimEnd();
     expect(ref).toMatch(new RegExp(`^${address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}@sha256:[0-9a-f]{64}$`));
 
     // From the registry's own API on the host: the manifest is there under that digest.
