@@ -35,6 +35,23 @@ export interface OutputNames {
 /** A stack's `tofu output -json` values, as tofu.ts outputs() returns them (lists stay lists). */
 export type StackOutputs = Record<string, string | string[]>;
 
+/**
+ * `tofu output -json` as StackOutputs: each output's value as a string, a
+ * list's items as strings; an output whose value is null is left out. A state
+ * with no outputs prints `{}` (or nothing).
+ *
+ * @param stdout what `tofu output -json` printed
+ */
+export function parseOutputs(stdout: string): StackOutputs {
+  const parsed = JSON.parse(stdout.trim() || "{}") as Record<string, { value: unknown }>;
+  // A null value is no value: kept, it would read as the string "null".
+  return Object.fromEntries(
+    Object.entries(parsed)
+      .filter(([, v]) => v.value !== null && v.value !== undefined)
+      .map(([k, v]) => [k, Array.isArray(v.value) ? v.value.map(String) : String(v.value)]),
+  );
+}
+
 /** Which stack the outputs are of, for the message of a missing one. */
 export interface OutputSource {
   /** `base` or `service`. */
