@@ -254,7 +254,7 @@ async function saveLocalState(env: OpenEnvironment, steps: Steps): Promise<strin
   );
 }
 
-/** Apply with an image, follow the rollout, smoke test. Throws only when the apply itself fails. */
+/** Apply with an image, follow the rollout, smoke test. Throws only when the apply fails or its state lacks an output the rollout needs (MissingOutputError). */
 async function applyAndVerify(r: RollOutArgs, image: string, commit: string, label: string): Promise<Outcome> {
   const { env, args, steps } = r;
   const stack = env.target.names.stacks.service;
