@@ -7,6 +7,7 @@ import { redact } from "./errors.js";
 import { callOn } from "./cli.js";
 import { synthesize } from "./infra-bridge.js";
 import { ensureStateBucket } from "./state-bucket.js";
+import { requireListOutput, requireOutput } from "./stack-outputs.js";
 import { outputs, runLocked, tofuInit } from "./tofu.js";
 
 /**
@@ -38,14 +39,17 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
     } as const;
     const r = await runLocked(init, op, ["-auto-approve"]);
     const out = await outputs(r.container);
-    const ns = Array.isArray(out.name_servers) ? out.name_servers : String(out.name_servers ?? "").split(",").filter(Boolean);
+    const names = env.target.outputs.base;
+    const source = { role: "base", stack: name, next: "the apply did not finish writing its state; run bootstrap again (it is idempotent)" } as const;
+    const [repositoryUrl, hostedZoneId, deployRoleArn, planRoleArn] = [names.repositoryUrl, names.hostedZoneId, names.deployRoleArn, names.planRoleArn].map((o) => requireOutput(out, o, source));
+    const ns = requireListOutput(out, names.nameServers, source);
     const zone = env.target.domain.split(".").slice(1).join(".");
     return redact(
       [
         `### Bootstrapped ${env.target.name} (account ${env.identity.account}, ${env.target.region})`,
         "",
         `- state bucket \`${bucket.bucket}\` (${bucket.created ? "created" : "already there"}; versioned, encrypted, public access blocked)`,
-        `- ${name} applied (${r.seconds.toFixed(0)} s): ECR repository \`${String(out.repository_url ?? "?")}\`, hosted zone \`${String(out.hosted_zone_id ?? "?")}\`, CI roles`,
+        `- ${name} applied (${r.seconds.toFixed(0)} s): ECR repository \`${repositoryUrl}\`, hosted zone \`${hostedZoneId}\`, CI roles`,
         "",
         "**Next steps**",
         "",
@@ -57,10 +61,10 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
               ...ns.map((n) => `   ${zone}. NS ${n}.`),
               "   ```",
             ]
-          : [`1. The zone is an existing one (\`${String(out.hosted_zone_id ?? "?")}\`): nothing to delegate.`]),
+          : [`1. The zone is an existing one (\`${hostedZoneId}\`): nothing to delegate.`]),
         "2. In the GitHub repository (Settings → Secrets and variables → Actions → Variables), set:",
-        `   - \`AWS_DEPLOY_ROLE_ARN\` = \`${String(out.deploy_role_arn ?? "?")}\``,
-        `   - \`AWS_PLAN_ROLE_ARN\` = \`${String(out.plan_role_arn ?? "?")}\``,
+        `   - \`AWS_DEPLOY_ROLE_ARN\` = \`${deployRoleArn}\``,
+        `   - \`AWS_PLAN_ROLE_ARN\` = \`${planRoleArn}\``,
         `   - \`AWS_REGION\` = \`${env.target.region}\``,
         `3. Create the GitHub environment \`${env.target.name}\` (required reviewers, deployment branch main).`,
         `4. Deploy: push to main (the workflow assumes the deploy role above through GitHub's OIDC token), or from a laptop with your own credentials:`,

@@ -10,6 +10,7 @@ import type { OpenEnvironment } from "./environment.js";
 import { commandFailure, tail } from "./errors.js";
 import { reachable, standInService } from "./local.js";
 import { smokeTest, type SmokeResult } from "./smoke.js";
+import type { ServiceOutputs } from "./stack-outputs.js";
 
 // 120 s for the smoke test on AWS: DNS and the ALB may need a minute after the first deploy; 45 s for the stand-in.
 const SMOKE_TIMEOUT_SECONDS = { aws: 120, emulator: 45 } as const;
@@ -20,17 +21,17 @@ const SMOKE_MAX_BAD_ANSWERS = 3;
  * Smoke test on AWS: the URL, or the ALB's DNS name while the domain does not resolve yet.
  *
  * @param env the open environment
- * @param out the service stack's outputs (url, alb_dns_name)
+ * @param out the service stack's outputs (its URL and the ALB's DNS name)
  * @param commit the commit the new image reports
  */
-export async function smokeAws(env: OpenEnvironment, out: Record<string, string | string[]>, commit: string): Promise<SmokeResult> {
-  const url = `${String(out.url ?? `https://${env.target.domain}`).replace(/\/$/, "")}${env.target.healthCheckPath}`;
+export async function smokeAws(env: OpenEnvironment, out: Pick<ServiceOutputs, "url" | "albDnsName">, commit: string): Promise<SmokeResult> {
+  const url = `${out.url.replace(/\/$/, "")}${env.target.healthCheckPath}`;
   const check = { expectCommit: commit, commitFrom: env.target.smokeTest.commitFrom, maxBadAnswers: SMOKE_MAX_BAD_ANSWERS };
   const first = await smokeTest({ url, ...check, timeoutSeconds: SMOKE_TIMEOUT_SECONDS.aws });
-  if (first.ok || !/ENOTFOUND|EAI_AGAIN/.test(first.reason ?? "") || !out.alb_dns_name) return first;
+  if (first.ok || !/ENOTFOUND|EAI_AGAIN/.test(first.reason ?? "") || !out.albDnsName) return first;
   // The domain does not resolve yet (zone not delegated): ask the ALB directly, with the domain's name for TLS and Host.
-  const viaAlb = await smokeTest({ url, connectTo: String(out.alb_dns_name), ...check, timeoutSeconds: 30 });
-  return viaAlb.ok ? { ...viaAlb, url: `${url} (through ${String(out.alb_dns_name)}: ${env.target.domain} does not resolve yet — delegate its zone)` } : viaAlb;
+  const viaAlb = await smokeTest({ url, connectTo: out.albDnsName, ...check, timeoutSeconds: 30 });
+  return viaAlb.ok ? { ...viaAlb, url: `${url} (through ${out.albDnsName}: ${env.target.domain} does not resolve yet — delegate its zone)` } : viaAlb;
 }
 
 /**

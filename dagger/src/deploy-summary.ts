@@ -7,6 +7,7 @@ import type { OpenEnvironment } from "./environment.js";
 import type { LedgerEntry } from "./ledger.js";
 import type { RolloutResult } from "./rollout-model.js";
 import type { SmokeResult } from "./smoke.js";
+import type { ServiceOutputs } from "./stack-outputs.js";
 
 /** What the summary says. */
 export interface SummaryInput {
@@ -19,8 +20,8 @@ export interface SummaryInput {
   image: string;
   commit: string;
   version: string;
-  /** The service stack's outputs (url, task_definition_arn). */
-  outputs: Record<string, string | string[]>;
+  /** The service stack's outputs (its URL and task definition). */
+  outputs?: Pick<ServiceOutputs, "url" | "taskDefinitionArn">;
   rollout?: RolloutResult;
   smoke?: SmokeResult;
   /** Steps.table(). */
@@ -36,7 +37,7 @@ export interface SummaryInput {
  * @param s what was deployed where, and what the rollout and smoke test said
  */
 export function deploySummary(s: SummaryInput): string {
-  const url = String(s.outputs.url ?? `https://${s.target.domain}`);
+  const url = s.outputs?.url ?? `https://${s.target.domain}`;
   const where =
     s.mode === "local"
       ? `${url} (local: nothing serves it after this call; the image ran as a stand-in for the smoke test — \`dagger call serve up\` serves it)`
@@ -54,7 +55,7 @@ export function deploySummary(s: SummaryInput): string {
     `| rollout | ${s.rollout?.verdict ?? "?"} — ${s.rollout?.reason ?? ""}${s.mode === "aws" ? "" : " (the stand-in serves the image)"} |`,
     `| smoke test | ${s.smoke ? `${s.smoke.url} ${s.smoke.evidence ?? `answered ${s.smoke.status}`} (${s.smoke.attempts} attempt${s.smoke.attempts === 1 ? "" : "s"})` : "-"} |`,
     `| account | ${s.identity.account} (${s.identity.arn}) |`,
-    `| task definition | \`${String(s.outputs.task_definition_arn ?? "?")}\` |`,
+    `| task definition | \`${s.outputs?.taskDefinitionArn ?? "?"}\` |`,
     "",
     s.stepsTable,
     ...(s.rollout?.details.notes.length ? ["", ...s.rollout.details.notes.map((n) => `> ${n}`)] : []),

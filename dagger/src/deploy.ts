@@ -31,6 +31,7 @@ import type { SmokeResult } from "./smoke.js";
 import { callOn } from "./cli.js";
 import { type Stacks, synthesize } from "./infra-bridge.js";
 import { Steps } from "./steps.js";
+import { serviceOutputs, type ServiceOutputs } from "./stack-outputs.js";
 import { outputs, run, runLocked, tofuInit } from "./tofu.js";
 import { errorLines } from "./tofu-failure.js";
 
@@ -171,7 +172,8 @@ interface RollOutArgs {
 /** What one apply + rollout + smoke test gave. */
 interface Outcome {
   ok: boolean;
-  outputs: Record<string, string | string[]>;
+  /** The service stack's outputs; undefined when the apply failed before them. */
+  outputs?: ServiceOutputs;
   rollout?: RolloutResult;
   smoke?: SmokeResult;
   /** One line: why it failed. */
@@ -216,7 +218,7 @@ async function rollOut(r: RollOutArgs): Promise<string> {
   if (previous) {
     args.log(`restoring the previous image ${previous.image} (commit ${previous.commit}), as ECS's circuit breaker would`);
     const back = await applyAndVerify(r, previous.image, previous.commit, " (restore)").catch(
-      (err: unknown): Outcome => ({ ok: false, outputs: {}, cause: (err as Error).message, details: (err as Error).message }),
+      (err: unknown): Outcome => ({ ok: false, cause: (err as Error).message, details: (err as Error).message }),
     );
     await env.ledger.append({ ...entry, at: new Date().toISOString(), kind: "restore", image: previous.image, commit: previous.commit, version: previous.version, verdict: back.ok ? "SUCCESSFUL" : "FAILED", ...(back.cause ? { cause: back.cause } : {}), seconds: Math.round(steps.total) });
     restored = back.ok
@@ -252,17 +254,20 @@ async function saveLocalState(env: OpenEnvironment, steps: Steps): Promise<strin
   );
 }
 
-/** Apply with an image, follow the rollout, smoke test. Throws only when the apply itself fails. */
+/** Apply with an image, follow the rollout, smoke test. Throws only when the apply fails or its state lacks an output the rollout needs (MissingOutputError). */
 async function applyAndVerify(r: RollOutArgs, image: string, commit: string, label: string): Promise<Outcome> {
   const { env, args, steps } = r;
   const stack = env.target.names.stacks.service;
   const applyStartedAt = new Date();
   const op = { command: "apply", stack, lockTimeoutSeconds: args.lockTimeoutSeconds, rerun: rerunDeploy(args.env, env), next: applyState } as const;
-  const applied = await steps.run(`apply service stack${label}`, () => runLocked(r.serviceInit, op, ["-auto-approve", "-var", `image=${image}`]));
-  const out = await outputs(applied.container);
-  const cluster = String(out.cluster_name ?? env.target.names.cluster);
-  const service = String(out.service_name ?? env.target.names.service);
-  const taskDefinitionArn = String(out.task_definition_arn ?? "");
+  const applied = await steps.run(`apply service stack${label}`, () => runLocked(r.serviceInit, op, ["-auto-approve", "-var", `${env.target.imageVariable}=${image}`]));
+  // Required, each: a rollout followed on a guessed name or an empty task definition would watch the wrong thing.
+  const out = serviceOutputs(await outputs(applied.container), env.target.outputs.service, {
+    role: "service",
+    stack,
+    next: "the apply did not finish writing its state; run deploy again",
+  });
+  const { clusterName: cluster, serviceName: service, taskDefinitionArn } = out;
   const emulated = isEmulated(env.mode);
   const rollout = await steps.run(
     `rollout${label}`,

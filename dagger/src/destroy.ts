@@ -49,7 +49,7 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
       args.log(`▶ destroy ${name}`);
       const init = await tofuInit(dir, env.tofu, env.runId);
       const op = { command: "destroy", stack: name, lockTimeoutSeconds, rerun: callOn(args.env, `destroy --confirm ${args.env}`) } as const;
-      const r = await runLocked(init, op, ["-auto-approve", ...(role === "service" ? ["-var", `image=${PLACEHOLDER_IMAGE}`] : [])]).catch((err: unknown) => {
+      const r = await runLocked(init, op, ["-auto-approve", ...(role === "service" ? ["-var", `${env.target.imageVariable}=${PLACEHOLDER_IMAGE}`] : [])]).catch((err: unknown) => {
         if (!(err instanceof TofuError)) throw err;
         const then = [...(done.length > 0 ? [`Already destroyed: ${done.join(", ")}.`] : []), "Fix the cause and run destroy again: it continues with what is left."];
         throw new TofuError([err.message, ...then].join("\n"), err.kind, err.operation, err.lines, err.partial, err.lock);

@@ -13,6 +13,7 @@ import { dag, type Container, type Directory, type File } from "@dagger.io/dagge
 import { commandFailure, indent, tail } from "./errors.js";
 import { explainNpmInstallFailure, nodeContainer, withSystemCAs } from "./npm.js";
 import type { CommitFrom } from "./smoke.js";
+import type { OutputNames } from "./stack-outputs.js";
 
 /** Where infra sits in its container. */
 const INFRA_PATH = "/infra";
@@ -76,6 +77,10 @@ export interface Target {
   emulatorBackendConfig: string[];
   /** Environment variables that point tools at the emulator (infra's emulatorEnvironment()), with {{ENDPOINT}} for the URL. */
   emulatorEnvironment: Record<string, string>;
+  /** The names of the stacks' outputs (infra's BASE_OUTPUTS, SERVICE_OUTPUTS): the module reads outputs by these, never by literals. */
+  outputs: OutputNames;
+  /** The service stack's input variable that takes the image by digest (infra's IMAGE_VARIABLE). */
+  imageVariable: string;
 }
 
 /** The synthesized stacks of one environment. */
@@ -119,6 +124,7 @@ try {
     overrides: JSON.stringify(overrides),
     emulatorBackendConfig: infra.emulatorBackendConfig(),
     emulatorEnvironment: infra.emulatorEnvironment("{{ENDPOINT}}"),
+    outputs: { base: infra.BASE_OUTPUTS, service: infra.SERVICE_OUTPUTS }, imageVariable: infra.IMAGE_VARIABLE,
   }));
 } catch (e) {
   if (e && e.name === "ConfigError") { process.stderr.write(e.message + "\\n"); process.exit(2); }

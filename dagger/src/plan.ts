@@ -29,7 +29,7 @@ export async function plan(args: EnvironmentArgs, lockTimeoutSeconds: number): P
     for (const [role, dir] of [["base", stacks.base], ["service", stacks.service]] as const) {
       const name = env.target.names.stacks[role];
       const init = await tofuInit(dir, env.tofu, env.runId);
-      const vars = role === "service" ? ["-var", `image=${image}`] : [];
+      const vars = role === "service" ? ["-var", `${env.target.imageVariable}=${image}`] : [];
       const p = await runLocked(init, { command: "plan", stack: name, lockTimeoutSeconds, rerun: callOn(args.env, "plan") }, ["-out=tfplan", ...vars]);
       const shown = await run(p.container, ["show", "-json", "tfplan"]);
       if (shown.exitCode !== 0) throw new DeployError(`tofu show of the plan of ${name} failed:\n${indent(errorLines(shown))}`);

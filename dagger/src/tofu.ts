@@ -9,6 +9,7 @@
 import { dag, type Container, type Directory, ReturnType, type Secret, type Service } from "@dagger.io/dagger";
 
 import { indent } from "./errors.js";
+import { parseOutputs, type StackOutputs } from "./stack-outputs.js";
 import { errorLines, type TofuOperation, tofuFailure } from "./tofu-failure.js";
 
 /** The OpenTofu image (≥ 1.10: the S3 backend's native lock file, `use_lockfile`). */
@@ -124,9 +125,8 @@ export function lockArgs(lockTimeoutSeconds: number): string[] {
  *
  * @param ctr a container from tofuInit() (after an apply or not)
  */
-export async function outputs(ctr: Container): Promise<Record<string, string | string[]>> {
+export async function outputs(ctr: Container): Promise<StackOutputs> {
   const r = await run(ctr, ["output", "-json"]);
   if (r.exitCode !== 0) throw new Error(`tofu output failed:\n${indent(errorLines(r))}`);
-  const parsed = JSON.parse(r.stdout || "{}") as Record<string, { value: unknown }>;
-  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, Array.isArray(v.value) ? v.value.map(String) : String(v.value)]));
+  return parseOutputs(r.stdout);
 }

@@ -50,7 +50,7 @@ function input(mode: SummaryInput["mode"], rollout: RolloutResult): SummaryInput
     image: IMAGE,
     commit: "source-0123456789ab",
     version: "0.0.0-dev",
-    outputs: { url: "https://app.local.example.com", task_definition_arn: TD },
+    outputs: { url: "https://app.local.example.com", taskDefinitionArn: TD },
     rollout,
     smoke,
     stepsTable: "| step | time | |\n|---|---:|---|\n| **total** | **1.0 s** | |",

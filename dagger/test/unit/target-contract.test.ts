@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { RESOLVE_SCRIPT, type Target, type TargetNames } from "../../src/infra-bridge.js";
+import type { BaseOutputNames, ServiceOutputNames } from "../../src/stack-outputs.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 
@@ -36,6 +37,25 @@ const NAMES = {
   state: { bucket: "string", keys: { base: "string", service: "string" }, ledger: "string" },
 } satisfies Record<keyof TargetNames, Kind>;
 
+// The outputs the module reads, by infra's names: an output dropped or renamed in infra's tofu.ts fails here.
+const BASE_OUTPUT_NAMES = {
+  repositoryUrl: "string",
+  deployRoleArn: "string",
+  planRoleArn: "string",
+  hostedZoneId: "string",
+  nameServers: "string",
+} satisfies Record<keyof BaseOutputNames, Kind>;
+
+const SERVICE_OUTPUT_NAMES = {
+  url: "string",
+  clusterName: "string",
+  serviceName: "string",
+  taskDefinitionArn: "string",
+  logGroupName: "string",
+  albDnsName: "string",
+  targetGroupArn: "string",
+} satisfies Record<keyof ServiceOutputNames, Kind>;
+
 const TARGET = {
   name: "string",
   region: "string",
@@ -53,6 +73,8 @@ const TARGET = {
   overrides: "string",
   emulatorBackendConfig: "string[]",
   emulatorEnvironment: "record",
+  outputs: { base: BASE_OUTPUT_NAMES, service: SERVICE_OUTPUT_NAMES },
+  imageVariable: "string",
 } satisfies Record<keyof Target, Kind>;
 
 /** Every path whose value does not match its kind, e.g. "names.logGroup: undefined, expected string". */
@@ -115,6 +137,24 @@ describe("the Target the module reads from infra's configuration", () => {
     expect(target.configFile).toBe("fargate-pipeline.yaml");
     // The sample reports its commit as a JSON field: the smoke test checks it.
     expect(target.smokeTest).toEqual({ commitFrom: { jsonField: "commit" } });
+  });
+
+  it("the output and variable names are the ones the synthesized stacks declare (infra's tofu.ts), each a distinct OpenTofu identifier", () => {
+    const target = JSON.parse(resolveTarget("staging", false).stdout) as Target;
+    const tofu = spawnSync(process.execPath, ["--input-type=module", "-e", 'const t = await import(process.cwd() + "/src/tofu.ts"); process.stdout.write(JSON.stringify({ base: t.BASE_OUTPUTS, service: t.SERVICE_OUTPUTS, image: t.IMAGE_VARIABLE }))'], {
+      cwd: join(REPO_ROOT, "dagger/infra"),
+      encoding: "utf8",
+    });
+    expect(tofu.stderr).toBe("");
+    const declared = JSON.parse(tofu.stdout) as { base: Record<string, string>; service: Record<string, string>; image: string };
+    expect(target.outputs).toEqual({ base: declared.base, service: declared.service });
+    expect(target.imageVariable).toBe(declared.image);
+    // Exactly the fields the module declares: one infra adds is listed here (and in stack-outputs.ts) or it is unread.
+    expect(Object.keys(target.outputs.base).sort()).toEqual(Object.keys(BASE_OUTPUT_NAMES).sort());
+    expect(Object.keys(target.outputs.service).sort()).toEqual(Object.keys(SERVICE_OUTPUT_NAMES).sort());
+    const all = [...Object.values(target.outputs.base), ...Object.values(target.outputs.service)];
+    for (const name of [...all, target.imageVariable]) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
+    expect(new Set(all).size).toBe(all.length);
   });
 
   it("an account id for every AWS environment, none for local", () => {
