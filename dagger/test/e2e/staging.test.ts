@@ -118,7 +118,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     const other = String(Number(account) + 1);
     const message = transcript.add(await rejection(deploy(repo, { overrides: JSON.stringify({ accountId: other }) })));
     expect(message).toContain(`the credentials belong to AWS account ${account}`);
-    expect(message).toContain(`configured for account ${other} (accountId in fargate-pipeline.yaml with overrides)`);
+    expect(message).toContain(`configured for account ${other} (accountId in fargate-pipeline.yaml)`);
   });
 
   it("bootstrap creates the state bucket (versioned, encrypted, private) and the base stack, and prints the next steps", async () => {
