@@ -160,7 +160,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     expect(first).toMatch(/^localhost:\d+\/fargate-pipeline-staging@sha256:[0-9a-f]{64}$/);
     // Rollout tracked against the emulator's ECS; the smoke test ran the image pulled back from the registry.
     expect(summary).toMatch(/\| rollout \| SUCCESSFUL — emulator: the service runs fargate-pipeline-staging:\d+, [^|]*; the emulator runs no tasks \(the stand-in serves the image\) \|/);
-    expect(summary).toMatch(/answered 200 with commit `source-[0-9a-f]{12}`/);
+    expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);
     expect(summary).toContain(`| account | ${account} (arn:aws:sts::${account}:assumed-role/e2e-deploy/dagger-e2e) |`);
     expect(await lockHolder()).toBeUndefined();
   });
