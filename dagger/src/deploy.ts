@@ -14,6 +14,7 @@
  */
 import type { Container, Service } from "@dagger.io/dagger";
 
+import { checkSecretsExist } from "./app-secrets.js";
 import { checkRepository, effectiveCommit, publish } from "./deploy-image.js";
 import { smokeAws, smokeStandIn } from "./deploy-smoke.js";
 import { deploySummary } from "./deploy-summary.js";
@@ -79,6 +80,7 @@ export async function deploy(args: DeployArgs): Promise<string> {
 
   const env = await steps.run("preflight", () => openEnvironment(args, "deploy"), (e) => `${e.mode}, account ${e.identity.account}`);
   try {
+    await steps.run("preflight: secrets", () => checkSecretsExist(env), (line) => line);
     const prepared = prepareInfra(env, args, steps);
     prepared.catch(() => {});
     const [, , image] = await Promise.all([checked, tested, built]);
