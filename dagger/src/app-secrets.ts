@@ -140,6 +140,8 @@ export interface SecretMetadata {
   version?: string;
   /** When the value last changed. */
   changedAt?: Date;
+  /** Its ARN as the store reports it (the emulator may not). */
+  arn?: string;
 }
 
 /**
@@ -158,7 +160,13 @@ async function describeParameter(env: OpenEnvironment, s: TargetSecret): Promise
     const out = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [s.name] }] }));
     const p = out.Parameters?.find((x) => x.Name === s.name);
     if (!p) return { secret: s, exists: false };
-    return { secret: s, exists: true, ...(p.Version !== undefined ? { version: String(p.Version) } : {}), ...(p.LastModifiedDate ? { changedAt: p.LastModifiedDate } : {}) };
+    return {
+      secret: s,
+      exists: true,
+      ...(p.Version !== undefined ? { version: String(p.Version) } : {}),
+      ...(p.LastModifiedDate ? { changedAt: p.LastModifiedDate } : {}),
+      ...(p.ARN ? { arn: p.ARN } : {}),
+    };
   } finally {
     ssm.destroy();
   }
@@ -171,7 +179,7 @@ async function describeSecret(env: OpenEnvironment, s: TargetSecret): Promise<Se
     if (out.DeletedDate) return { secret: s, exists: false };
     const current = Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"))?.[0];
     const changedAt = out.LastChangedDate ?? out.CreatedDate;
-    return { secret: s, exists: true, ...(current ? { version: current } : {}), ...(changedAt ? { changedAt } : {}) };
+    return { secret: s, exists: true, ...(current ? { version: current } : {}), ...(changedAt ? { changedAt } : {}), ...(out.ARN ? { arn: out.ARN } : {}) };
   } catch (err) {
     if (isNotFound(err)) return { secret: s, exists: false };
     throw err;
@@ -209,7 +217,42 @@ export async function checkSecretsExist(env: OpenEnvironment): Promise<string> {
       ].join("\n"),
     );
   }
+  const denied = found.flatMap((m) => {
+    const why = executionRoleMismatch(m, env.identity.account);
+    return why ? [`- ${m.secret.envVar}: ${why}`] : [];
+  });
+  if (denied.length > 0) {
+    throw new DeployError(
+      [
+        `deploy refused: the task execution role would not be allowed to read ${denied.length === 1 ? "a secret" : `${denied.length} secrets`} of service.secrets (${env.target.configFile}); nothing was changed.`,
+        ...denied,
+      ].join("\n"),
+    );
+  }
   return `${found.length} present (${found.map((m) => m.secret.envVar).join(", ")})`;
+}
+
+/**
+ * Why the execution role's policy (infra's secretIamResource(): the exact
+ * parameter ARN, or `…:secret:NAME-??????` for a secret named by name, in the
+ * task's own account) would not cover the parameter or secret the store
+ * reports; undefined when it would, or when the store reported no ARN.
+ *
+ * @param m what the store said
+ * @param account the account the tasks run in
+ */
+export function executionRoleMismatch(m: SecretMetadata, account: string): string | undefined {
+  if (!m.exists || !m.arn) return undefined;
+  const parts = m.arn.split(":");
+  const [region, owner] = [parts[3], parts[4]];
+  if (owner !== account) return `${m.arn} is in account ${owner}, but ECS reads secrets of the task's own account (${account}) only: create it in ${account}`;
+  if (region !== m.secret.region) return `${m.arn} is in ${region}, but the configuration (and so the role's policy) names ${m.secret.region}`;
+  if (m.secret.kind === "secretsManager" && !m.secret.arn) {
+    const resource = parts.slice(6).join(":");
+    if (!new RegExp(`^${m.secret.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[A-Za-z0-9]{6}$`).test(resource))
+      return `${m.arn} does not match the role's ${m.secret.name}-?????? (the name and the ARN disagree): name it by its ARN in service.secrets`;
+  }
+  return undefined;
 }
 
 /**
