@@ -14,7 +14,7 @@
 import { ROLLOUT_IAM_ACTIONS } from "./rollout-clients.js";
 
 /** The module's functions that call AWS (their names in index.ts). */
-export type ModuleFunction = "deploy" | "rollback" | "status" | "logs" | "plan" | "destroy" | "bootstrap" | "publish-ecr";
+export type ModuleFunction = "deploy" | "rollback" | "status" | "logs" | "plan" | "destroy" | "bootstrap" | "publish-ecr" | "set-secret";
 
 /** Which identity a function runs as in CI, and so which role's policy must allow its calls. */
 export const FUNCTION_ROLE = {
@@ -28,6 +28,8 @@ export const FUNCTION_ROLE = {
   status: "plan",
   // Before the roles exist: an administrator's credentials (docs/deploy.md).
   bootstrap: "administrator",
+  // Writes a secret's value: whoever owns the value (an operator), never the deploy or plan role.
+  "set-secret": "administrator",
 } as const satisfies Record<ModuleFunction, "deploy" | "plan" | "administrator">;
 
 /**
@@ -48,7 +50,7 @@ export interface ModuleAwsAction {
 }
 
 /** Every function that opens an AWS environment (environment.ts openEnvironment: resolves credentials, asks STS who they are). */
-const EVERY_AWS_FUNCTION: readonly ModuleFunction[] = ["deploy", "rollback", "status", "logs", "plan", "destroy", "bootstrap", "publish-ecr"];
+const EVERY_AWS_FUNCTION: readonly ModuleFunction[] = ["deploy", "rollback", "status", "logs", "plan", "destroy", "bootstrap", "publish-ecr", "set-secret"];
 
 /** The deploy's rollout tracking and the rollback's, which runs the same rollout. */
 const ROLLOUT_FUNCTIONS: readonly ModuleFunction[] = ["deploy", "rollback"];
@@ -79,4 +81,13 @@ export const MODULE_AWS_ACTIONS: readonly ModuleAwsAction[] = [
   ),
   ...ROLLOUT_IAM_ACTIONS.map((action): ModuleAwsAction => ({ action, functions: ROLLOUT_FUNCTIONS, source: "rollout.ts trackRollout (rollout-clients.ts)", authorization: "identity-policy" })),
   { action: "logs:FilterLogEvents", functions: ["logs"], source: "logs.ts logs", authorization: "identity-policy" },
+  // The app's secrets: metadata only for deploy (preflight, the summary's versions) and status; values only by set-secret.
+  { action: "ssm:DescribeParameters", functions: ["deploy", "rollback", "status", "set-secret"], source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus", authorization: "identity-policy" },
+  { action: "secretsmanager:DescribeSecret", functions: ["deploy", "rollback", "status", "set-secret"], source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus", authorization: "identity-policy" },
+  ...["ssm:PutParameter", "secretsmanager:PutSecretValue", "secretsmanager:CreateSecret", "secretsmanager:GetSecretValue"].map(
+    (action): ModuleAwsAction => ({ action, functions: ["set-secret"], source: "app-secrets.ts setSecret", authorization: "identity-policy" }),
+  ),
+  ...["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingActivities"].map(
+    (action): ModuleAwsAction => ({ action, functions: ["status"], source: "app-scaling.ts scalingStatus", authorization: "identity-policy" }),
+  ),
 ];

@@ -26,6 +26,8 @@ export interface SummaryInput {
   smoke?: SmokeResult;
   /** Steps.table(). */
   stepsTable: string;
+  /** The secrets' versions current right after the rollout (the ones its tasks started with, barring a rotation during it). */
+  secrets?: { envVar: string; store: string; name: string; version?: string }[];
   /** A warning to end with (the ledger could not be written). */
   warning?: string;
 }
@@ -56,6 +58,9 @@ export function deploySummary(s: SummaryInput): string {
     `| smoke test | ${s.smoke ? `${s.smoke.url} ${s.smoke.evidence ?? `answered ${s.smoke.status}`} (${s.smoke.attempts} attempt${s.smoke.attempts === 1 ? "" : "s"})` : "-"} |`,
     `| account | ${s.identity.account} (${s.identity.arn}) |`,
     `| task definition | \`${s.outputs?.taskDefinitionArn ?? "?"}\` |`,
+    ...(s.secrets?.length
+      ? [`| secrets | ${s.secrets.map((x) => `${x.envVar}: ${x.store} ${x.name} version ${x.version ?? "?"}`).join("; ")} (current when the tasks started: ECS records no version per task) |`]
+      : []),
     "",
     s.stepsTable,
     ...(s.rollout?.details.notes.length ? ["", ...s.rollout.details.notes.map((n) => `> ${n}`)] : []),

@@ -14,6 +14,7 @@
  */
 import type { Container, Service } from "@dagger.io/dagger";
 
+import { checkSecretsExist, describeSecrets } from "./app-secrets.js";
 import { checkRepository, effectiveCommit, publish } from "./deploy-image.js";
 import { smokeAws, smokeStandIn } from "./deploy-smoke.js";
 import { deploySummary } from "./deploy-summary.js";
@@ -83,6 +84,7 @@ export async function deploy(args: DeployArgs): Promise<string> {
     throw err;
   });
   try {
+    await steps.run("preflight: secrets", () => checkSecretsExist(env), (line) => line);
     const prepared = prepareInfra(env, args, steps);
     prepared.catch(() => {});
     const [, , image] = await Promise.all([checked, tested, built]);
@@ -209,7 +211,10 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     const warning = [recorded, unsaved].filter((w) => w !== undefined).join(" — ") || undefined;
     const { kind, image, commit, version } = r;
     const { mode, target, identity } = env;
-    return deploySummary({ kind, mode, target, identity, image, commit, version, outputs: outcome.outputs, rollout: outcome.rollout, smoke: outcome.smoke, stepsTable: steps.table(), warning });
+    // Metadata only; a store that cannot be asked leaves the row out rather than fail a deploy that succeeded.
+    const secrets = mode === "local" ? [] : await describeSecrets(env).catch(() => []);
+    const versions = secrets.map((m) => ({ envVar: m.secret.envVar, store: m.secret.kind === "ssm" ? "SSM" : "Secrets Manager", name: m.secret.name, ...(m.version ? { version: m.version } : {}) }));
+    return deploySummary({ kind, mode, target, identity, image, commit, version, outputs: outcome.outputs, rollout: outcome.rollout, smoke: outcome.smoke, stepsTable: steps.table(), secrets: versions, warning });
   }
 
   // Failed: put the previous good image back, like the circuit breaker would, and say so.

@@ -10,6 +10,7 @@
  */
 import { argument, check, type Container, type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
+import { setSecret } from "./app-secrets.js";
 import { bootstrap } from "./bootstrap.js";
 import { runChecks } from "./check.js";
 import { deploy, rollback } from "./deploy.js";
@@ -363,6 +364,24 @@ export class Environment {
   ): Promise<string> {
     const args = { ...(await this.args()), lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry: this.emulatorRegistry };
     return lf(await rollback({ ...args, ...(image ? { image } : {}) }));
+  }
+
+  /**
+   * Sets or rotates one of the app's secrets (service.secrets) in the environment's account: SSM PutParameter SecureString (overwrite, with the named KMS key or the AWS-managed one), or Secrets Manager PutSecretValue (created when missing; for a secret with a `key`, reads the current JSON, sets that key and puts the whole back). Prints the name and the new version, never the value. Running tasks keep the value they started with: the next deploy starts tasks that read it
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY set-secret --name DATABASE_URL --value env:DATABASE_URL`
+   */
+  @func({ cache: "never" })
+  async setSecret(
+    /**
+     * The secret's environment variable: its key in service.secrets (the store, parameter or secret name and KMS key come from there)
+     */
+    name: string,
+    /**
+     * The new value (env:NAME, file:PATH, cmd:…); one trailing newline is trimmed
+     */
+    value: Secret,
+  ): Promise<string> {
+    return lf(await setSecret(await this.args(), name, value));
   }
 
   /**

@@ -81,6 +81,28 @@ export interface Target {
   outputs: OutputNames;
   /** The service stack's input variable that takes the image by digest (infra's IMAGE_VARIABLE). */
   imageVariable: string;
+  /** The secrets the tasks read at start (service.secrets), sorted by variable; empty when none. Names only, never values. */
+  secrets: TargetSecret[];
+  /** Who owns the task count, and its bounds (service.autoscaling). */
+  autoscaling: { enabled: boolean; minCount: number; maxCount: number };
+}
+
+/** One secret environment variable of the service (infra's SecretSummary). */
+export interface TargetSecret {
+  /** The container's environment variable, e.g. DATABASE_URL. */
+  envVar: string;
+  /** SSM Parameter Store or Secrets Manager. */
+  kind: "ssm" | "secretsManager";
+  /** The parameter's or secret's name (a secret ARN's random suffix left out). */
+  name: string;
+  /** The ARN as configured, when one was (then it is the SecretId). */
+  arn?: string;
+  /** The store's region. */
+  region: string;
+  /** The one JSON key of the secret the variable gets, when only one. */
+  key?: string;
+  /** The customer-managed KMS key, when one is named. */
+  kmsKeyArn?: string;
 }
 
 /** The synthesized stacks of one environment. */
@@ -125,6 +147,7 @@ try {
     emulatorBackendConfig: infra.emulatorBackendConfig(),
     emulatorEnvironment: infra.emulatorEnvironment("{{ENDPOINT}}"),
     outputs: { base: infra.BASE_OUTPUTS, service: infra.SERVICE_OUTPUTS }, imageVariable: infra.IMAGE_VARIABLE,
+    ...infra.secretsAndScaling(c),
   }));
 } catch (e) {
   if (e && e.name === "ConfigError") { process.stderr.write(e.message + "\\n"); process.exit(2); }

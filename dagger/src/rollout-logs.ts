@@ -84,7 +84,7 @@ export async function readLogs(
 export function timeoutLogTasks(obs: Observation, ev: Evidence): Task[] {
   const ids = [
     ...ev.targets.filter((t) => t.state !== "healthy" && t.taskId).map((t) => t.taskId!),
-    ...ev.stoppedTasks.filter((s) => s.kind !== "scheduler" && s.kind !== "image-pull" && s.kind !== "resource-init").map((s) => s.taskId),
+    ...ev.stoppedTasks.filter((s) => s.kind !== "scheduler" && s.kind !== "image-pull" && s.kind !== "resource-init" && s.kind !== "secret-fetch").map((s) => s.taskId),
   ];
   const unique = [...new Set(ids)].slice(0, 2);
   return unique.map((id) => obs.tasks.find((t) => arnTail(t.taskArn) === id)).filter((t): t is Task => t !== undefined);

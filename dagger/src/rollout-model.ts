@@ -46,6 +46,7 @@ export type RolloutPhase =
 export type StopKind =
   | "image-pull"
   | "resource-init"
+  | "secret-fetch"
   | "container-start"
   | "out-of-memory"
   | "elb-health-check"

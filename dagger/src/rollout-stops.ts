@@ -66,6 +66,23 @@ const STOP_RULES: readonly StopRule[] = [
       "The container runtime could not start the container: check the image's entrypoint and command, the user, the mount points and the read-only root filesystem.",
   },
   {
+    // ECS names what it could not fetch: "unable to retrieve secret from asm: … failed to fetch secret ARN from secrets manager: …"
+    // or "unable to retrieve secrets from ssm: … invalid parameters: /app/db-url".
+    kind: "secret-fetch",
+    test: /unable to retrieve secrets? from (asm|ssm)|failed to fetch secret|invalid parameters?:/i,
+    fatalAfter: 1,
+    hint: (t) => {
+      const what = secretNamed(t);
+      const named = what ? `${what.store} ${what.name}` : "a secret of the task definition";
+      if (NETWORK_ERROR.test(t)) return `ECS could not reach the store to fetch ${named}. ${NETWORK_HINT}`;
+      if (/AccessDenied|not authorized|KMS|kms:Decrypt/i.test(t))
+        return `The execution role may not read ${named} (secretsmanager:GetSecretValue / ssm:GetParameters, kms:Decrypt): check service.secrets names it and apply the service stack (deploy does).`;
+      if (what?.store === "SSM parameter" || /ResourceNotFound|not found|invalid parameters/i.test(t))
+        return `${named} does not exist (or has no value) in the environment's account and region: create it with \`dagger call environment --name ENV with-aws-credentials … set-secret --name VAR --value env:VALUE\` (VAR: its key in service.secrets), then deploy again.`;
+      return `ECS could not fetch ${named}: the reason above says why.`;
+    },
+  },
+  {
     kind: "resource-init",
     test: /ResourceInitializationError/,
     fatalAfter: 1,
@@ -120,6 +137,19 @@ const STOP_RULES: readonly StopRule[] = [
     hint: () => "ECS stopped the task itself (scale-in, rollback or replacement).",
   },
 ];
+
+/**
+ * The parameter or secret a secret-fetch stop names, if it names one.
+ *
+ * @param text the stop's reason text
+ */
+export function secretNamed(text: string): { store: "Secrets Manager secret" | "SSM parameter"; name: string } | undefined {
+  const asm = /failed to fetch secret (arn:aws[\w-]*:secretsmanager:[^\s]+)/.exec(text);
+  if (asm?.[1]) return { store: "Secrets Manager secret", name: asm[1] };
+  const ssm = /invalid parameters?: ?([^\s|]+)/i.exec(text);
+  if (ssm?.[1]) return { store: "SSM parameter", name: ssm[1] };
+  return undefined;
+}
 
 /**
  * Classifies a stopped task by its stop code, stopped reason and container reasons.

@@ -21,6 +21,7 @@ import { fatalStop } from "./rollout-stops.js";
 const KIND_WORDS: Record<StopKind, string> = {
   "image-pull": "cannot pull the image",
   "resource-init": "failed to initialize (ResourceInitializationError)",
+  "secret-fetch": "could not fetch their secrets (ResourceInitializationError)",
   "container-start": "could not start the container",
   "out-of-memory": "ran out of memory",
   "elb-health-check": "failed the load balancer's health checks",

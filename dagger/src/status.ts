@@ -2,6 +2,8 @@
  * `status`: what runs now (image digest, commit), task counts, deployments in
  * progress, the health of the URL, and the recent deployments from the ledger.
  */
+import { secretsStatus } from "./app-secrets.js";
+import { scalingStatus } from "./app-scaling.js";
 import { type EnvironmentArgs, openEnvironment } from "./environment.js";
 import { redact } from "./errors.js";
 import { digestOf, type LedgerEntry } from "./ledger.js";
@@ -62,6 +64,7 @@ export async function status(args: EnvironmentArgs): Promise<string> {
         lines.push(
           `**Running now**: \`${state.image ?? "?"}\`${deployed ? ` — commit \`${deployed.commit}\`, version ${deployed.version}` : ""} (task definition \`${s.taskDefinition ?? "?"}\`)`,
           `**Tasks**: ${s.runningCount ?? 0} running, ${s.pendingCount ?? 0} pending, ${s.desiredCount ?? 0} desired`,
+          ...(await scalingStatus(env, s.desiredCount)),
           "",
           "| deployment | status | rollout | task definition | running/desired | failed tasks | updated |",
           "|---|---|---|---|---|---|---|",
@@ -70,6 +73,7 @@ export async function status(args: EnvironmentArgs): Promise<string> {
               `| ${d.id ?? "?"} | ${d.status ?? "?"} | ${d.rolloutState ?? "-"} | ${(d.taskDefinition ?? "").split("/").pop()} | ${d.runningCount ?? 0}/${d.desiredCount ?? 0} | ${d.failedTasks ?? 0} | ${d.updatedAt?.toISOString() ?? "?"} |`,
           ),
         );
+        lines.push(...(await secretsStatus(env, s.deployments?.find((d) => d.status === "PRIMARY")?.createdAt)));
         if (env.mode === "aws") {
           const url = `https://${env.target.domain}${env.target.healthCheckPath}`;
           const h = await smokeTest({ url, expectCommit: deployed?.commit ?? "(any)", commitFrom: deployed ? env.target.smokeTest.commitFrom : undefined, timeoutSeconds: 6, intervalSeconds: 3 });

@@ -166,6 +166,7 @@ export const BOOLEAN_ARGS: Readonly<Record<string, readonly string[]>> = {
  */
 export const SECRET_ARGS: Readonly<Record<string, readonly string[]>> = {
   publish: ["--registry-password"],
+  "set-secret": ["--value"],
   "with-aws-credentials": ["--access-key-id", "--secret-access-key", "--session-token"],
   "with-web-identity": ["--token"],
 };

@@ -797,6 +797,8 @@ export function planRolePolicy(ctx: PolicyContext): PolicyDocument {
     Version: "2012-10-17",
     Statement: [
       ...stateStatements(ctx, false),
+      // status names the secrets' current versions: metadata only, as for the deploy role.
+      ...secretMetadataStatements(ctx),
       {
         Sid: "ReadManagedResources",
         Effect: "Allow",

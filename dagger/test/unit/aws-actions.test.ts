@@ -41,7 +41,7 @@ const policies = await import(src + "/policies.ts");
 const { policyContext } = await import(src + "/stacks/policy-context.ts");
 const { readFileSync } = await import("node:fs");
 const config = infra.parseConfigFile(readFileSync(process.env.FP_CONFIG, "utf8"), "fargate-pipeline.yaml");
-const c = infra.resolveEnvironment(process.env.FP_ENV, { config, overrides: {} });
+const c = infra.resolveEnvironment(process.env.FP_ENV, { config, overrides: JSON.parse(process.env.FP_OVERRIDES || "{}") });
 const account = c.accountId ?? "123456789012";
 const oidc = "arn:aws:iam::" + account + ":oidc-provider/token.actions.githubusercontent.com";
 const ctx = {
@@ -56,12 +56,16 @@ process.stdout.write(JSON.stringify({
 }));
 `;
 
+/** Overrides giving the environment one SSM parameter and one Secrets Manager secret. */
+const WITH_SECRETS = JSON.stringify({ service: { secrets: { DATABASE_URL: { ssm: "/app/db-url" }, API_KEY: { secretsManager: "app/api-key" } } } });
+
 /** The role policies infra synthesizes for an environment of the sample's configuration file. */
 function rolePolicies(env: string): RolePolicies {
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", POLICIES_SCRIPT], {
     cwd: join(REPO_ROOT, "dagger/infra"),
     encoding: "utf8",
-    env: { ...process.env, FP_ENV: env, FP_CONFIG: join(REPO_ROOT, "fargate-pipeline.yaml") },
+    // A secret of each store: the metadata statements exist only for an environment that has secrets (the module calls nothing otherwise).
+    env: { ...process.env, FP_ENV: env, FP_CONFIG: join(REPO_ROOT, "fargate-pipeline.yaml"), FP_OVERRIDES: WITH_SECRETS },
   });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
@@ -139,6 +143,9 @@ const SDK_SERVICE: Record<string, string> = {
   "client-sts": "sts",
   "client-cloudwatch-logs": "logs",
   "client-elastic-load-balancing-v2": "elasticloadbalancing",
+  "client-ssm": "ssm",
+  "client-secrets-manager": "secretsmanager",
+  "client-application-auto-scaling": "application-autoscaling",
 };
 
 /** SDK commands whose IAM action is not named like the API (S3's bucket settings). */

@@ -78,4 +78,11 @@ describe("the deploy summary's rollout row", () => {
     expect(line).toMatch(/^\| rollout \| SUCCESSFUL — Deployment ecs-svc\/\d+ of web:1 completed: 2\/2 tasks running, old tasks drained\. \|$/);
     expect(line).not.toContain("stand-in");
   });
+
+  it("names each secret's version (names and versions only), and has no secrets row without secrets", async () => {
+    const rollout = await track(motoRunning2.afterCreate.services[0]!, false);
+    const md = deploySummary({ ...input("aws", rollout), secrets: [{ envVar: "DATABASE_URL", store: "SSM", name: "/app/db-url", version: "3" }, { envVar: "API_KEY", store: "Secrets Manager", name: "prod/api" }] });
+    expect(row(md, "secrets")).toBe("| secrets | DATABASE_URL: SSM /app/db-url version 3; API_KEY: Secrets Manager prod/api version ? (current when the tasks started: ECS records no version per task) |");
+    expect(row(deploySummary(input("aws", rollout)), "secrets")).toBe("");
+  });
 });

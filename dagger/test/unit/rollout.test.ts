@@ -105,12 +105,13 @@ describe("trackRollout: fails fast on causes that repeat", () => {
   });
 
   it.each([
-    ["secret", /secretsmanager:GetSecretValue/],
-    ["log-group", /log group does not exist/],
-  ] as const)("ResourceInitializationError (%s): FAILED on poll 2 with the matching advice", async (which, hint) => {
+    ["secret", "secret-fetch", /execution role may not read Secrets Manager secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:\S+\/database-Xy7Qz1 \(secretsmanager:GetSecretValue/],
+    ["ssm-missing", "secret-fetch", /SSM parameter \/app\/db-url does not exist.*set-secret --name VAR/],
+    ["log-group", "resource-init", /log group does not exist/],
+  ] as const)("ResourceInitializationError (%s): FAILED on poll 2 as %s, with the matching advice", async (which, cause, hint) => {
     const { result } = await run(scenarios.resourceInitFailure(which));
     expect(result.verdict).toBe("FAILED");
-    expect(result.cause).toBe("resource-init");
+    expect(result.cause).toBe(cause);
     expect(result.timings.polls).toBe(2);
     expect(result.reason).toContain("ResourceInitializationError");
     expect(result.hint).toMatch(hint);

@@ -14,13 +14,13 @@ import { join, resolve } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-import { RESOLVE_SCRIPT, type Target, type TargetNames } from "../../src/infra-bridge.js";
+import { RESOLVE_SCRIPT, type Target, type TargetNames, type TargetSecret } from "../../src/infra-bridge.js";
 import type { BaseOutputNames, ServiceOutputNames } from "../../src/stack-outputs.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 
 /** What a field must hold: a non-empty string, a string or nothing, a number, a boolean, a list of strings, a map of strings, or an object of its own. */
-type Kind = "string" | "string?" | "number" | "boolean" | "string[]" | "record" | "object" | { [field: string]: Kind };
+type Kind = "string" | "string?" | "number" | "boolean" | "string[]" | "record" | "object" | readonly [Kind] | { [field: string]: Kind };
 
 // `satisfies Record<keyof …>`: a field added to Target or TargetNames without a line here fails the typecheck.
 const NAMES = {
@@ -56,6 +56,16 @@ const SERVICE_OUTPUT_NAMES = {
   targetGroupArn: "string",
 } satisfies Record<keyof ServiceOutputNames, Kind>;
 
+const SECRET = {
+  envVar: "string",
+  kind: "string",
+  name: "string",
+  arn: "string?",
+  region: "string",
+  key: "string?",
+  kmsKeyArn: "string?",
+} satisfies Record<keyof TargetSecret, Kind>;
+
 const TARGET = {
   name: "string",
   region: "string",
@@ -75,12 +85,18 @@ const TARGET = {
   emulatorEnvironment: "record",
   outputs: { base: BASE_OUTPUT_NAMES, service: SERVICE_OUTPUT_NAMES },
   imageVariable: "string",
+  secrets: [SECRET] as const,
+  autoscaling: { enabled: "boolean", minCount: "number", maxCount: "number" },
 } satisfies Record<keyof Target, Kind>;
 
 /** Every path whose value does not match its kind, e.g. "names.logGroup: undefined, expected string". */
 function mismatches(value: unknown, kind: Kind, path = ""): string[] {
   const at = path || "(root)";
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (Array.isArray(kind)) {
+    if (!Array.isArray(value)) return [`${at}: ${JSON.stringify(value)}, expected a list`];
+    return value.flatMap((v, i) => mismatches(v, kind[0] as Kind, `${at}[${i}]`));
+  }
   if (typeof kind === "object") {
     if (!isObject(value)) return [`${at}: ${JSON.stringify(value)}, expected an object`];
     return Object.entries(kind).flatMap(([field, k]) => mismatches(value[field], k, path ? `${path}.${field}` : field));
@@ -155,6 +171,28 @@ describe("the Target the module reads from infra's configuration", () => {
     const all = [...Object.values(target.outputs.base), ...Object.values(target.outputs.service)];
     for (const name of [...all, target.imageVariable]) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
     expect(new Set(all).size).toBe(all.length);
+  });
+
+  it("the secrets (names only) and the scaling bounds, as configured", () => {
+    const overrides = JSON.stringify({
+      service: {
+        secrets: { DATABASE_URL: { ssm: "/app/db-url" }, DB_PASSWORD: { secretsManager: "staging/db", key: "password" } },
+        autoscaling: { enabled: true, minCount: 2, maxCount: 6 },
+      },
+    });
+    const r = resolveTarget("staging", true, overrides);
+    expect(r.stderr).toBe("");
+    const target = JSON.parse(r.stdout) as Target;
+    expect(mismatches(target, TARGET)).toEqual([]);
+    expect(target.secrets.map((s) => [s.envVar, s.kind, s.name, s.key])).toEqual([
+      ["DATABASE_URL", "ssm", "/app/db-url", undefined],
+      ["DB_PASSWORD", "secretsManager", "staging/db", "password"],
+    ]);
+    expect(target.autoscaling).toEqual({ enabled: true, minCount: 2, maxCount: 6 });
+    // Off: the bounds are the configured count.
+    const off = JSON.parse(resolveTarget("local", false).stdout) as Target;
+    expect(off.autoscaling).toEqual({ enabled: false, minCount: off.desiredCount, maxCount: off.desiredCount });
+    expect(off.secrets).toEqual([]);
   });
 
   it("an account id for every AWS environment, none for local", () => {
