@@ -20,7 +20,7 @@ import { outputs, runLocked, tofuInit } from "./tofu.js";
  */
 export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: number): Promise<string> {
   if (args.env === LOCAL) {
-    return "The local environment bootstraps itself on every call (its emulator starts empty): `dagger call deploy` creates the state bucket and both stacks in it.";
+    return "The local environment needs no bootstrap: `dagger call deploy` creates the state bucket and both stacks in its emulator (kept between calls; `dagger call environment destroy --confirm local` empties it).";
   }
   const env = await openEnvironment(args, "bootstrap");
   try {

@@ -130,7 +130,7 @@ export async function rollback(args: RollbackArgs): Promise<string> {
   }
 }
 
-/** Synthesis, init of the service stack and, for local (whose emulator starts empty), the base stack applied. */
+/** Synthesis, init of the service stack and, for local (whose emulator may start empty), the base stack applied. */
 async function prepareInfra(env: OpenEnvironment, args: EnvironmentArgs & { lockTimeoutSeconds: number; forceUnlock?: string }, steps: Steps) {
   const stacks: Stacks = await steps.run("synth", async () => synthesize(env.infra, env.target));
   if (env.mode === "local") {
@@ -141,7 +141,7 @@ async function prepareInfra(env: OpenEnvironment, args: EnvironmentArgs & { lock
         stack: env.target.names.stacks.base,
         lockTimeoutSeconds: args.lockTimeoutSeconds,
         rerun: rerunDeploy(args.env, env),
-        next: () => "Run deploy again (the local emulator starts empty on every call).",
+        next: () => "Run deploy again.",
       } as const;
       await runLocked(init, op, ["-auto-approve"]);
     });
