@@ -5,9 +5,20 @@ import tseslint from "typescript-eslint";
 
 // Node's globals for plain .js/.mjs scripts (TypeScript files get them from @types/node).
 const nodeGlobals = Object.fromEntries(
-  ["process", "console", "URL", "AbortSignal", "fetch", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "setImmediate", "Buffer", "structuredClone"].map(
-    (name) => [name, "readonly"],
-  ),
+  [
+    "process",
+    "console",
+    "URL",
+    "AbortSignal",
+    "fetch",
+    "setTimeout",
+    "clearTimeout",
+    "setInterval",
+    "clearInterval",
+    "setImmediate",
+    "Buffer",
+    "structuredClone",
+  ].map((name) => [name, "readonly"]),
 );
 
 export default defineConfig(

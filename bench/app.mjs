@@ -68,14 +68,35 @@ function imageSizeRow() {
   const image = process.env.APP_IMAGE ?? "fargate-pipeline-app:latest";
   const base = /^ARG NODE_IMAGE=(\S+)/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1];
   try {
-    const size = (ref) => Number(execFileSync(docker, ["image", "inspect", "-f", "{{.Size}}", ref], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim());
+    const size = (ref) =>
+      Number(
+        execFileSync(docker, ["image", "inspect", "-f", "{{.Size}}", ref], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+        }).trim(),
+      );
     const app = size(image);
     const baseSize = size(base);
     const delta = app - baseSize;
-    return { ...row, app: `${mb(app)} (${image})`, baseline: `${mb(baseSize)} (${base})`, compare: `+${mb(delta)}`, ok: delta <= 20e6 };
+    return {
+      ...row,
+      app: `${mb(app)} (${image})`,
+      baseline: `${mb(baseSize)} (${base})`,
+      compare: `+${mb(delta)}`,
+      ok: delta <= 20e6,
+    };
   } catch (err) {
-    const reason = String(err.stderr ?? err.message).trim().split("\n")[0];
-    return { ...row, app: "not measured", baseline: "", compare: "", ok: undefined, note: `${reason} — build it: docker build -t ${image} .` };
+    const reason = String(err.stderr ?? err.message)
+      .trim()
+      .split("\n")[0];
+    return {
+      ...row,
+      app: "not measured",
+      baseline: "",
+      compare: "",
+      ok: undefined,
+      note: `${reason} — build it: docker build -t ${image} .`,
+    };
   }
 }
 
@@ -139,7 +160,8 @@ async function startForLoad(server) {
 /** One measured autocannon run against a started server. */
 async function load({ server, url }) {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
@@ -237,8 +259,12 @@ function fmt(n) {
 }
 
 function print(table) {
-  const load = loadavg().map((l) => l.toFixed(1)).join(" ");
-  console.log(`app bench — node ${process.version}, ${availableParallelism()} CPUs (load average ${load}), loopback; figures, not assertions\n`);
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  console.log(
+    `app bench — node ${process.version}, ${availableParallelism()} CPUs (load average ${load}), loopback; figures, not assertions\n`,
+  );
   const cols = [
     ["metric", "metric"],
     ["app", "app"],

@@ -43,14 +43,17 @@ const RETENTIONS = [14, 7];
 
 const readiness = testbedReadiness(readTestbedEnv());
 if (!readiness.e2e.ok) {
-  console.error(`bench/deploy.mjs needs the test bed's engine, OpenTofu and AWS provider: ${readiness.e2e.reason} (${readiness.e2e.fix})`);
+  console.error(
+    `bench/deploy.mjs needs the test bed's engine, OpenTofu and AWS provider: ${readiness.e2e.reason} (${readiness.e2e.fix})`,
+  );
   process.exit(2);
 }
 
 const state = `bench-${Date.now().toString(36)}`;
 const appText = readFileSync(join(ROOT, APP_FILE), "utf8");
 const configText = readFileSync(join(ROOT, CONFIG_FILE), "utf8");
-if (!/^ {2}local: \{\}$/m.test(configText)) throw new Error(`${CONFIG_FILE} no longer has "  local: {}": update the infra-change step of bench/deploy.mjs`);
+if (!/^ {2}local: \{\}$/m.test(configText))
+  throw new Error(`${CONFIG_FILE} no longer has "  local: {}": update the infra-change step of bench/deploy.mjs`);
 
 /**
  * One deploy in its own process and session.
@@ -63,18 +66,28 @@ if (!/^ {2}local: \{\}$/m.test(configText)) throw new Error(`${CONFIG_FILE} no l
 function deploy(kind, mark, retention) {
   const sourceFiles = { [APP_FILE]: `${appText}\n// bench ${mark}\n` };
   // An infrastructure change as a user makes one: in the app's configuration file.
-  if (retention !== undefined) sourceFiles[CONFIG_FILE] = configText.replace(/^ {2}local: \{\}$/m, `  local:\n    service:\n      logRetentionDays: ${retention}`);
+  if (retention !== undefined)
+    sourceFiles[CONFIG_FILE] = configText.replace(
+      /^ {2}local: \{\}$/m,
+      `  local:\n    service:\n      logRetentionDays: ${retention}`,
+    );
   const call = { env: { name: "local", localState: state }, fn: "deploy", args: ["0.0.0-bench"], sourceFiles };
   const t0 = performance.now();
-  const r = spawnSync(join(ROOT, "node_modules/.bin/tsx"), ["--tsconfig", join(ROOT, "dagger/tsconfig.json"), join(ROOT, "dagger/test/e2e/driver.ts"), JSON.stringify(call)], {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    join(ROOT, "node_modules/.bin/tsx"),
+    ["--tsconfig", join(ROOT, "dagger/tsconfig.json"), join(ROOT, "dagger/test/e2e/driver.ts"), JSON.stringify(call)],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) {
     // Kept and left out of the medians: on a loaded machine a unit test of `check` can time out; the next call goes on.
-    const failed = /^(?:check failed|tofu|applying|deploy of)[^\n]*(?:\n(?!State:)[^\n]*){0,8}/m.exec(r.stderr)?.[0] ?? r.stderr.slice(-800);
+    const failed =
+      /^(?:check failed|tofu|applying|deploy of)[^\n]*(?:\n(?!State:)[^\n]*){0,8}/m.exec(r.stderr)?.[0] ??
+      r.stderr.slice(-800);
     console.error(`${kind}: deploy FAILED after ${seconds.toFixed(1)} s (exit ${r.status}):\n${failed}`);
     return { kind, seconds, steps: {}, digest: "?", emulator: "?", failed };
   }
@@ -82,7 +95,10 @@ function deploy(kind, mark, retention) {
   for (const m of r.stdout.matchAll(/^\| ([a-z][a-z ()]*?) \| ([\d.]+) s \|/gm)) steps[m[1]] = Number(m[2]);
   const digest = /\| image \| `[^`]*@(sha256:[0-9a-f]{64})` \|/.exec(r.stdout)?.[1] ?? "?";
   // What the emulator started from (local-state.ts describeStart).
-  const emulator = /local: (?:the )?AWS emulator[^\n]*?(started from the state saved|started empty|cannot be used)/.exec(r.stderr)?.[1] ?? "?";
+  const emulator =
+    /local: (?:the )?AWS emulator[^\n]*?(started from the state saved|started empty|cannot be used)/.exec(
+      r.stderr,
+    )?.[1] ?? "?";
   console.error(`${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…; emulator ${emulator})`);
   return { kind, seconds, steps, digest, emulator };
 }
@@ -94,7 +110,9 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-console.error(`bench/deploy.mjs: local deploys, state "${state}", ${ROUNDS} rounds, load average ${loadavg()[0].toFixed(2)}`);
+console.error(
+  `bench/deploy.mjs: local deploys, state "${state}", ${ROUNDS} rounds, load average ${loadavg()[0].toFixed(2)}`,
+);
 const runs = [deploy("cold", `${state}-cold`, undefined)];
 let retention;
 for (let round = 1; round <= ROUNDS; round++) {
@@ -113,7 +131,9 @@ const stepNames = [...new Set(runs.flatMap((r) => Object.keys(r.steps)))].filter
 const col = (s) => String(s).padStart(16);
 const cell = (kind, name) => {
   const t = median(of(kind).map((r) => r.steps[name]));
-  return t === undefined || wall[kind] === undefined ? "-" : `${t.toFixed(1)} s ${String(Math.round((100 * t) / wall[kind])).padStart(3)}%`;
+  return t === undefined || wall[kind] === undefined
+    ? "-"
+    : `${t.toFixed(1)} s ${String(Math.round((100 * t) / wall[kind])).padStart(3)}%`;
 };
 const lines = [
   `local deploy, ${new Date().toISOString()} (2 shared cores; medians of ${ROUNDS} rounds, cold: 1; share = step / wall time)`,
@@ -128,4 +148,7 @@ const lines = [
 ];
 console.log(lines.join("\n"));
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(join(ROOT, `bench/results/deploy-${Date.now()}.json`), JSON.stringify({ state, rounds: ROUNDS, loadavg: loadavg(), runs, medians: wall }, null, 2));
+writeFileSync(
+  join(ROOT, `bench/results/deploy-${Date.now()}.json`),
+  JSON.stringify({ state, rounds: ROUNDS, loadavg: loadavg(), runs, medians: wall }, null, 2),
+);

@@ -68,7 +68,11 @@ const engines = [];
 const results = [];
 
 try {
-  console.log(`bench/module: ${new Date().toISOString()}, ${ROUNDS} round(s), load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores, shared)`);
+  console.log(
+    `bench/module: ${new Date().toISOString()}, ${ROUNDS} round(s), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (2 cores, shared)`,
+  );
   const rounds = [];
   for (let i = 1; i <= ROUNDS; i++) {
     console.log(`round ${i}/${ROUNDS}`);
@@ -89,14 +93,46 @@ try {
   stopEngines();
 
   const med = (pick) => ({ seconds: median(rounds.map(pick)) });
-  row("cold: test", med((r) => r.mCold[0].seconds), med((r) => r.dCold[0].seconds));
-  row("cold: build (after test)", med((r) => r.mCold[1].seconds), med((r) => r.dCold[1].seconds));
-  row("cold: test + build", med((r) => sum(r.mCold).seconds), med((r) => sum(r.dCold).seconds));
-  row("warm, no change: test", med((r) => r.mWarm[0].seconds), med((r) => r.dWarm[0].seconds));
-  row("warm, no change: build", med((r) => r.mWarm[1].seconds), med((r) => r.dWarm[1].seconds));
-  row("warm, no change: test + build", med((r) => sum(r.mWarm).seconds), med((r) => sum(r.dWarm).seconds));
-  row("app change: test + build", med((r) => sum(r.mChange).seconds), med((r) => sum(r.dChange).seconds));
-  row("cold, engine with custom CAs: test + build", sum(mColdCA), med((r) => sum(r.dCold).seconds));
+  row(
+    "cold: test",
+    med((r) => r.mCold[0].seconds),
+    med((r) => r.dCold[0].seconds),
+  );
+  row(
+    "cold: build (after test)",
+    med((r) => r.mCold[1].seconds),
+    med((r) => r.dCold[1].seconds),
+  );
+  row(
+    "cold: test + build",
+    med((r) => sum(r.mCold).seconds),
+    med((r) => sum(r.dCold).seconds),
+  );
+  row(
+    "warm, no change: test",
+    med((r) => r.mWarm[0].seconds),
+    med((r) => r.dWarm[0].seconds),
+  );
+  row(
+    "warm, no change: build",
+    med((r) => r.mWarm[1].seconds),
+    med((r) => r.dWarm[1].seconds),
+  );
+  row(
+    "warm, no change: test + build",
+    med((r) => sum(r.mWarm).seconds),
+    med((r) => sum(r.dWarm).seconds),
+  );
+  row(
+    "app change: test + build",
+    med((r) => sum(r.mChange).seconds),
+    med((r) => sum(r.dChange).seconds),
+  );
+  row(
+    "cold, engine with custom CAs: test + build",
+    sum(mColdCA),
+    med((r) => sum(r.dCold).seconds),
+  );
   print(rounds);
 } finally {
   stopEngines();
@@ -199,7 +235,9 @@ function startFreshEngine(name, { customCAs }) {
   if (hc.CgroupnsMode) args.push("--cgroupns", hc.CgroupnsMode);
   if (config) args.push("-v", `${config.Source}:/etc/dagger/engine.json:ro`);
   must(DOCKER, [...args, info.Config.Image]);
-  console.log(`fresh engine ${name} started (image ${info.Config.Image}, the test bed engine's run flags, ${customCAs ? "with" : "without"} its custom CA certificates)`);
+  console.log(
+    `fresh engine ${name} started (image ${info.Config.Image}, the test bed engine's run flags, ${customCAs ? "with" : "without"} its custom CA certificates)`,
+  );
 }
 
 /** Stops the bench engine (--rm removes it and its anonymous volume). */
@@ -213,18 +251,23 @@ function waitForEngine(engineEnv, context) {
   for (;;) {
     const r = moduleCall("prepare", context, engineEnv, { quiet: true });
     if (r.ok) return;
-    if (Date.now() > deadline) throw new Error(`the fresh engine did not answer in ${ENGINE_START_TIMEOUT_S} s: ${r.detail}`);
+    if (Date.now() > deadline)
+      throw new Error(`the fresh engine did not answer in ${ENGINE_START_TIMEOUT_S} s: ${r.detail}`);
     spawnSync("sleep", ["3"]);
   }
 }
 
 /** One module call in its own process and engine session; its own timing. */
 function moduleCall(what, dir, engineEnv, { quiet = false } = {}) {
-  const r = spawnSync(join(ROOT, "node_modules/.bin/tsx"), ["--tsconfig", join(ROOT, "dagger/tsconfig.json"), join(ROOT, "bench/module-call.ts"), what, dir], {
-    env: engineEnv,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    join(ROOT, "node_modules/.bin/tsx"),
+    ["--tsconfig", join(ROOT, "dagger/tsconfig.json"), join(ROOT, "bench/module-call.ts"), what, dir],
+    {
+      env: engineEnv,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const last = r.stdout.trim().split("\n").pop() ?? "";
   let out;
   try {
@@ -232,7 +275,8 @@ function moduleCall(what, dir, engineEnv, { quiet = false } = {}) {
   } catch {
     out = { seconds: NaN, ok: false, detail: `${r.stderr.slice(-500)}` };
   }
-  if (!quiet) console.log(`  module ${what.padEnd(5)} ${fmt(out.seconds)} s ${out.ok ? "ok" : `FAILED: ${out.detail}`}`);
+  if (!quiet)
+    console.log(`  module ${what.padEnd(5)} ${fmt(out.seconds)} s ${out.ok ? "ok" : `FAILED: ${out.detail}`}`);
   if (!quiet && !out.ok) throw new Error(`module ${what} failed: ${out.detail}`);
   return out;
 }
@@ -248,9 +292,20 @@ function dockerPruneCacheMounts() {
 
 /** `docker build` of the test target or the default (runtime) target; wall time. */
 function dockerBuild(dir, target) {
-  const args = ["build", "--progress=plain", ...(target === "test" ? ["--target", "test"] : ["--build-arg", "VERSION=0.0.0-bench", "--build-arg", "GIT_COMMIT=bench"]), dir];
+  const args = [
+    "build",
+    "--progress=plain",
+    ...(target === "test"
+      ? ["--target", "test"]
+      : ["--build-arg", "VERSION=0.0.0-bench", "--build-arg", "GIT_COMMIT=bench"]),
+    dir,
+  ];
   const t0 = performance.now();
-  const r = spawnSync(DOCKER, args, { env: { ...process.env, DOCKER_BUILDKIT: "1" }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(DOCKER, args, {
+    env: { ...process.env, DOCKER_BUILDKIT: "1" },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const ok = r.status === 0;
   const failure = r.stderr
@@ -285,24 +340,45 @@ function row(label, m, d) {
 /** The table, the targets and a JSON copy in bench/results/. */
 function print(rounds) {
   console.log(`\nmedians of ${rounds.length} completed round(s) of ${ROUNDS}`);
-  console.log(`${"scenario".padEnd(44)} ${"module (s)".padStart(10)} ${"docker (s)".padStart(10)} ${"module/docker".padStart(14)}`);
+  console.log(
+    `${"scenario".padEnd(44)} ${"module (s)".padStart(10)} ${"docker (s)".padStart(10)} ${"module/docker".padStart(14)}`,
+  );
   for (const r of results) {
-    console.log(`${r.label.padEnd(44)} ${fmt(r.module).padStart(10)} ${fmt(r.docker).padStart(10)} ${(r.module / r.docker).toFixed(2).padStart(14)}`);
+    console.log(
+      `${r.label.padEnd(44)} ${fmt(r.module).padStart(10)} ${fmt(r.docker).padStart(10)} ${(r.module / r.docker).toFixed(2).padStart(14)}`,
+    );
   }
   const get = (label) => results.find((r) => r.label === label);
   const warmFraction = get("warm, no change: test + build").module / get("cold: test + build").module;
   const coldRatio = get("cold: test + build").module / get("cold: test + build").docker;
-  console.log(`\ntarget: module warm no-change test+build ≤ ${WARM_MAX_FRACTION * 100} % of cold: ${(warmFraction * 100).toFixed(1)} % ${warmFraction <= WARM_MAX_FRACTION ? "MET" : "MISSED"}`);
-  console.log(`target: module cold ≤ ${COLD_MAX_RATIO} × docker cold: ${coldRatio.toFixed(2)} × ${coldRatio <= COLD_MAX_RATIO ? "MET" : "MISSED"}`);
+  console.log(
+    `\ntarget: module warm no-change test+build ≤ ${WARM_MAX_FRACTION * 100} % of cold: ${(warmFraction * 100).toFixed(1)} % ${warmFraction <= WARM_MAX_FRACTION ? "MET" : "MISSED"}`,
+  );
+  console.log(
+    `target: module cold ≤ ${COLD_MAX_RATIO} × docker cold: ${coldRatio.toFixed(2)} × ${coldRatio <= COLD_MAX_RATIO ? "MET" : "MISSED"}`,
+  );
   // The spread behind the median: one slow npm download moves a single round by 0.2.
   const perRound = rounds.map((r) => sum(r.mCold).seconds / sum(r.dCold).seconds);
   console.log(`  cold module/docker per round: ${perRound.map((x) => x.toFixed(2)).join(" ")}`);
-  console.log("cold = no build cache, no package cache, base image present (module: a fresh engine; docker: a fresh context, its cache mounts emptied)");
-  console.log("module engine: without custom CA certificates (see the header of bench/module.mjs); the last row is a fresh engine with them");
-  console.log("docker = Docker 20.10 + BuildKit, the same Dockerfile without `--network=none` (its frontend rejects the flag)");
+  console.log(
+    "cold = no build cache, no package cache, base image present (module: a fresh engine; docker: a fresh context, its cache mounts emptied)",
+  );
+  console.log(
+    "module engine: without custom CA certificates (see the header of bench/module.mjs); the last row is a fresh engine with them",
+  );
+  console.log(
+    "docker = Docker 20.10 + BuildKit, the same Dockerfile without `--network=none` (its frontend rejects the flag)",
+  );
   console.log("not included: dagger call's TypeScript module start (its runtime cannot be built on this machine)");
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   const file = join(ROOT, `bench/results/module-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), rounds, medians: results, warmFraction, coldRatio }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { date: new Date().toISOString(), loadavg: loadavg(), rounds, medians: results, warmFraction, coldRatio },
+      null,
+      2,
+    ),
+  );
   console.log(`figures: ${relative(ROOT, file)}`);
 }

@@ -32,7 +32,13 @@ const variants = process.argv.slice(2).length ? process.argv.slice(2) : ["image"
 function variant(image: Container, name: string): Container {
   if (name === "image") return image;
   if (name === "no-check") return image.withoutDockerHealthcheck();
-  if (name === "interval-only") return image.withDockerHealthcheck(["node", "dist/healthcheck.js"], { interval: "10s", timeout: "5s", startPeriod: "10s", retries: 3 });
+  if (name === "interval-only")
+    return image.withDockerHealthcheck(["node", "dist/healthcheck.js"], {
+      interval: "10s",
+      timeout: "5s",
+      startPeriod: "10s",
+      retries: 3,
+    });
   throw new Error(`unknown variant ${name}: image, interval-only or no-check`);
 }
 
@@ -40,7 +46,12 @@ function variant(image: Container, name: string): Container {
 const ignore = describeModule(await scanModule()).constructorArgs.find((a) => a.name === "source")?.ignore ?? [];
 
 await connection(async () => {
-  const image = await (await runtimeImage(dag.host().directory(ROOT, { exclude: ignore }), "Dockerfile", { version: "0.0.0-bench", gitCommit: COMMIT })).sync();
+  const image = await (
+    await runtimeImage(dag.host().directory(ROOT, { exclude: ignore }), "Dockerfile", {
+      version: "0.0.0-bench",
+      gitCommit: COMMIT,
+    })
+  ).sync();
   for (const name of variants) {
     for (let round = 1; round <= ROUNDS; round++) {
       // A variable of its own per round: a new service, never one already running.
@@ -49,13 +60,28 @@ await connection(async () => {
       await svc.start();
       const t1 = performance.now();
       const reach = await reachable(svc, PORT);
-      const smoke = await smokeTest({ url: `${reach.url}/healthcheck`, expectCommit: COMMIT, timeoutSeconds: 45, intervalSeconds: 1 });
+      const smoke = await smokeTest({
+        url: `${reach.url}/healthcheck`,
+        expectCommit: COMMIT,
+        timeoutSeconds: 45,
+        intervalSeconds: 1,
+      });
       const t2 = performance.now();
       await reach.close();
       await svc.stop();
       const t3 = performance.now();
       const s = (ms: number) => Math.round(ms) / 1000;
-      console.log(JSON.stringify({ variant: name, round, start: s(t1 - t0), reachAndProbe: s(t2 - t1), stop: s(t3 - t2), ok: smoke.ok, attempts: smoke.attempts }));
+      console.log(
+        JSON.stringify({
+          variant: name,
+          round,
+          start: s(t1 - t0),
+          reachAndProbe: s(t2 - t1),
+          stop: s(t3 - t2),
+          ok: smoke.ok,
+          attempts: smoke.attempts,
+        }),
+      );
     }
   }
 });

@@ -105,7 +105,8 @@ export default class E2eProgressReporter implements Reporter {
     this.running.delete(test.id);
     const result = test.result();
     const took = test.diagnostic()?.duration ?? (started === undefined ? 0 : this.now() - started);
-    if (result.state === "skipped") return this.print(`↓ ${this.label(test)} (skipped${result.note ? `: ${result.note}` : ""})`);
+    if (result.state === "skipped")
+      return this.print(`↓ ${this.label(test)} (skipped${result.note ? `: ${result.note}` : ""})`);
     const mark = result.state === "failed" ? "✘" : "✔";
     const why = result.state === "failed" ? (result.errors?.[0]?.message ?? "").split("\n")[0] : "";
     this.print(`${mark} ${this.label(test)} (${duration(took)})${why ? `: ${why}` : ""}`);
@@ -153,7 +154,8 @@ export default class E2eProgressReporter implements Reporter {
     const waits = dir ? readWaits(dir) : [];
     const lines = [`… nothing printed for ${duration(quiet)}; running:`];
     for (const r of this.running.values()) lines.push(`    ${r.label} (for ${duration(this.now() - r.since)})`);
-    if (waits.length === 0) lines.push("    waiting on: nothing recorded (a step inside the test; its own timeout bounds it)");
+    if (waits.length === 0)
+      lines.push("    waiting on: nothing recorded (a step inside the test; its own timeout bounds it)");
     for (const w of waits) lines.push(`    waiting on: ${w.what} (for ${duration(this.now() - w.since)})`);
     this.print(lines.join("\n"));
   }

@@ -41,14 +41,21 @@ if (values.help) {
 
 if (values.totals) {
   // Sums the totals that earlier runs appended to FILE (FP_TEST_TOTALS_FILE) and prints them.
-  const runs = readFileSync(values.totals, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const runs = readFileSync(values.totals, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const t = { passed: 0, failed: 0, skipped: 0 };
   console.log("\n== all test tiers");
   for (const r of runs) {
     for (const k of Object.keys(t)) t[k] += r[k];
     for (const line of r.summary) console.log(`  ${line}`);
   }
-  printTotal(t, runs.flatMap((r) => r.notRun ?? []));
+  printTotal(
+    t,
+    runs.flatMap((r) => r.notRun ?? []),
+  );
   process.exit(0);
 }
 
@@ -80,7 +87,16 @@ for (const tier of tiers) {
   const res = spawnSync(
     "npx",
     // The flags replace the config's reporters: the progress reporter (e2e) is named again.
-    ["vitest", "run", "--project", tier, "--reporter=default", "--reporter=./scripts/e2e-progress.ts", "--reporter=json", `--outputFile.json=${report}`],
+    [
+      "vitest",
+      "run",
+      "--project",
+      tier,
+      "--reporter=default",
+      "--reporter=./scripts/e2e-progress.ts",
+      "--reporter=json",
+      `--outputFile.json=${report}`,
+    ],
     { stdio: "inherit", env: { ...process.env, ...ready.env } },
   );
   const counts = readCounts(report);

@@ -27,7 +27,8 @@ function containerRunning(name) {
 
 /** True when URL answers HTTP at all within 3 s (asked by Node itself: curl is not everywhere the tests run). */
 function answers(url) {
-  const probe = "fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then(() => process.exit(0), () => process.exit(1))";
+  const probe =
+    "fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then(() => process.exit(0), () => process.exit(1))";
   const r = spawnSync(process.execPath, ["-e", probe, url], { timeout: 5000 });
   return r.status === 0;
 }
@@ -37,24 +38,37 @@ function answers(url) {
  * cannot and the command that fixes it, or the environment to run it with.
  */
 export function testbedReadiness(env = readTestbedEnv()) {
-  const up = "sudo testbed/up   (see README, \"Test bed\")";
+  const up = 'sudo testbed/up   (see README, "Test bed")';
   const engine = (() => {
-    if (!env._EXPERIMENTAL_DAGGER_RUNNER_HOST) return { ok: false, reason: `the test bed is not up (no Dagger engine in ${TESTBED_ENV_FILE})`, fix: up };
+    if (!env._EXPERIMENTAL_DAGGER_RUNNER_HOST)
+      return { ok: false, reason: `the test bed is not up (no Dagger engine in ${TESTBED_ENV_FILE})`, fix: up };
     if (!env._EXPERIMENTAL_DAGGER_CLI_BIN || !existsSync(env._EXPERIMENTAL_DAGGER_CLI_BIN))
       return { ok: false, reason: `the Dagger CLI ${env._EXPERIMENTAL_DAGGER_CLI_BIN ?? ""} is missing`, fix: up };
     if (env.DAGGER_ENGINE_CONTAINER && !containerRunning(env.DAGGER_ENGINE_CONTAINER))
-      return { ok: false, reason: `the Dagger engine container ${env.DAGGER_ENGINE_CONTAINER} is not running`, fix: up };
+      return {
+        ok: false,
+        reason: `the Dagger engine container ${env.DAGGER_ENGINE_CONTAINER} is not running`,
+        fix: up,
+      };
     // publish-ecr's engine tests resolve the registry through the emulator's STS and ECR:
     // part of this tier, so without moto the tier does not run (it never skips them quietly).
     if (!env.MOTO_ENDPOINT || !answers(env.MOTO_ENDPOINT))
-      return { ok: false, reason: `the AWS emulator (moto) is not answering at ${env.MOTO_ENDPOINT ?? "(MOTO_ENDPOINT unset)"}`, fix: up };
+      return {
+        ok: false,
+        reason: `the AWS emulator (moto) is not answering at ${env.MOTO_ENDPOINT ?? "(MOTO_ENDPOINT unset)"}`,
+        fix: up,
+      };
     return { ok: true, env: { ...env, DO_NOT_TRACK: "1" } };
   })();
   const e2e = (() => {
     if (!engine.ok) return engine;
     if (!env.TOFU_BIN || !existsSync(env.TOFU_BIN)) return { ok: false, reason: "OpenTofu is not built", fix: up };
     if (!env.TF_CLI_CONFIG_FILE || !existsSync(env.TF_CLI_CONFIG_FILE))
-      return { ok: false, reason: "the AWS provider is not built yet (its cold build takes about an hour)", fix: "sudo testbed/up --wait-provider" };
+      return {
+        ok: false,
+        reason: "the AWS provider is not built yet (its cold build takes about an hour)",
+        fix: "sudo testbed/up --wait-provider",
+      };
     return engine;
   })();
   return { engine, e2e };

@@ -83,7 +83,10 @@ const EnvSchema = v.pipe(
     HOST: v.optional(
       v.pipe(
         v.string(),
-        v.check((host) => isIP(host) !== 0 || HOST_NAME.test(host), "an IP address or host name to listen on, e.g. 0.0.0.0 or ::"),
+        v.check(
+          (host) => isIP(host) !== 0 || HOST_NAME.test(host),
+          "an IP address or host name to listen on, e.g. 0.0.0.0 or ::",
+        ),
       ),
       "0.0.0.0",
     ),
@@ -100,7 +103,12 @@ const EnvSchema = v.pipe(
       MAX_ALB_IDLE_TIMEOUT_MS,
       DEFAULT_ALB_IDLE_TIMEOUT_MS,
     ),
-    KEEP_ALIVE_TIMEOUT_MS: integer(KEEP_ALIVE_ALLOWED, 1, MAX_ALB_IDLE_TIMEOUT_MS + 100_000, DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
+    KEEP_ALIVE_TIMEOUT_MS: integer(
+      KEEP_ALIVE_ALLOWED,
+      1,
+      MAX_ALB_IDLE_TIMEOUT_MS + 100_000,
+      DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    ),
     APP_VERSION: buildId("1 to 128 letters, digits or . + _ - (the image's VERSION build arg)", "0.0.0-dev"),
     GIT_COMMIT: buildId("1 to 128 letters, digits or . + _ - (the image's GIT_COMMIT build arg)", "unknown"),
   }),

@@ -44,7 +44,9 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       skip: [...FAULT_SIGNALS],
       logger: { error: (message: unknown) => app.log.error(message) },
       onTimeout: (delay) =>
-        app.log.error(`shutdown did not finish within SHUTDOWN_TIMEOUT_MS=${delay} ms: exiting 1 with requests still in flight`),
+        app.log.error(
+          `shutdown did not finish within SHUTDOWN_TIMEOUT_MS=${delay} ms: exiting 1 with requests still in flight`,
+        ),
       onSecondSignal: (signal) => app.log.error(`second ${signal} during shutdown: exiting 1 without waiting`),
     },
     async ({ signal, err }) => {
@@ -59,7 +61,10 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    app.log.fatal({ err }, `cannot listen on ${config.host}:${config.port} (${code ?? "error"}): set PORT/HOST to a free port and a local address`);
+    app.log.fatal(
+      { err },
+      `cannot listen on ${config.host}:${config.port} (${code ?? "error"}): set PORT/HOST to a free port and a local address`,
+    );
     process.exit(1);
   }
   return app;

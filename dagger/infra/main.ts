@@ -36,7 +36,11 @@ function parseOverrides(text: string | undefined): object | undefined {
     if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
     return value;
   } catch (error) {
-    throw new ConfigError("(FP_OVERRIDES)", [{ path: "(json)", message: `must be a JSON object: ${(error as Error).message}` }], "FP_OVERRIDES");
+    throw new ConfigError(
+      "(FP_OVERRIDES)",
+      [{ path: "(json)", message: `must be a JSON object: ${(error as Error).message}` }],
+      "FP_OVERRIDES",
+    );
   }
 }
 
@@ -51,7 +55,10 @@ function readConfig(path: string | undefined): ConfigFile | undefined {
 
 try {
   const config = readConfig(process.env["FP_CONFIG"]);
-  const environments = process.env["FP_ENV"]?.split(",").map((e) => e.trim()).filter((e) => e !== "");
+  const environments = process.env["FP_ENV"]
+    ?.split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
   const stacks = synthesize({
     outdir: resolve(process.env["FP_OUTDIR"] ?? join(here, "cdktf.out")),
     ...(environments && environments.length > 0 ? { environments } : {}),

@@ -19,7 +19,10 @@ export const README_MARKER = "<!-- node dagger/scripts/functions-table.mjs --wri
 const LAST_LINE = "✓: also run by `dagger check`.";
 
 /** Escapes a cell's text for a Markdown table. */
-const cell = (s) => String(s).replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+const cell = (s) =>
+  String(s)
+    .replace(/\|/g, "\\|")
+    .replace(/\s*\n\s*/g, " ");
 
 /** A function's description without its "Example usage" line (the table has no room for it; `--help` shows it). */
 const helpText = (s) => String(s).replace(/\s*Example usage:[\s\S]*$/, "");
@@ -44,7 +47,8 @@ const arg = (a) => {
  * @returns {string}
  */
 export function functionsTable(mod) {
-  const row = (prefix) => (f) => `| \`${prefix}${f.cli}\`${f.isCheck ? " ✓" : ""} | ${cell(helpText(f.description))} | ${f.args.map(arg).join("<br>") || "—"} |`;
+  const row = (prefix) => (f) =>
+    `| \`${prefix}${f.cli}\`${f.isCheck ? " ✓" : ""} | ${cell(helpText(f.description))} | ${f.args.map(arg).join("<br>") || "—"} |`;
   const environment = mod.objects.find((o) => o.name === "Environment");
   return [
     "| function | what it does | arguments |",
@@ -77,7 +81,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     const readme = readFileSync(path, "utf8");
     const old = readmeTable(readme);
     if (old === undefined) {
-      console.error(`README.md has no table after ${README_MARKER}: put the marker where the table goes, followed by a line "${LAST_LINE}"`);
+      console.error(
+        `README.md has no table after ${README_MARKER}: put the marker where the table goes, followed by a line "${LAST_LINE}"`,
+      );
       process.exit(1);
     }
     writeFileSync(path, readme.replace(old, table));

@@ -67,20 +67,30 @@ export async function scanModule({ loadModule = false } = {}) {
 
 /** kebab-case, as the dagger CLI spells functions and flags (publishEcr → publish-ecr). */
 export function cliName(name) {
-  return name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/([A-Z])([A-Z][a-z])/g, "$1-$2").toLowerCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1-$2")
+    .toLowerCase();
 }
 
 /** A TypeDef as the CLI help prints it: String, Integer, Boolean, Directory, [String], … */
 function typeName(t) {
   if (!t) return "?";
   switch (t.kind) {
-    case "STRING_KIND": return "String";
-    case "INTEGER_KIND": return "Integer";
-    case "FLOAT_KIND": return "Float";
-    case "BOOLEAN_KIND": return "Boolean";
-    case "VOID_KIND": return "Void";
-    case "LIST_KIND": return `[${typeName(t.typeDef)}]`;
-    default: return t.name ?? t.kind;
+    case "STRING_KIND":
+      return "String";
+    case "INTEGER_KIND":
+      return "Integer";
+    case "FLOAT_KIND":
+      return "Float";
+    case "BOOLEAN_KIND":
+      return "Boolean";
+    case "VOID_KIND":
+      return "Void";
+    case "LIST_KIND":
+      return `[${typeName(t.typeDef)}]`;
+    default:
+      return t.name ?? t.kind;
   }
 }
 
@@ -106,7 +116,10 @@ function describeArg(a) {
  */
 export function describeModule(mod) {
   const main = Object.values(mod.objects).find((o) => o.name === mod.name);
-  if (!main) throw new Error(`scan() found no object named ${mod.name}: is the @object() class in dagger/src/index.ts named after dagger.json's name?`);
+  if (!main)
+    throw new Error(
+      `scan() found no object named ${mod.name}: is the @object() class in dagger/src/index.ts named after dagger.json's name?`,
+    );
   return {
     name: main.name,
     description: main.description,
@@ -120,7 +133,11 @@ export function describeModule(mod) {
         name: o.name,
         description: o.description,
         functions: describeFunctions(o),
-        fields: Object.values(o.properties).map((p) => ({ name: p.name, type: typeName(p.type), exposed: p.isExposed })),
+        fields: Object.values(o.properties).map((p) => ({
+          name: p.name,
+          type: typeName(p.type),
+          exposed: p.isExposed,
+        })),
       })),
   };
 }

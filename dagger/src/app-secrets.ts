@@ -36,7 +36,10 @@ function secretsManagerIn(env: OpenEnvironment, region: string): SecretsManagerC
 
 /** True for the "does not exist" answers of both stores. */
 function isNotFound(err: unknown): boolean {
-  return (err as { name?: string }).name === "ResourceNotFoundException" || (err as { name?: string }).name === "ParameterNotFound";
+  return (
+    (err as { name?: string }).name === "ResourceNotFoundException" ||
+    (err as { name?: string }).name === "ParameterNotFound"
+  );
 }
 
 /** The configured secret for an environment variable, or an error listing the configured ones. */
@@ -63,17 +66,35 @@ function configuredSecret(env: OpenEnvironment, envVar: string): TargetSecret {
  * @param value the new value (one trailing newline trimmed)
  */
 export async function setSecret(args: EnvironmentArgs, envVar: string, value: Secret): Promise<string> {
-  if (args.env === LOCAL) throw new DeployError(`set-secret: the local environment's emulator starts empty on every call, so a value set there is gone at once; set secrets in an AWS environment (or one on an emulator with with-emulator)`);
+  if (args.env === LOCAL)
+    throw new DeployError(
+      `set-secret: the local environment's emulator starts empty on every call, so a value set there is gone at once; set secrets in an AWS environment (or one on an emulator with with-emulator)`,
+    );
   const env = await openEnvironment(args, "set-secret");
   const plain = await readCredential(value);
   try {
     const s = configuredSecret(env, envVar);
-    if (plain === "") throw new DeployError(`set-secret: the value for ${envVar} is empty; pass one with --value env:NAME or --value file:PATH`);
+    if (plain === "")
+      throw new DeployError(
+        `set-secret: the value for ${envVar} is empty; pass one with --value env:NAME or --value file:PATH`,
+      );
     const result = s.kind === "ssm" ? await putParameter(env, s, plain) : await putSecretValue(env, s, plain);
-    return redact(`${envVar}: ${result}. A deploy starts tasks that read it (running tasks keep the value they started with).`, [...env.secrets, plain]);
+    return redact(
+      `${envVar}: ${result}. A deploy starts tasks that read it (running tasks keep the value they started with).`,
+      [...env.secrets, plain],
+    );
   } catch (err) {
     if (err instanceof DeployError) throw new DeployError(redact(err.message, [...env.secrets, plain]));
-    throw new DeployError(redact(explainAwsError(err, env.auth ?? { region: env.target.region, credentials: env.sdk.credentials }, `set-secret ${envVar}`), [...env.secrets, plain]));
+    throw new DeployError(
+      redact(
+        explainAwsError(
+          err,
+          env.auth ?? { region: env.target.region, credentials: env.sdk.credentials },
+          `set-secret ${envVar}`,
+        ),
+        [...env.secrets, plain],
+      ),
+    );
   } finally {
     await env.close();
   }
@@ -83,7 +104,13 @@ async function putParameter(env: OpenEnvironment, s: TargetSecret, value: string
   const ssm = ssmIn(env, s.region);
   try {
     const out = await ssm.send(
-      new PutParameterCommand({ Name: s.name, Value: value, Type: "SecureString", Overwrite: true, ...(s.kmsKeyArn ? { KeyId: s.kmsKeyArn } : {}) }),
+      new PutParameterCommand({
+        Name: s.name,
+        Value: value,
+        Type: "SecureString",
+        Overwrite: true,
+        ...(s.kmsKeyArn ? { KeyId: s.kmsKeyArn } : {}),
+      }),
     );
     return `SSM parameter ${s.name} (${s.region}) is now version ${out.Version ?? "?"}`;
   } finally {
@@ -100,8 +127,17 @@ async function putSecretValue(env: OpenEnvironment, s: TargetSecret, value: stri
       current = s.key ? (await sm.send(new GetSecretValueCommand({ SecretId: id }))).SecretString : undefined;
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      if (s.arn) throw new DeployError(`set-secret: Secrets Manager secret ${s.arn} does not exist; an ARN can only name an existing secret: create it (or name it by name in service.secrets)`);
-      const out = await sm.send(new CreateSecretCommand({ Name: s.name, SecretString: s.key ? JSON.stringify({ [s.key]: value }) : value, ...(s.kmsKeyArn ? { KmsKeyId: s.kmsKeyArn } : {}) }));
+      if (s.arn)
+        throw new DeployError(
+          `set-secret: Secrets Manager secret ${s.arn} does not exist; an ARN can only name an existing secret: create it (or name it by name in service.secrets)`,
+        );
+      const out = await sm.send(
+        new CreateSecretCommand({
+          Name: s.name,
+          SecretString: s.key ? JSON.stringify({ [s.key]: value }) : value,
+          ...(s.kmsKeyArn ? { KmsKeyId: s.kmsKeyArn } : {}),
+        }),
+      );
       return `Secrets Manager secret ${s.name} (${s.region}) created${s.key ? ` with key ${s.key}` : ""}, version ${out.VersionId ?? "?"}`;
     }
     let secretString = value;
@@ -113,7 +149,9 @@ async function putSecretValue(env: OpenEnvironment, s: TargetSecret, value: stri
           if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
           doc = parsed as Record<string, unknown>;
         } catch {
-          throw new DeployError(`set-secret: Secrets Manager secret ${id} does not hold a JSON object, so key ${s.key} cannot be set in it; put the whole value or drop "key" from service.secrets`);
+          throw new DeployError(
+            `set-secret: Secrets Manager secret ${id} does not hold a JSON object, so key ${s.key} cannot be set in it; put the whole value or drop "key" from service.secrets`,
+          );
         }
       }
       secretString = JSON.stringify({ ...doc, [s.key]: value });
@@ -123,7 +161,13 @@ async function putSecretValue(env: OpenEnvironment, s: TargetSecret, value: stri
       return `Secrets Manager secret ${s.name} (${s.region})${s.key ? `, key ${s.key},` : ""} is now version ${out.VersionId ?? "?"}`;
     } catch (err) {
       if (!isNotFound(err) || s.arn) throw err;
-      const out = await sm.send(new CreateSecretCommand({ Name: s.name, SecretString: secretString, ...(s.kmsKeyArn ? { KmsKeyId: s.kmsKeyArn } : {}) }));
+      const out = await sm.send(
+        new CreateSecretCommand({
+          Name: s.name,
+          SecretString: secretString,
+          ...(s.kmsKeyArn ? { KmsKeyId: s.kmsKeyArn } : {}),
+        }),
+      );
       return `Secrets Manager secret ${s.name} (${s.region}) created, version ${out.VersionId ?? "?"}`;
     }
   } finally {
@@ -151,13 +195,17 @@ export interface SecretMetadata {
  * @param env the open environment
  */
 export async function describeSecrets(env: OpenEnvironment): Promise<SecretMetadata[]> {
-  return Promise.all(env.target.secrets.map((s) => (s.kind === "ssm" ? describeParameter(env, s) : describeSecret(env, s))));
+  return Promise.all(
+    env.target.secrets.map((s) => (s.kind === "ssm" ? describeParameter(env, s) : describeSecret(env, s))),
+  );
 }
 
 async function describeParameter(env: OpenEnvironment, s: TargetSecret): Promise<SecretMetadata> {
   const ssm = ssmIn(env, s.region);
   try {
-    const out = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [s.name] }] }));
+    const out = await ssm.send(
+      new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [s.name] }] }),
+    );
     const p = out.Parameters?.find((x) => x.Name === s.name);
     if (!p) return { secret: s, exists: false };
     return {
@@ -177,9 +225,17 @@ async function describeSecret(env: OpenEnvironment, s: TargetSecret): Promise<Se
   try {
     const out = await sm.send(new DescribeSecretCommand({ SecretId: s.arn ?? s.name }));
     if (out.DeletedDate) return { secret: s, exists: false };
-    const current = Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"))?.[0];
+    const current = Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) =>
+      stages.includes("AWSCURRENT"),
+    )?.[0];
     const changedAt = out.LastChangedDate ?? out.CreatedDate;
-    return { secret: s, exists: true, ...(current ? { version: current } : {}), ...(changedAt ? { changedAt } : {}), ...(out.ARN ? { arn: out.ARN } : {}) };
+    return {
+      secret: s,
+      exists: true,
+      ...(current ? { version: current } : {}),
+      ...(changedAt ? { changedAt } : {}),
+      ...(out.ARN ? { arn: out.ARN } : {}),
+    };
   } catch (err) {
     if (isNotFound(err)) return { secret: s, exists: false };
     throw err;
@@ -199,12 +255,19 @@ async function describeSecret(env: OpenEnvironment, s: TargetSecret): Promise<Se
 export async function checkSecretsExist(env: OpenEnvironment): Promise<string> {
   if (env.target.secrets.length === 0) return "none configured";
   // local's emulator starts empty on every call and runs no tasks: nothing could exist, and nothing reads them.
-  if (env.mode === "local") return `${env.target.secrets.length} configured, not checked on local (its emulator starts empty and runs no tasks)`;
+  if (env.mode === "local")
+    return `${env.target.secrets.length} configured, not checked on local (its emulator starts empty and runs no tasks)`;
   let found: SecretMetadata[];
   try {
     found = await describeSecrets(env);
   } catch (err) {
-    throw new DeployError(explainAwsError(err, env.auth ?? { region: env.target.region, credentials: env.sdk.credentials }, "deploy preflight: describe the app's secrets"));
+    throw new DeployError(
+      explainAwsError(
+        err,
+        env.auth ?? { region: env.target.region, credentials: env.sdk.credentials },
+        "deploy preflight: describe the app's secrets",
+      ),
+    );
   }
   const missing = found.filter((m) => !m.exists);
   if (missing.length > 0) {
@@ -212,7 +275,8 @@ export async function checkSecretsExist(env: OpenEnvironment): Promise<string> {
       [
         `deploy refused: ${missing.length === 1 ? "a secret" : `${missing.length} secrets`} of service.secrets (${env.target.configFile}) ${missing.length === 1 ? "does" : "do"} not exist in environment "${env.target.name}"; nothing was changed. ECS would fail every task at start.`,
         ...missing.map(
-          (m) => `- ${m.secret.envVar}: ${m.secret.kind === "ssm" ? "SSM parameter" : "Secrets Manager secret"} ${m.secret.arn ?? m.secret.name} (${m.secret.region}) — create it: ${setSecretCommand(env.target.name, m.secret.envVar)}`,
+          (m) =>
+            `- ${m.secret.envVar}: ${m.secret.kind === "ssm" ? "SSM parameter" : "Secrets Manager secret"} ${m.secret.arn ?? m.secret.name} (${m.secret.region}) — create it: ${setSecretCommand(env.target.name, m.secret.envVar)}`,
         ),
       ].join("\n"),
     );
@@ -245,8 +309,10 @@ export function executionRoleMismatch(m: SecretMetadata, account: string): strin
   if (!m.exists || !m.arn) return undefined;
   const parts = m.arn.split(":");
   const [region, owner] = [parts[3], parts[4]];
-  if (owner !== account) return `${m.arn} is in account ${owner}, but ECS reads secrets of the task's own account (${account}) only: create it in ${account}`;
-  if (region !== m.secret.region) return `${m.arn} is in ${region}, but the configuration (and so the role's policy) names ${m.secret.region}`;
+  if (owner !== account)
+    return `${m.arn} is in account ${owner}, but ECS reads secrets of the task's own account (${account}) only: create it in ${account}`;
+  if (region !== m.secret.region)
+    return `${m.arn} is in ${region}, but the configuration (and so the role's policy) names ${m.secret.region}`;
   if (m.secret.kind === "secretsManager" && !m.secret.arn) {
     const resource = parts.slice(6).join(":");
     if (!new RegExp(`^${m.secret.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[A-Za-z0-9]{6}$`).test(resource))

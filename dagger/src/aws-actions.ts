@@ -14,7 +14,8 @@
 import { ROLLOUT_IAM_ACTIONS } from "./rollout-clients.js";
 
 /** The module's functions that call AWS (their names in index.ts). */
-export type ModuleFunction = "deploy" | "rollback" | "status" | "logs" | "plan" | "destroy" | "bootstrap" | "publish-ecr" | "set-secret";
+export type ModuleFunction =
+  "deploy" | "rollback" | "status" | "logs" | "plan" | "destroy" | "bootstrap" | "publish-ecr" | "set-secret";
 
 /** Which identity a function runs as in CI, and so which role's policy must allow its calls. */
 export const FUNCTION_ROLE = {
@@ -50,44 +51,140 @@ export interface ModuleAwsAction {
 }
 
 /** Every function that opens an AWS environment (environment.ts openEnvironment: resolves credentials, asks STS who they are). */
-const EVERY_AWS_FUNCTION: readonly ModuleFunction[] = ["deploy", "rollback", "status", "logs", "plan", "destroy", "bootstrap", "publish-ecr", "set-secret"];
+const EVERY_AWS_FUNCTION: readonly ModuleFunction[] = [
+  "deploy",
+  "rollback",
+  "status",
+  "logs",
+  "plan",
+  "destroy",
+  "bootstrap",
+  "publish-ecr",
+  "set-secret",
+];
 
 /** The deploy's rollout tracking and the rollback's, which runs the same rollout. */
 const ROLLOUT_FUNCTIONS: readonly ModuleFunction[] = ["deploy", "rollback"];
 
 /** The AWS actions the module's code calls, with the functions each comes from. */
 export const MODULE_AWS_ACTIONS: readonly ModuleAwsAction[] = [
-  { action: "sts:GetCallerIdentity", functions: EVERY_AWS_FUNCTION, source: "aws.ts callerIdentity", authorization: "none" },
-  { action: "sts:AssumeRoleWithWebIdentity", functions: EVERY_AWS_FUNCTION, source: "aws.ts resolveAwsAuth (with-web-identity)", authorization: "trust-policy" },
-  { action: "ecr:GetAuthorizationToken", functions: ["deploy", "rollback", "publish-ecr"], source: "registry.ts ecrLogin", authorization: "identity-policy" },
-  { action: "ecr:DescribeRepositories", functions: ["deploy", "rollback"], source: "deploy-image.ts checkRepository (deploy.ts prepareInfra)", authorization: "identity-policy" },
+  {
+    action: "sts:GetCallerIdentity",
+    functions: EVERY_AWS_FUNCTION,
+    source: "aws.ts callerIdentity",
+    authorization: "none",
+  },
+  {
+    action: "sts:AssumeRoleWithWebIdentity",
+    functions: EVERY_AWS_FUNCTION,
+    source: "aws.ts resolveAwsAuth (with-web-identity)",
+    authorization: "trust-policy",
+  },
+  {
+    action: "ecr:GetAuthorizationToken",
+    functions: ["deploy", "rollback", "publish-ecr"],
+    source: "registry.ts ecrLogin",
+    authorization: "identity-policy",
+  },
+  {
+    action: "ecr:DescribeRepositories",
+    functions: ["deploy", "rollback"],
+    source: "deploy-image.ts checkRepository (deploy.ts prepareInfra)",
+    authorization: "identity-policy",
+  },
   // Dagger's push with the module's ECR login (deploy-image.ts publish, registry.ts publishToEcr).
-  ...["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"].map(
-    (action): ModuleAwsAction => ({ action, functions: ["deploy", "publish-ecr"], source: "deploy-image.ts publish, registry.ts publishToEcr (Dagger pushes)", authorization: "identity-policy" }),
-  ),
+  ...[
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+  ].map((action): ModuleAwsAction => ({
+    action,
+    functions: ["deploy", "publish-ecr"],
+    source: "deploy-image.ts publish, registry.ts publishToEcr (Dagger pushes)",
+    authorization: "identity-policy",
+  })),
   // Dagger's pull of the image back by digest for the stand-in smoke test (deploy-image.ts pullBack).
-  ...["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map(
-    (action): ModuleAwsAction => ({ action, functions: ROLLOUT_FUNCTIONS, source: "deploy-image.ts pullBack (Dagger pulls)", authorization: "identity-policy" }),
-  ),
-  { action: "s3:GetObject", functions: ["deploy", "rollback", "status"], source: "ledger.ts s3Ledger read", authorization: "identity-policy" },
+  ...["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map((action): ModuleAwsAction => ({
+    action,
+    functions: ROLLOUT_FUNCTIONS,
+    source: "deploy-image.ts pullBack (Dagger pulls)",
+    authorization: "identity-policy",
+  })),
+  {
+    action: "s3:GetObject",
+    functions: ["deploy", "rollback", "status"],
+    source: "ledger.ts s3Ledger read",
+    authorization: "identity-policy",
+  },
   // Without it S3 answers a ledger not written yet with AccessDenied, not NoSuchKey (ledger.ts reads NoSuchKey as empty).
-  { action: "s3:ListBucket", functions: ["deploy", "rollback", "status"], source: "ledger.ts s3Ledger read (a missing ledger)", authorization: "identity-policy" },
-  { action: "s3:PutObject", functions: ["deploy", "rollback"], source: "ledger.ts s3Ledger append", authorization: "identity-policy" },
-  ...["s3:CreateBucket", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutBucketPublicAccessBlock"].map(
-    (action): ModuleAwsAction => ({ action, functions: ["bootstrap"], source: "state-bucket.ts ensureStateBucket", authorization: "identity-policy" }),
-  ),
-  ...["ecs:DescribeServices", "ecs:DescribeTaskDefinition"].map(
-    (action): ModuleAwsAction => ({ action, functions: ["status", "plan"], source: "service-state.ts serviceState", authorization: "identity-policy" }),
-  ),
-  ...ROLLOUT_IAM_ACTIONS.map((action): ModuleAwsAction => ({ action, functions: ROLLOUT_FUNCTIONS, source: "rollout.ts trackRollout (rollout-clients.ts)", authorization: "identity-policy" })),
+  {
+    action: "s3:ListBucket",
+    functions: ["deploy", "rollback", "status"],
+    source: "ledger.ts s3Ledger read (a missing ledger)",
+    authorization: "identity-policy",
+  },
+  {
+    action: "s3:PutObject",
+    functions: ["deploy", "rollback"],
+    source: "ledger.ts s3Ledger append",
+    authorization: "identity-policy",
+  },
+  ...[
+    "s3:CreateBucket",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock",
+  ].map((action): ModuleAwsAction => ({
+    action,
+    functions: ["bootstrap"],
+    source: "state-bucket.ts ensureStateBucket",
+    authorization: "identity-policy",
+  })),
+  ...["ecs:DescribeServices", "ecs:DescribeTaskDefinition"].map((action): ModuleAwsAction => ({
+    action,
+    functions: ["status", "plan"],
+    source: "service-state.ts serviceState",
+    authorization: "identity-policy",
+  })),
+  ...ROLLOUT_IAM_ACTIONS.map((action): ModuleAwsAction => ({
+    action,
+    functions: ROLLOUT_FUNCTIONS,
+    source: "rollout.ts trackRollout (rollout-clients.ts)",
+    authorization: "identity-policy",
+  })),
   { action: "logs:FilterLogEvents", functions: ["logs"], source: "logs.ts logs", authorization: "identity-policy" },
   // The app's secrets: metadata only for deploy (preflight, the summary's versions) and status; values only by set-secret.
-  { action: "ssm:DescribeParameters", functions: ["deploy", "rollback", "status", "set-secret"], source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus", authorization: "identity-policy" },
-  { action: "secretsmanager:DescribeSecret", functions: ["deploy", "rollback", "status", "set-secret"], source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus", authorization: "identity-policy" },
-  ...["ssm:PutParameter", "secretsmanager:PutSecretValue", "secretsmanager:CreateSecret", "secretsmanager:GetSecretValue"].map(
-    (action): ModuleAwsAction => ({ action, functions: ["set-secret"], source: "app-secrets.ts setSecret", authorization: "identity-policy" }),
-  ),
+  {
+    action: "ssm:DescribeParameters",
+    functions: ["deploy", "rollback", "status", "set-secret"],
+    source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus",
+    authorization: "identity-policy",
+  },
+  {
+    action: "secretsmanager:DescribeSecret",
+    functions: ["deploy", "rollback", "status", "set-secret"],
+    source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus",
+    authorization: "identity-policy",
+  },
+  ...[
+    "ssm:PutParameter",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:GetSecretValue",
+  ].map((action): ModuleAwsAction => ({
+    action,
+    functions: ["set-secret"],
+    source: "app-secrets.ts setSecret",
+    authorization: "identity-policy",
+  })),
   ...["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingActivities"].map(
-    (action): ModuleAwsAction => ({ action, functions: ["status"], source: "app-scaling.ts scalingStatus", authorization: "identity-policy" }),
+    (action): ModuleAwsAction => ({
+      action,
+      functions: ["status"],
+      source: "app-scaling.ts scalingStatus",
+      authorization: "identity-policy",
+    }),
   ),
 ];

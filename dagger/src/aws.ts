@@ -17,7 +17,9 @@ const KEY_FLAGS = [
   "  (and --session-token env:AWS_SESSION_TOKEN for temporary credentials)",
 ];
 /** The web-identity form. */
-const WEB_IDENTITY_FLAGS = ["with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN (or file:PATH) --role-arn arn:aws:iam::<account>:role/<role>"];
+const WEB_IDENTITY_FLAGS = [
+  "with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN (or file:PATH) --role-arn arn:aws:iam::<account>:role/<role>",
+];
 
 /** Both forms of AWS credentials, for messages (the CLI spelling of the chained functions). */
 export const AWS_CREDENTIAL_FLAGS = [
@@ -105,7 +107,9 @@ export async function resolveAwsAuth(args: AwsArgs, action: string): Promise<Aws
   if (web.length > 0) return await webIdentityAuth(args, action);
   const missing = missingFlags({ "--access-key-id": args.accessKeyId, "--secret-access-key": args.secretAccessKey });
   if (missing.length > 0) {
-    throw new Error(`${action} needs AWS credentials; chain one of these after \`environment --name <env>\`:\n${flagLines(AWS_CREDENTIAL_FLAGS)}`);
+    throw new Error(
+      `${action} needs AWS credentials; chain one of these after \`environment --name <env>\`:\n${flagLines(AWS_CREDENTIAL_FLAGS)}`,
+    );
   }
   const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([
     readCredential(args.accessKeyId!),
@@ -114,7 +118,9 @@ export async function resolveAwsAuth(args: AwsArgs, action: string): Promise<Aws
   ]);
   const empty = missingFlags({ "--access-key-id": accessKeyId, "--secret-access-key": secretAccessKey });
   if (empty.length > 0) {
-    throw new Error(`${action}: ${empty.join(" and ")} of with-aws-credentials ${empty.length > 1 ? "are" : "is"} empty (is the environment variable set, or the file written?). Pass:\n${flagLines(KEY_FLAGS)}`);
+    throw new Error(
+      `${action}: ${empty.join(" and ")} of with-aws-credentials ${empty.length > 1 ? "are" : "is"} empty (is the environment variable set, or the file written?). Pass:\n${flagLines(KEY_FLAGS)}`,
+    );
   }
   return {
     region: args.region!,
@@ -138,18 +144,26 @@ export function roleSessionName(action: string): string {
 
 /** The second form: validates the flags, reads the token and asks STS for the role's credentials. */
 async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> {
-  const missing = missingFlags({ "--token": args.webIdentityToken, "--role-arn": args.roleArn, "the region": args.region });
+  const missing = missingFlags({
+    "--token": args.webIdentityToken,
+    "--role-arn": args.roleArn,
+    "the region": args.region,
+  });
   if (missing.length > 0) {
     const why = !args.roleArn
       ? "a web-identity token is exchanged for the credentials of a role, so it needs the role to assume"
       : !args.webIdentityToken
         ? "a role is assumed with a web-identity token (from the CI's OIDC issuer), so it needs the token"
         : "STS needs a region";
-    throw new Error(`${action}: missing ${missing.join(", ")} (${why}). Pass:\n${flagLines(WEB_IDENTITY_FLAGS)}\nor access keys instead:\n${flagLines(KEY_FLAGS)}`);
+    throw new Error(
+      `${action}: missing ${missing.join(", ")} (${why}). Pass:\n${flagLines(WEB_IDENTITY_FLAGS)}\nor access keys instead:\n${flagLines(KEY_FLAGS)}`,
+    );
   }
   const roleArn = args.roleArn!.trim();
   if (!ROLE_ARN.test(roleArn)) {
-    throw new Error(`${action}: with-web-identity --role-arn "${roleArn}" is not an IAM role ARN; pass one like arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints the deploy and plan roles' ARNs).`);
+    throw new Error(
+      `${action}: with-web-identity --role-arn "${roleArn}" is not an IAM role ARN; pass one like arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints the deploy and plan roles' ARNs).`,
+    );
   }
   // Token files end with a newline; a JWT never contains whitespace.
   const token = (await readCredential(args.webIdentityToken!)).trim();
@@ -166,10 +180,16 @@ async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> 
   const sts = new STSClient(awsTransport(where.region, where.endpoint));
   try {
     const out = await sts.send(
-      new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: sessionName, WebIdentityToken: token, DurationSeconds: WEB_IDENTITY_SESSION_SECONDS }),
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: roleArn,
+        RoleSessionName: sessionName,
+        WebIdentityToken: token,
+        DurationSeconds: WEB_IDENTITY_SESSION_SECONDS,
+      }),
     );
     const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error("STS AssumeRoleWithWebIdentity returned no credentials");
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+      throw new Error("STS AssumeRoleWithWebIdentity returned no credentials");
     return {
       ...where,
       credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
@@ -178,7 +198,9 @@ async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> 
   } catch (err) {
     // No `cause`: the original error may carry the token; the message is redacted.
     // eslint-disable-next-line preserve-caught-error
-    throw new Error(explainWebIdentityError(err, { ...where, roleArn, token }, `${action}: STS AssumeRoleWithWebIdentity`));
+    throw new Error(
+      explainWebIdentityError(err, { ...where, roleArn, token }, `${action}: STS AssumeRoleWithWebIdentity`),
+    );
   } finally {
     sts.destroy();
   }
@@ -194,8 +216,12 @@ async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> 
  */
 export function tokenClaims(token: string): { iss?: string; aud?: string; sub?: string } {
   try {
-    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
-    const text = (v: unknown) => (typeof v === "string" ? v : Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join(",") : undefined);
+    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<
+      string,
+      unknown
+    >;
+    const text = (v: unknown) =>
+      typeof v === "string" ? v : Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join(",") : undefined;
     const claims: { iss?: string; aud?: string; sub?: string } = {};
     for (const k of ["iss", "aud", "sub"] as const) {
       const v = text(payload[k]);
@@ -216,16 +242,22 @@ export function tokenClaims(token: string): { iss?: string; aud?: string; sub?: 
  * @param ctx where the call went, the role, and the token (only to redact it and read its claims)
  * @param what the call that failed, e.g. "deploy: STS AssumeRoleWithWebIdentity"
  */
-export function explainWebIdentityError(err: unknown, ctx: { region: string; endpoint?: string; roleArn: string; token: string }, what: string): string {
+export function explainWebIdentityError(
+  err: unknown,
+  ctx: { region: string; endpoint?: string; roleArn: string; token: string },
+  what: string,
+): string {
   const e = (err ?? {}) as { name?: string; message?: string };
   const name = e.name ?? "Error";
   const said = `${name}: ${e.message ?? String(err)}`;
   const where = ctx.endpoint ? `the AWS endpoint ${ctx.endpoint}` : `AWS STS in ${ctx.region}`;
   const claims = tokenClaims(ctx.token);
   const shown = (["iss", "aud", "sub"] as const).filter((k) => claims[k] !== undefined).map((k) => `${k}=${claims[k]}`);
-  const says = shown.length > 0 ? `The token says ${shown.join(", ")}.` : "The token is not a JWT: was the right variable passed?";
+  const says =
+    shown.length > 0 ? `The token says ${shown.join(", ")}.` : "The token is not a JWT: was the right variable passed?";
   const issuer = claims.iss ? claims.iss.replace(/^https:\/\//, "") : "the token's issuer";
-  const lines = (head: string, causes: string[]) => [head, says, "Usual causes:", ...causes.map((c) => `  - ${c}`)].join("\n");
+  const lines = (head: string, causes: string[]) =>
+    [head, says, "Usual causes:", ...causes.map((c) => `  - ${c}`)].join("\n");
   let message: string;
   if (/^InvalidIdentityToken/.test(name)) {
     message = lines(`${what} failed: ${where} does not accept the web-identity token for ${ctx.roleArn} (${said}).`, [
@@ -250,7 +282,9 @@ export function explainWebIdentityError(err: unknown, ctx: { region: string; end
     message = `${what} failed: ${ctx.roleArn} allows shorter sessions than the ${WEB_IDENTITY_SESSION_SECONDS} s a deploy may need (${said}). Set the role's maximum session duration to at least ${WEB_IDENTITY_SESSION_SECONDS} s (the roles bootstrap creates have it).`;
   } else {
     const at = { region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) };
-    return redact(explainAwsError(err, { ...at, credentials: { accessKeyId: "", secretAccessKey: "" } }, what), [ctx.token]);
+    return redact(explainAwsError(err, { ...at, credentials: { accessKeyId: "", secretAccessKey: "" } }, what), [
+      ctx.token,
+    ]);
   }
   return redact(message, [ctx.token]);
 }
@@ -273,7 +307,12 @@ export function awsClientConfig(auth: AwsAuth) {
  * @param endpoint an AWS emulator's endpoint; unset for AWS
  */
 export function awsTransport(region: string, endpoint?: string) {
-  return { region, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: { ...AWS_HTTP_TIMEOUTS }, ...(endpoint ? { endpoint } : {}) };
+  return {
+    region,
+    maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: { ...AWS_HTTP_TIMEOUTS },
+    ...(endpoint ? { endpoint } : {}),
+  };
 }
 
 /**
@@ -338,10 +377,18 @@ export function explainAwsError(err: unknown, auth: AwsAuth, what: string): stri
     ].join("\n");
   } else if (name === "AccessDenied" || name === "AccessDeniedException") {
     message = `${what} failed: the identity is not allowed to do this (${said}). Grant the permission named above to ${role ? `the role ${role} (with-web-identity --role-arn)` : "the role or user of the access key (with-aws-credentials)"}.`;
-  } else if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|TimeoutError/.test(`${e.code ?? ""} ${name} ${e.message ?? ""}`)) {
+  } else if (
+    /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|TimeoutError/.test(
+      `${e.code ?? ""} ${name} ${e.message ?? ""}`,
+    )
+  ) {
     message = `${what} failed: could not reach ${where} (${said}). Check the environment's region${auth.endpoint ? ` and the endpoint ${auth.endpoint}` : ""} and the engine's network.`;
   } else {
     message = `${what} failed: ${said}${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ""}`;
   }
-  return redact(message, [auth.credentials.secretAccessKey, auth.credentials.sessionToken, auth.credentials.accessKeyId]);
+  return redact(message, [
+    auth.credentials.secretAccessKey,
+    auth.credentials.sessionToken,
+    auth.credentials.accessKeyId,
+  ]);
 }

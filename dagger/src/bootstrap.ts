@@ -25,7 +25,9 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
   const env = await openEnvironment(args, "bootstrap");
   try {
     const bucket = await ensureStateBucket(env.sdk, env.target.state.bucket, env.target.state.region);
-    args.log(`✔ state bucket ${bucket.bucket} ${bucket.created ? "created" : "already there"}: versioning, encryption, public access block set`);
+    args.log(
+      `✔ state bucket ${bucket.bucket} ${bucket.created ? "created" : "already there"}: versioning, encryption, public access block set`,
+    );
     const stacks = await synthesize(env.infra, env.target);
     const name = env.target.names.stacks.base;
     args.log(`▶ apply ${name}`);
@@ -40,8 +42,17 @@ export async function bootstrap(args: EnvironmentArgs, lockTimeoutSeconds: numbe
     const r = await runLocked(init, op, ["-auto-approve"]);
     const out = await outputs(r.container);
     const names = env.target.outputs.base;
-    const source = { role: "base", stack: name, next: "the apply did not finish writing its state; run bootstrap again (it is idempotent)" } as const;
-    const [repositoryUrl, hostedZoneId, deployRoleArn, planRoleArn] = [names.repositoryUrl, names.hostedZoneId, names.deployRoleArn, names.planRoleArn].map((o) => requireOutput(out, o, source));
+    const source = {
+      role: "base",
+      stack: name,
+      next: "the apply did not finish writing its state; run bootstrap again (it is idempotent)",
+    } as const;
+    const [repositoryUrl, hostedZoneId, deployRoleArn, planRoleArn] = [
+      names.repositoryUrl,
+      names.hostedZoneId,
+      names.deployRoleArn,
+      names.planRoleArn,
+    ].map((o) => requireOutput(out, o, source));
     const ns = requireListOutput(out, names.nameServers, source);
     const zone = env.target.domain.split(".").slice(1).join(".");
     return redact(

@@ -52,10 +52,23 @@ export async function checkGo(source: Directory): Promise<EcosystemOutcome> {
     const diff = out.filter((l) => /^([-+]{3} |[-+]\S|[-+]\t|@@)/.test(l));
     const message =
       diff.length > 0 || /updates to go\.mod needed|no required module provides|missing go\.sum entry/.test(lock.output)
-        ? lockMessage("go", "out of sync", `\`${tidy}\` in check`, diff.length > 0 ? diff.filter((l) => !l.startsWith("@@")) : tail(lock.output, 10))
+        ? lockMessage(
+            "go",
+            "out of sync",
+            `\`${tidy}\` in check`,
+            diff.length > 0 ? diff.filter((l) => !l.startsWith("@@")) : tail(lock.output, 10),
+          )
         : `\`${tidy}\` failed in check; run \`go mod tidy\` locally to see why. go says:\n${indent(tail(lock.output, 15))}`;
-    const notRun = ["vet", "format", "unit tests"].map((name): StepOutcome => ({ name, status: "skipped", note: "not run: go.mod is not tidy" }));
-    return { label, found, steps: [{ name: lockName, status: "failed", command: tidy, message, fix: "go mod tidy" }, ...notRun] };
+    const notRun = ["vet", "format", "unit tests"].map((name): StepOutcome => ({
+      name,
+      status: "skipped",
+      note: "not run: go.mod is not tidy",
+    }));
+    return {
+      label,
+      found,
+      steps: [{ name: lockName, status: "failed", command: tidy, message, fix: "go mod tidy" }, ...notRun],
+    };
   }
   const steps = await Promise.all([vet(tree), format(tree), unitTests(tree)]);
   return { label, found, steps: [{ name: lockName, status: "passed", command: tidy }, ...steps] };
@@ -64,13 +77,22 @@ export async function checkGo(source: Directory): Promise<EcosystemOutcome> {
 /** go vet: the type checker and the standard analyzers. */
 async function vet(tree: Container): Promise<StepOutcome> {
   const command = "go vet ./...";
-  return plainOutcome("vet", command, await capture(tree, command), (out) => lines(out).filter((l) => /\.go:\d+(:\d+)?: /.test(l)));
+  return plainOutcome("vet", command, await capture(tree, command), (out) =>
+    lines(out).filter((l) => /\.go:\d+(:\d+)?: /.test(l)),
+  );
 }
 
 /** gofmt -l: the files that are not formatted (gofmt itself exits 0 either way). */
 async function format(tree: Container): Promise<StepOutcome> {
-  const captured = await capture(tree, `unformatted="$(gofmt -l .)" && if [ -n "$unformatted" ]; then echo "$unformatted"; exit 1; fi`);
-  const outcome = plainOutcome("format", "gofmt -l .", captured, (out) => lines(out).filter((l) => l.endsWith(".go")).map((f) => `not formatted: ${f}`));
+  const captured = await capture(
+    tree,
+    `unformatted="$(gofmt -l .)" && if [ -n "$unformatted" ]; then echo "$unformatted"; exit 1; fi`,
+  );
+  const outcome = plainOutcome("format", "gofmt -l .", captured, (out) =>
+    lines(out)
+      .filter((l) => l.endsWith(".go"))
+      .map((f) => `not formatted: ${f}`),
+  );
   return outcome.status === "failed" ? { ...outcome, fix: "gofmt -w ." } : outcome;
 }
 

@@ -6,11 +6,26 @@
  */
 import { type Container, dag, type Directory } from "@dagger.io/dagger";
 
-import { capture, type EcosystemOutcome, junitLeftBy, lines, plainOutcome, type StepOutcome, testOutcome } from "./checkstep.js";
+import {
+  capture,
+  type EcosystemOutcome,
+  junitLeftBy,
+  lines,
+  plainOutcome,
+  type StepOutcome,
+  testOutcome,
+} from "./checkstep.js";
 import type { NodeProject } from "./ecosystems.js";
 import { commandFailure, indent, stripAnsi, tail } from "./errors.js";
 import { explainLockDrift } from "./lockfiles.js";
-import { explainNpmInstallFailure, installInputs, nodeContainer, withSystemCAs, withSystemCAsScript, workspaceDirs } from "./npm.js";
+import {
+  explainNpmInstallFailure,
+  installInputs,
+  nodeContainer,
+  withSystemCAs,
+  withSystemCAsScript,
+  workspaceDirs,
+} from "./npm.js";
 
 // Defaults when package.json's packageManager field pins none. pnpm 12.4.2: the release whose
 // platform builds the npm registry serves in full. yarn: the last 1.x, and the 4.x line for berry.
@@ -40,7 +55,15 @@ export const SCRIPT_STEPS: readonly ScriptStep[] = [
     name: "lint",
     scripts: ["lint"],
     // eslint's stylish format: a file path line, then "  3:5  error  message  rule".
-    keyLines: (out) => lines(out).filter((l) => /^\s*\d+:\d+\s+error\s/.test(l) || /^\/\S+\.[cm]?[jt]sx?$/.test(l.trim())),
+    keyLines: (out) =>
+      lines(out).filter((l) => /^\s*\d+:\d+\s+error\s/.test(l) || /^\/\S+\.[cm]?[jt]sx?$/.test(l.trim())),
+  },
+  {
+    name: "format",
+    scripts: ["format:check"],
+    // Prettier names each file it would change ("[warn] src/a.ts"); Biome prints "src/a.ts format".
+    keyLines: (out) =>
+      lines(out).filter((l) => /^\[warn\] \S+\.\w+$/.test(l.trim()) || /^\S+\.\w+ format\b/.test(l.trim())),
   },
   { name: "unit tests", scripts: ["test:unit", "test"], keyLines: () => [] },
 ];
@@ -67,19 +90,33 @@ function manager(project: NodeProject): Manager {
       install: "pnpm install --frozen-lockfile",
       run: (s) => `pnpm run --silent ${s}`,
       shown: (s) => `pnpm run ${s}`,
-      setup: (c) => c.withExec(withSystemCAs(["npm", "install", "--global", "--prefer-offline", `pnpm@${version}`])).withEnvVariable("npm_config_store_dir", PNPM_STORE),
+      setup: (c) =>
+        c
+          .withExec(withSystemCAs(["npm", "install", "--global", "--prefer-offline", `pnpm@${version}`]))
+          .withEnvVariable("npm_config_store_dir", PNPM_STORE),
       inputs: ["**/package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", ".pnpmfile.cjs", "patches/**"],
     };
   }
   if (project.manager === "yarn") {
     const berry = project.yarnBerry === true;
-    const pkg = berry ? `@yarnpkg/cli-dist@${project.version ?? YARN_BERRY_VERSION}` : `yarn@${project.version ?? YARN_CLASSIC_VERSION}`;
+    const pkg = berry
+      ? `@yarnpkg/cli-dist@${project.version ?? YARN_BERRY_VERSION}`
+      : `yarn@${project.version ?? YARN_CLASSIC_VERSION}`;
     return {
       install: berry ? "yarn install --immutable" : "yarn install --frozen-lockfile --non-interactive",
       run: (s) => (berry ? `yarn run ${s}` : `yarn --silent run ${s}`),
       shown: (s) => `yarn run ${s}`,
       setup: (c) => c.withExec(withSystemCAs(["npm", "install", "--global", "--prefer-offline", pkg])),
-      inputs: ["**/package.json", "yarn.lock", ".yarnrc", ".yarnrc.yml", ".npmrc", ".yarn/releases/**", ".yarn/plugins/**", ".yarn/patches/**"],
+      inputs: [
+        "**/package.json",
+        "yarn.lock",
+        ".yarnrc",
+        ".yarnrc.yml",
+        ".npmrc",
+        ".yarn/releases/**",
+        ".yarn/plugins/**",
+        ".yarn/patches/**",
+      ],
     };
   }
   return { install: "npm ci", run: (s) => `npm run --silent ${s}`, shown: (s) => `npm run ${s}`, inputs: [] };
@@ -94,7 +131,11 @@ function manager(project: NodeProject): Manager {
  * @param nested npm projects of their own inside it (nestedProjects()), installed from their own lock files
  * @throws Error explaining the failure: a lock file out of sync names `npm install`
  */
-export async function install(source: Directory, workspaces: readonly string[], nested: readonly string[] = []): Promise<Container> {
+export async function install(
+  source: Directory,
+  workspaces: readonly string[],
+  nested: readonly string[] = [],
+): Promise<Container> {
   try {
     let ctr = nodeContainer()
       .withDirectory("/src", installInputs(source, [...workspaces, ...nested]))
@@ -104,7 +145,10 @@ export async function install(source: Directory, workspaces: readonly string[], 
     return await ctr.sync();
   } catch (err) {
     const { output } = commandFailure(err);
-    throw new Error(explainNpmInstallFailure(output, "check") ?? `npm ci failed in check:\n${indent(tail(output, 15))}`, { cause: err });
+    throw new Error(
+      explainNpmInstallFailure(output, "check") ?? `npm ci failed in check:\n${indent(tail(output, 15))}`,
+      { cause: err },
+    );
   }
 }
 
@@ -143,23 +187,43 @@ export async function checkNode(source: Directory, project: NodeProject): Promis
   const nested = project.manager === "npm" ? await nestedProjects(source) : [];
   let installed: Container;
   try {
-    installed = project.manager === "npm" ? await install(source, workspaces, nested) : await installWith(source, project, m);
+    installed =
+      project.manager === "npm" ? await install(source, workspaces, nested) : await installWith(source, project, m);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return {
       label,
       found: `package.json, ${lockFile}`,
       steps: [
-        { name: lockName, status: "failed", command: m.install, message, keyLines: message.split("\n").slice(1), fix: m.install },
-        ...SCRIPT_STEPS.map((s): StepOutcome => ({ name: s.name, status: "skipped", note: "not run: the install from the lock file failed" })),
+        {
+          name: lockName,
+          status: "failed",
+          command: m.install,
+          message,
+          keyLines: message.split("\n").slice(1),
+          fix: m.install,
+        },
+        ...SCRIPT_STEPS.map((s): StepOutcome => ({
+          name: s.name,
+          status: "skipped",
+          note: "not run: the install from the lock file failed",
+        })),
       ],
     };
   }
   // The source goes on top of the installed tree; the constructor's ignore list keeps node_modules out of it.
   const tree = installed.withDirectory("/src", source).withWorkdir("/src");
   const steps = await Promise.all(SCRIPT_STEPS.map((step) => runScript(tree, step, scripts, m, workspaces)));
-  const nestedSteps = nested.map((d): StepOutcome => ({ name: `lock file in sync with ${d}/package.json, a project of its own`, status: "passed", command: `npm ci --prefix ${d}` }));
-  return { label, found: `package.json, ${lockFile}`, steps: [{ name: lockName, status: "passed", command: m.install }, ...nestedSteps, ...steps] };
+  const nestedSteps = nested.map((d): StepOutcome => ({
+    name: `lock file in sync with ${d}/package.json, a project of its own`,
+    status: "passed",
+    command: `npm ci --prefix ${d}`,
+  }));
+  return {
+    label,
+    found: `package.json, ${lockFile}`,
+    steps: [{ name: lockName, status: "passed", command: m.install }, ...nestedSteps, ...steps],
+  };
 }
 
 /**
@@ -177,9 +241,20 @@ export async function nestedProjects(source: Directory): Promise<string[]> {
 }
 
 /** Runs one script step; a missing script is reported as skipped, not as passed. */
-async function runScript(tree: Container, step: ScriptStep, scripts: Record<string, string>, m: Manager, workspaces: readonly string[]): Promise<StepOutcome> {
+async function runScript(
+  tree: Container,
+  step: ScriptStep,
+  scripts: Record<string, string>,
+  m: Manager,
+  workspaces: readonly string[],
+): Promise<StepOutcome> {
   const script = step.scripts.find((s) => s in scripts);
-  if (!script) return { name: step.name, status: "skipped", note: `package.json has no ${step.scripts.map((s) => `"${s}"`).join(" or ")} script` };
+  if (!script)
+    return {
+      name: step.name,
+      status: "skipped",
+      note: `package.json has no ${step.scripts.map((s) => `"${s}"`).join(" or ")} script`,
+    };
   const command = m.shown(script);
   if (step.name === "unit tests") {
     // vitest run directly by the script: ask it for a JUnit report besides its usual output.
@@ -212,7 +287,9 @@ function mentioned(output: string, workspaces: readonly string[]): string {
 function place(key: readonly string[], workspaces: readonly string[]): string {
   if (workspaces.length === 0 || key.length === 0) return "";
   const where = workspacesIn(key.join("\n"), workspaces);
-  return where.length > 0 ? ` in ${where.map((w) => `workspace ${w}`).join(", ")}` : " in the root package (outside the workspaces)";
+  return where.length > 0
+    ? ` in ${where.map((w) => `workspace ${w}`).join(", ")}`
+    : " in the root package (outside the workspaces)";
 }
 
 /**
@@ -223,5 +300,7 @@ function place(key: readonly string[], workspaces: readonly string[]): string {
  */
 export function workspacesIn(output: string, workspaces: readonly string[]): string[] {
   const text = stripAnsi(output);
-  return workspaces.filter((w) => new RegExp(`(?:^|[\\s/("'|])${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`, "m").test(text));
+  return workspaces.filter((w) =>
+    new RegExp(`(?:^|[\\s/("'|])${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`, "m").test(text),
+  );
 }

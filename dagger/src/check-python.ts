@@ -6,7 +6,16 @@
  */
 import { type Container, dag, type Directory } from "@dagger.io/dagger";
 
-import { capture, type Captured, type EcosystemOutcome, junitLeftBy, lines, plainOutcome, type StepOutcome, testOutcome } from "./checkstep.js";
+import {
+  capture,
+  type Captured,
+  type EcosystemOutcome,
+  junitLeftBy,
+  lines,
+  plainOutcome,
+  type StepOutcome,
+  testOutcome,
+} from "./checkstep.js";
 import type { PythonProject } from "./ecosystems.js";
 import { indent, tail } from "./errors.js";
 import { explainLockDrift, lockMessage } from "./lockfiles.js";
@@ -114,11 +123,31 @@ export async function checkPython(source: Directory, project: PythonProject): Pr
     ["typecheck", "lint", "unit tests"].map((name) => ({ name, status: "skipped" as const, note: `not run: ${why}` }));
 
   if (!(await source.exists(tool.lockFile))) {
-    const message = lockMessage(tool.name, "missing", `check (the root of --source has pyproject.toml but no ${tool.lockFile})`, []);
-    return { label, found: "pyproject.toml", steps: [{ name: lockName, status: "failed", command: tool.lockCheck, message, fix: tool.name === "poetry" ? "poetry lock" : "uv lock" }, ...notRun("there is no lock file")] };
+    const message = lockMessage(
+      tool.name,
+      "missing",
+      `check (the root of --source has pyproject.toml but no ${tool.lockFile})`,
+      [],
+    );
+    return {
+      label,
+      found: "pyproject.toml",
+      steps: [
+        {
+          name: lockName,
+          status: "failed",
+          command: tool.lockCheck,
+          message,
+          fix: tool.name === "poetry" ? "poetry lock" : "uv lock",
+        },
+        ...notRun("there is no lock file"),
+      ],
+    };
   }
   // The manifests alone: the lock check and the install rerun only when they change.
-  const manifests = dag.directory().withDirectory(".", source, { include: ["pyproject.toml", tool.lockFile, "poetry.toml", "uv.toml", ".python-version"] });
+  const manifests = dag.directory().withDirectory(".", source, {
+    include: ["pyproject.toml", tool.lockFile, "poetry.toml", "uv.toml", ".python-version"],
+  });
   const base = toolContainer(tool).withDirectory("/src", manifests);
 
   const lock = await capture(base, tool.lockCheck);
@@ -126,30 +155,62 @@ export async function checkPython(source: Directory, project: PythonProject): Pr
     const message =
       explainLockDrift(tool.name, lock.output, `\`${tool.lockCheck}\` in check`) ??
       `\`${tool.lockCheck}\` failed in check; run it locally to reproduce. ${tool.name} says:\n${indent(tail(lock.output, 15))}`;
-    return { label, found, steps: [{ name: lockName, status: "failed", command: tool.lockCheck, message, fix: tool.lockCheck }, ...notRun("the lock file check failed")] };
+    return {
+      label,
+      found,
+      steps: [
+        { name: lockName, status: "failed", command: tool.lockCheck, message, fix: tool.lockCheck },
+        ...notRun("the lock file check failed"),
+      ],
+    };
   }
 
   const deps = await capture(base, tool.installDeps);
   if (deps.exitCode !== 0) {
-    const step: StepOutcome = { name: `install from ${tool.lockFile}`, status: "failed", command: tool.installDeps, keyLines: tail(deps.output, 15), fix: tool.installDeps };
-    return { label, found, steps: [{ name: lockName, status: "passed", command: tool.lockCheck }, step, ...notRun("the install failed")] };
+    const step: StepOutcome = {
+      name: `install from ${tool.lockFile}`,
+      status: "failed",
+      command: tool.installDeps,
+      keyLines: tail(deps.output, 15),
+      fix: tool.installDeps,
+    };
+    return {
+      label,
+      found,
+      steps: [{ name: lockName, status: "passed", command: tool.lockCheck }, step, ...notRun("the install failed")],
+    };
   }
   let tree = deps.container.withDirectory("/src", source);
   if (project.installRoot) tree = tree.withExec(["sh", "-c", tool.installRoot]);
 
-  const steps = await Promise.all([typecheck(tree, tool, project), lint(tree, tool, project), unitTests(tree, tool, project)]);
+  const steps = await Promise.all([
+    typecheck(tree, tool, project),
+    lint(tree, tool, project),
+    unitTests(tree, tool, project),
+  ]);
   return { label, found, steps: [{ name: lockName, status: "passed", command: tool.lockCheck }, ...steps] };
 }
 
 /** A failure that is the tool missing from the environment, said with the command that adds it. */
-function missingTool(outcome: StepOutcome, captured: Captured, tool: Tool, pkg: string, configured: string): StepOutcome {
+function missingTool(
+  outcome: StepOutcome,
+  captured: Captured,
+  tool: Tool,
+  pkg: string,
+  configured: string,
+): StepOutcome {
   if (outcome.status !== "failed" || !tool.notInstalled.test(captured.output)) return outcome;
-  return { ...outcome, keyLines: [`${pkg} is configured (${configured}) but not installed in the project's environment`], fix: `${tool.addDev(pkg)}, then ${tool.name === "poetry" ? "poetry lock" : "uv lock"}` };
+  return {
+    ...outcome,
+    keyLines: [`${pkg} is configured (${configured}) but not installed in the project's environment`],
+    fix: `${tool.addDev(pkg)}, then ${tool.name === "poetry" ? "poetry lock" : "uv lock"}`,
+  };
 }
 
 /** mypy, when configured. */
 async function typecheck(tree: Container, tool: Tool, project: PythonProject): Promise<StepOutcome> {
-  if (!project.tools.mypy) return { name: "typecheck", status: "skipped", note: "no [tool.mypy] in pyproject.toml, nor mypy.ini" };
+  if (!project.tools.mypy)
+    return { name: "typecheck", status: "skipped", note: "no [tool.mypy] in pyproject.toml, nor mypy.ini" };
   const command = tool.run(project.mypyFiles ? "mypy" : "mypy .");
   const captured = await capture(tree, command);
   const outcome = plainOutcome("typecheck", command, captured, (out) => lines(out).filter((l) => /: error: /.test(l)));
@@ -158,20 +219,29 @@ async function typecheck(tree: Container, tool: Tool, project: PythonProject): P
 
 /** ruff, when configured. */
 async function lint(tree: Container, tool: Tool, project: PythonProject): Promise<StepOutcome> {
-  if (!project.tools.ruff) return { name: "lint", status: "skipped", note: "no [tool.ruff] in pyproject.toml, nor ruff.toml" };
+  if (!project.tools.ruff)
+    return { name: "lint", status: "skipped", note: "no [tool.ruff] in pyproject.toml, nor ruff.toml" };
   const command = tool.run("ruff check .");
   // One line per finding ("app.py:1:8: F401 [*] `os` imported but unused").
   const captured = await capture(tree, `${command} --output-format=concise`);
-  const outcome = plainOutcome("lint", command, captured, (out) => lines(out).filter((l) => /^\S+:\d+:\d+: [A-Z]+\d+/.test(l)));
+  const outcome = plainOutcome("lint", command, captured, (out) =>
+    lines(out).filter((l) => /^\S+:\d+:\d+: [A-Z]+\d+/.test(l)),
+  );
   return missingTool(outcome, captured, tool, "ruff", "[tool.ruff]");
 }
 
 /** pytest, when configured or when there is a tests directory; failing tests from its JUnit XML. */
 async function unitTests(tree: Container, tool: Tool, project: PythonProject): Promise<StepOutcome> {
-  if (!project.tools.pytest) return { name: "unit tests", status: "skipped", note: "no [tool.pytest.ini_options] in pyproject.toml, no pytest.ini and no tests/ directory" };
+  if (!project.tools.pytest)
+    return {
+      name: "unit tests",
+      status: "skipped",
+      note: "no [tool.pytest.ini_options] in pyproject.toml, no pytest.ini and no tests/ directory",
+    };
   const command = tool.run("pytest");
   const captured = await capture(tree, `${command} -p no:cacheprovider --junitxml=${JUNIT_PATH}`);
-  if (captured.exitCode === PYTEST_NO_TESTS) return { name: "unit tests", status: "skipped", command, note: "pytest collected no tests" };
+  if (captured.exitCode === PYTEST_NO_TESTS)
+    return { name: "unit tests", status: "skipped", command, note: "pytest collected no tests" };
   const outcome = testOutcome(command, captured, await junitLeftBy(captured, JUNIT_PATH));
   return missingTool(outcome, captured, tool, "pytest", "[tool.pytest.ini_options] or tests/");
 }

@@ -22,19 +22,38 @@ const NAME = "workflows";
  * @param source the repository root
  */
 export async function lintWorkflows(source: Directory): Promise<StepOutcome> {
-  const files = (await source.exists(WORKFLOWS)) ? (await source.directory(WORKFLOWS).entries()).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  const files = (await source.exists(WORKFLOWS))
+    ? (await source.directory(WORKFLOWS).entries()).filter((f) => /\.ya?ml$/.test(f)).sort()
+    : [];
   if (files.length === 0) return { name: NAME, status: "skipped", note: `no ${WORKFLOWS}/*.yml` };
   const config = (await source.exists(".github/actionlint.yaml")) ? ["-config-file", ".github/actionlint.yaml"] : [];
   const args = [...ACTIONLINT_ARGS, ...config, ...files.map((f) => `${WORKFLOWS}/${f}`)];
   const command = args.filter((a) => a !== "-no-color").join(" ");
   try {
     // Only .github: a change elsewhere does not rerun the lint.
-    await dag.container().from(ACTIONLINT_IMAGE).withDirectory("/src/.github", source.directory(".github")).withWorkdir("/src").withExec(args).sync();
-    return { name: NAME, status: "passed", command: "actionlint with shellcheck", note: `${files.length} workflow${files.length === 1 ? "" : "s"}` };
+    await dag
+      .container()
+      .from(ACTIONLINT_IMAGE)
+      .withDirectory("/src/.github", source.directory(".github"))
+      .withWorkdir("/src")
+      .withExec(args)
+      .sync();
+    return {
+      name: NAME,
+      status: "passed",
+      command: "actionlint with shellcheck",
+      note: `${files.length} workflow${files.length === 1 ? "" : "s"}`,
+    };
   } catch (err) {
     const output = commandFailure(err).output;
     // actionlint's format: "path:line:col: message [rule]".
     const keyLines = output.split("\n").filter((l) => /^\S+\.ya?ml:\d+:\d+: /.test(l));
-    return { name: NAME, status: "failed", command, fix: command, keyLines: keyLines.length > 0 ? keyLines : output.split("\n").slice(-15) };
+    return {
+      name: NAME,
+      status: "failed",
+      command,
+      fix: command,
+      keyLines: keyLines.length > 0 ? keyLines : output.split("\n").slice(-15),
+    };
   }
 }

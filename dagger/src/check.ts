@@ -43,18 +43,37 @@ export async function runChecks(source: Directory, options: { workflows?: boolea
       ...notes,
     ].join("\n");
   }
-  const [outcomes, workflows] = await Promise.all([Promise.all(projects.map((p) => checkProject(source, p))), options.workflows ? lintWorkflows(source) : undefined]);
+  const [outcomes, workflows] = await Promise.all([
+    Promise.all(projects.map((p) => checkProject(source, p))),
+    options.workflows ? lintWorkflows(source) : undefined,
+  ]);
   // The workflows belong to the repository, not to one ecosystem: reported with the first.
   if (workflows && outcomes[0]) outcomes[0].steps.push(workflows);
   const many = outcomes.length > 1;
-  const report = [`found: ${outcomes.map((o) => `${o.label} (${o.found})`).join("; ")}`, ...outcomes.flatMap((o) => o.steps.map((s) => stepLine(s, many ? o.label : undefined))), ...notes];
+  const report = [
+    `found: ${outcomes.map((o) => `${o.label} (${o.found})`).join("; ")}`,
+    ...outcomes.flatMap((o) => o.steps.map((s) => stepLine(s, many ? o.label : undefined))),
+    ...notes,
+  ];
   const failed = outcomes.flatMap((o) => o.steps.filter((s) => s.status === "failed").map((s) => ({ o, s })));
   if (failed.length === 0) return ["check passed", ...report].join("\n");
 
   const lockFailures = failed.filter(({ s }) => s.message !== undefined);
-  const headline = lockFailures.length > 0 ? lockFailures.map(({ s }) => s.message ?? "") : [`check failed: ${failed.map(({ o, s }) => (many ? `${s.name} (${o.label})` : s.name)).join(", ")}`];
-  const details = failed.filter(({ s }) => s.message === undefined).map(({ o, s }) => failureDetails(s, many ? o.label : undefined));
-  throw new Error([...headline, ...(lockFailures.length > 0 ? ["", `check failed: ${failed.map(({ s }) => s.name).join(", ")}`] : []), ...report, ...(details.length > 0 ? ["", ...details] : [])].join("\n"));
+  const headline =
+    lockFailures.length > 0
+      ? lockFailures.map(({ s }) => s.message ?? "")
+      : [`check failed: ${failed.map(({ o, s }) => (many ? `${s.name} (${o.label})` : s.name)).join(", ")}`];
+  const details = failed
+    .filter(({ s }) => s.message === undefined)
+    .map(({ o, s }) => failureDetails(s, many ? o.label : undefined));
+  throw new Error(
+    [
+      ...headline,
+      ...(lockFailures.length > 0 ? ["", `check failed: ${failed.map(({ s }) => s.name).join(", ")}`] : []),
+      ...report,
+      ...(details.length > 0 ? ["", ...details] : []),
+    ].join("\n"),
+  );
 }
 
 /** Runs the checks of one detected project. */

@@ -84,10 +84,21 @@ const TAIL_LINES = 15;
  * @param captured its result
  * @param keyLines picks the lines that matter from a failure's output (default: its last lines)
  */
-export function plainOutcome(name: string, command: string, captured: Captured, keyLines?: (output: string) => string[]): StepOutcome {
+export function plainOutcome(
+  name: string,
+  command: string,
+  captured: Captured,
+  keyLines?: (output: string) => string[],
+): StepOutcome {
   if (captured.exitCode === 0) return { name, status: "passed", command };
   const key = keyLines?.(captured.output) ?? [];
-  return { name, status: "failed", command, keyLines: key.length > 0 ? key : tail(captured.output, TAIL_LINES), fix: command };
+  return {
+    name,
+    status: "failed",
+    command,
+    keyLines: key.length > 0 ? key : tail(captured.output, TAIL_LINES),
+    fix: command,
+  };
 }
 
 /**
@@ -102,19 +113,35 @@ export function plainOutcome(name: string, command: string, captured: Captured, 
 export function testOutcome(command: string, captured: Captured, results: TestResults | undefined): StepOutcome {
   const name = "unit tests";
   if (results) {
-    if (results.failed.length === 0 && captured.exitCode === 0) return { name, status: "passed", command, note: resultsSummary(results) };
+    if (results.failed.length === 0 && captured.exitCode === 0)
+      return { name, status: "passed", command, note: resultsSummary(results) };
     const lines =
       results.failed.length > 0
         ? [...results.failed.map((t) => `failing: ${t.name}${t.cause ? ` — ${t.cause}` : ""}`), resultsSummary(results)]
-        : [`${resultsSummary(results)}, but the command exited with ${captured.exitCode}; its last lines:`, ...tail(captured.output, TAIL_LINES)];
+        : [
+            `${resultsSummary(results)}, but the command exited with ${captured.exitCode}; its last lines:`,
+            ...tail(captured.output, TAIL_LINES),
+          ];
     return { name, status: "failed", command, keyLines: lines, fix: command };
   }
   // No machine-readable report (a runner check cannot ask for one): the runner's text.
   const output = captured.output;
-  if (captured.exitCode === 0) return { name, status: "passed", command, note: summaryLines(output).join("; ") || "passed (the runner left no report to count its tests)" };
+  if (captured.exitCode === 0)
+    return {
+      name,
+      status: "passed",
+      command,
+      note: summaryLines(output).join("; ") || "passed (the runner left no report to count its tests)",
+    };
   const causes = failureCauses(output);
   const failing = failingTests(output).map((t) => `failing: ${t}${causes.has(t) ? ` — ${causes.get(t)}` : ""}`);
-  return { name, status: "failed", command, keyLines: failing.length > 0 ? failing : tail(output, TAIL_LINES), fix: command };
+  return {
+    name,
+    status: "failed",
+    command,
+    keyLines: failing.length > 0 ? failing : tail(output, TAIL_LINES),
+    fix: command,
+  };
 }
 
 /** Output split into lines without colour codes. */

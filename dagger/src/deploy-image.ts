@@ -25,7 +25,10 @@ import { callOn } from "./cli.js";
  */
 export async function effectiveCommit(source: Directory, gitCommit: string): Promise<string> {
   if (gitCommit && gitCommit !== "unknown") return gitCommit;
-  return `source-${createHash("sha256").update(await source.digest()).digest("hex").slice(0, 12)}`;
+  return `source-${createHash("sha256")
+    .update(await source.digest())
+    .digest("hex")
+    .slice(0, 12)}`;
 }
 
 /**
@@ -36,7 +39,11 @@ export async function effectiveCommit(source: Directory, gitCommit: string): Pro
  * @param now the time
  */
 export function imageTag(commit: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").toLowerCase();
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")
+    .toLowerCase();
   return `${commit.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 40)}-${stamp}`;
 }
 
@@ -85,7 +92,12 @@ export async function checkRepository(env: OpenEnvironment): Promise<void> {
  * @param commit the build's commit (in the tag)
  * @param emulatorRegistry the registry an AWS emulator's images go to (with-emulator --registry)
  */
-export async function publish(env: OpenEnvironment, image: Container, commit: string, emulatorRegistry?: Service): Promise<string> {
+export async function publish(
+  env: OpenEnvironment,
+  image: Container,
+  commit: string,
+  emulatorRegistry?: Service,
+): Promise<string> {
   const repo = env.target.names.repository;
   const tag = imageTag(commit);
   if (env.mode === "local") {
@@ -94,8 +106,18 @@ export async function publish(env: OpenEnvironment, image: Container, commit: st
   const login = await ecrLogin(env.auth!, "deploy");
   const target = await registryTarget(env, login.registry, emulatorRegistry);
   const auth = { registry: target.host, username: login.username, password: login.password };
-  const flags = "the AWS credentials (their identity needs ecr:GetAuthorizationToken and push rights on the repository)";
-  return byDigest(await publishImage(image, `${target.host}/${repo}:${tag}`, auth, [login.plaintext, ...env.secrets], flags, target.service));
+  const flags =
+    "the AWS credentials (their identity needs ecr:GetAuthorizationToken and push rights on the repository)";
+  return byDigest(
+    await publishImage(
+      image,
+      `${target.host}/${repo}:${tag}`,
+      auth,
+      [login.plaintext, ...env.secrets],
+      flags,
+      target.service,
+    ),
+  );
 }
 
 /**
@@ -107,9 +129,16 @@ export async function publish(env: OpenEnvironment, image: Container, commit: st
  * @param ecrRegistry the account's ECR registry host
  * @param emulatorRegistry with-emulator --registry
  */
-async function registryTarget(env: OpenEnvironment, ecrRegistry: string, emulatorRegistry?: Service): Promise<{ host: string; service?: Service }> {
+async function registryTarget(
+  env: OpenEnvironment,
+  ecrRegistry: string,
+  emulatorRegistry?: Service,
+): Promise<{ host: string; service?: Service }> {
   if (!emulatorRegistry) return { host: ecrRegistry };
-  if (env.mode !== "emulator") throw new DeployError("a registry service is only for AWS emulators (with-emulator --registry): on AWS, images go to the account's ECR registry");
+  if (env.mode !== "emulator")
+    throw new DeployError(
+      "a registry service is only for AWS emulators (with-emulator --registry): on AWS, images go to the account's ECR registry",
+    );
   const port = new URL(await emulatorRegistry.endpoint({ scheme: "http" })).port || "80";
   return { host: `localhost:${port}`, service: emulatorRegistry };
 }
@@ -126,5 +155,8 @@ export async function pullBack(env: OpenEnvironment, image: string, emulatorRegi
   if (env.mode === "local") return pullLocal(image, env.registry!);
   const login = await ecrLogin(env.auth!, "deploy");
   const target = await registryTarget(env, login.registry, emulatorRegistry);
-  return dag.container().withRegistryAuth(target.host, login.username, login.password).from(image, target.service ? { registryService: target.service } : {});
+  return dag
+    .container()
+    .withRegistryAuth(target.host, login.username, login.password)
+    .from(image, target.service ? { registryService: target.service } : {});
 }

@@ -24,14 +24,27 @@ const SMOKE_MAX_BAD_ANSWERS = 3;
  * @param out the service stack's outputs (its URL and the ALB's DNS name)
  * @param commit the commit the new image reports
  */
-export async function smokeAws(env: OpenEnvironment, out: Pick<ServiceOutputs, "url" | "albDnsName">, commit: string): Promise<SmokeResult> {
+export async function smokeAws(
+  env: OpenEnvironment,
+  out: Pick<ServiceOutputs, "url" | "albDnsName">,
+  commit: string,
+): Promise<SmokeResult> {
   const url = `${out.url.replace(/\/$/, "")}${env.target.healthCheckPath}`;
-  const check = { expectCommit: commit, commitFrom: env.target.smokeTest.commitFrom, maxBadAnswers: SMOKE_MAX_BAD_ANSWERS };
+  const check = {
+    expectCommit: commit,
+    commitFrom: env.target.smokeTest.commitFrom,
+    maxBadAnswers: SMOKE_MAX_BAD_ANSWERS,
+  };
   const first = await smokeTest({ url, ...check, timeoutSeconds: SMOKE_TIMEOUT_SECONDS.aws });
   if (first.ok || !/ENOTFOUND|EAI_AGAIN/.test(first.reason ?? "") || !out.albDnsName) return first;
   // The domain does not resolve yet (zone not delegated): ask the ALB directly, with the domain's name for TLS and Host.
   const viaAlb = await smokeTest({ url, connectTo: out.albDnsName, ...check, timeoutSeconds: 30 });
-  return viaAlb.ok ? { ...viaAlb, url: `${url} (through ${out.albDnsName}: ${env.target.domain} does not resolve yet — delegate its zone)` } : viaAlb;
+  return viaAlb.ok
+    ? {
+        ...viaAlb,
+        url: `${url} (through ${out.albDnsName}: ${env.target.domain} does not resolve yet — delegate its zone)`,
+      }
+    : viaAlb;
 }
 
 /**
@@ -43,7 +56,12 @@ export async function smokeAws(env: OpenEnvironment, out: Pick<ServiceOutputs, "
  * @param commit the commit the image reports
  * @param emulatorRegistry --emulator-registry
  */
-export async function smokeStandIn(env: OpenEnvironment, image: string, commit: string, emulatorRegistry?: Service): Promise<SmokeResult> {
+export async function smokeStandIn(
+  env: OpenEnvironment,
+  image: string,
+  commit: string,
+  emulatorRegistry?: Service,
+): Promise<SmokeResult> {
   const pulled = await pullBack(env, image, emulatorRegistry);
   const svc: Service = standInService(pulled, env.target.containerPort);
   const url0 = `(stand-in for ${image})`;

@@ -59,7 +59,9 @@ export function deploySummary(s: SummaryInput): string {
     `| account | ${s.identity.account} (${s.identity.arn}) |`,
     `| task definition | \`${s.outputs?.taskDefinitionArn ?? "?"}\` |`,
     ...(s.secrets?.length
-      ? [`| secrets | ${s.secrets.map((x) => `${x.envVar}: ${x.store} ${x.name} version ${x.version ?? "?"}`).join("; ")} (current when the tasks started: ECS records no version per task) |`]
+      ? [
+          `| secrets | ${s.secrets.map((x) => `${x.envVar}: ${x.store} ${x.name} version ${x.version ?? "?"}`).join("; ")} (current when the tasks started: ECS records no version per task) |`,
+        ]
       : []),
     "",
     s.stepsTable,

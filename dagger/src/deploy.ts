@@ -79,17 +79,31 @@ export async function deploy(args: DeployArgs): Promise<string> {
   // Unhandled-rejection guards: the first failure is reported below, the others are moot.
   for (const p of [checked, tested, built]) p.catch(() => {});
 
-  const env = await steps.run("preflight", () => openEnvironment(args, "deploy"), (e) => `${e.mode}, account ${e.identity.account}`).catch((err: unknown) => {
-    steps.end();
-    throw err;
-  });
+  const env = await steps
+    .run(
+      "preflight",
+      () => openEnvironment(args, "deploy"),
+      (e) => `${e.mode}, account ${e.identity.account}`,
+    )
+    .catch((err: unknown) => {
+      steps.end();
+      throw err;
+    });
   try {
-    await steps.run("preflight: secrets", () => checkSecretsExist(env), (line) => line);
+    await steps.run(
+      "preflight: secrets",
+      () => checkSecretsExist(env),
+      (line) => line,
+    );
     const prepared = prepareInfra(env, args, steps);
     prepared.catch(() => {});
     const [, , image] = await Promise.all([checked, tested, built]);
     const { serviceInit } = await prepared;
-    const ref = await steps.run("publish", () => publish(env, image, commit, args.emulatorRegistry), (r) => digestOf(r));
+    const ref = await steps.run(
+      "publish",
+      () => publish(env, image, commit, args.emulatorRegistry),
+      (r) => digestOf(r),
+    );
     return await rollOut({ env, args, steps, serviceInit, image: ref, commit, version: args.version, kind: "deploy" });
   } catch (err) {
     throw new DeployError(redact(describeFailure(err, steps), env.secrets));
@@ -108,11 +122,17 @@ export async function deploy(args: DeployArgs): Promise<string> {
  */
 export async function rollback(args: RollbackArgs): Promise<string> {
   const steps = new Steps(args.log);
-  const env = await steps.run("preflight", () => openEnvironment(args, "rollback"), (e) => `${e.mode}, account ${e.identity.account}`);
+  const env = await steps.run(
+    "preflight",
+    () => openEnvironment(args, "rollback"),
+    (e) => `${e.mode}, account ${e.identity.account}`,
+  );
   try {
     const entries = await env.ledger.read();
     const current = [...entries].reverse().find((e) => e.verdict === "SUCCESSFUL");
-    const chosen = args.image ? entries.find((e) => digestOf(e.image) === digestOf(args.image!)) : lastSuccessful(entries, current?.image);
+    const chosen = args.image
+      ? entries.find((e) => digestOf(e.image) === digestOf(args.image!))
+      : lastSuccessful(entries, current?.image);
     if (!chosen) {
       throw new DeployError(
         args.image
@@ -122,7 +142,16 @@ export async function rollback(args: RollbackArgs): Promise<string> {
     }
     args.log(`rollback to ${chosen.image} (commit ${chosen.commit}, deployed ${chosen.at})`);
     const { serviceInit } = await prepareInfra(env, args, steps);
-    return await rollOut({ env, args, steps, serviceInit, image: chosen.image, commit: chosen.commit, version: chosen.version, kind: "rollback" });
+    return await rollOut({
+      env,
+      args,
+      steps,
+      serviceInit,
+      image: chosen.image,
+      commit: chosen.commit,
+      version: chosen.version,
+      kind: "rollback",
+    });
   } catch (err) {
     throw new DeployError(redact(describeFailure(err, steps), env.secrets));
   } finally {
@@ -131,7 +160,11 @@ export async function rollback(args: RollbackArgs): Promise<string> {
 }
 
 /** Synthesis, init of the service stack and, for local (whose emulator may start empty), the base stack applied. */
-async function prepareInfra(env: OpenEnvironment, args: EnvironmentArgs & { lockTimeoutSeconds: number; forceUnlock?: string }, steps: Steps) {
+async function prepareInfra(
+  env: OpenEnvironment,
+  args: EnvironmentArgs & { lockTimeoutSeconds: number; forceUnlock?: string },
+  steps: Steps,
+) {
   const stacks: Stacks = await steps.run("synth", async () => synthesize(env.infra, env.target));
   if (env.mode === "local") {
     await steps.run("apply base stack", async () => {
@@ -152,7 +185,10 @@ async function prepareInfra(env: OpenEnvironment, args: EnvironmentArgs & { lock
     const init = await tofuInit(stacks.service, env.tofu, env.runId);
     if (args.forceUnlock) {
       const r = await run(init, ["force-unlock", "-force", args.forceUnlock]);
-      if (r.exitCode !== 0) throw new DeployError(`--force-unlock ${args.forceUnlock} failed (nothing else was done):\n${indent(errorLines(r))}`);
+      if (r.exitCode !== 0)
+        throw new DeployError(
+          `--force-unlock ${args.forceUnlock} failed (nothing else was done):\n${indent(errorLines(r))}`,
+        );
       args.log(`removed the state lock ${args.forceUnlock} (--force-unlock)`);
       return r.container;
     }
@@ -194,16 +230,23 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     image: r.image,
     commit: r.commit,
     version: r.version,
-    verdict: outcome.ok ? "SUCCESSFUL" : outcome.rollout && outcome.rollout.verdict !== "SUCCESSFUL" ? outcome.rollout.verdict : "FAILED",
+    verdict: outcome.ok
+      ? "SUCCESSFUL"
+      : outcome.rollout && outcome.rollout.verdict !== "SUCCESSFUL"
+        ? outcome.rollout.verdict
+        : "FAILED",
     ...(outcome.cause ? { cause: outcome.cause } : {}),
     seconds: Math.round(steps.total),
     by: env.identity.arn,
   };
   // The rollout's verdict stands whether or not it could be recorded: a failed write is a warning, not a failed deploy.
-  const recorded = await steps.run("record", () => env.ledger.append(entry)).then(
-    () => undefined,
-    (err: unknown) => `this deploy is not in the ledger (${env.ledger.where}): ${(err as Error).message} — status and rollback will not know it`,
-  );
+  const recorded = await steps
+    .run("record", () => env.ledger.append(entry))
+    .then(
+      () => undefined,
+      (err: unknown) =>
+        `this deploy is not in the ledger (${env.ledger.where}): ${(err as Error).message} — status and rollback will not know it`,
+    );
   if (recorded) args.log(`warning: ${recorded}`);
   if (outcome.ok) {
     const unsaved = await saveLocalState(env, steps);
@@ -213,19 +256,50 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     const { mode, target, identity } = env;
     // Metadata only; a store that cannot be asked leaves the row out rather than fail a deploy that succeeded.
     const secrets = mode === "local" ? [] : await describeSecrets(env).catch(() => []);
-    const versions = secrets.map((m) => ({ envVar: m.secret.envVar, store: m.secret.kind === "ssm" ? "SSM" : "Secrets Manager", name: m.secret.name, ...(m.version ? { version: m.version } : {}) }));
-    return deploySummary({ kind, mode, target, identity, image, commit, version, outputs: outcome.outputs, rollout: outcome.rollout, smoke: outcome.smoke, stepsTable: steps.table(), secrets: versions, warning });
+    const versions = secrets.map((m) => ({
+      envVar: m.secret.envVar,
+      store: m.secret.kind === "ssm" ? "SSM" : "Secrets Manager",
+      name: m.secret.name,
+      ...(m.version ? { version: m.version } : {}),
+    }));
+    return deploySummary({
+      kind,
+      mode,
+      target,
+      identity,
+      image,
+      commit,
+      version,
+      outputs: outcome.outputs,
+      rollout: outcome.rollout,
+      smoke: outcome.smoke,
+      stepsTable: steps.table(),
+      secrets: versions,
+      warning,
+    });
   }
 
   // Failed: put the previous good image back, like the circuit breaker would, and say so.
   const previous = lastSuccessful(await env.ledger.read(), r.image);
   let restored: string;
   if (previous) {
-    args.log(`restoring the previous image ${previous.image} (commit ${previous.commit}), as ECS's circuit breaker would`);
+    args.log(
+      `restoring the previous image ${previous.image} (commit ${previous.commit}), as ECS's circuit breaker would`,
+    );
     const back = await applyAndVerify(r, previous.image, previous.commit, " (restore)").catch(
       (err: unknown): Outcome => ({ ok: false, cause: (err as Error).message, details: (err as Error).message }),
     );
-    await env.ledger.append({ ...entry, at: new Date().toISOString(), kind: "restore", image: previous.image, commit: previous.commit, version: previous.version, verdict: back.ok ? "SUCCESSFUL" : "FAILED", ...(back.cause ? { cause: back.cause } : {}), seconds: Math.round(steps.total) });
+    await env.ledger.append({
+      ...entry,
+      at: new Date().toISOString(),
+      kind: "restore",
+      image: previous.image,
+      commit: previous.commit,
+      version: previous.version,
+      verdict: back.ok ? "SUCCESSFUL" : "FAILED",
+      ...(back.cause ? { cause: back.cause } : {}),
+      seconds: Math.round(steps.total),
+    });
     restored = back.ok
       ? `The previous image ${previous.image} (commit ${previous.commit}) was put back and passed its rollout and smoke test: the service runs it now.`
       : `Putting the previous image ${previous.image} back failed too: ${back.cause ?? "see above"}. Check \`status\`; run \`rollback\` once the cause is fixed.`;
@@ -253,10 +327,13 @@ async function rollOut(r: RollOutArgs): Promise<string> {
 async function saveLocalState(env: OpenEnvironment, steps: Steps): Promise<string | undefined> {
   if (!env.saveLocalState) return undefined;
   const save = env.saveLocalState;
-  return steps.run("save local state", save, (s) => `${(s.bytes / 1e6).toFixed(1)} MB`).then(
-    () => undefined,
-    (err: unknown) => `the local emulator's state was not saved (${(err as Error).message}): the next call starts from empty`,
-  );
+  return steps
+    .run("save local state", save, (s) => `${(s.bytes / 1e6).toFixed(1)} MB`)
+    .then(
+      () => undefined,
+      (err: unknown) =>
+        `the local emulator's state was not saved (${(err as Error).message}): the next call starts from empty`,
+    );
 }
 
 /** Apply with an image, follow the rollout, smoke test. Throws only when the apply fails or its state lacks an output the rollout needs (MissingOutputError). */
@@ -264,8 +341,16 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
   const { env, args, steps } = r;
   const stack = env.target.names.stacks.service;
   const applyStartedAt = new Date();
-  const op = { command: "apply", stack, lockTimeoutSeconds: args.lockTimeoutSeconds, rerun: rerunDeploy(args.env, env), next: applyState } as const;
-  const applied = await steps.run(`apply service stack${label}`, () => runLocked(r.serviceInit, op, ["-auto-approve", "-var", `${env.target.imageVariable}=${image}`]));
+  const op = {
+    command: "apply",
+    stack,
+    lockTimeoutSeconds: args.lockTimeoutSeconds,
+    rerun: rerunDeploy(args.env, env),
+    next: applyState,
+  } as const;
+  const applied = await steps.run(`apply service stack${label}`, () =>
+    runLocked(r.serviceInit, op, ["-auto-approve", "-var", `${env.target.imageVariable}=${image}`]),
+  );
   // Required, each: a rollout followed on a guessed name or an empty task definition would watch the wrong thing.
   const out = serviceOutputs(await outputs(applied.container), env.target.outputs.service, {
     role: "service",
@@ -296,10 +381,18 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
     (res) => res.verdict,
   );
   if (rollout.verdict !== "SUCCESSFUL") {
-    return { ok: false, outputs: out, rollout, cause: `rollout ${rollout.verdict}: ${rollout.reason}`, details: rollout.summary };
+    return {
+      ok: false,
+      outputs: out,
+      rollout,
+      cause: `rollout ${rollout.verdict}: ${rollout.reason}`,
+      details: rollout.summary,
+    };
   }
-  const smoke = await steps.run(`smoke test${label}`, () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out, commit)), (s) =>
-    s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`,
+  const smoke = await steps.run(
+    `smoke test${label}`,
+    () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out, commit)),
+    (s) => (s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`),
   );
   if (!smoke.ok) {
     return {
@@ -310,7 +403,11 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
       cause: `smoke test failed: ${smoke.reason}`,
       details: [
         `The rollout reached ${rollout.verdict}, but the health check failed: ${smoke.url} — ${smoke.reason} (${smoke.attempts} attempts in ${smoke.seconds.toFixed(0)} s).`,
-        ...(emulated ? ["(On an emulator the image runs as a stand-in service in the engine; the ALB would mark these targets unhealthy and the circuit breaker would roll back.)"] : []),
+        ...(emulated
+          ? [
+              "(On an emulator the image runs as a stand-in service in the engine; the ALB would mark these targets unhealthy and the circuit breaker would roll back.)",
+            ]
+          : []),
       ].join("\n"),
     };
   }

@@ -23,7 +23,12 @@ import { TofuError } from "./tofu-failure.js";
  * @param includeBase also destroy the base stack (registry, zone, CI roles)
  * @param lockTimeoutSeconds how long to wait for the state lock
  */
-export async function destroy(args: EnvironmentArgs, confirm: string, includeBase: boolean, lockTimeoutSeconds: number): Promise<string> {
+export async function destroy(
+  args: EnvironmentArgs,
+  confirm: string,
+  includeBase: boolean,
+  lockTimeoutSeconds: number,
+): Promise<string> {
   if (confirm !== args.env) {
     throw new DeployError(
       [
@@ -44,15 +49,38 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
   try {
     const stacks = await synthesize(env.infra, env.target);
     const done: string[] = [];
-    for (const [role, dir] of (includeBase ? [["service", stacks.service], ["base", stacks.base]] : [["service", stacks.service]]) as [("base" | "service"), typeof stacks.base][]) {
+    for (const [role, dir] of (includeBase
+      ? [
+          ["service", stacks.service],
+          ["base", stacks.base],
+        ]
+      : [["service", stacks.service]]) as ["base" | "service", typeof stacks.base][]) {
       const name = env.target.names.stacks[role];
       args.log(`▶ destroy ${name}`);
       const init = await tofuInit(dir, env.tofu, env.runId);
-      const op = { command: "destroy", stack: name, lockTimeoutSeconds, rerun: callOn(args.env, `destroy --confirm ${args.env}`) } as const;
-      const r = await runLocked(init, op, ["-auto-approve", ...(role === "service" ? ["-var", `${env.target.imageVariable}=${PLACEHOLDER_IMAGE}`] : [])]).catch((err: unknown) => {
+      const op = {
+        command: "destroy",
+        stack: name,
+        lockTimeoutSeconds,
+        rerun: callOn(args.env, `destroy --confirm ${args.env}`),
+      } as const;
+      const r = await runLocked(init, op, [
+        "-auto-approve",
+        ...(role === "service" ? ["-var", `${env.target.imageVariable}=${PLACEHOLDER_IMAGE}`] : []),
+      ]).catch((err: unknown) => {
         if (!(err instanceof TofuError)) throw err;
-        const then = [...(done.length > 0 ? [`Already destroyed: ${done.join(", ")}.`] : []), "Fix the cause and run destroy again: it continues with what is left."];
-        throw new TofuError([err.message, ...then].join("\n"), err.kind, err.operation, err.lines, err.partial, err.lock);
+        const then = [
+          ...(done.length > 0 ? [`Already destroyed: ${done.join(", ")}.`] : []),
+          "Fix the cause and run destroy again: it continues with what is left.",
+        ];
+        throw new TofuError(
+          [err.message, ...then].join("\n"),
+          err.kind,
+          err.operation,
+          err.lines,
+          err.partial,
+          err.lock,
+        );
       });
       done.push(name);
       args.log(`✔ destroy ${name} (${r.seconds.toFixed(1)} s)`);
@@ -60,7 +88,9 @@ export async function destroy(args: EnvironmentArgs, confirm: string, includeBas
     return redact(
       [
         `Destroyed ${done.join(" and ")} in account ${env.identity.account}.`,
-        includeBase ? "" : `The base stack ${env.target.names.stacks.base} (registry, zone, CI roles) remains: add --include-base to remove it too (as an administrator).`,
+        includeBase
+          ? ""
+          : `The base stack ${env.target.names.stacks.base} (registry, zone, CI roles) remains: add --include-base to remove it too (as an administrator).`,
         `The state bucket ${env.target.state.bucket} remains (it holds the state history and the deployment ledger); delete it by hand when nothing uses it.`,
       ]
         .filter((l) => l !== "")

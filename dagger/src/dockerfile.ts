@@ -23,7 +23,14 @@ import { commandFailure, indent, stripAnsi, tail } from "./errors.js";
 import { explainAnyLockDrift } from "./lockfiles.js";
 import { explainNpmInstallFailure } from "./npm.js";
 import { failingTests, summaryLines } from "./testreport.js";
-import { goTestText, parseGoTestJson, parseJUnit, resultsInOutput, resultsSummary, type TestResults } from "./testresults.js";
+import {
+  goTestText,
+  parseGoTestJson,
+  parseJUnit,
+  resultsInOutput,
+  resultsSummary,
+  type TestResults,
+} from "./testresults.js";
 
 /** The Dockerfile stage that runs the tests. */
 export const TEST_STAGE = "test";
@@ -87,7 +94,9 @@ export async function assertDockerfileContract(source: Directory, dockerfile: st
     throw new Error(`${dockerfile} has no "${TEST_STAGE}" stage (stages: ${stages.join(", ") || "none"}): ${contract}`);
   }
   if (stages.at(-1) === TEST_STAGE) {
-    throw new Error(`the last stage of ${dockerfile} is "${TEST_STAGE}", so building it would produce the test image: ${contract}`);
+    throw new Error(
+      `the last stage of ${dockerfile} is "${TEST_STAGE}", so building it would produce the test image: ${contract}`,
+    );
   }
   return text;
 }
@@ -178,26 +187,42 @@ export async function runTests(source: Directory, dockerfile: string): Promise<s
   } catch (err) {
     throw new Error(explainTestStageFailure(err, dockerfile), { cause: err });
   }
-  const steps = stageRuns(text, TEST_STAGE).map((r) => `  ✔ ${r.command}${r.noNetwork ? "   (no network)" : "   (WITH network: add --network=none)"}`);
+  const steps = stageRuns(text, TEST_STAGE).map(
+    (r) => `  ✔ ${r.command}${r.noNetwork ? "   (no network)" : "   (WITH network: add --network=none)"}`,
+  );
   const { results, from, text: report } = await stageReport(stage);
   if (results && results.failed.length > 0) {
     // The step passed (its runner's exit code was ignored), yet the report has failing tests: not a pass.
     throw new Error(
       [
         `tests failed (${results.failed.length === 1 ? "1 failing test" : `${results.failed.length} failing tests`} in ${from}, although the "${TEST_STAGE}" stage of ${dockerfile} passed: does a step ignore the runner's exit code?):`,
-        indent(results.failed.map((t) => `✘ ${t.name}${t.cause ? ` — ${t.cause}` : ""}`), "  "),
+        indent(
+          results.failed.map((t) => `✘ ${t.name}${t.cause ? ` — ${t.cause}` : ""}`),
+          "  ",
+        ),
         `  ${resultsSummary(results)}`,
       ].join("\n"),
     );
   }
-  const header = [`tests passed: the "${TEST_STAGE}" stage of ${dockerfile} ran`, ...steps, ...(results ? [`  ${resultsSummary(results)}, from ${from}`] : [])];
+  const header = [
+    `tests passed: the "${TEST_STAGE}" stage of ${dockerfile} ran`,
+    ...steps,
+    ...(results ? [`  ${resultsSummary(results)}, from ${from}`] : []),
+  ];
   if (report !== undefined) return [...header, "", `report (${report.path}):`, report.contents].join("\n");
-  return [...header, `(the stage left no runner output in ${TEST_REPORT_PATH}; see "Using it on another app" in the README)`].join("\n");
+  return [
+    ...header,
+    `(the stage left no runner output in ${TEST_REPORT_PATH}; see "Using it on another app" in the README)`,
+  ].join("\n");
 }
 
 /** What a passed test stage left: its machine-readable results and the report to return, when it left them. */
-async function stageReport(stage: Container): Promise<{ results?: TestResults; from?: string; text?: { path: string; contents: string } }> {
-  const [hasText, hasJunit, hasGoJson] = await Promise.all([TEST_REPORT_PATH, TEST_JUNIT_PATH, TEST_GO_JSON_PATH].map((p) => stage.exists(p)));
+async function stageReport(
+  stage: Container,
+): Promise<{ results?: TestResults; from?: string; text?: { path: string; contents: string } }> {
+  const [hasText, hasJunit, hasGoJson] = await Promise.all(
+    [TEST_REPORT_PATH, TEST_JUNIT_PATH, TEST_GO_JSON_PATH].map((p) => stage.exists(p)),
+  );
   let results: TestResults | undefined;
   let from: string | undefined;
   let goText: string | undefined;
@@ -206,7 +231,10 @@ async function stageReport(stage: Container): Promise<{ results?: TestResults; f
       results = parseJUnit(await stage.file(TEST_JUNIT_PATH).contents());
       from = TEST_JUNIT_PATH;
     } catch (err) {
-      throw new Error(`the "${TEST_STAGE}" stage left ${TEST_JUNIT_PATH}, but it is not a JUnit XML report: ${(err as Error).message}`, { cause: err });
+      throw new Error(
+        `the "${TEST_STAGE}" stage left ${TEST_JUNIT_PATH}, but it is not a JUnit XML report: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   } else if (hasGoJson) {
     const events = await stage.file(TEST_GO_JSON_PATH).contents();
@@ -243,13 +271,17 @@ export function explainTestStageFailure(err: unknown, dockerfile: string): strin
   // A lock file out of sync, in any ecosystem: the tools' words for it are specific.
   const lock = explainAnyLockDrift(output, where);
   if (lock) return lock;
-  const heading = (n: number) => `tests failed (${n === 1 ? "1 failing test" : `${n} failing tests`}, in the "${TEST_STAGE}" stage of ${dockerfile}, run with no network):`;
+  const heading = (n: number) =>
+    `tests failed (${n === 1 ? "1 failing test" : `${n} failing tests`}, in the "${TEST_STAGE}" stage of ${dockerfile}, run with no network):`;
   // The runner's machine-readable report, which the failing step printed.
   const results = resultsInOutput(output);
   if (results && results.failed.length > 0) {
     return [
       heading(results.failed.length),
-      indent(results.failed.map((t) => `✘ ${t.name}${t.cause ? ` — ${t.cause}` : ""}`), "  "),
+      indent(
+        results.failed.map((t) => `✘ ${t.name}${t.cause ? ` — ${t.cause}` : ""}`),
+        "  ",
+      ),
       `  ${resultsSummary(results)}`,
       "details:",
       indent(failureSection(results.format === "go test -json" ? goTestText(output) : withoutXml(output))),
@@ -259,7 +291,10 @@ export function explainTestStageFailure(err: unknown, dockerfile: string): strin
   if (failing.length > 0) {
     return [
       heading(failing.length),
-      indent(failing.map((t) => `✘ ${t}`), "  "),
+      indent(
+        failing.map((t) => `✘ ${t}`),
+        "  ",
+      ),
       ...summaryLines(output).map((l) => `  ${l}`),
       "details:",
       indent(failureSection(output)),
@@ -323,7 +358,9 @@ export async function runtimeImage(source: Directory, dockerfile: string, info: 
 export async function appService(image: Container, dockerfile: string): Promise<Service> {
   const ports = await image.exposedPorts();
   if (ports.length === 0) {
-    throw new Error(`the runtime stage of ${dockerfile} exposes no port: add \`EXPOSE <the port the app listens on>\` to it (serve and the deploy's stand-in use it)`);
+    throw new Error(
+      `the runtime stage of ${dockerfile} exposes no port: add \`EXPOSE <the port the app listens on>\` to it (serve and the deploy's stand-in use it)`,
+    );
   }
   return image.asService({ useEntrypoint: true });
 }

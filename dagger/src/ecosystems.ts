@@ -94,9 +94,14 @@ export function detectProjects(facts: SourceFacts): Detection {
   if (facts.pyproject !== undefined) {
     const python = pythonProject(facts.pyproject, has);
     if (python) projects.push(python);
-    else unsupported.push("pyproject.toml: neither poetry nor uv manages it (no poetry.lock, uv.lock, [tool.poetry] or [tool.uv]), so there is no lock file to check");
+    else
+      unsupported.push(
+        "pyproject.toml: neither poetry nor uv manages it (no poetry.lock, uv.lock, [tool.poetry] or [tool.uv]), so there is no lock file to check",
+      );
   } else if (has("requirements.txt")) {
-    unsupported.push("requirements.txt: pip has no lock file that check can compare; manage the project with poetry or uv to have it checked");
+    unsupported.push(
+      "requirements.txt: pip has no lock file that check can compare; manage the project with poetry or uv to have it checked",
+    );
   }
   if (has("go.mod")) projects.push({ kind: "go" });
   return { projects, unsupported };
@@ -111,14 +116,16 @@ function nodeProject(facts: SourceFacts, has: (name: string) => boolean): NodePr
     throw new Error(`package.json is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   // packageManager: "pnpm@9.12.0" or "yarn@4.5.0+sha512.…" (corepack's field).
-  const pinned = typeof manifest.packageManager === "string" ? /^(npm|pnpm|yarn)@(\d[^+\s]*)/.exec(manifest.packageManager) : null;
+  const pinned =
+    typeof manifest.packageManager === "string" ? /^(npm|pnpm|yarn)@(\d[^+\s]*)/.exec(manifest.packageManager) : null;
   if (pinned?.[1]) {
     const manager = pinned[1] as NodeProject["manager"];
     const version = pinned[2] ?? "";
     return { kind: "node", manager, version, ...(manager === "yarn" ? { yarnBerry: !version.startsWith("1.") } : {}) };
   }
   if (has("pnpm-lock.yaml")) return { kind: "node", manager: "pnpm" };
-  if (has("yarn.lock")) return { kind: "node", manager: "yarn", yarnBerry: /^__metadata:/m.test(facts.yarnLockHead ?? "") };
+  if (has("yarn.lock"))
+    return { kind: "node", manager: "yarn", yarnBerry: /^__metadata:/m.test(facts.yarnLockHead ?? "") };
   return { kind: "node", manager: "npm" };
 }
 
@@ -129,7 +136,9 @@ function table(doc: Record<string, unknown>, path: string): Record<string, unkno
     if (typeof node !== "object" || node === null) return undefined;
     node = (node as Record<string, unknown>)[key];
   }
-  return typeof node === "object" && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>) : undefined;
+  return typeof node === "object" && node !== null && !Array.isArray(node)
+    ? (node as Record<string, unknown>)
+    : undefined;
 }
 
 /** The Python project of a pyproject.toml, or undefined when neither poetry nor uv manages it. */
@@ -142,13 +151,15 @@ function pythonProject(text: string, has: (name: string) => boolean): PythonProj
   }
   const poetry = table(doc, "tool.poetry");
   const backend = table(doc, "build-system")?.["build-backend"];
-  const usesPoetry = has("poetry.lock") || poetry !== undefined || (typeof backend === "string" && backend.startsWith("poetry"));
+  const usesPoetry =
+    has("poetry.lock") || poetry !== undefined || (typeof backend === "string" && backend.startsWith("poetry"));
   const usesUv = has("uv.lock") || table(doc, "tool.uv") !== undefined;
   // Both present: the lock file decides; poetry when it is there.
   const manager = usesPoetry && (has("poetry.lock") || !has("uv.lock")) ? "poetry" : usesUv ? "uv" : undefined;
   if (!manager) return undefined;
   const mypy = table(doc, "tool.mypy");
-  const installRoot = manager === "poetry" ? poetry?.["package-mode"] !== false : table(doc, "build-system") !== undefined;
+  const installRoot =
+    manager === "poetry" ? poetry?.["package-mode"] !== false : table(doc, "build-system") !== undefined;
   return {
     kind: "python",
     manager,
@@ -156,7 +167,12 @@ function pythonProject(text: string, has: (name: string) => boolean): PythonProj
     tools: {
       ruff: table(doc, "tool.ruff") !== undefined || has("ruff.toml") || has(".ruff.toml"),
       mypy: mypy !== undefined || has("mypy.ini") || has(".mypy.ini"),
-      pytest: table(doc, "tool.pytest.ini_options") !== undefined || table(doc, "tool.pytest") !== undefined || has("pytest.ini") || has("tests") || has("test"),
+      pytest:
+        table(doc, "tool.pytest.ini_options") !== undefined ||
+        table(doc, "tool.pytest") !== undefined ||
+        has("pytest.ini") ||
+        has("tests") ||
+        has("test"),
     },
     mypyFiles: mypy?.files !== undefined,
   };

@@ -13,7 +13,14 @@ import { randomUUID } from "node:crypto";
 import { type Container, dag, type Directory, type Service } from "@dagger.io/dagger";
 
 import { readCredential } from "./credentials.js";
-import { type AwsArgs, type AwsAuth, type AwsIdentity, awsClientConfig, callerIdentity, resolveAwsAuth } from "./aws.js";
+import {
+  type AwsArgs,
+  type AwsAuth,
+  type AwsIdentity,
+  awsClientConfig,
+  callerIdentity,
+  resolveAwsAuth,
+} from "./aws.js";
 import { type Ledger, s3Ledger, volumeLedger } from "./ledger.js";
 import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, registryService } from "./local.js";
 import { type SavedState, startLocalEmulator } from "./local-state.js";
@@ -88,7 +95,11 @@ export interface OpenEnvironment {
  * @param action the operation, for messages (e.g. "deploy")
  * @param opts startLocal: false opens `local` without starting its emulator (status reads only the ledger)
  */
-export async function openEnvironment(args: EnvironmentArgs, action: string, opts: { startLocal?: boolean } = {}): Promise<OpenEnvironment> {
+export async function openEnvironment(
+  args: EnvironmentArgs,
+  action: string,
+  opts: { startLocal?: boolean } = {},
+): Promise<OpenEnvironment> {
   const runId = randomUUID();
   const mode = environmentMode(args);
   const local = mode === "local";
@@ -111,7 +122,11 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
   const webIdentityToken = args.aws.webIdentityToken ? (await readCredential(args.aws.webIdentityToken)).trim() : "";
   const ends = auth.webIdentity?.expiration ? ` (session ends ${auth.webIdentity.expiration.toISOString()})` : "";
   const via = auth.webIdentity ? `, assumed with a web-identity token${ends}` : "";
-  const at = onEmulator ? ` (AWS emulator at ${auth.endpoint})` : auth.endpoint ? ` (AWS endpoint ${auth.endpoint})` : "";
+  const at = onEmulator
+    ? ` (AWS emulator at ${auth.endpoint})`
+    : auth.endpoint
+      ? ` (AWS endpoint ${auth.endpoint})`
+      : "";
   args.log(`preflight: AWS account ${identity.account}, identity ${identity.arn}${via}${at}`);
   if (target.accountId && identity.account !== target.accountId) {
     throw new Error(
@@ -148,16 +163,29 @@ export async function openEnvironment(args: EnvironmentArgs, action: string, opt
     auth,
     ledger: s3Ledger(sdk, target.state.bucket, target.names.state.ledger),
     runId,
-    secrets: [auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken ?? "", webIdentityToken].filter((s) => s !== ""),
+    secrets: [
+      auth.credentials.accessKeyId,
+      auth.credentials.secretAccessKey,
+      auth.credentials.sessionToken ?? "",
+      webIdentityToken,
+    ].filter((s) => s !== ""),
     close: async () => {},
   };
 }
 
 /** The local environment: the emulator from its saved state, the persistent registry and ledger, the state bucket created. */
-async function openLocal(args: EnvironmentArgs, target: Target, infra: Container, runId: string): Promise<OpenEnvironment> {
-  if (!target.emulator) throw new Error(`environment "${LOCAL}" must have emulator: true (${target.configFile}, environments.local)`);
+async function openLocal(
+  args: EnvironmentArgs,
+  target: Target,
+  infra: Container,
+  runId: string,
+): Promise<OpenEnvironment> {
+  if (!target.emulator)
+    throw new Error(`environment "${LOCAL}" must have emulator: true (${target.configFile}, environments.local)`);
   if (args.aws.accessKeyId || args.aws.webIdentityToken || args.aws.endpoint || args.emulator) {
-    args.log("note: the local environment ignores AWS credentials, endpoints and emulators: it runs its own emulator in the engine");
+    args.log(
+      "note: the local environment ignores AWS credentials, endpoints and emulators: it runs its own emulator in the engine",
+    );
   }
   const started: { close(): Promise<void> }[] = [];
   const close = async () => {
@@ -170,7 +198,11 @@ async function openLocal(args: EnvironmentArgs, target: Target, infra: Container
     await registry.start();
     started.push({ close: () => registry.stop().then(() => {}) });
     args.log(`local: AWS emulator (${emulator.reach.via}) and registry started in the engine`);
-    const auth: AwsAuth = { region: target.region, endpoint: emulator.reach.url, credentials: { ...EMULATOR_CREDENTIALS } };
+    const auth: AwsAuth = {
+      region: target.region,
+      endpoint: emulator.reach.url,
+      credentials: { ...EMULATOR_CREDENTIALS },
+    };
     const sdk = awsClientConfig(auth);
     const identity = await callerIdentity(auth, "local");
     await ensureStateBucket(sdk, target.state.bucket, target.state.region);
@@ -246,7 +278,11 @@ export function environmentMode(args: Pick<EnvironmentArgs, "env" | "emulator">)
  * @param target the environment
  * @param endpoint the endpoint, if any
  */
-export function tofuEndpointEnvironment(mode: OpenEnvironment["mode"], target: Pick<Target, "emulatorEnvironment">, endpoint: string | undefined): Record<string, string> {
+export function tofuEndpointEnvironment(
+  mode: OpenEnvironment["mode"],
+  target: Pick<Target, "emulatorEnvironment">,
+  endpoint: string | undefined,
+): Record<string, string> {
   if (mode === "emulator" && endpoint) return withEndpoint(target.emulatorEnvironment, endpoint);
   return endpoint ? { AWS_ENDPOINT_URL: endpoint } : {};
 }

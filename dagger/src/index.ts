@@ -8,7 +8,16 @@
  * for environments other than `local`, a fargate-pipeline.yaml; the
  * infrastructure comes with the module.
  */
-import { argument, check, type Container, type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
+import {
+  argument,
+  check,
+  type Container,
+  type Directory,
+  func,
+  object,
+  type Secret,
+  type Service,
+} from "@dagger.io/dagger";
 
 import { setSecret } from "./app-secrets.js";
 import { bootstrap } from "./bootstrap.js";
@@ -44,7 +53,22 @@ export class FargatePipeline {
      */
     @argument({
       defaultPath: "/",
-      ignore: ["**/node_modules", ".git", "**/dist", "**/coverage", "**/cdktf.out", "**/*.tsbuildinfo", "**/.env", "bench/results", "dagger/sdk", "**/__pycache__", "**/.venv", "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache"],
+      ignore: [
+        "**/node_modules",
+        ".git",
+        "**/dist",
+        "**/coverage",
+        "**/cdktf.out",
+        "**/*.tsbuildinfo",
+        "**/.env",
+        "bench/results",
+        "dagger/sdk",
+        "**/__pycache__",
+        "**/.venv",
+        "**/.pytest_cache",
+        "**/.mypy_cache",
+        "**/.ruff_cache",
+      ],
     })
     source: Directory,
     /**
@@ -62,7 +86,7 @@ export class FargatePipeline {
   }
 
   /**
-   * Lock file in sync with its manifest, then the project's own typecheck, lint and unit tests, for the ecosystem the source is (npm, pnpm, yarn, poetry, uv, Go), and the GitHub Actions workflows linted (actionlint); a failure names the step and the command that fixes or reproduces it
+   * Lock file in sync with its manifest, then the project's own typecheck, lint, format check and unit tests, for the ecosystem the source is (npm, pnpm, yarn, poetry, uv, Go), and the GitHub Actions workflows linted (actionlint); a failure names the step and the command that fixes or reproduces it
    * Example usage: `dagger call check`
    */
   @func()
@@ -96,7 +120,10 @@ export class FargatePipeline {
      */
     gitCommit?: string,
   ): Promise<Container> {
-    return await runtimeImage(this.source, this.dockerfile, { version, gitCommit: await effectiveCommit(this.source, gitCommit ?? "") });
+    return await runtimeImage(this.source, this.dockerfile, {
+      version,
+      gitCommit: await effectiveCommit(this.source, gitCommit ?? ""),
+    });
   }
 
   /**
@@ -145,7 +172,9 @@ export class FargatePipeline {
      */
     gitCommit?: string,
   ): Promise<string> {
-    return lf(await publishToRegistry(await this.build(version, gitCommit), address, registryUsername, registryPassword));
+    return lf(
+      await publishToRegistry(await this.build(version, gitCommit), address, registryUsername, registryPassword),
+    );
   }
 
   /**
@@ -276,7 +305,13 @@ export class Environment {
      */
     roleArn: string,
   ): Environment {
-    return this.copy({ webIdentityToken: token, roleArn, accessKeyId: undefined, secretAccessKey: undefined, sessionToken: undefined });
+    return this.copy({
+      webIdentityToken: token,
+      roleArn,
+      accessKeyId: undefined,
+      secretAccessKey: undefined,
+      sessionToken: undefined,
+    });
   }
 
   /**
@@ -339,7 +374,12 @@ export class Environment {
      */
     forceUnlock?: string,
   ): Promise<string> {
-    const common = { ...(await this.args()), lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry: this.emulatorRegistry };
+    const common = {
+      ...(await this.args()),
+      lockTimeoutSeconds: lockTimeout,
+      forceUnlock,
+      emulatorRegistry: this.emulatorRegistry,
+    };
     return lf(await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit: gitCommit ?? "" }));
   }
 
@@ -362,7 +402,12 @@ export class Environment {
      */
     forceUnlock?: string,
   ): Promise<string> {
-    const args = { ...(await this.args()), lockTimeoutSeconds: lockTimeout, forceUnlock, emulatorRegistry: this.emulatorRegistry };
+    const args = {
+      ...(await this.args()),
+      lockTimeoutSeconds: lockTimeout,
+      forceUnlock,
+      emulatorRegistry: this.emulatorRegistry,
+    };
     return lf(await rollback({ ...args, ...(image ? { image } : {}) }));
   }
 
@@ -491,7 +536,9 @@ export class Environment {
     return {
       env: this.name,
       source: this.source,
-      ...((await this.source.exists(this.config)) ? { config: { file: this.source.file(this.config), name: this.config } } : {}),
+      ...((await this.source.exists(this.config))
+        ? { config: { file: this.source.file(this.config), name: this.config } }
+        : {}),
       infra: moduleInfra(),
       aws: {
         accessKeyId: this.accessKeyId,
@@ -501,7 +548,14 @@ export class Environment {
         roleArn: this.roleArn,
         endpoint: this.endpoint,
       },
-      ...(this.emulatorEndpoint ? { emulator: { endpoint: this.emulatorEndpoint, ...(this.emulatorRegistry ? { registry: this.emulatorRegistry } : {}) } } : {}),
+      ...(this.emulatorEndpoint
+        ? {
+            emulator: {
+              endpoint: this.emulatorEndpoint,
+              ...(this.emulatorRegistry ? { registry: this.emulatorRegistry } : {}),
+            },
+          }
+        : {}),
       configOverrides: this.configOverrides,
       localState: this.localState,
       log: progress,
@@ -513,7 +567,11 @@ export class Environment {
    * @param changes the fields to change
    */
   private copy(changes: Partial<Environment>): Environment {
-    return Object.assign(new Environment(this.source, this.dockerfile, this.config, this.name, this.localState), this, changes);
+    return Object.assign(
+      new Environment(this.source, this.dockerfile, this.config, this.name, this.localState),
+      this,
+      changes,
+    );
   }
 }
 

@@ -165,7 +165,9 @@ try {
  * @param config the app's configuration file; undefined: the built-in environments only
  */
 export async function infraContainer(infra: Directory, config: AppConfig | undefined): Promise<Container> {
-  const manifests = dag.directory().withDirectory("/", infra, { include: ["package.json", "package-lock.json", ".npmrc"] });
+  const manifests = dag
+    .directory()
+    .withDirectory("/", infra, { include: ["package.json", "package-lock.json", ".npmrc"] });
   let installed: Container;
   try {
     installed = await nodeContainer()
@@ -175,9 +177,15 @@ export async function infraContainer(infra: Directory, config: AppConfig | undef
       .sync();
   } catch (err) {
     const { output } = commandFailure(err);
-    throw new Error(explainNpmInstallFailure(output, "the module's infra/") ?? `npm ci of the module's infra/ failed:\n${indent(tail(output, 15))}`, { cause: err });
+    throw new Error(
+      explainNpmInstallFailure(output, "the module's infra/") ??
+        `npm ci of the module's infra/ failed:\n${indent(tail(output, 15))}`,
+      { cause: err },
+    );
   }
-  const withSource = installed.withDirectory(INFRA_PATH, infra, { exclude: ["node_modules", "cdktf.out", "test", "scripts"] });
+  const withSource = installed.withDirectory(INFRA_PATH, infra, {
+    exclude: ["node_modules", "cdktf.out", "test", "scripts"],
+  });
   if (!config) return withSource.withEnvVariable("FP_CONFIG", "");
   return withSource
     .withFile(`${CONFIG_PATH}/${basename(config.name)}`, config.file)
@@ -190,7 +198,12 @@ export async function infraContainer(infra: Directory, config: AppConfig | undef
  * @param path e.g. deploy/fargate-pipeline.yaml
  */
 function basename(path: string): string {
-  return path.split("/").filter((p) => p !== "").at(-1) ?? path;
+  return (
+    path
+      .split("/")
+      .filter((p) => p !== "")
+      .at(-1) ?? path
+  );
 }
 
 /**
@@ -201,7 +214,12 @@ function basename(path: string): string {
  * @param overrides JSON merged over the environment's entry (infra's FP_OVERRIDES), or ""
  * @param onEmulator true when the caller named an AWS emulator (adds infra's emulatorOverrides())
  */
-export async function resolveTarget(infra: Container, env: string, overrides: string, onEmulator: boolean): Promise<Target> {
+export async function resolveTarget(
+  infra: Container,
+  env: string,
+  overrides: string,
+  onEmulator: boolean,
+): Promise<Target> {
   const run = infra
     .withEnvVariable("FP_ENV", env)
     .withEnvVariable("FP_OVERRIDES", overrides)
@@ -212,8 +230,12 @@ export async function resolveTarget(infra: Container, env: string, overrides: st
     return JSON.parse(await run.stdout()) as Target;
   } catch (err) {
     const { output, exitCode } = commandFailure(err);
-    if (exitCode === 2) throw new Error(`${tail(output, 30).join("\n")}\nFix the configuration file and run again.`, { cause: err });
-    throw new Error(`reading the configuration of environment "${env}" failed in the module's infra/:\n${indent(tail(output, 15))}`, { cause: err });
+    if (exitCode === 2)
+      throw new Error(`${tail(output, 30).join("\n")}\nFix the configuration file and run again.`, { cause: err });
+    throw new Error(
+      `reading the configuration of environment "${env}" failed in the module's infra/:\n${indent(tail(output, 15))}`,
+      { cause: err },
+    );
   }
 }
 
@@ -232,7 +254,10 @@ export async function synthesize(infra: Container, target: Target): Promise<Stac
   try {
     await run.sync();
   } catch (err) {
-    throw new Error(`synthesizing the stacks of "${target.name}" (node main.ts in the module's infra/) failed:\n${indent(tail(commandFailure(err).output, 20))}`, { cause: err });
+    throw new Error(
+      `synthesizing the stacks of "${target.name}" (node main.ts in the module's infra/) failed:\n${indent(tail(commandFailure(err).output, 20))}`,
+      { cause: err },
+    );
   }
   const stacks = run.directory(`${SYNTH_OUT}/stacks`);
   return { base: stacks.directory(target.names.stacks.base), service: stacks.directory(target.names.stacks.service) };

@@ -90,11 +90,19 @@ export function volumeLedger(stateName: string): Ledger {
   const volume = `fargate-pipeline-local-ledger-${stateName}`;
   // A fresh value per operation: the engine must run it, never replay an earlier read.
   const ctr = (): Container =>
-    dag.container().from(NODE_IMAGE).withMountedCache(LEDGER_MOUNT, dag.cacheVolume(volume)).withEnvVariable("FP_AT", `${Date.now()}-${Math.random()}`);
+    dag
+      .container()
+      .from(NODE_IMAGE)
+      .withMountedCache(LEDGER_MOUNT, dag.cacheVolume(volume))
+      .withEnvVariable("FP_AT", `${Date.now()}-${Math.random()}`);
   return {
     where: `the engine's cache volume ${volume}`,
     async read() {
-      return parseLedger(await ctr().withExec(["sh", "-c", `cat ${LEDGER_FILE} 2>/dev/null || true`]).stdout());
+      return parseLedger(
+        await ctr()
+          .withExec(["sh", "-c", `cat ${LEDGER_FILE} 2>/dev/null || true`])
+          .stdout(),
+      );
     },
     async append(entry) {
       await ctr()
@@ -103,7 +111,9 @@ export function volumeLedger(stateName: string): Ledger {
         .sync();
     },
     async clear() {
-      await ctr().withExec(["sh", "-c", `flock ${LEDGER_MOUNT}/.lock rm -f ${LEDGER_FILE}`]).sync();
+      await ctr()
+        .withExec(["sh", "-c", `flock ${LEDGER_MOUNT}/.lock rm -f ${LEDGER_FILE}`])
+        .sync();
     },
   };
 }
@@ -139,11 +149,14 @@ export function s3Ledger(config: S3Config, bucket: string, key: string): Ledger 
       if ((err as { name?: string }).name === "NoSuchBucket") {
         throw new Error(
           `the state bucket ${bucket} does not exist: the environment is not bootstrapped. ` +
-            "Run `dagger call environment --name <env> with-aws-credentials … bootstrap` once, as an administrator (README, \"Deploying\").",
+            'Run `dagger call environment --name <env> with-aws-credentials … bootstrap` once, as an administrator (README, "Deploying").',
           { cause: err },
         );
       }
-      throw new Error(`reading the deployment ledger s3://${bucket}/${key} failed: ${(err as Error).name}: ${(err as Error).message}`, { cause: err });
+      throw new Error(
+        `reading the deployment ledger s3://${bucket}/${key} failed: ${(err as Error).name}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   };
   return {
@@ -176,9 +189,15 @@ export function s3Ledger(config: S3Config, bucket: string, key: string): Ledger 
             return;
           } catch (err) {
             const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-            const conflict = e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409 || e.name === "PreconditionFailed";
+            const conflict =
+              e.$metadata?.httpStatusCode === 412 ||
+              e.$metadata?.httpStatusCode === 409 ||
+              e.name === "PreconditionFailed";
             if (!conflict || attempt >= MAX_WRITE_TRIES) {
-              throw new Error(`writing the deployment ledger s3://${bucket}/${key} failed: ${e.name}: ${(err as Error).message}`, { cause: err });
+              throw new Error(
+                `writing the deployment ledger s3://${bucket}/${key} failed: ${e.name}: ${(err as Error).message}`,
+                { cause: err },
+              );
             }
           }
         }

@@ -193,7 +193,10 @@ function mb(bytes: number | undefined): string {
 
 /** A request to the launcher's state routes; throws with the emulator's own error. */
 async function stateRequest(base: string, method: "GET" | "POST", path: string): Promise<unknown> {
-  const res = await fetch(`${base}${STATE_ROUTE}${path}`, { method, signal: AbortSignal.timeout(STATE_REQUEST_TIMEOUT_MS) });
+  const res = await fetch(`${base}${STATE_ROUTE}${path}`, {
+    method,
+    signal: AbortSignal.timeout(STATE_REQUEST_TIMEOUT_MS),
+  });
   const text = await res.text();
   let body: unknown;
   try {

@@ -68,7 +68,11 @@ export function pullLocal(ref: string, registry: Service): Container {
  * @param port the container port
  */
 export function standInService(image: Container, port: number): Service {
-  return image.withEnvVariable("PORT", String(port)).withEnvVariable("NODE_ENV", "production").withExposedPort(port).asService({ useEntrypoint: true });
+  return image
+    .withEnvVariable("PORT", String(port))
+    .withEnvVariable("NODE_ENV", "production")
+    .withExposedPort(port)
+    .asService({ useEntrypoint: true });
 }
 
 /** A service endpoint this process can reach, and how to let it go. */
@@ -98,7 +102,10 @@ export async function reachable(svc: Service, port: number): Promise<Reachable> 
   const endpoint = await svc.endpoint({ port, scheme: "http" });
   const host = new URL(endpoint).hostname;
   if (await resolves(host)) return { url: endpoint, via: "service name", close: async () => {} };
-  const tunnel = await dag.host().tunnel(svc, { ports: [{ backend: port }] }).start();
+  const tunnel = await dag
+    .host()
+    .tunnel(svc, { ports: [{ backend: port }] })
+    .start();
   const url = await tunnel.endpoint({ scheme: "http" });
   return {
     url: url.replace("://localhost:", "://127.0.0.1:"),

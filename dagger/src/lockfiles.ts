@@ -42,7 +42,8 @@ export const LOCK_RULES = {
     fix: "yarn install",
     commit: "yarn.lock",
     // yarn 2+ (--immutable): YN0028; yarn 1 (--frozen-lockfile): "Your lockfile needs to be updated".
-    outOfSync: /YN0028|The lockfile would have been (modified|created) by this install|Your lockfile needs to be updated/,
+    outOfSync:
+      /YN0028|The lockfile would have been (modified|created) by this install|Your lockfile needs to be updated/,
     detail: /YN0028|^\s*[+-]\s+\S|lockfile needs to be updated/,
   },
   poetry: {
@@ -71,7 +72,8 @@ export const LOCK_RULES = {
     // What the go command prints when the code imports a package go.mod does not cover (-mod=readonly).
     outOfSync:
       /no required module provides package|updates to go\.mod needed|missing go\.sum entry|go: inconsistent vendoring/,
-    detail: /no required module provides package|updates to go\.mod needed|missing go\.sum entry|go get |go mod tidy|^[+-]\s*\S|^(---|\+\+\+) /,
+    detail:
+      /no required module provides package|updates to go\.mod needed|missing go\.sum entry|go get |go mod tidy|^[+-]\s*\S|^(---|\+\+\+) /,
   },
 } as const satisfies Record<string, LockRule>;
 
@@ -110,7 +112,12 @@ export function explainLockDrift(ecosystem: LockEcosystem, output: string, found
  * @param found how and where it was found, e.g. "`go mod tidy -diff` in check"
  * @param details the tool's lines worth showing (the first few are kept)
  */
-export function lockMessage(ecosystem: LockEcosystem, problem: "out of sync" | "missing", found: string, details: readonly string[]): string {
+export function lockMessage(
+  ecosystem: LockEcosystem,
+  problem: "out of sync" | "missing",
+  found: string,
+  details: readonly string[],
+): string {
   const rule: LockRule = LOCK_RULES[ecosystem];
   const plural = rule.lockFile.includes(" and ");
   const headline =
@@ -118,7 +125,12 @@ export function lockMessage(ecosystem: LockEcosystem, problem: "out of sync" | "
       ? `there is no ${rule.lockFile}: run \`${rule.fix}\` and commit ${rule.commit}`
       : `${rule.lockFile} ${plural ? "are" : "is"} out of sync with ${rule.manifest}: run \`${rule.fix}\` and commit ${rule.commit}`;
   const shown = details.filter((l) => l.trim() !== "").slice(0, MAX_DETAIL_LINES);
-  return [headline, `(found by ${found})`, ...(shown.length > 0 ? ["it says:", indent(shown)] : []), ...(details.length > MAX_DETAIL_LINES ? [`    … and ${details.length - MAX_DETAIL_LINES} more lines`] : [])].join("\n");
+  return [
+    headline,
+    `(found by ${found})`,
+    ...(shown.length > 0 ? ["it says:", indent(shown)] : []),
+    ...(details.length > MAX_DETAIL_LINES ? [`    … and ${details.length - MAX_DETAIL_LINES} more lines`] : []),
+  ].join("\n");
 }
 
 /**

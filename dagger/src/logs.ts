@@ -30,7 +30,13 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
     const startTime = Date.now() - sinceMinutes * 60_000;
     // FilterLogEvents pages oldest first; keep the newest `limit`.
     do {
-      const out = await client.send(new FilterLogEventsCommand({ logGroupName: env.target.names.logGroup, startTime, ...(nextToken ? { nextToken } : {}) }));
+      const out = await client.send(
+        new FilterLogEventsCommand({
+          logGroupName: env.target.names.logGroup,
+          startTime,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
       events.push(...(out.events ?? []));
       nextToken = out.nextToken;
     } while (nextToken && events.length < 10_000);
@@ -38,11 +44,21 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
     if (shown.length === 0) return `No log lines in ${env.target.names.logGroup} in the last ${sinceMinutes} minutes.`;
     return [
       `${env.target.names.logGroup}, last ${sinceMinutes} min (${shown.length} of ${events.length} lines; streams ecs/app/<task id>):`,
-      ...shown.map((e) => `${new Date(e.timestamp ?? 0).toISOString()} ${(e.logStreamName ?? "").split("/").pop()?.slice(0, 8) ?? ""} ${(e.message ?? "").trimEnd()}`),
+      ...shown.map(
+        (e) =>
+          `${new Date(e.timestamp ?? 0).toISOString()} ${(e.logStreamName ?? "").split("/").pop()?.slice(0, 8) ?? ""} ${(e.message ?? "").trimEnd()}`,
+      ),
     ].join("\n");
   } catch (err) {
-    if ((err as { name?: string }).name === "ResourceNotFoundException") return `There is no log group ${env.target.names.logGroup} (not deployed yet, or destroyed).`;
-    throw new DeployError(explainAwsError(err, env.auth ?? { region: env.target.region, credentials: env.sdk.credentials }, "logs: CloudWatch Logs FilterLogEvents"));
+    if ((err as { name?: string }).name === "ResourceNotFoundException")
+      return `There is no log group ${env.target.names.logGroup} (not deployed yet, or destroyed).`;
+    throw new DeployError(
+      explainAwsError(
+        err,
+        env.auth ?? { region: env.target.region, credentials: env.sdk.credentials },
+        "logs: CloudWatch Logs FilterLogEvents",
+      ),
+    );
   } finally {
     client.destroy();
     await env.close();

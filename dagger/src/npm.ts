@@ -28,7 +28,13 @@ const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
  * @param args the command and its arguments
  */
 export function withSystemCAs(args: readonly string[]): string[] {
-  return ["sh", "-c", `if [ -s ${CA_BUNDLE} ]; then export NODE_EXTRA_CA_CERTS=${CA_BUNDLE}; fi; exec "$@"`, "sh", ...args];
+  return [
+    "sh",
+    "-c",
+    `if [ -s ${CA_BUNDLE} ]; then export NODE_EXTRA_CA_CERTS=${CA_BUNDLE}; fi; exec "$@"`,
+    "sh",
+    ...args,
+  ];
 }
 
 /**
@@ -102,7 +108,11 @@ export function installInputs(source: Directory, workspaces: readonly string[]):
  * @returns the message, or undefined when the output says neither
  */
 export function explainLockFileProblem(output: string, where: string): string | undefined {
-  if (/can only install packages when your package\.json and package-lock\.json[^\n]* are in sync|lock file's .* does not satisfy|Missing: .+ from lock file|Invalid: lock file's|package-lock\.json is out of sync/i.test(output)) {
+  if (
+    /can only install packages when your package\.json and package-lock\.json[^\n]* are in sync|lock file's .* does not satisfy|Missing: .+ from lock file|Invalid: lock file's|package-lock\.json is out of sync/i.test(
+      output,
+    )
+  ) {
     const details = output
       .split("\n")
       .map((l) => l.replace(/^npm (?:error|ERR!)\s*/, "").trim())
@@ -137,7 +147,11 @@ export function explainNpmInstallFailure(output: string, where: string): string 
       indent(tail(output, 8)),
     ].join("\n");
   }
-  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UNABLE_TO_GET_ISSUER_CERT|SELF_SIGNED_CERT|network request to .* failed/i.test(output)) {
+  if (
+    /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UNABLE_TO_GET_ISSUER_CERT|SELF_SIGNED_CERT|network request to .* failed/i.test(
+      output,
+    )
+  ) {
     return [
       `\`npm ci\` in ${where} could not download packages: the package registry is not reachable from the Dagger engine`,
       "(behind a TLS-intercepting proxy, install its CA certificate into the engine; see the README, Troubleshooting)",
@@ -146,7 +160,10 @@ export function explainNpmInstallFailure(output: string, where: string): string 
     ].join("\n");
   }
   if (/npm (?:error|ERR!)/.test(output)) {
-    return [`\`npm ci\` failed in ${where}; run \`npm ci\` locally to reproduce. npm says:`, indent(tail(output, 15))].join("\n");
+    return [
+      `\`npm ci\` failed in ${where}; run \`npm ci\` locally to reproduce. npm says:`,
+      indent(tail(output, 15)),
+    ].join("\n");
   }
   return undefined;
 }

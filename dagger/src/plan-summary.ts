@@ -8,7 +8,12 @@
 export interface PlanJson {
   resource_changes?: {
     address: string;
-    change: { actions: string[]; before?: Record<string, unknown> | null; after?: Record<string, unknown> | null; replace_paths?: unknown[] };
+    change: {
+      actions: string[];
+      before?: Record<string, unknown> | null;
+      after?: Record<string, unknown> | null;
+      replace_paths?: unknown[];
+    };
   }[];
   output_changes?: Record<string, { actions: string[] }>;
 }
@@ -49,7 +54,9 @@ export function readPlan(stack: string, plan: PlanJson): StackPlan {
     const after = rc.change.after ?? {};
     const attributes =
       action === "update" || action === "replace"
-        ? [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort()
+        ? [...new Set([...Object.keys(before), ...Object.keys(after)])]
+            .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+            .sort()
         : [];
     resources.push({ address: rc.address, action, attributes });
   }
@@ -61,7 +68,12 @@ export function readPlan(stack: string, plan: PlanJson): StackPlan {
   return { stack, resources, counts };
 }
 
-const SYMBOL: Record<PlannedResource["action"], string> = { create: "+ create", update: "~ update", delete: "- destroy", replace: "-/+ replace" };
+const SYMBOL: Record<PlannedResource["action"], string> = {
+  create: "+ create",
+  update: "~ update",
+  delete: "- destroy",
+  replace: "-/+ replace",
+};
 
 // 60,000 characters: GitHub allows 65,536 in a comment; the rest is left for the header and the notes.
 export const MAX_MARKDOWN = 60_000;
@@ -81,9 +93,17 @@ export function planMarkdown(title: string, plans: readonly StackPlan[], notes: 
       out.push(`**${p.stack}**: no changes. The infrastructure matches the configuration.`, "");
       continue;
     }
-    out.push(`**${p.stack}**: ${add} to add, ${change} to change, ${destroy} to destroy`, "", "| action | resource | changes |", "|---|---|---|");
+    out.push(
+      `**${p.stack}**: ${add} to add, ${change} to change, ${destroy} to destroy`,
+      "",
+      "| action | resource | changes |",
+      "|---|---|---|",
+    );
     for (const r of p.resources) {
-      const attrs = r.attributes.length > 8 ? `${r.attributes.slice(0, 8).join(", ")}, … (${r.attributes.length})` : r.attributes.join(", ");
+      const attrs =
+        r.attributes.length > 8
+          ? `${r.attributes.slice(0, 8).join(", ")}, … (${r.attributes.length})`
+          : r.attributes.join(", ");
       out.push(`| ${SYMBOL[r.action]} | \`${r.address}\` | ${attrs} |`);
     }
     if (p.resources.some((r) => r.action === "replace" || r.action === "delete")) {

@@ -26,18 +26,28 @@ export async function plan(args: EnvironmentArgs, lockTimeoutSeconds: number): P
     const state = await serviceState(env);
     const image = state.image && /@sha256:[0-9a-f]{64}$/.test(state.image) ? state.image : PLACEHOLDER_IMAGE;
     const plans: StackPlan[] = [];
-    for (const [role, dir] of [["base", stacks.base], ["service", stacks.service]] as const) {
+    for (const [role, dir] of [
+      ["base", stacks.base],
+      ["service", stacks.service],
+    ] as const) {
       const name = env.target.names.stacks[role];
       const init = await tofuInit(dir, env.tofu, env.runId);
       const vars = role === "service" ? ["-var", `${env.target.imageVariable}=${image}`] : [];
-      const p = await runLocked(init, { command: "plan", stack: name, lockTimeoutSeconds, rerun: callOn(args.env, "plan") }, ["-out=tfplan", ...vars]);
+      const p = await runLocked(
+        init,
+        { command: "plan", stack: name, lockTimeoutSeconds, rerun: callOn(args.env, "plan") },
+        ["-out=tfplan", ...vars],
+      );
       const shown = await run(p.container, ["show", "-json", "tfplan"]);
-      if (shown.exitCode !== 0) throw new DeployError(`tofu show of the plan of ${name} failed:\n${indent(errorLines(shown))}`);
+      if (shown.exitCode !== 0)
+        throw new DeployError(`tofu show of the plan of ${name} failed:\n${indent(errorLines(shown))}`);
       plans.push(readPlan(name, JSON.parse(shown.stdout) as PlanJson));
     }
     const notes = [
       `account ${env.identity.account} (${env.identity.arn}), region ${env.target.region}`,
-      image === PLACEHOLDER_IMAGE ? "the service is not deployed yet: planned with a placeholder image" : `service planned with the image running now: \`${image}\``,
+      image === PLACEHOLDER_IMAGE
+        ? "the service is not deployed yet: planned with a placeholder image"
+        : `service planned with the image running now: \`${image}\``,
       `${env.target.names.stacks.base} is applied by an administrator (\`dagger call bootstrap\`); ${env.target.names.stacks.service} by \`deploy\``,
     ];
     return redact(planMarkdown(`Plan for ${env.target.name}`, plans, notes), env.secrets);

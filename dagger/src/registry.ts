@@ -8,7 +8,15 @@ import { createHash } from "node:crypto";
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { dag, type Container, type Secret, type Service } from "@dagger.io/dagger";
 
-import { type AwsArgs, type AwsAuth, type AwsIdentity, awsClientConfig, callerIdentity, explainAwsError, resolveAwsAuth } from "./aws.js";
+import {
+  type AwsArgs,
+  type AwsAuth,
+  type AwsIdentity,
+  awsClientConfig,
+  callerIdentity,
+  explainAwsError,
+  resolveAwsAuth,
+} from "./aws.js";
 import { indent, redact, tail } from "./errors.js";
 import { trimmedSecret } from "./credentials.js";
 import { type EnvironmentArgs, LOCAL, openEnvironment } from "./environment.js";
@@ -81,9 +89,16 @@ export async function publishImage(
  * @param username registry user name (with `password`, or neither)
  * @param password registry password or token (with `username`, or neither)
  */
-export async function publishToRegistry(image: Container, address: string, username?: string, password?: Secret): Promise<string> {
+export async function publishToRegistry(
+  image: Container,
+  address: string,
+  username?: string,
+  password?: Secret,
+): Promise<string> {
   if (Boolean(username) !== Boolean(password)) {
-    throw new Error("pass both --registry-username and --registry-password (e.g. env:REGISTRY_PASSWORD), or neither for a registry without authentication");
+    throw new Error(
+      "pass both --registry-username and --registry-password (e.g. env:REGISTRY_PASSWORD), or neither for a registry without authentication",
+    );
   }
   if (!username || !password) return await publishImage(image, address);
   const trimmed = await trimmedSecret(password, "registry-password");
@@ -101,7 +116,9 @@ export async function publishToRegistry(image: Container, address: string, usern
 export function ecrTag(tag: string | undefined, gitCommit: string): string {
   if (tag) return tag;
   if (gitCommit && gitCommit !== "unknown") return gitCommit;
-  throw new Error("publish-ecr needs a tag: pass --git-commit $(git rev-parse HEAD) (the commit becomes the tag) or --tag <tag>");
+  throw new Error(
+    "publish-ecr needs a tag: pass --git-commit $(git rev-parse HEAD) (the commit becomes the tag) or --tag <tag>",
+  );
 }
 
 /**
@@ -151,12 +168,14 @@ export async function ecrLogin(auth: AwsAuth, action: string): Promise<EcrLogin>
   try {
     const out = await ecr.send(new GetAuthorizationTokenCommand({}));
     const data = out.authorizationData?.[0];
-    if (!data?.authorizationToken || !data.proxyEndpoint) throw new Error("ECR GetAuthorizationToken returned no token");
+    if (!data?.authorizationToken || !data.proxyEndpoint)
+      throw new Error("ECR GetAuthorizationToken returned no token");
     const decoded = Buffer.from(data.authorizationToken, "base64").toString("utf8");
     const sep = decoded.indexOf(":");
     const username = decoded.slice(0, sep);
     const plaintext = decoded.slice(sep + 1);
-    const registry = new URL(data.proxyEndpoint.includes("://") ? data.proxyEndpoint : `https://${data.proxyEndpoint}`).host;
+    const registry = new URL(data.proxyEndpoint.includes("://") ? data.proxyEndpoint : `https://${data.proxyEndpoint}`)
+      .host;
     // The secret's name is derived from the token, not the registry: a fresh
     // token must not be served from a secret registered earlier under the same name.
     const name = `ecr-password-${createHash("sha256").update(plaintext).digest("hex").slice(0, 16)}`;
@@ -188,9 +207,14 @@ export async function publishToEcrOf(image: Container, args: EnvironmentArgs, ta
   try {
     const login = await ecrLogin(env.auth!, "publish-ecr");
     const flags = `${credentialsHint(env.auth!)} and that the repository exists in that account (bootstrap creates it)`;
-    return await publishImage(image, `${login.registry}/${env.target.names.repository}:${tag}`, login, [login.plaintext, ...env.secrets], flags);
+    return await publishImage(
+      image,
+      `${login.registry}/${env.target.names.repository}:${tag}`,
+      login,
+      [login.plaintext, ...env.secrets],
+      flags,
+    );
   } finally {
     await env.close();
   }
 }
-

@@ -78,7 +78,8 @@ export function taskIps(task: Task): string[] {
     if (a.type !== "ElasticNetworkInterface") continue;
     for (const d of a.details ?? []) if (d.name === "privateIPv4Address" && d.value) ips.add(d.value);
   }
-  for (const c of task.containers ?? []) for (const n of c.networkInterfaces ?? []) if (n.privateIpv4Address) ips.add(n.privateIpv4Address);
+  for (const c of task.containers ?? [])
+    for (const n of c.networkInterfaces ?? []) if (n.privateIpv4Address) ips.add(n.privateIpv4Address);
   return [...ips];
 }
 
@@ -91,7 +92,11 @@ export function taskIps(task: Task): string[] {
  * @param state the tracker's memory (its deploymentId once locked)
  * @returns the deployment (undefined if none) and whether this apply created it
  */
-export function findDeployment(service: Service, target: TrackTarget, state: TrackerState): { deployment?: Deployment; fresh: boolean } {
+export function findDeployment(
+  service: Service,
+  target: TrackTarget,
+  state: TrackerState,
+): { deployment?: Deployment; fresh: boolean } {
   const deployments = service.deployments ?? [];
   if (state.deploymentId) {
     const d = deployments.find((x) => x.id === state.deploymentId);
@@ -143,12 +148,18 @@ export function circuitBreakerThreshold(desired: number): number {
  * @param state the tracker's memory across polls
  * @param acceptance what counts as success besides failure rules (ECS's word by default; EMULATOR_ACCEPTANCE on an emulator)
  */
-export function assess(obs: Observation, target: TrackTarget, state: TrackerState, acceptance: AcceptanceRule = ECS_ACCEPTANCE): Assessment {
+export function assess(
+  obs: Observation,
+  target: TrackTarget,
+  state: TrackerState,
+  acceptance: AcceptanceRule = ECS_ACCEPTANCE,
+): Assessment {
   state.polls += 1;
   const service = obs.service;
   const { deployment, fresh } = findDeployment(service, target, state);
   const others = (service.deployments ?? []).filter((d) => d !== deployment);
-  if (state.polls === 1) for (const d of others) if (d.taskDefinition) state.previousTaskDefinitions.add(d.taskDefinition);
+  if (state.polls === 1)
+    for (const d of others) if (d.taskDefinition) state.previousTaskDefinitions.add(d.taskDefinition);
 
   const stoppedTasks = obs.tasks
     .filter((t) => t.lastStatus === "STOPPED")
@@ -184,7 +195,10 @@ export function assess(obs: Observation, target: TrackTarget, state: TrackerStat
   const success = (a: Acceptance): Assessment => terminal("SUCCESSFUL", "none", a.reason, { notes: a.notes });
   // A rollback, with the cause its stopped tasks and targets show and their logs.
   const rolledBack = (reason: (cause: string) => string): Assessment =>
-    terminal("ROLLED_BACK", "circuit-breaker", reason(say.causeSentence(stoppedTasks, targets)), { ...say.hintOf(stoppedTasks), logTasks: logTasksFor(obs.tasks, stoppedTasks, targets) });
+    terminal("ROLLED_BACK", "circuit-breaker", reason(say.causeSentence(stoppedTasks, targets)), {
+      ...say.hintOf(stoppedTasks),
+      logTasks: logTasksFor(obs.tasks, stoppedTasks, targets),
+    });
   const superseded = (id: string, by: Deployment | undefined): Assessment =>
     terminal("FAILED", "superseded", say.superseded(id, td, by), { hint: say.SUPERSEDED_HINT });
   const view = { service, ...(deployment ? { deployment } : {}), ...(primary ? { primary } : {}), target, counts };
@@ -198,13 +212,19 @@ export function assess(obs: Observation, target: TrackTarget, state: TrackerStat
     if (state.deploymentId) {
       // Seen before, gone now: ECS replaced it.
       const seenId = state.deploymentId;
-      const rollingBack = primary && (/rolling back/i.test(primary.rolloutStateReason ?? "") || state.previousTaskDefinitions.has(primary.taskDefinition ?? ""));
+      const rollingBack =
+        primary &&
+        (/rolling back/i.test(primary.rolloutStateReason ?? "") ||
+          state.previousTaskDefinitions.has(primary.taskDefinition ?? ""));
       if (primary && rollingBack) return rolledBack((cause) => say.goneRolledBack(seenId, td, primary, cause));
       return superseded(seenId, primary);
     }
     // Started, failed and rolled back before the first poll (a long apply): only the events remain.
     // Oldest first, so the message reads "deployment failed …; rolling back …".
-    const failedEvents = evidence.events.filter((e) => /deployment failed|rolling back|circuit breaker/i.test(e)).slice(0, 2).reverse();
+    const failedEvents = evidence.events
+      .filter((e) => /deployment failed|rolling back|circuit breaker/i.test(e))
+      .slice(0, 2)
+      .reverse();
     if (failedEvents.length > 0 && primary && primary.taskDefinition !== target.taskDefinitionArn) {
       const gone = say.rolledBackBeforeFirstPoll(td, failedEvents, primary);
       return terminal("ROLLED_BACK", "circuit-breaker", gone.reason, { hint: gone.hint });
@@ -214,7 +234,13 @@ export function assess(obs: Observation, target: TrackTarget, state: TrackerStat
     if (obs.at - target.trackingStartedAt < NEW_DEPLOYMENT_GRACE_MS) {
       return { terminal: false, phase: "waiting for ECS to start the deployment", evidence };
     }
-    const none = say.noDeployment(td, NEW_DEPLOYMENT_GRACE_MS / 1000, service, primary, service.taskDefinition === target.taskDefinitionArn);
+    const none = say.noDeployment(
+      td,
+      NEW_DEPLOYMENT_GRACE_MS / 1000,
+      service,
+      primary,
+      service.taskDefinition === target.taskDefinitionArn,
+    );
     return terminal("FAILED", "no-deployment", none.reason, { hint: none.hint });
   }
 
@@ -226,9 +252,11 @@ export function assess(obs: Observation, target: TrackTarget, state: TrackerStat
 
   if (deployment.rolloutState === "FAILED") {
     const why = deployment.rolloutStateReason ?? "ECS marked the deployment FAILED";
-    if (primary && primary.id !== deployment.id) return rolledBack((cause) => say.failedRollingBackTo(id, td, why, primary, cause));
+    if (primary && primary.id !== deployment.id)
+      return rolledBack((cause) => say.failedRollingBackTo(id, td, why, primary, cause));
     // ECS marks the deployment FAILED and then starts the rollback deployment; report now, not after it.
-    if (service.deploymentConfiguration?.deploymentCircuitBreaker?.rollback === true) return rolledBack((cause) => say.failedRollsBack(id, td, why, cause));
+    if (service.deploymentConfiguration?.deploymentCircuitBreaker?.rollback === true)
+      return rolledBack((cause) => say.failedRollsBack(id, td, why, cause));
     const failed = say.failedNoRollback(id, td, why, say.causeSentence(stoppedTasks, targets));
     return terminal("FAILED", "circuit-breaker", failed.reason, {
       ...say.hintOf(stoppedTasks),
@@ -244,7 +272,8 @@ export function assess(obs: Observation, target: TrackTarget, state: TrackerStat
 
   if (deployment.status !== "PRIMARY" && primary && primary.id !== deployment.id) {
     // Still in progress but no longer PRIMARY: a newer deployment took over.
-    if (/rolling back/i.test(primary.rolloutStateReason ?? "")) return rolledBack((cause) => say.rollingBackFrom(id, td, primary, cause));
+    if (/rolling back/i.test(primary.rolloutStateReason ?? ""))
+      return rolledBack((cause) => say.rollingBackFrom(id, td, primary, cause));
     return superseded(id, primary);
   }
 
@@ -255,7 +284,12 @@ export function assess(obs: Observation, target: TrackTarget, state: TrackerStat
   });
   const fatal = fatalStop(stoppedTasks);
   if (fatal) {
-    return terminal("FAILED", fatal.kind, `${say.describeStops(fatal.kind, stoppedTasks)}${say.targetSentence(targets)}`, { hint: fatal.hint, ...failFast() });
+    return terminal(
+      "FAILED",
+      fatal.kind,
+      `${say.describeStops(fatal.kind, stoppedTasks)}${say.targetSentence(targets)}`,
+      { hint: fatal.hint, ...failFast() },
+    );
   }
   const failing = failingTarget(targets, obs, service);
   if (failing) {
@@ -275,7 +309,8 @@ export function assess(obs: Observation, target: TrackTarget, state: TrackerStat
       counts.oldRunning === 0 &&
       (!lb || counts.healthyTargets === undefined || counts.healthyTargets >= counts.desired);
     state.fallbackConfirmations = steady ? state.fallbackConfirmations + 1 : 0;
-    if (state.fallbackConfirmations >= FALLBACK_CONFIRMATIONS) return success(say.steady(id, td, counts, fresh, lb, FALLBACK_CONFIRMATIONS));
+    if (state.fallbackConfirmations >= FALLBACK_CONFIRMATIONS)
+      return success(say.steady(id, td, counts, fresh, lb, FALLBACK_CONFIRMATIONS));
   }
 
   return { terminal: false, phase: phaseOf(counts, service), evidence };
@@ -283,12 +318,18 @@ export function assess(obs: Observation, target: TrackTarget, state: TrackerStat
 
 function phaseOf(c: RolloutCounts, service: Service): RolloutPhase {
   if (c.running < c.desired) return "starting tasks";
-  if ((service.loadBalancers ?? []).length > 0 && c.healthyTargets !== undefined && c.healthyTargets < c.desired) return "waiting for targets to pass health checks";
+  if ((service.loadBalancers ?? []).length > 0 && c.healthyTargets !== undefined && c.healthyTargets < c.desired)
+    return "waiting for targets to pass health checks";
   if (c.oldRunning > 0) return "draining old tasks";
   return "waiting for ECS to mark the deployment complete";
 }
 
-function countsOf(d: Deployment | undefined, others: Deployment[], obs: Observation, targets: TargetSummary[]): RolloutCounts {
+function countsOf(
+  d: Deployment | undefined,
+  others: Deployment[],
+  obs: Observation,
+  targets: TargetSummary[],
+): RolloutCounts {
   const lb = obs.targetHealth.length > 0;
   const runningTasks = obs.tasks.filter((t) => t.lastStatus === "RUNNING");
   return {
@@ -315,7 +356,10 @@ function deploymentTargets(obs: Observation, state: TrackerState): TargetSummary
       seen.add(key);
       const state_ = d.TargetHealth?.State ?? "unknown";
       const reason = d.TargetHealth?.Reason;
-      const failingNow = (state_ === "unhealthy" || state_ === "unhealthy.draining") && reason !== undefined && FAILING_TARGET_REASONS.has(reason);
+      const failingNow =
+        (state_ === "unhealthy" || state_ === "unhealthy.draining") &&
+        reason !== undefined &&
+        FAILING_TARGET_REASONS.has(reason);
       if (failingNow) {
         if (!state.unhealthySince.has(key)) state.unhealthySince.set(key, obs.at);
       } else state.unhealthySince.delete(key);
@@ -349,12 +393,18 @@ function failingTarget(targets: TargetSummary[], obs: Observation, service: Serv
 
 /** The tasks whose logs explain a failure: containers that ran (crash, OOM, health checks), newest first, at most LOG_TASKS. */
 function logTasksFor(tasks: Task[], stopped: StoppedTaskSummary[], targets: TargetSummary[]): Task[] {
-  const ran = new Set<StopKind>(["essential-container-exit", "out-of-memory", "elb-health-check", "container-health-check"]);
+  const ran = new Set<StopKind>([
+    "essential-container-exit",
+    "out-of-memory",
+    "elb-health-check",
+    "container-health-check",
+  ]);
   const arns = stopped.filter((s) => ran.has(s.kind)).map((s) => s.taskArn);
-  for (const t of targets) if (t.reason && FAILING_TARGET_REASONS.has(t.reason)) {
-    const task = tasks.find((x) => arnTail(x.taskArn) === t.taskId);
-    if (task?.taskArn) arns.push(task.taskArn);
-  }
+  for (const t of targets)
+    if (t.reason && FAILING_TARGET_REASONS.has(t.reason)) {
+      const task = tasks.find((x) => arnTail(x.taskArn) === t.taskId);
+      if (task?.taskArn) arns.push(task.taskArn);
+    }
   const unique = [...new Set(arns)].slice(0, LOG_TASKS);
   return unique.map((a) => tasks.find((t) => t.taskArn === a)).filter((t): t is Task => t !== undefined);
 }

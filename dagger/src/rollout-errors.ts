@@ -62,9 +62,26 @@ export function backoffMs(attempt: number, random: () => number): number {
 }
 
 // Error names AWS services use for throttling (ECS, Logs: ThrottlingException; ELBv2: Throttling; others).
-const THROTTLING = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "SlowDown"]);
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+]);
 // Server-side and transport errors: they say nothing about the deployment either.
-const TRANSIENT = new Set(["ServerException", "InternalFailure", "InternalError", "ServiceUnavailable", "ServiceUnavailableException", "TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
+const TRANSIENT = new Set([
+  "ServerException",
+  "InternalFailure",
+  "InternalError",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+]);
 
 /**
  * Whether an AWS error is throttling or transient (retry) rather than an answer (stop).
@@ -73,7 +90,12 @@ const TRANSIENT = new Set(["ServerException", "InternalFailure", "InternalError"
  */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof RolloutError) return false;
-  const e = (err ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+  const e = (err ?? {}) as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: { throttling?: boolean };
+  };
   const status = e.$metadata?.httpStatusCode;
   return (
     THROTTLING.has(e.name ?? "") ||
@@ -129,4 +151,3 @@ export function explainError(err: unknown, opts: { cluster: string; service: str
   const status = (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
   return `Rollout tracking: ${what} failed (${said}${status ? `, HTTP ${status}` : ""}). The deployment itself continues: check it with \`status\`.`;
 }
-

@@ -36,10 +36,18 @@ export async function readLogs(
   let td = taskDefinitions.get(tdArn);
   if (!td) {
     try {
-      td = (await withRetry(() => clients.ecs.describeTaskDefinition({ taskDefinition: tdArn }), clock, random)).taskDefinition;
+      td = (await withRetry(() => clients.ecs.describeTaskDefinition({ taskDefinition: tdArn }), clock, random))
+        .taskDefinition;
       if (td) taskDefinitions.set(tdArn, td);
     } catch (err) {
-      return tasks.map((t) => ({ taskId: arnTail(t.taskArn), container: "?", logGroup: "?", logStream: "?", lines: [], note: `could not read the task definition: ${errorName(err)}: ${errorMessage(err)}` }));
+      return tasks.map((t) => ({
+        taskId: arnTail(t.taskArn),
+        container: "?",
+        logGroup: "?",
+        logStream: "?",
+        lines: [],
+        note: `could not read the task definition: ${errorName(err)}: ${errorMessage(err)}`,
+      }));
     }
   }
   const lbContainer = service.loadBalancers?.[0]?.containerName;
@@ -53,15 +61,39 @@ export async function readLogs(
     const log = def?.logConfiguration;
     if (!name || !def) continue;
     if (log?.logDriver !== "awslogs" || !log.options?.["awslogs-group"] || !log.options["awslogs-stream-prefix"]) {
-      out.push({ taskId, container: name, logGroup: "?", logStream: "?", lines: [], note: `the container logs with ${log?.logDriver ?? "no log driver"}${log?.logDriver === "awslogs" ? " without a stream prefix" : ""}; only awslogs streams with a prefix can be found` });
+      out.push({
+        taskId,
+        container: name,
+        logGroup: "?",
+        logStream: "?",
+        lines: [],
+        note: `the container logs with ${log?.logDriver ?? "no log driver"}${log?.logDriver === "awslogs" ? " without a stream prefix" : ""}; only awslogs streams with a prefix can be found`,
+      });
       continue;
     }
     const logGroup = log.options["awslogs-group"];
     const logStream = `${log.options["awslogs-stream-prefix"]}/${name}/${taskId}`;
     try {
-      const res = await withRetry(() => clients.logs.getLogEvents({ logGroupName: logGroup, logStreamName: logStream, limit: LOG_LINES, startFromHead: false }), clock, random);
+      const res = await withRetry(
+        () =>
+          clients.logs.getLogEvents({
+            logGroupName: logGroup,
+            logStreamName: logStream,
+            limit: LOG_LINES,
+            startFromHead: false,
+          }),
+        clock,
+        random,
+      );
       const lines = (res.events ?? []).map((e) => (e.message ?? "").trimEnd()).filter((l) => l !== "");
-      out.push({ taskId, container: name, logGroup, logStream, lines, ...(lines.length === 0 ? { note: "the stream is empty" } : {}) });
+      out.push({
+        taskId,
+        container: name,
+        logGroup,
+        logStream,
+        lines,
+        ...(lines.length === 0 ? { note: "the stream is empty" } : {}),
+      });
     } catch (err) {
       const note =
         errorName(err) === "ResourceNotFoundException"
@@ -84,9 +116,13 @@ export async function readLogs(
 export function timeoutLogTasks(obs: Observation, ev: Evidence): Task[] {
   const ids = [
     ...ev.targets.filter((t) => t.state !== "healthy" && t.taskId).map((t) => t.taskId!),
-    ...ev.stoppedTasks.filter((s) => s.kind !== "scheduler" && s.kind !== "image-pull" && s.kind !== "resource-init" && s.kind !== "secret-fetch").map((s) => s.taskId),
+    ...ev.stoppedTasks
+      .filter(
+        (s) =>
+          s.kind !== "scheduler" && s.kind !== "image-pull" && s.kind !== "resource-init" && s.kind !== "secret-fetch",
+      )
+      .map((s) => s.taskId),
   ];
   const unique = [...new Set(ids)].slice(0, 2);
   return unique.map((id) => obs.tasks.find((t) => arnTail(t.taskArn) === id)).filter((t): t is Task => t !== undefined);
 }
-

@@ -59,14 +59,7 @@ export type StopKind =
 
 /** The cause named in a verdict. */
 export type CauseKind =
-  | StopKind
-  | "target-health"
-  | "circuit-breaker"
-  | "superseded"
-  | "no-deployment"
-  | "service-gone"
-  | "timeout"
-  | "none";
+  StopKind | "target-health" | "circuit-breaker" | "superseded" | "no-deployment" | "service-gone" | "timeout" | "none";
 
 /** ALB reason codes that mean the app answered the health check wrongly or not at all. */
 export const FAILING_TARGET_REASONS: ReadonlySet<string> = new Set([

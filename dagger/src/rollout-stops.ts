@@ -27,7 +27,8 @@ interface StopRule {
 
 const NETWORK_HINT =
   "The task cannot reach the registry or the AWS endpoint: in a public subnet it needs a public IP (assignPublicIp ENABLED); in a private one a NAT gateway or VPC endpoints (ecr.api, ecr.dkr, S3, logs, secretsmanager).";
-const NETWORK_ERROR = /i\/o timeout|context deadline exceeded|dial tcp|connection refused|no such host|TLS handshake timeout|Client\.Timeout|RequestCanceled/i;
+const NETWORK_ERROR =
+  /i\/o timeout|context deadline exceeded|dial tcp|connection refused|no such host|TLS handshake timeout|Client\.Timeout|RequestCanceled/i;
 
 /**
  * Stop rules in order: the first match wins. Every fatal kind is deterministic:
@@ -115,7 +116,8 @@ const STOP_RULES: readonly StopRule[] = [
     kind: "container-health-check",
     test: /failed container health checks/i,
     fatalAfter: 1,
-    hint: () => "The container's own health check failed: run its command inside the image; the last log lines may say why.",
+    hint: () =>
+      "The container's own health check failed: run its command inside the image; the last log lines may say why.",
   },
   {
     kind: "essential-container-exit",
@@ -143,7 +145,9 @@ const STOP_RULES: readonly StopRule[] = [
  *
  * @param text the stop's reason text
  */
-export function secretNamed(text: string): { store: "Secrets Manager secret" | "SSM parameter"; name: string } | undefined {
+export function secretNamed(
+  text: string,
+): { store: "Secrets Manager secret" | "SSM parameter"; name: string } | undefined {
   const asm = /failed to fetch secret (arn:aws[\w-]*:secretsmanager:[^\s]+)/.exec(text);
   if (asm?.[1]) return { store: "Secrets Manager secret", name: asm[1] };
   const ssm = /invalid parameters?: ?([^\s|]+)/i.exec(text);

@@ -12,7 +12,12 @@ import { arnTail, type RolloutProgress, type RolloutResult, type TaskLogLines, t
  */
 export function formatSummary(r: Omit<RolloutResult, "summary">): string {
   const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
-  const word: Record<Verdict, string> = { SUCCESSFUL: "SUCCESSFUL", FAILED: "FAILED", ROLLED_BACK: "ROLLED BACK", TIMED_OUT: "TIMED OUT" };
+  const word: Record<Verdict, string> = {
+    SUCCESSFUL: "SUCCESSFUL",
+    FAILED: "FAILED",
+    ROLLED_BACK: "ROLLED BACK",
+    TIMED_OUT: "TIMED OUT",
+  };
   const lines = [
     `Rollout of ${arnTail(r.taskDefinition)}${r.deploymentId ? ` (deployment ${r.deploymentId})` : ""}: ${word[r.verdict]} after ${secs(r.timings.elapsedMs)} (expected ~${secs(r.timings.expectedMs)}; exit status ${r.exitCode})`,
     `  ${r.reason}`,
@@ -20,20 +25,29 @@ export function formatSummary(r: Omit<RolloutResult, "summary">): string {
   // Stopped tasks whose reason the headline already quotes add nothing unless they carry exit codes.
   const stopped = r.details.stoppedTasks
     .filter((s) => s.kind !== "scheduler")
-    .filter((s) => !r.reason.includes(s.stoppedReason ?? "\u0000") || s.containers.some((c) => c.exitCode !== undefined))
+    .filter(
+      (s) => !r.reason.includes(s.stoppedReason ?? "\u0000") || s.containers.some((c) => c.exitCode !== undefined),
+    )
     .slice(0, 3);
   if (r.verdict !== "SUCCESSFUL" && stopped.length > 0) {
     lines.push("  Stopped tasks of this deployment (newest first):");
     for (const s of stopped) {
       const exits = s.containers.filter((c) => c.exitCode !== undefined).map((c) => `${c.name} exit ${c.exitCode}`);
-      const reasons = s.containers.filter((c) => c.reason && !(s.stoppedReason ?? "").includes(c.reason)).map((c) => `${c.name}: ${c.reason}`);
-      lines.push(`    ${s.taskId} ${s.stopCode ?? ""}: ${s.stoppedReason ?? "?"}${[...exits, ...reasons].length > 0 ? ` [${[...exits, ...reasons].join("; ")}]` : ""}`);
+      const reasons = s.containers
+        .filter((c) => c.reason && !(s.stoppedReason ?? "").includes(c.reason))
+        .map((c) => `${c.name}: ${c.reason}`);
+      lines.push(
+        `    ${s.taskId} ${s.stopCode ?? ""}: ${s.stoppedReason ?? "?"}${[...exits, ...reasons].length > 0 ? ` [${[...exits, ...reasons].join("; ")}]` : ""}`,
+      );
     }
   }
   const targets = r.details.targetHealth.filter((t) => t.state !== "healthy");
   if (r.verdict !== "SUCCESSFUL" && targets.length > 0) {
     lines.push("  Target health of this deployment's tasks:");
-    for (const t of targets) lines.push(`    ${t.id}:${t.port ?? "?"} (task ${t.taskId ?? "?"}) ${t.state}${t.reason ? ` ${t.reason}: ${t.description ?? ""}` : ""}`);
+    for (const t of targets)
+      lines.push(
+        `    ${t.id}:${t.port ?? "?"} (task ${t.taskId ?? "?"}) ${t.state}${t.reason ? ` ${t.reason}: ${t.description ?? ""}` : ""}`,
+      );
   }
   const shown: TaskLogLines[] = [];
   for (const l of r.details.logLines) {

@@ -49,12 +49,16 @@ export function describeStops(kind: StopKind, stopped: StoppedTaskSummary[]): st
 }
 
 function containerReasons(s: StoppedTaskSummary): string {
-  const reasons = s.containers.filter((c) => c.reason && !(s.stoppedReason ?? "").includes(c.reason)).map((c) => `${c.name}: ${c.reason}`);
+  const reasons = s.containers
+    .filter((c) => c.reason && !(s.stoppedReason ?? "").includes(c.reason))
+    .map((c) => `${c.name}: ${c.reason}`);
   return reasons.length > 0 ? ` — ${reasons.join("; ")}` : "";
 }
 
 function exitCodes(list: StoppedTaskSummary[]): string {
-  const codes = list.flatMap((s) => s.containers.filter((c) => c.exitCode !== undefined).map((c) => `${c.name}=${c.exitCode}`));
+  const codes = list.flatMap((s) =>
+    s.containers.filter((c) => c.exitCode !== undefined).map((c) => `${c.name}=${c.exitCode}`),
+  );
   return codes.join(", ");
 }
 
@@ -126,7 +130,8 @@ export function afterFailFastNote(service: Service, d: Deployment, threshold: nu
   const count = `after ${threshold} failed tasks; ${d.failedTasks ?? 0} so far`;
   if (breaker?.enable && breaker.rollback)
     return `ECS keeps replacing tasks until its circuit breaker fails deployment ${d.id ?? "?"} (${count}) and rolls back; meanwhile the previous tasks keep serving.`;
-  if (breaker?.enable) return `ECS keeps replacing tasks until its circuit breaker fails deployment ${d.id ?? "?"} (${count}); it will not roll back: deploy a fix or run \`rollback\`.`;
+  if (breaker?.enable)
+    return `ECS keeps replacing tasks until its circuit breaker fails deployment ${d.id ?? "?"} (${count}); it will not roll back: deploy a fix or run \`rollback\`.`;
   return `ECS keeps replacing tasks of deployment ${d.id ?? "?"} indefinitely (no circuit breaker reported): deploy a fix or run \`rollback\`.`;
 }
 
@@ -175,7 +180,11 @@ export function superseded(deploymentId: string, td: string, primary: Deployment
  * @param failedEvents the events that say so, oldest first
  * @param primary the deployment the service is back on
  */
-export function rolledBackBeforeFirstPoll(td: string, failedEvents: string[], primary: Deployment): { reason: string; hint: string } {
+export function rolledBackBeforeFirstPoll(
+  td: string,
+  failedEvents: string[],
+  primary: Deployment,
+): { reason: string; hint: string } {
   return {
     reason: `No deployment of ${td} is left: after the apply started ECS reported ${failedEvents.map((e) => `"${e}"`).join(" and ")}, and the service runs ${arnTail(primary.taskDefinition)} (deployment ${primary.id ?? "?"}) again.`,
     hint: "The failed deployment is gone with its details: see its stopped tasks in the ECS console (kept about an hour) or run `logs`.",
@@ -191,7 +200,13 @@ export function rolledBackBeforeFirstPoll(td: string, failedEvents: string[], pr
  * @param primary the service's PRIMARY deployment, if any
  * @param names whether the service nonetheless names the task definition
  */
-export function noDeployment(td: string, graceSeconds: number, service: Service, primary: Deployment | undefined, names: boolean): { reason: string; hint: string } {
+export function noDeployment(
+  td: string,
+  graceSeconds: number,
+  service: Service,
+  primary: Deployment | undefined,
+  names: boolean,
+): { reason: string; hint: string } {
   return {
     reason:
       `No deployment of ${td} appeared within ${graceSeconds} s: the service's PRIMARY deployment ${primary?.id ?? "?"} runs ${arnTail(primary?.taskDefinition)}` +
@@ -300,9 +315,21 @@ export function targetFailing(t: TargetSummary): { reason: string; hint: string 
  * @param lb whether the service is behind a load balancer
  * @param confirmations how many polls in a row it took
  */
-export function steady(id: string, td: string, counts: RolloutCounts, fresh: boolean, lb: boolean, confirmations: number): { reason: string; notes: string[] } {
-  const notes = ["ECS reported no rolloutState for this deployment: success is running = desired, nothing pending, old tasks gone" + (lb ? ", targets healthy" : "") + `, on ${confirmations} polls in a row.`];
-  if (lb && counts.healthyTargets === undefined) notes.push("No task of the deployment was visible through ListTasks, so target health could not be tied to it.");
+export function steady(
+  id: string,
+  td: string,
+  counts: RolloutCounts,
+  fresh: boolean,
+  lb: boolean,
+  confirmations: number,
+): { reason: string; notes: string[] } {
+  const notes = [
+    "ECS reported no rolloutState for this deployment: success is running = desired, nothing pending, old tasks gone" +
+      (lb ? ", targets healthy" : "") +
+      `, on ${confirmations} polls in a row.`,
+  ];
+  if (lb && counts.healthyTargets === undefined)
+    notes.push("No task of the deployment was visible through ListTasks, so target health could not be tied to it.");
   return {
     reason: `Deployment ${id} of ${td} is steady: ${countsSentence(counts)}${fresh ? "" : " (no rollout: the service already ran this task definition before the apply)"}.`,
     notes,
@@ -318,7 +345,9 @@ export function steady(id: string, td: string, counts: RolloutCounts, fresh: boo
  * @param d the deployment record the emulator shows, if any
  */
 export function emulatorReason(td: string, d: Deployment | undefined): string {
-  const record = d ? `deployment ${d.id ?? "?"} ${d.rolloutState ?? "without rollout state"}${arnTail(d.taskDefinition) === td ? "" : ` (still naming ${arnTail(d.taskDefinition)})`}` : "no deployment record";
+  const record = d
+    ? `deployment ${d.id ?? "?"} ${d.rolloutState ?? "without rollout state"}${arnTail(d.taskDefinition) === td ? "" : ` (still naming ${arnTail(d.taskDefinition)})`}`
+    : "no deployment record";
   return `emulator: the service runs ${td}, ${record}; the emulator runs no tasks`;
 }
 
@@ -333,11 +362,14 @@ export function emulatorNote(d: Deployment | undefined): string {
 
 /** What to look at when the budget ran out in each phase. */
 const TIMEOUT_HINTS: Partial<Record<RolloutPhase, string>> = {
-  "waiting for ECS to start the deployment": "ECS has not started a deployment of this task definition: check the apply's output and the service events.",
-  "starting tasks": "Tasks are not starting: see the service events (capacity, network interfaces, image size). ECS keeps trying; follow it with `status`.",
+  "waiting for ECS to start the deployment":
+    "ECS has not started a deployment of this task definition: check the apply's output and the service events.",
+  "starting tasks":
+    "Tasks are not starting: see the service events (capacity, network interfaces, image size). ECS keeps trying; follow it with `status`.",
   "waiting for targets to pass health checks":
     "Targets do not become healthy: check the health-check path and port, the app's start time against the grace period, and the security group rule from the load balancer to the tasks.",
-  "draining old tasks": "Old tasks are still draining: a long deregistration delay or stop timeout keeps them; the new version already serves.",
+  "draining old tasks":
+    "Old tasks are still draining: a long deregistration delay or stop timeout keeps them; the new version already serves.",
 };
 
 /**
@@ -365,7 +397,9 @@ export function timeoutReason(o: {
     (c.healthyTargets !== undefined ? `, ${c.healthyTargets}/${c.desired} targets healthy` : "") +
     (c.oldRunning > 0 ? `, ${c.oldRunning} old tasks still running` : "") +
     "." +
-    (bad ? ` Target ${bad.id}:${bad.port ?? "?"} is ${bad.state}${bad.reason ? ` (${bad.reason}: ${bad.description ?? ""})` : ""}.` : "") +
+    (bad
+      ? ` Target ${bad.id}:${bad.port ?? "?"} is ${bad.state}${bad.reason ? ` (${bad.reason}: ${bad.description ?? ""})` : ""}.`
+      : "") +
     (o.latestStop ? ` Latest stopped task: ${o.latestStop.stoppedReason ?? o.latestStop.stopCode ?? "?"}.` : "")
   );
 }
@@ -376,8 +410,11 @@ export function timeoutReason(o: {
  * @param phase the phase the last poll was in
  */
 export function timeoutHint(phase: RolloutPhase): string {
-  return TIMEOUT_HINTS[phase] ?? "ECS has not finished the deployment: see the service events; follow it with `status`.";
+  return (
+    TIMEOUT_HINTS[phase] ?? "ECS has not finished the deployment: see the service events; follow it with `status`."
+  );
 }
 
 /** The note of every TIMED_OUT verdict. */
-export const TIMEOUT_NOTE = "The deployment may still finish: TIMED_OUT means it did not within the budget, not that ECS stopped it.";
+export const TIMEOUT_NOTE =
+  "The deployment may still finish: TIMED_OUT means it did not within the budget, not that ECS stopped it.";

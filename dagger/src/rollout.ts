@@ -56,11 +56,9 @@ export const BUDGET_FACTOR = 3;
 // a smaller budget would time out healthy deploys with small expected times.
 export const MIN_BUDGET_SECONDS = 120;
 
-
 // 120 s: AWS's throttling clears within seconds; two minutes without one answer
 // means something else is wrong (network, endpoint) and any verdict would be a guess.
 export const MAX_UNOBSERVED_MS = 120_000;
-
 
 // 100: DescribeTasks' limit per call and ListTasks' page size.
 const TASKS_PER_CALL = 100;
@@ -92,7 +90,6 @@ export interface TrackRolloutOptions {
   /** Random source in [0, 1) for backoff jitter (tests pass a fixed one). */
   random?: () => number;
 }
-
 
 /**
  * Follows the deployment the apply started until a verdict, polling ECS (and
@@ -156,13 +153,31 @@ export async function trackRollout(opts: TrackRolloutOptions): Promise<RolloutRe
     const elapsed = obs.at - startedAt;
     if (last.terminal) {
       const logLines = await readLogs(opts.clients, ctx.taskDefinitions, obs.service, last.logTasks, clock, random);
-      return buildResult({ opts, state, startedAt, finishedAt: clock.now(), expectedMs, budgetMs, assessment: last, logLines });
+      return buildResult({
+        opts,
+        state,
+        startedAt,
+        finishedAt: clock.now(),
+        expectedMs,
+        budgetMs,
+        assessment: last,
+        logLines,
+      });
     }
     if (elapsed >= budgetMs) {
       const logTasks = timeoutLogTasks(obs, last.evidence);
       const logLines = await readLogs(opts.clients, ctx.taskDefinitions, obs.service, logTasks, clock, random);
       const budget = `${Math.round(budgetMs / 1000)} s${opts.budgetSeconds === undefined ? ` = ${BUDGET_FACTOR} × the expected ${opts.expectedSeconds} s, at least ${MIN_BUDGET_SECONDS} s` : ""}`;
-      return buildResult({ opts, state, startedAt, finishedAt: clock.now(), expectedMs, budgetMs, assessment: timeoutAssessment(last, elapsed, budget, target), logLines });
+      return buildResult({
+        opts,
+        state,
+        startedAt,
+        finishedAt: clock.now(),
+        expectedMs,
+        budgetMs,
+        assessment: timeoutAssessment(last, elapsed, budget, target),
+        logLines,
+      });
     }
     opts.onProgress?.({
       phase: last.phase,
@@ -202,18 +217,23 @@ async function observe(ctx: PollContext, target: TrackTarget, state: TrackerStat
   // Once seen, a deployment's tasks stay readable after ECS dropped the deployment (rolled back):
   // they carry the cause.
   const { deployment: found } = findDeployment(service, target, state);
-  const deployment = found ?? (state.deploymentId ? { id: state.deploymentId, taskDefinition: target.taskDefinitionArn } : undefined);
+  const deployment =
+    found ?? (state.deploymentId ? { id: state.deploymentId, taskDefinition: target.taskDefinitionArn } : undefined);
   let tasks: Task[] = [];
   if (deployment) {
     const name = service.serviceName ?? serviceName;
     const all = await serviceTasks(ctx, name);
     tasks = all.filter((t) => belongsTo(t, deployment, name));
   }
-  const groups = [...new Set((service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a): a is string => !!a))];
+  const groups = [
+    ...new Set((service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a): a is string => !!a)),
+  ];
   const targetHealth = deployment
     ? await Promise.all(
         groups.map(async (targetGroupArn) => {
-          const th = await call("ELBv2 DescribeTargetHealth", () => elbv2.describeTargetHealth({ TargetGroupArn: targetGroupArn }));
+          const th = await call("ELBv2 DescribeTargetHealth", () =>
+            elbv2.describeTargetHealth({ TargetGroupArn: targetGroupArn }),
+          );
           return { targetGroupArn, descriptions: th.TargetHealthDescriptions ?? [] };
         }),
       )
@@ -236,11 +256,16 @@ async function serviceTasks(ctx: PollContext, serviceName: string): Promise<Task
   const fresh = arns.filter((a) => !ctx.stoppedCache.has(a));
   const described: Task[] = [];
   for (let i = 0; i < fresh.length; i += TASKS_PER_CALL) {
-    const out = await call("ECS DescribeTasks", () => ecs.describeTasks({ cluster, tasks: fresh.slice(i, i + TASKS_PER_CALL) }));
+    const out = await call("ECS DescribeTasks", () =>
+      ecs.describeTasks({ cluster, tasks: fresh.slice(i, i + TASKS_PER_CALL) }),
+    );
     described.push(...(out.tasks ?? []));
   }
   for (const t of described) if (t.lastStatus === "STOPPED" && t.taskArn) ctx.stoppedCache.set(t.taskArn, t);
-  return [...described.filter((t) => t.lastStatus !== "STOPPED"), ...arns.map((a) => ctx.stoppedCache.get(a)).filter((t): t is Task => t !== undefined)];
+  return [
+    ...described.filter((t) => t.lastStatus !== "STOPPED"),
+    ...arns.map((a) => ctx.stoppedCache.get(a)).filter((t): t is Task => t !== undefined),
+  ];
 }
 
 interface BuildArgs {
@@ -279,15 +304,15 @@ function buildResult(b: BuildArgs): RolloutResult {
       expectedMs: b.expectedMs,
       budgetMs: b.budgetMs,
       polls: b.state.polls,
-      ...(b.state.deploymentSeenAt !== undefined ? { deploymentSeenAfterMs: b.state.deploymentSeenAt - b.startedAt } : {}),
+      ...(b.state.deploymentSeenAt !== undefined
+        ? { deploymentSeenAfterMs: b.state.deploymentSeenAt - b.startedAt }
+        : {}),
     },
     exitCode: exitCodeFor(verdict),
   };
   return { ...result, summary: formatSummary(result) };
 }
 
-
 function emptyCounts(): RolloutCounts {
   return { running: 0, desired: 0, pending: 0, failedTasks: 0, oldRunning: 0 };
 }
-

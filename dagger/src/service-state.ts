@@ -3,7 +3,12 @@
  * deployments) and the image its task definition names — what `status` shows
  * and `plan` plans the service stack with.
  */
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type Service as EcsService } from "@aws-sdk/client-ecs";
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  type Service as EcsService,
+} from "@aws-sdk/client-ecs";
 
 import { explainAwsError } from "./aws.js";
 import type { OpenEnvironment } from "./environment.js";
@@ -28,17 +33,29 @@ export interface ServiceState {
 export async function serviceState(env: OpenEnvironment): Promise<ServiceState> {
   const ecs = new ECSClient(env.sdk);
   try {
-    const out = await ecs.send(new DescribeServicesCommand({ cluster: env.target.names.cluster, services: [env.target.names.service] }));
+    const out = await ecs.send(
+      new DescribeServicesCommand({ cluster: env.target.names.cluster, services: [env.target.names.service] }),
+    );
     const service = out.services?.find((s) => s.status !== "INACTIVE");
-    if (!service) return { missing: `no service ${env.target.names.service} in cluster ${env.target.names.cluster} (not deployed yet, or destroyed)` };
+    if (!service)
+      return {
+        missing: `no service ${env.target.names.service} in cluster ${env.target.names.cluster} (not deployed yet, or destroyed)`,
+      };
     const td = service.taskDefinition
       ? (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }))).taskDefinition
       : undefined;
     const image = td?.containerDefinitions?.find((c) => c.name === env.target.names.container)?.image;
     return { service, ...(image ? { image } : {}) };
   } catch (err) {
-    if ((err as { name?: string }).name === "ClusterNotFoundException") return { missing: `no cluster ${env.target.names.cluster} (not deployed yet, or destroyed)` };
-    throw new DeployError(explainAwsError(err, env.auth ?? { region: env.target.region, credentials: env.sdk.credentials }, "status: ECS DescribeServices"));
+    if ((err as { name?: string }).name === "ClusterNotFoundException")
+      return { missing: `no cluster ${env.target.names.cluster} (not deployed yet, or destroyed)` };
+    throw new DeployError(
+      explainAwsError(
+        err,
+        env.auth ?? { region: env.target.region, credentials: env.sdk.credentials },
+        "status: ECS DescribeServices",
+      ),
+    );
   } finally {
     ecs.destroy();
   }

@@ -34,7 +34,10 @@ export interface SmokeResult {
  * @param res the answer
  * @param from where the app reports it
  */
-function reportedCommit(res: { body?: unknown; headers: Record<string, string | string[] | undefined> }, from: CommitFrom): unknown {
+function reportedCommit(
+  res: { body?: unknown; headers: Record<string, string | string[] | undefined> },
+  from: CommitFrom,
+): unknown {
   if ("header" in from) {
     const value = res.headers[from.header.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
@@ -91,8 +94,13 @@ export async function smokeTest(opts: SmokeOptions): Promise<SmokeResult> {
     try {
       const res = await getJson(opts.url, opts.connectTo);
       const commit = opts.commitFrom ? reportedCommit(res, opts.commitFrom) : undefined;
-      const version = typeof res.body === "object" && res.body !== null ? (res.body as { version?: unknown }).version : undefined;
-      last = { status: res.status, ...(typeof commit === "string" ? { commit } : {}), ...(typeof version === "string" ? { version } : {}) };
+      const version =
+        typeof res.body === "object" && res.body !== null ? (res.body as { version?: unknown }).version : undefined;
+      last = {
+        status: res.status,
+        ...(typeof commit === "string" ? { commit } : {}),
+        ...(typeof version === "string" ? { version } : {}),
+      };
       if (res.status === 200 && (!opts.commitFrom || commit === opts.expectCommit)) {
         const evidence = opts.commitFrom
           ? `answered 200 reporting commit \`${opts.expectCommit}\` (${describeCommitFrom(opts.commitFrom)})`
@@ -114,7 +122,10 @@ export async function smokeTest(opts: SmokeOptions): Promise<SmokeResult> {
       last = { reason: `no answer: ${(err as Error).message}` };
     }
     const elapsed = Date.now() - start;
-    if ((opts.maxBadAnswers !== undefined && bad >= opts.maxBadAnswers) || elapsed + interval > opts.timeoutSeconds * 1000) {
+    if (
+      (opts.maxBadAnswers !== undefined && bad >= opts.maxBadAnswers) ||
+      elapsed + interval > opts.timeoutSeconds * 1000
+    ) {
       return { ok: false, url: opts.url, ...last, attempts, seconds: elapsed / 1000 };
     }
     await new Promise((r) => setTimeout(r, interval));
@@ -122,7 +133,10 @@ export async function smokeTest(opts: SmokeOptions): Promise<SmokeResult> {
 }
 
 /** GET a URL; JSON body parsed when it is JSON. */
-function getJson(url: string, connectTo?: string): Promise<{ status: number; body?: unknown; text: string; headers: Record<string, string | string[] | undefined> }> {
+function getJson(
+  url: string,
+  connectTo?: string,
+): Promise<{ status: number; body?: unknown; text: string; headers: Record<string, string | string[] | undefined> }> {
   const u = new URL(url);
   const request = u.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

@@ -38,7 +38,9 @@ export async function ensureStateBucket(config: S3Config, bucket: string, region
       await s3.send(
         new CreateBucketCommand({
           Bucket: bucket,
-          ...(region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+          ...(region === "us-east-1"
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
         }),
       );
     } catch (err) {
@@ -55,13 +57,20 @@ export async function ensureStateBucket(config: S3Config, bucket: string, region
     await s3.send(
       new PutBucketEncryptionCommand({
         Bucket: bucket,
-        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" }, BucketKeyEnabled: true }] },
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" }, BucketKeyEnabled: true }],
+        },
       }),
     );
     await s3.send(
       new PutPublicAccessBlockCommand({
         Bucket: bucket,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
       }),
     );
     return { bucket, created };

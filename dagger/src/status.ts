@@ -26,7 +26,10 @@ function historyTable(entries: readonly LedgerEntry[]): string[] {
     ...[...entries]
       .reverse()
       .slice(0, STATUS_HISTORY)
-      .map((e) => `| ${e.at.replace("T", " ").replace(/\.\d+Z$/, "")} | ${e.kind} | \`${digestOf(e.image).slice(0, 19)}…\` | \`${e.commit.slice(0, 19)}\` | ${e.verdict} | ${(e.cause ?? "").replace(/\|/g, "/").slice(0, 120)} |`),
+      .map(
+        (e) =>
+          `| ${e.at.replace("T", " ").replace(/\.\d+Z$/, "")} | ${e.kind} | \`${digestOf(e.image).slice(0, 19)}…\` | \`${e.commit.slice(0, 19)}\` | ${e.verdict} | ${(e.cause ?? "").replace(/\|/g, "/").slice(0, 120)} |`,
+      ),
   ];
 }
 
@@ -76,8 +79,17 @@ export async function status(args: EnvironmentArgs): Promise<string> {
         lines.push(...(await secretsStatus(env, s.deployments?.find((d) => d.status === "PRIMARY")?.createdAt)));
         if (env.mode === "aws") {
           const url = `https://${env.target.domain}${env.target.healthCheckPath}`;
-          const h = await smokeTest({ url, expectCommit: deployed?.commit ?? "(any)", commitFrom: deployed ? env.target.smokeTest.commitFrom : undefined, timeoutSeconds: 6, intervalSeconds: 3 });
-          lines.push("", `**Health**: ${url} → ${h.status ? `HTTP ${h.status}${h.commit ? `, commit \`${h.commit}\`` : ""}` : h.reason}`);
+          const h = await smokeTest({
+            url,
+            expectCommit: deployed?.commit ?? "(any)",
+            commitFrom: deployed ? env.target.smokeTest.commitFrom : undefined,
+            timeoutSeconds: 6,
+            intervalSeconds: 3,
+          });
+          lines.push(
+            "",
+            `**Health**: ${url} → ${h.status ? `HTTP ${h.status}${h.commit ? `, commit \`${h.commit}\`` : ""}` : h.reason}`,
+          );
         } else lines.push("", "**Health**: not checked (AWS emulator: it runs no tasks).");
       } else lines.push(`**Running now**: nothing — ${state.missing}.`);
     }

@@ -49,7 +49,8 @@ export class Steps {
   /** The call is over: says which steps it leaves running, and prints nothing more. */
   end(): void {
     if (this.ended) return;
-    if (this.running.size > 0) this.log(`(not waited for, their results unused: ${[...this.running].join(", ")} — still running in the engine)`);
+    if (this.running.size > 0)
+      this.log(`(not waited for, their results unused: ${[...this.running].join(", ")} — still running in the engine)`);
     this.ended = true;
   }
 
@@ -60,6 +61,11 @@ export class Steps {
 
   /** The steps as a Markdown table with their times and the total. */
   table(): string {
-    return ["| step | time | |", "|---|---:|---|", ...this.rows.map((r) => `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.note ?? ""} |`), `| **total** | **${this.total.toFixed(1)} s** | |`].join("\n");
+    return [
+      "| step | time | |",
+      "|---|---:|---|",
+      ...this.rows.map((r) => `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.note ?? ""} |`),
+      `| **total** | **${this.total.toFixed(1)} s** | |`,
+    ].join("\n");
   }
 }

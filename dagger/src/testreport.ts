@@ -57,12 +57,16 @@ const MAX_CAUSE_LENGTH = 200;
  * @returns failing test (as failingTests() names it) → the error's first line
  */
 export function failureCauses(output: string): Map<string, string> {
-  const lines = stripAnsi(plainProjectLabels(output)).split("\n").map((l) => l.trim());
+  const lines = stripAnsi(plainProjectLabels(output))
+    .split("\n")
+    .map((l) => l.trim());
   const causes = new Map<string, string>();
   lines.forEach((line, i) => {
     const f = FAIL_LINE.exec(line);
     if (!f?.[1] || causes.has(f[1])) return;
-    const cause = lines.slice(i + 1, i + 1 + CAUSE_LOOKAHEAD_LINES).find((l) => /^[A-Za-z]*(Error|Exception)\b.*:/.test(l));
+    const cause = lines
+      .slice(i + 1, i + 1 + CAUSE_LOOKAHEAD_LINES)
+      .find((l) => /^[A-Za-z]*(Error|Exception)\b.*:/.test(l));
     if (cause) causes.set(f[1], cause.length > MAX_CAUSE_LENGTH ? `${cause.slice(0, MAX_CAUSE_LENGTH - 1)}…` : cause);
   });
   return causes;
@@ -86,5 +90,10 @@ export function summaryLines(output: string): string[] {
   return stripAnsi(output)
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => /^(Test Files|Tests)\s+\d/.test(l) || /^# (tests|pass|fail) \d+$/.test(l) || /^ℹ (tests|pass|fail) \d+$/.test(l));
+    .filter(
+      (l) =>
+        /^(Test Files|Tests)\s+\d/.test(l) ||
+        /^# (tests|pass|fail) \d+$/.test(l) ||
+        /^ℹ (tests|pass|fail) \d+$/.test(l),
+    );
 }

@@ -98,7 +98,8 @@ export function parseJUnit(xml: string): TestResults {
         const message = firstLine(attr(failure, "message")) ?? firstLine(failure["#text"]);
         // vitest gives the error's class as type="AssertionError": say it as the error would.
         const type = attr(failure, "type");
-        const cause = message && type && /^\w+$/.test(type) && !message.startsWith(type) ? `${type}: ${message}` : message;
+        const cause =
+          message && type && /^\w+$/.test(type) && !message.startsWith(type) ? `${type}: ${message}` : message;
         results.failed.push({ name: where ? `${where} > ${name}` : name, ...(cause ? { cause } : {}) });
       } else if (children(tc, "skipped").length > 0) {
         results.skipped++;
@@ -205,7 +206,10 @@ export function parseGoTestJson(output: string): TestResults | undefined {
   for (const pkg of new Set(packageFailed)) {
     if (failedKeys.some((k) => k.startsWith(`${pkg} > `))) continue;
     const cause = goFailureCause(lines.get(pkg) ?? []);
-    results.failed.push({ name: `${pkg} (the package failed before or outside its tests)`, ...(cause ? { cause } : {}) });
+    results.failed.push({
+      name: `${pkg} (the package failed before or outside its tests)`,
+      ...(cause ? { cause } : {}),
+    });
   }
   return results;
 }

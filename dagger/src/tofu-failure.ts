@@ -102,7 +102,9 @@ export function errorLines(r: TofuOutput): string[] {
  * @param output what tofu printed
  */
 export function alreadyExists(output: string): boolean {
-  return /already exists|EntityAlreadyExists|DuplicateLoadBalancerName|ResourceAlreadyExistsException|RepositoryAlreadyExistsException|InvalidGroup\.Duplicate/i.test(output);
+  return /already exists|EntityAlreadyExists|DuplicateLoadBalancerName|ResourceAlreadyExistsException|RepositoryAlreadyExistsException|InvalidGroup\.Duplicate/i.test(
+    output,
+  );
 }
 
 /** What a tofu command that takes the state lock was asked to do, for its failure message. */
@@ -172,7 +174,15 @@ export function tofuFailure(r: TofuOutput, op: TofuOperation): TofuError {
   const lines = errorLines(r);
   const partial = PROGRESS.test(text);
   const lock = stateLock(text);
-  if (lock) return new TofuError(explainLock(lock, op.stack, op.lockTimeoutSeconds, op.rerun), "lock", op, lines, partial, lock);
+  if (lock)
+    return new TofuError(
+      explainLock(lock, op.stack, op.lockTimeoutSeconds, op.rerun),
+      "lock",
+      op,
+      lines,
+      partial,
+      lock,
+    );
   const kind: TofuErrorKind = alreadyExists(text) ? "already-exists" : "other";
   const message = [
     `tofu ${op.command} of ${op.stack} failed${partial ? " partway" : ""}:`,

@@ -64,7 +64,10 @@ export async function tofuInit(stack: Directory, aws: TofuAws, runId: string): P
     .withEnvVariable("TF_IN_AUTOMATION", "1")
     .withEnvVariable("TF_INPUT", "0")
     .withEnvVariable("AWS_REGION", aws.region);
-  for (const [name, value] of [["AWS_ACCESS_KEY_ID", aws.accessKeyId], ["AWS_SECRET_ACCESS_KEY", aws.secretAccessKey]] as const) {
+  for (const [name, value] of [
+    ["AWS_ACCESS_KEY_ID", aws.accessKeyId],
+    ["AWS_SECRET_ACCESS_KEY", aws.secretAccessKey],
+  ] as const) {
     ctr = typeof value === "string" ? ctr.withEnvVariable(name, value) : ctr.withSecretVariable(name, value);
   }
   if (aws.sessionToken) ctr = ctr.withSecretVariable("AWS_SESSION_TOKEN", aws.sessionToken);
@@ -95,7 +98,9 @@ export async function tofuInit(stack: Directory, aws: TofuAws, runId: string): P
  */
 export async function run(ctr: Container, args: string[]): Promise<TofuRun> {
   const start = Date.now();
-  const out = ctr.withEnvVariable("FP_STEP_AT", String(start)).withExec(["tofu", ...args.slice(0, 1), "-no-color", ...args.slice(1)], { expect: ReturnType.Any });
+  const out = ctr
+    .withEnvVariable("FP_STEP_AT", String(start))
+    .withExec(["tofu", ...args.slice(0, 1), "-no-color", ...args.slice(1)], { expect: ReturnType.Any });
   const [exitCode, stdout, stderr] = await Promise.all([out.exitCode(), out.stdout(), out.stderr()]);
   return { exitCode, stdout, stderr, container: out, seconds: (Date.now() - start) / 1000 };
 }

@@ -18,8 +18,12 @@ import { REPO_ROOT, actionSteps, loadLocalActions, loadWorkflows } from "./workf
 
 /** The pinned version: testbed/versions.env when it names one, else testbed/lib/actionlint.sh's default. */
 function pinnedVersion(): string {
-  const fromVersions = /^ACTIONLINT_VERSION=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, "testbed/versions.env"), "utf8"));
-  const fromLib = /^ACTIONLINT_VERSION=\$\{ACTIONLINT_VERSION:-([\d.]+)\}$/m.exec(readFileSync(join(REPO_ROOT, "testbed/lib/actionlint.sh"), "utf8"));
+  const fromVersions = /^ACTIONLINT_VERSION=(\S+)$/m.exec(
+    readFileSync(join(REPO_ROOT, "testbed/versions.env"), "utf8"),
+  );
+  const fromLib = /^ACTIONLINT_VERSION=\$\{ACTIONLINT_VERSION:-([\d.]+)\}$/m.exec(
+    readFileSync(join(REPO_ROOT, "testbed/lib/actionlint.sh"), "utf8"),
+  );
   const v = fromVersions?.[1] ?? fromLib?.[1];
   if (!v) throw new Error("no ACTIONLINT_VERSION in testbed/versions.env or testbed/lib/actionlint.sh");
   return v;
@@ -57,7 +61,20 @@ const HOW_TO_GET_IT = [
 /** Runs actionlint in DIR (a git-less copy is fine: files are named explicitly). */
 function actionlint(dir: string, files: string[], extra: string[] = []) {
   if (!bin) throw new Error(HOW_TO_GET_IT);
-  const r = spawnSync(bin, ["-no-color", "-config-file", ".github/actionlint.yaml", "-shellcheck", shellcheck, "-pyflakes=", ...extra, ...files], { cwd: dir, encoding: "utf8" });
+  const r = spawnSync(
+    bin,
+    [
+      "-no-color",
+      "-config-file",
+      ".github/actionlint.yaml",
+      "-shellcheck",
+      shellcheck,
+      "-pyflakes=",
+      ...extra,
+      ...files,
+    ],
+    { cwd: dir, encoding: "utf8" },
+  );
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -77,14 +94,19 @@ describe("check's workflow lint", () => {
   // bed mirrors an image of the same name built from the binary these tests run.
   it("runs the actionlint version the test bed pins, from the image name the test bed mirrors", () => {
     expect(ACTIONLINT_IMAGE).toBe(`rhysd/actionlint:${version}`);
-    expect(readFileSync(join(REPO_ROOT, "testbed/lib/actionlint.sh"), "utf8")).toContain("ACTIONLINT_IMAGE=rhysd/actionlint:$ACTIONLINT_VERSION");
+    expect(readFileSync(join(REPO_ROOT, "testbed/lib/actionlint.sh"), "utf8")).toContain(
+      "ACTIONLINT_IMAGE=rhysd/actionlint:$ACTIONLINT_VERSION",
+    );
   });
 });
 
 describe("actionlint", () => {
   it.skipIf(missing && !inCI)("is available at the pinned version, with shellcheck", () => {
     if (!bin) throw new Error(HOW_TO_GET_IT);
-    expect(shellcheck, "shellcheck is missing: actionlint runs it on every run: script (apt-get install shellcheck)").not.toBe("");
+    expect(
+      shellcheck,
+      "shellcheck is missing: actionlint runs it on every run: script (apt-get install shellcheck)",
+    ).not.toBe("");
     const r = spawnSync(bin, ["-version"], { encoding: "utf8" });
     expect(r.stdout.split("\n")[0]).toBe(`v${version}`);
   });
@@ -99,7 +121,9 @@ describe("actionlint", () => {
 
   // actionlint does not lint composite actions: their run: scripts get shellcheck here.
   withBin("leaves the local actions' run: scripts to shellcheck, which passes them", () => {
-    const scripts = loadLocalActions().flatMap((a) => actionSteps(a).flatMap((s, i) => (s.run === undefined ? [] : [{ at: `${a.path} step ${i + 1}`, run: s.run }])));
+    const scripts = loadLocalActions().flatMap((a) =>
+      actionSteps(a).flatMap((s, i) => (s.run === undefined ? [] : [{ at: `${a.path} step ${i + 1}`, run: s.run }])),
+    );
     expect(scripts.length).toBeGreaterThan(0);
     for (const { at, run } of scripts) {
       const r = spawnSync(shellcheck, ["--shell=bash", "-"], { input: run, encoding: "utf8" });
@@ -124,7 +148,10 @@ describe("actionlint", () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     withBin("finds every input of the pinned actions valid", () => {
-      const r = actionlint(dir, loadWorkflows().map((w) => w.path));
+      const r = actionlint(
+        dir,
+        loadWorkflows().map((w) => w.path),
+      );
       expect(r.out, r.out).toBe("");
     });
 
@@ -135,7 +162,9 @@ describe("actionlint", () => {
       try {
         const r = actionlint(dir, [".github/workflows/ci.yml"]);
         expect(r.status).toBe(1);
-        expect(r.out).toMatch(/input "role-to-asume" is not defined in action "aws-actions\/configure-aws-credentials@v\d+"/);
+        expect(r.out).toMatch(
+          /input "role-to-asume" is not defined in action "aws-actions\/configure-aws-credentials@v\d+"/,
+        );
       } finally {
         writeFileSync(ci, good);
       }

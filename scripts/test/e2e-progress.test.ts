@@ -20,12 +20,16 @@ describe("the e2e progress reporter, in a vitest run of its own", () => {
   let lines: string[] = [];
   beforeAll(() => {
     // FP_E2E_WAITING_DIR emptied: the inner run's reporter names a directory of its own.
-    const run = spawnSync(join(REPO_ROOT, "node_modules/.bin/vitest"), ["run", "--config", "scripts/test/fixtures/progress/vitest.config.ts"], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1", FP_E2E_WAITING_DIR: "" },
-      timeout: 60_000,
-    });
+    const run = spawnSync(
+      join(REPO_ROOT, "node_modules/.bin/vitest"),
+      ["run", "--config", "scripts/test/fixtures/progress/vitest.config.ts"],
+      {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", FP_E2E_WAITING_DIR: "" },
+        timeout: 60_000,
+      },
+    );
     status = run.status;
     out = `${run.stdout}${run.stderr}`;
     lines = out.split("\n");
@@ -38,7 +42,9 @@ describe("the e2e progress reporter, in a vitest run of its own", () => {
     const end = at(/^\[\d\d:\d\d:\d\d\] ✔ quiet\.fixture\.ts › a suite > waits quietly on a lock \(4\.\d s\)$/);
     expect(start, out).toBeGreaterThanOrEqual(0);
     expect(end, out).toBeGreaterThan(start);
-    expect(out).toMatch(/^\[[\d:]+\] ✘ quiet\.fixture\.ts › a suite > fails \(\d+\.\d s\): one is not two: expected 1 to be 2/m);
+    expect(out).toMatch(
+      /^\[[\d:]+\] ✘ quiet\.fixture\.ts › a suite > fails \(\d+\.\d s\): one is not two: expected 1 to be 2/m,
+    );
     expect(out).toMatch(/^\[[\d:]+\] ↓ quiet\.fixture\.ts › a suite > is skipped \(skipped\)$/m);
     expect(out).toMatch(/^\[[\d:]+\] ▶ beforeAll of quiet\.fixture\.ts › a suite$/m);
   });
@@ -48,7 +54,9 @@ describe("the e2e progress reporter, in a vitest run of its own", () => {
     expect(quiet, out).toBeGreaterThan(at(/▶ quiet\.fixture\.ts › a suite > waits quietly on a lock$/));
     expect(quiet).toBeLessThan(at(/✔ quiet\.fixture\.ts › a suite > waits quietly on a lock/));
     expect(lines[quiet + 1]).toMatch(/^ {4}quiet\.fixture\.ts › a suite > waits quietly on a lock \(for 3\.\d s\)$/);
-    expect(lines[quiet + 2]).toMatch(/^ {4}waiting on: the state lock of fargate-pipeline-fixture, while deploy A runs \(for 3\.\d s\)$/);
+    expect(lines[quiet + 2]).toMatch(
+      /^ {4}waiting on: the state lock of fargate-pipeline-fixture, while deploy A runs \(for 3\.\d s\)$/,
+    );
     // Once per quiet stretch, not on every check.
     expect(lines.filter((l) => l.includes("nothing printed for")).length).toBe(1);
   });

@@ -33,10 +33,22 @@ export function clientConstructions(text: string): { client: string; arg: string
 
 describe("the tests' AWS SDK clients", () => {
   const files = ["app", "dagger/infra", "dagger", "testbed"].flatMap((w) => tsFiles(join(REPO_ROOT, w, "test")));
-  const made = files.flatMap((f) => clientConstructions(readFileSync(f, "utf8")).map((c) => ({ ...c, file: relative(REPO_ROOT, f), text: readFileSync(f, "utf8") })));
+  const made = files.flatMap((f) =>
+    clientConstructions(readFileSync(f, "utf8")).map((c) => ({
+      ...c,
+      file: relative(REPO_ROOT, f),
+      text: readFileSync(f, "utf8"),
+    })),
+  );
 
   it("are found (the scan sees the e2e harnesses)", () => {
-    expect(made.map((c) => c.file)).toEqual(expect.arrayContaining(["dagger/test/e2e/staging.test.ts", "dagger/infra/test/e2e/harness.ts", "testbed/test/e2e/moto.test.ts"]));
+    expect(made.map((c) => c.file)).toEqual(
+      expect.arrayContaining([
+        "dagger/test/e2e/staging.test.ts",
+        "dagger/infra/test/e2e/harness.ts",
+        "testbed/test/e2e/moto.test.ts",
+      ]),
+    );
   });
 
   it("all take the module's awsTransport (directly or through a config built with it)", () => {

@@ -32,7 +32,13 @@ describe("the grand total (.ci/run's last line)", () => {
     expect(r.status, r.stderr).toBe(0);
     return r.stdout.trimEnd().split("\n");
   };
-  const unitAndEngine = { passed: 500, failed: 0, skipped: 2, summary: ["unit: 460 passed, 0 failed, 2 skipped", "engine: 40 passed, 0 failed, 0 skipped"], notRun: [] };
+  const unitAndEngine = {
+    passed: 500,
+    failed: 0,
+    skipped: 2,
+    summary: ["unit: 460 passed, 0 failed, 2 skipped", "engine: 40 passed, 0 failed, 0 skipped"],
+    notRun: [],
+  };
   const e2eNotRun = {
     passed: 0,
     failed: 0,
@@ -43,7 +49,10 @@ describe("the grand total (.ci/run's last line)", () => {
 
   it("names the tier that did not run, with why, just above the total", () => {
     const lines = totals([unitAndEngine, e2eNotRun]);
-    expect(lines.slice(-2)).toEqual(["NOT RUN: e2e (the AWS provider is not built yet (its cold build takes about an hour))", "tests: 500 passed, 0 failed, 2 skipped"]);
+    expect(lines.slice(-2)).toEqual([
+      "NOT RUN: e2e (the AWS provider is not built yet (its cold build takes about an hour))",
+      "tests: 500 passed, 0 failed, 2 skipped",
+    ]);
     expect(lines).toContain("  e2e: NOT RUN (the AWS provider is not built yet (its cold build takes about an hour))");
   });
 
@@ -53,8 +62,16 @@ describe("the grand total (.ci/run's last line)", () => {
   });
 
   it("has no NOT RUN line when every tier ran (records of earlier runs without the field still add up)", () => {
-    const old = { passed: unitAndEngine.passed, failed: unitAndEngine.failed, skipped: unitAndEngine.skipped, summary: unitAndEngine.summary };
-    const lines = totals([old, { passed: 7, failed: 1, skipped: 0, summary: ["e2e: 7 passed, 1 failed, 0 skipped"], notRun: [] }]);
+    const old = {
+      passed: unitAndEngine.passed,
+      failed: unitAndEngine.failed,
+      skipped: unitAndEngine.skipped,
+      summary: unitAndEngine.summary,
+    };
+    const lines = totals([
+      old,
+      { passed: 7, failed: 1, skipped: 0, summary: ["e2e: 7 passed, 1 failed, 0 skipped"], notRun: [] },
+    ]);
     expect(lines.some((l) => l.startsWith("NOT RUN"))).toBe(false);
     expect(lines.at(-1)).toBe("tests: 507 passed, 1 failed, 2 skipped");
   });
@@ -66,7 +83,14 @@ describe("the engine tier's readiness", () => {
   beforeAll(async () => {
     // Stands in for moto (readiness only asks whether the endpoint answers HTTP), in a
     // process of its own: readiness asks with a synchronous curl, which would block a server in this one.
-    moto = spawn(process.execPath, ["-e", 'const s = require("node:http").createServer((q, r) => r.end("ok")).listen(0, "127.0.0.1", () => console.log(s.address().port))'], { stdio: ["ignore", "pipe", "inherit"] });
+    moto = spawn(
+      process.execPath,
+      [
+        "-e",
+        'const s = require("node:http").createServer((q, r) => r.end("ok")).listen(0, "127.0.0.1", () => console.log(s.address().port))',
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     const port = await new Promise<string>((r) => moto.stdout!.once("data", (d: Buffer) => r(d.toString().trim())));
     url = `http://127.0.0.1:${port}`;
   });
@@ -74,17 +98,27 @@ describe("the engine tier's readiness", () => {
     moto.kill();
   });
 
-  const bed = (extra: Record<string, string>) => ({ _EXPERIMENTAL_DAGGER_RUNNER_HOST: "docker-container://fp-test", _EXPERIMENTAL_DAGGER_CLI_BIN: process.execPath, ...extra });
+  const bed = (extra: Record<string, string>) => ({
+    _EXPERIMENTAL_DAGGER_RUNNER_HOST: "docker-container://fp-test",
+    _EXPERIMENTAL_DAGGER_CLI_BIN: process.execPath,
+    ...extra,
+  });
 
   it("is not ready without the AWS emulator, and says so", () => {
     const { engine, e2e } = testbedReadiness(bed({})) as { engine: Ready; e2e: Ready };
-    expect(engine).toMatchObject({ ok: false, reason: "the AWS emulator (moto) is not answering at (MOTO_ENDPOINT unset)" });
+    expect(engine).toMatchObject({
+      ok: false,
+      reason: "the AWS emulator (moto) is not answering at (MOTO_ENDPOINT unset)",
+    });
     expect(e2e.ok).toBe(false);
   });
 
   it("is not ready when the emulator does not answer", () => {
     const { engine } = testbedReadiness(bed({ MOTO_ENDPOINT: "http://127.0.0.1:9" })) as { engine: Ready };
-    expect(engine).toMatchObject({ ok: false, reason: "the AWS emulator (moto) is not answering at http://127.0.0.1:9" });
+    expect(engine).toMatchObject({
+      ok: false,
+      reason: "the AWS emulator (moto) is not answering at http://127.0.0.1:9",
+    });
   });
 
   it("is ready when the engine, the CLI and the emulator are there", () => {

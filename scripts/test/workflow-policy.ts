@@ -237,7 +237,8 @@ export function parseDaggerCall(script: string): DaggerCall | string {
   const [command = "", ...pipes] = (lines[0] ?? "").split(/\s*\|\s*/);
   const m = /^dagger call ([a-z][a-z0-9-]*)(?:\s+(.*))?$/.exec(command);
   if (!m) return `runs \`${command.slice(0, 60)}\`; a step that builds or deploys is a \`dagger call\``;
-  if (/[;&`]|\$\(/.test(command)) return "chains commands or substitutes output; only a single `dagger call` is allowed";
+  if (/[;&`]|\$\(/.test(command))
+    return "chains commands or substitutes output; only a single `dagger call` is allowed";
   for (const p of pipes) {
     // The result may go to the job summary (and a file for the PR comment), nothing else.
     if (!/^tee\s+(-a\s+)?("\$RUNNER_TEMP\/[\w.-]+"\s+)?(>>\s*)?"\$GITHUB_STEP_SUMMARY"$/.test(p))
@@ -249,14 +250,16 @@ export function parseDaggerCall(script: string): DaggerCall | string {
     const word = words[i] ?? "";
     const link = chain.at(-1);
     if (!word.startsWith("-")) {
-      if (!/^[a-z][a-z0-9-]*$/.test(word)) return `has \`${word}\` where a function name belongs (after ${link ? `\`${link.fn}\`'s arguments` : "`dagger call`"})`;
+      if (!/^[a-z][a-z0-9-]*$/.test(word))
+        return `has \`${word}\` where a function name belongs (after ${link ? `\`${link.fn}\`'s arguments` : "`dagger call`"})`;
       chain.push({ fn: word, args: [], flags: {} });
       continue;
     }
     if (!link) return `has \`${word}\` before any function`;
     const eq = word.indexOf("=");
     const flag = eq > 0 ? word.slice(0, eq) : word;
-    if (!/^--[a-z][a-z0-9-]*$/.test(flag)) return `passes \`${word}\` to ${link.fn}; the module's flags are --kebab-case`;
+    if (!/^--[a-z][a-z0-9-]*$/.test(flag))
+      return `passes \`${word}\` to ${link.fn}; the module's flags are --kebab-case`;
     const bare = eq < 0 && (BOOLEAN_ARGS[link.fn]?.includes(flag) ?? false);
     let value = "true";
     if (eq > 0) value = word.slice(eq + 1);
@@ -324,9 +327,13 @@ export function checkSteps(workflows: YamlFile[], actions: YamlFile[]): string[]
         if (s.uses !== undefined) {
           const name = actionName(s.uses);
           if (!(name in ALLOWED_ACTIONS))
-            problems.push(`${where} step ${i + 1}: ${name} is not an allowed action; what builds, tests or deploys is a \`dagger call\``);
+            problems.push(
+              `${where} step ${i + 1}: ${name} is not an allowed action; what builds, tests or deploys is a \`dagger call\``,
+            );
           else if (name === "dagger/dagger-for-github")
-            problems.push(`${where} step ${i + 1}: install Dagger through ${SETUP_DAGGER} (it reads the version from dagger.json)`);
+            problems.push(
+              `${where} step ${i + 1}: install Dagger through ${SETUP_DAGGER} (it reads the version from dagger.json)`,
+            );
         }
         if (s.run !== undefined) {
           const call = parseDaggerCall(s.run);
@@ -362,13 +369,17 @@ export function checkDaggerVersionSource(actions: YamlFile[]): string[] {
   const setup = actions.find((a) => a.path === `${SETUP_DAGGER.slice(2)}/action.yml`);
   if (!setup) return [`${SETUP_DAGGER}/action.yml is missing`];
   const steps = actionSteps(setup);
-  const reader = steps.find((s) => s.id !== undefined && /\bdagger\.json\b/.test(s.run ?? "") && /\.engineVersion\b/.test(s.run ?? ""));
+  const reader = steps.find(
+    (s) => s.id !== undefined && /\bdagger\.json\b/.test(s.run ?? "") && /\.engineVersion\b/.test(s.run ?? ""),
+  );
   if (!reader) return [`${setup.path}: no step (with an id) reads .engineVersion from dagger.json`];
   const installs = steps.filter((s) => s.uses !== undefined && actionName(s.uses) === "dagger/dagger-for-github");
   if (installs.length !== 1) return [`${setup.path}: installs Dagger ${installs.length} times; once is right`];
   const version = installs[0]?.with?.version;
   const expected = `\${{ steps.${reader.id}.outputs.version }}`;
-  return version === expected ? [] : [`${setup.path}: dagger-for-github's version is ${String(version)}, not ${expected} (dagger.json's)`];
+  return version === expected
+    ? []
+    : [`${setup.path}: dagger-for-github's version is ${String(version)}, not ${expected} (dagger.json's)`];
 }
 
 /**
@@ -390,7 +401,9 @@ export function checkPermissions(workflows: YamlFile[]): string[] {
   for (const wf of workflows) {
     const top = permissionMap(wf.doc.permissions as Job["permissions"]);
     if (typeof top === "string" || Object.keys(top).length !== 1 || top.contents !== "read")
-      problems.push(`${wf.path}: workflow permissions must be exactly { contents: read }, found ${JSON.stringify(top)}`);
+      problems.push(
+        `${wf.path}: workflow permissions must be exactly { contents: read }, found ${JSON.stringify(top)}`,
+      );
     for (const [id, job] of Object.entries(jobsOf(wf))) {
       const where = `${wf.path} job ${id}`;
       const uses = (job.steps ?? []).map((s) => (s.uses === undefined ? "" : actionName(s.uses)));
@@ -414,8 +427,10 @@ export function checkPermissions(workflows: YamlFile[]): string[] {
         if (scope === "pull-requests" && level === "write" && comments) continue;
         problems.push(`${where}: grants \`${scope}: ${level}\`, which it does not need`);
       }
-      if (assumesRole && p["id-token"] !== "write") problems.push(`${where}: assumes an AWS role but lacks \`id-token: write\` (OIDC)`);
-      if (comments && p["pull-requests"] !== "write") problems.push(`${where}: comments but lacks \`pull-requests: write\``);
+      if (assumesRole && p["id-token"] !== "write")
+        problems.push(`${where}: assumes an AWS role but lacks \`id-token: write\` (OIDC)`);
+      if (comments && p["pull-requests"] !== "write")
+        problems.push(`${where}: comments but lacks \`pull-requests: write\``);
     }
   }
   return problems;
@@ -445,16 +460,21 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
   const problems: string[] = [];
   for (const f of files) {
     if (/secrets\.AWS/i.test(f.text)) problems.push(`${f.path}: reads AWS secrets; AWS access is OIDC only`);
-    if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(f.text)) problems.push(`${f.path}: holds what looks like an AWS access key id`);
+    if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(f.text))
+      problems.push(`${f.path}: holds what looks like an AWS access key id`);
   }
   for (const wf of workflows) {
     for (const [id, job] of Object.entries(jobsOf(wf))) {
       const where = `${wf.path} job ${id}`;
       const steps = job.steps ?? [];
-      const creds = steps.filter((s) => s.uses !== undefined && actionName(s.uses) === "aws-actions/configure-aws-credentials");
+      const creds = steps.filter(
+        (s) => s.uses !== undefined && actionName(s.uses) === "aws-actions/configure-aws-credentials",
+      );
       for (const s of creds) {
         const w = s.with ?? {};
-        for (const k of KEY_INPUTS) if (k in w) problems.push(`${where}: passes \`${k}\` to configure-aws-credentials; use role-to-assume (OIDC)`);
+        for (const k of KEY_INPUTS)
+          if (k in w)
+            problems.push(`${where}: passes \`${k}\` to configure-aws-credentials; use role-to-assume (OIDC)`);
         const role = String(w["role-to-assume"] ?? "");
         const m = /^\$\{\{\s*vars\.(AWS_[A-Z_]+_ROLE_ARN)\s*\}\}$/.exec(role);
         if (!m) {
@@ -463,9 +483,16 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
         }
         const env = environmentOf(job);
         if (m[1] === "AWS_DEPLOY_ROLE_ARN" && env !== "production")
-          problems.push(`${where}: assumes the deploy role without \`environment: production\`; its OIDC subject would not match the trust policy`);
-        if (m[1] === "AWS_PLAN_ROLE_ARN" && (env !== undefined || !/github\.event_name == 'pull_request'/.test(job.if ?? "")))
-          problems.push(`${where}: assumes the plan role outside a pull request or inside an environment; it is trusted for repo:OWNER/REPO:pull_request only`);
+          problems.push(
+            `${where}: assumes the deploy role without \`environment: production\`; its OIDC subject would not match the trust policy`,
+          );
+        if (
+          m[1] === "AWS_PLAN_ROLE_ARN" &&
+          (env !== undefined || !/github\.event_name == 'pull_request'/.test(job.if ?? ""))
+        )
+          problems.push(
+            `${where}: assumes the plan role outside a pull request or inside an environment; it is trusted for repo:OWNER/REPO:pull_request only`,
+          );
         if (!/^\$\{\{\s*vars\.AWS_REGION\s*\}\}$/.test(String(w["aws-region"] ?? "")))
           problems.push(`${where}: aws-region must be \${{ vars.AWS_REGION }}`);
       }
@@ -476,19 +503,25 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
         for (const link of call.chain) {
           for (const flag of SECRET_ARGS[link.fn] ?? []) {
             const v = link.flags[flag];
-            if (v !== undefined && !/^env:[A-Z_]+$/.test(v)) problems.push(`${where}: ${link.fn} ${flag} ${v}: secrets reach Dagger as env:NAME only`);
+            if (v !== undefined && !/^env:[A-Z_]+$/.test(v))
+              problems.push(`${where}: ${link.fn} ${flag} ${v}: secrets reach Dagger as env:NAME only`);
           }
         }
         const usesAws = call.chain.some((l) => CREDENTIAL_FUNCTIONS.includes(l.fn));
         if (creds.length > 0 && call.chain.some((l) => l.fn === "with-aws-credentials")) {
           for (const [flag, exported] of Object.entries(OIDC_CREDENTIALS)) {
             const v = flagValue(call, flag, "with-aws-credentials");
-            if (v !== exported) problems.push(`${where}: with-aws-credentials ${flag} is ${v ?? "missing"}; pass ${exported}, what configure-aws-credentials exports`);
+            if (v !== exported)
+              problems.push(
+                `${where}: with-aws-credentials ${flag} is ${v ?? "missing"}; pass ${exported}, what configure-aws-credentials exports`,
+              );
           }
         }
         // The emulator's verdict and stand-in smoke test are a rehearsal's, never a CI deploy's.
-        if (call.chain.some((l) => l.fn === "with-emulator")) problems.push(`${where}: chains with-emulator; CI talks to real AWS (with-endpoint keeps its behaviour)`);
-        if (usesAws && creds.length === 0) problems.push(`${where}: passes AWS credentials without assuming a role first`);
+        if (call.chain.some((l) => l.fn === "with-emulator"))
+          problems.push(`${where}: chains with-emulator; CI talks to real AWS (with-endpoint keeps its behaviour)`);
+        if (usesAws && creds.length === 0)
+          problems.push(`${where}: passes AWS credentials without assuming a role first`);
       }
     }
   }
@@ -507,7 +540,8 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
 export function checkDeployGuards(workflows: YamlFile[]): string[] {
   const problems: string[] = [];
   for (const wf of workflows) {
-    for (const t of UNSAFE_TRIGGERS) if (t in triggersOf(wf)) problems.push(`${wf.path}: the ${t} trigger runs fork code with a privileged token`);
+    for (const t of UNSAFE_TRIGGERS)
+      if (t in triggersOf(wf)) problems.push(`${wf.path}: the ${t} trigger runs fork code with a privileged token`);
     for (const [id, job] of Object.entries(jobsOf(wf))) {
       const env = environmentOf(job);
       const where = `${wf.path} job ${id}`;
@@ -515,14 +549,20 @@ export function checkDeployGuards(workflows: YamlFile[]): string[] {
         const call = s.run === undefined ? undefined : parseDaggerCall(s.run);
         if (call === undefined || typeof call === "string" || call.env === undefined) continue;
         if (env !== undefined && call.env !== env)
-          problems.push(`${where}: runs in the GitHub environment ${env} (its approval and OIDC subject) but opens environment --name ${call.env}`);
+          problems.push(
+            `${where}: runs in the GitHub environment ${env} (its approval and OIDC subject) but opens environment --name ${call.env}`,
+          );
         else if (env === undefined && call.env !== DEFAULT_ENVIRONMENT && CHANGING_OPERATIONS.includes(call.fn))
-          problems.push(`${where}: runs ${call.fn} on ${call.env} without \`environment: ${call.env}\` (the approval gate)`);
+          problems.push(
+            `${where}: runs ${call.fn} on ${call.env} without \`environment: ${call.env}\` (the approval gate)`,
+          );
       }
       if (env === undefined) continue;
       const c = job.concurrency;
       if (typeof c !== "object" || c.group !== `deploy-${env}` || c["cancel-in-progress"] !== false)
-        problems.push(`${where}: deploys to ${env} so needs concurrency { group: deploy-${env}, cancel-in-progress: false }, found ${JSON.stringify(c)}`);
+        problems.push(
+          `${where}: deploys to ${env} so needs concurrency { group: deploy-${env}, cancel-in-progress: false }, found ${JSON.stringify(c)}`,
+        );
       if (!/github\.ref == 'refs\/heads\/main'/.test(job.if ?? ""))
         problems.push(`${where}: deploys to ${env} so runs only on main (if: ... github.ref == 'refs/heads/main')`);
     }
@@ -568,16 +608,23 @@ export function checkCallsAgainst(workflows: YamlFile[], mod: DescribedModule): 
           if (on === undefined) break;
           const f: DescribedFunction | undefined = on.functions.find((x) => x.cli === link.fn);
           if (!f) {
-            problems.push(`${where}: ${on.name} has no function ${link.fn} (it has: ${on.functions.map((x) => x.cli).join(", ")})`);
+            problems.push(
+              `${where}: ${on.name} has no function ${link.fn} (it has: ${on.functions.map((x) => x.cli).join(", ")})`,
+            );
             break;
           }
           const flags = f.args.map((a) => a.flag);
           for (const flag of Object.keys(link.flags))
-            if (!flags.includes(flag)) problems.push(`${where}: ${link.fn} has no ${flag} (it takes: ${flags.join(", ") || "nothing"})`);
-          for (const a of f.args) if (a.required && !(a.flag in link.flags)) problems.push(`${where}: ${link.fn} needs ${a.flag}`);
-          const next: { name: string; functions: DescribedFunction[] } | undefined = mod.objects.find((o) => o.name === f.returns);
+            if (!flags.includes(flag))
+              problems.push(`${where}: ${link.fn} has no ${flag} (it takes: ${flags.join(", ") || "nothing"})`);
+          for (const a of f.args)
+            if (a.required && !(a.flag in link.flags)) problems.push(`${where}: ${link.fn} needs ${a.flag}`);
+          const next: { name: string; functions: DescribedFunction[] } | undefined = mod.objects.find(
+            (o) => o.name === f.returns,
+          );
           const scalar = ["String", "Integer", "Float", "Boolean", "Void"].includes(f.returns);
-          if (scalar && link !== call.chain.at(-1)) problems.push(`${where}: ${link.fn} returns ${f.returns}; nothing chains after it`);
+          if (scalar && link !== call.chain.at(-1))
+            problems.push(`${where}: ${link.fn} returns ${f.returns}; nothing chains after it`);
           on = next;
         }
       }

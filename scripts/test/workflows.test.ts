@@ -73,7 +73,11 @@ describe("the workflows in .github/workflows", () => {
   });
 
   it("run check, test and plan on pull requests to main, and check, test, deploy on pushes to main", () => {
-    expect(triggersOf(ci)).toEqual({ pull_request: { branches: ["main"] }, push: { branches: ["main"] }, workflow_dispatch: null });
+    expect(triggersOf(ci)).toEqual({
+      pull_request: { branches: ["main"] },
+      push: { branches: ["main"] },
+      workflow_dispatch: null,
+    });
     const calls = Object.fromEntries(Object.entries(jobsOf(ci)).map(([id, j]) => [id, callOf(j)]));
     expect(calls).toEqual({ check: "check", test: "test", plan: `${PRODUCTION} plan`, deploy: `${PRODUCTION} deploy` });
     // check and test have no condition: they run for every trigger.
@@ -121,11 +125,17 @@ describe("the workflows in .github/workflows", () => {
     if (typeof call === "string") throw new Error(call);
     expect(call.chain.map((l) => [l.fn, l.args])).toEqual([
       ["environment", ["--name", "production"]],
-      ["with-aws-credentials", [
-        "--access-key-id", "env:AWS_ACCESS_KEY_ID",
-        "--secret-access-key", "env:AWS_SECRET_ACCESS_KEY",
-        "--session-token", "env:AWS_SESSION_TOKEN",
-      ]],
+      [
+        "with-aws-credentials",
+        [
+          "--access-key-id",
+          "env:AWS_ACCESS_KEY_ID",
+          "--secret-access-key",
+          "env:AWS_SECRET_ACCESS_KEY",
+          "--session-token",
+          "env:AWS_SESSION_TOKEN",
+        ],
+      ],
       ["deploy", ["--git-commit", '"$GITHUB_SHA"', "--version", '"${GITHUB_SHA::12}"']],
     ]);
     expect(call.env).toBe("production");
@@ -152,7 +162,8 @@ const withJq = it.skipIf(!hasJq && !inCI);
 describe("the Dagger CLI version", () => {
   const engineVersion = (): string => {
     const file = join(REPO_ROOT, "dagger.json");
-    if (!existsSync(file)) throw new Error(`${file} is missing: the module's dagger.json pins engineVersion, the version CI installs`);
+    if (!existsSync(file))
+      throw new Error(`${file} is missing: the module's dagger.json pins engineVersion, the version CI installs`);
     const json = JSON.parse(readFileSync(file, "utf8")) as { engineVersion?: string };
     return json.engineVersion ?? "";
   };
@@ -229,35 +240,222 @@ const setupAction = actions.find((a) => a.path.includes("setup-dagger")) as Yaml
 
 describe("each rule catches what it is for (broken copies of the real files)", () => {
   it.each<[string, () => string[], string]>([
-    ["a tag instead of a SHA", () => checkPins([fromText(ci.path, ci.text.replace(/checkout@[0-9a-f]{40} # v[\d.]+/, "checkout@v7"))]), "actions/checkout@v7 must be pinned"],
-    ["a SHA without its version comment", () => checkPins([fromText(ci.path, ci.text.replace(/(checkout@[0-9a-f]{40}) # v[\d.]+/, "$1"))]), "must be pinned"],
-    ["a build step in YAML", () => checkSteps([edited(ci, (d) => ciJobs(d).test.steps.push({ run: "npm ci && npm test" }))], actions), "a step that builds or deploys is a `dagger call`"],
-    ["a second command after the call", () => checkSteps([edited(ci, (d) => (ciJobs(d).check.steps[2].run = "dagger call check\nnpm publish"))], actions), "runs 2 commands"],
-    ["a pipe into something other than the summary", () => checkSteps([edited(ci, (d) => (ciJobs(d).check.steps[2].run = "dagger call check | sh"))], actions), "pipes into `sh`"],
-    ["an action that builds", () => checkSteps([edited(ci, (d) => ciJobs(d).test.steps.splice(2, 0, { uses: "docker/build-push-action@0000000000000000000000000000000000000000" }))], actions), "docker/build-push-action is not an allowed action"],
-    ["Dagger installed directly", () => checkSteps([edited(ci, (d) => (ciJobs(d).check.steps[1] = { uses: "dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77", with: { version: "v0.21.8" } }))], actions), `install Dagger through ${SETUP_DAGGER}`],
-    ["a literal Dagger version", () => checkDaggerVersionSource([edited(setupAction, (d) => (d.runs.steps[1].with.version = "latest"))]), "not ${{ steps.version.outputs.version }}"],
-    ["write-all at the workflow level", () => checkPermissions([edited(ci, (d) => (d.permissions = "write-all"))]), "workflow permissions must be exactly { contents: read }"],
-    ["id-token for a job without AWS", () => checkPermissions([edited(ci, (d) => (ciJobs(d).check.permissions = { contents: "read", "id-token": "write" }))]), "job check: grants `id-token: write`"],
-    ["a deploy job without id-token", () => checkPermissions([edited(ci, (d) => (ciJobs(d).deploy.permissions = { contents: "read" }))]), "lacks `id-token: write`"],
-    ["a plan job that cannot comment", () => checkPermissions([edited(ci, (d) => delete ciJobs(d).plan.permissions["pull-requests"])]), "lacks `pull-requests: write`"],
-    ["AWS keys from secrets", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).deploy.steps[2].with["aws-access-key-id"] = "${{ secrets.AWS_ACCESS_KEY_ID }}")))), "reads AWS secrets"],
-    ["a literal access key id", () => checkAwsAccess(...both(fromText(ci.path, `${ci.text}\n# AKIAABCDEFGHIJKLMNOP\n`))), "looks like an AWS access key id"],
-    ["a secret passed by value", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).deploy.steps[3].run = ciJobs(d).deploy.steps[3].run.replace("env:AWS_SECRET_ACCESS_KEY", '"$AWS_SECRET_ACCESS_KEY"'))))), "secrets reach Dagger as env:NAME only"],
-    ["a web-identity token passed by value", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace(/with-aws-credentials[^]*?(?=deploy)/, 'with-web-identity --token "$TOKEN" --role-arn "$ROLE" ')))), 'with-web-identity --token "$TOKEN": secrets reach Dagger as env:NAME only'],
-    ["a credential that is not what the action exports", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace("env:AWS_SESSION_TOKEN", "env:AWS_TOKEN")))), "--session-token is env:AWS_TOKEN; pass env:AWS_SESSION_TOKEN"],
-    ["temporary credentials without their session token", () => checkAwsAccess(...both(editRun(ci, "plan", (r) => r.replace(/--session-token \S+/, "")))), "--session-token is missing; pass env:AWS_SESSION_TOKEN"],
-    ["credentials with no role assumed", () => checkAwsAccess(...both(edited(ci, (d) => ciJobs(d).deploy.steps.splice(2, 1)))), "passes AWS credentials without assuming a role first"],
-    ["an emulator rehearsal in CI", () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace("with-aws-credentials", "with-emulator --endpoint http://localhost:5000 with-aws-credentials")))), "chains with-emulator"],
-    ["the deploy role outside the environment", () => checkAwsAccess(...both(edited(ci, (d) => delete ciJobs(d).deploy.environment))), "without `environment: production`"],
-    ["the plan role on a push", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).plan.if = "github.event_name == 'push'")))), "trusted for repo:OWNER/REPO:pull_request only"],
-    ["a hard-coded role ARN", () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).deploy.steps[2].with["role-to-assume"] = "arn:aws:iam::123456789012:role/deploy")))), "role-to-assume must be ${{ vars.AWS_<NAME>_ROLE_ARN }}"],
-    ["a deploy that cancels a running one", () => checkDeployGuards([edited(ci, (d) => (ciJobs(d).deploy.concurrency["cancel-in-progress"] = true))]), "cancel-in-progress: false"],
-    ["a deploy with no concurrency", () => checkDeployGuards([edited(ci, (d) => delete ciJobs(d).deploy.concurrency)]), "needs concurrency"],
-    ["a deploy from any branch", () => checkDeployGuards([edited(ci, (d) => (ciJobs(d).deploy.if = "github.event_name != 'pull_request'"))]), "runs only on main"],
-    ["a job of one GitHub environment opening another", () => checkDeployGuards([editRun(rollback, "rollback", (r) => r.replace("--name production", "--name staging"))]), "runs in the GitHub environment production (its approval and OIDC subject) but opens environment --name staging"],
-    ["a deploy outside its GitHub environment", () => checkDeployGuards([editRun(ci, "plan", (r) => r.replace(/^(\s*)plan \\$/m, "$1deploy \\"))]), "runs deploy on production without `environment: production`"],
-    ["pull_request_target", () => checkDeployGuards([edited(ci, (d) => (d.on.pull_request_target = null))]), "the pull_request_target trigger"],
+    [
+      "a tag instead of a SHA",
+      () => checkPins([fromText(ci.path, ci.text.replace(/checkout@[0-9a-f]{40} # v[\d.]+/, "checkout@v7"))]),
+      "actions/checkout@v7 must be pinned",
+    ],
+    [
+      "a SHA without its version comment",
+      () => checkPins([fromText(ci.path, ci.text.replace(/(checkout@[0-9a-f]{40}) # v[\d.]+/, "$1"))]),
+      "must be pinned",
+    ],
+    [
+      "a build step in YAML",
+      () => checkSteps([edited(ci, (d) => ciJobs(d).test.steps.push({ run: "npm ci && npm test" }))], actions),
+      "a step that builds or deploys is a `dagger call`",
+    ],
+    [
+      "a second command after the call",
+      () => checkSteps([edited(ci, (d) => (ciJobs(d).check.steps[2].run = "dagger call check\nnpm publish"))], actions),
+      "runs 2 commands",
+    ],
+    [
+      "a pipe into something other than the summary",
+      () => checkSteps([edited(ci, (d) => (ciJobs(d).check.steps[2].run = "dagger call check | sh"))], actions),
+      "pipes into `sh`",
+    ],
+    [
+      "an action that builds",
+      () =>
+        checkSteps(
+          [
+            edited(ci, (d) =>
+              ciJobs(d).test.steps.splice(2, 0, {
+                uses: "docker/build-push-action@0000000000000000000000000000000000000000",
+              }),
+            ),
+          ],
+          actions,
+        ),
+      "docker/build-push-action is not an allowed action",
+    ],
+    [
+      "Dagger installed directly",
+      () =>
+        checkSteps(
+          [
+            edited(
+              ci,
+              (d) =>
+                (ciJobs(d).check.steps[1] = {
+                  uses: "dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77",
+                  with: { version: "v0.21.8" },
+                }),
+            ),
+          ],
+          actions,
+        ),
+      `install Dagger through ${SETUP_DAGGER}`,
+    ],
+    [
+      "a literal Dagger version",
+      () => checkDaggerVersionSource([edited(setupAction, (d) => (d.runs.steps[1].with.version = "latest"))]),
+      "not ${{ steps.version.outputs.version }}",
+    ],
+    [
+      "write-all at the workflow level",
+      () => checkPermissions([edited(ci, (d) => (d.permissions = "write-all"))]),
+      "workflow permissions must be exactly { contents: read }",
+    ],
+    [
+      "id-token for a job without AWS",
+      () =>
+        checkPermissions([
+          edited(ci, (d) => (ciJobs(d).check.permissions = { contents: "read", "id-token": "write" })),
+        ]),
+      "job check: grants `id-token: write`",
+    ],
+    [
+      "a deploy job without id-token",
+      () => checkPermissions([edited(ci, (d) => (ciJobs(d).deploy.permissions = { contents: "read" }))]),
+      "lacks `id-token: write`",
+    ],
+    [
+      "a plan job that cannot comment",
+      () => checkPermissions([edited(ci, (d) => delete ciJobs(d).plan.permissions["pull-requests"])]),
+      "lacks `pull-requests: write`",
+    ],
+    [
+      "AWS keys from secrets",
+      () =>
+        checkAwsAccess(
+          ...both(
+            edited(
+              ci,
+              (d) => (ciJobs(d).deploy.steps[2].with["aws-access-key-id"] = "${{ secrets.AWS_ACCESS_KEY_ID }}"),
+            ),
+          ),
+        ),
+      "reads AWS secrets",
+    ],
+    [
+      "a literal access key id",
+      () => checkAwsAccess(...both(fromText(ci.path, `${ci.text}\n# AKIAABCDEFGHIJKLMNOP\n`))),
+      "looks like an AWS access key id",
+    ],
+    [
+      "a secret passed by value",
+      () =>
+        checkAwsAccess(
+          ...both(
+            edited(
+              ci,
+              (d) =>
+                (ciJobs(d).deploy.steps[3].run = ciJobs(d).deploy.steps[3].run.replace(
+                  "env:AWS_SECRET_ACCESS_KEY",
+                  '"$AWS_SECRET_ACCESS_KEY"',
+                )),
+            ),
+          ),
+        ),
+      "secrets reach Dagger as env:NAME only",
+    ],
+    [
+      "a web-identity token passed by value",
+      () =>
+        checkAwsAccess(
+          ...both(
+            editRun(ci, "deploy", (r) =>
+              r.replace(
+                /with-aws-credentials[^]*?(?=deploy)/,
+                'with-web-identity --token "$TOKEN" --role-arn "$ROLE" ',
+              ),
+            ),
+          ),
+        ),
+      'with-web-identity --token "$TOKEN": secrets reach Dagger as env:NAME only',
+    ],
+    [
+      "a credential that is not what the action exports",
+      () => checkAwsAccess(...both(editRun(ci, "deploy", (r) => r.replace("env:AWS_SESSION_TOKEN", "env:AWS_TOKEN")))),
+      "--session-token is env:AWS_TOKEN; pass env:AWS_SESSION_TOKEN",
+    ],
+    [
+      "temporary credentials without their session token",
+      () => checkAwsAccess(...both(editRun(ci, "plan", (r) => r.replace(/--session-token \S+/, "")))),
+      "--session-token is missing; pass env:AWS_SESSION_TOKEN",
+    ],
+    [
+      "credentials with no role assumed",
+      () => checkAwsAccess(...both(edited(ci, (d) => ciJobs(d).deploy.steps.splice(2, 1)))),
+      "passes AWS credentials without assuming a role first",
+    ],
+    [
+      "an emulator rehearsal in CI",
+      () =>
+        checkAwsAccess(
+          ...both(
+            editRun(ci, "deploy", (r) =>
+              r.replace("with-aws-credentials", "with-emulator --endpoint http://localhost:5000 with-aws-credentials"),
+            ),
+          ),
+        ),
+      "chains with-emulator",
+    ],
+    [
+      "the deploy role outside the environment",
+      () => checkAwsAccess(...both(edited(ci, (d) => delete ciJobs(d).deploy.environment))),
+      "without `environment: production`",
+    ],
+    [
+      "the plan role on a push",
+      () => checkAwsAccess(...both(edited(ci, (d) => (ciJobs(d).plan.if = "github.event_name == 'push'")))),
+      "trusted for repo:OWNER/REPO:pull_request only",
+    ],
+    [
+      "a hard-coded role ARN",
+      () =>
+        checkAwsAccess(
+          ...both(
+            edited(
+              ci,
+              (d) => (ciJobs(d).deploy.steps[2].with["role-to-assume"] = "arn:aws:iam::123456789012:role/deploy"),
+            ),
+          ),
+        ),
+      "role-to-assume must be ${{ vars.AWS_<NAME>_ROLE_ARN }}",
+    ],
+    [
+      "a deploy that cancels a running one",
+      () => checkDeployGuards([edited(ci, (d) => (ciJobs(d).deploy.concurrency["cancel-in-progress"] = true))]),
+      "cancel-in-progress: false",
+    ],
+    [
+      "a deploy with no concurrency",
+      () => checkDeployGuards([edited(ci, (d) => delete ciJobs(d).deploy.concurrency)]),
+      "needs concurrency",
+    ],
+    [
+      "a deploy from any branch",
+      () => checkDeployGuards([edited(ci, (d) => (ciJobs(d).deploy.if = "github.event_name != 'pull_request'"))]),
+      "runs only on main",
+    ],
+    [
+      "a job of one GitHub environment opening another",
+      () => checkDeployGuards([editRun(rollback, "rollback", (r) => r.replace("--name production", "--name staging"))]),
+      "runs in the GitHub environment production (its approval and OIDC subject) but opens environment --name staging",
+    ],
+    [
+      "a deploy outside its GitHub environment",
+      () => checkDeployGuards([editRun(ci, "plan", (r) => r.replace(/^(\s*)plan \\$/m, "$1deploy \\"))]),
+      "runs deploy on production without `environment: production`",
+    ],
+    [
+      "pull_request_target",
+      () => checkDeployGuards([edited(ci, (d) => (d.on.pull_request_target = null))]),
+      "the pull_request_target trigger",
+    ],
   ])("%s", (_what, check, message) => {
     const problems = check();
     expect(problems.join("\n")).toContain(message);
@@ -277,7 +475,9 @@ describe("parseDaggerCall", () => {
   };
 
   it("reads a chained call: the environment, each function with its flags, the operation", () => {
-    const call = parsed("dagger call environment --name staging \\\n  with-endpoint --url=https://ecs-fips.eu-west-1.amazonaws.com \\\n  logs --since 60");
+    const call = parsed(
+      "dagger call environment --name staging \\\n  with-endpoint --url=https://ecs-fips.eu-west-1.amazonaws.com \\\n  logs --since 60",
+    );
     expect(call.env).toBe("staging");
     expect(call.fn).toBe("logs");
     expect(call.args).toEqual(["--since", "60"]);
@@ -296,7 +496,9 @@ describe("parseDaggerCall", () => {
   it("takes a bare Boolean flag as true, so the next word is a function, not its value", () => {
     const call = parsed("dagger call environment --name staging destroy --include-base --confirm staging");
     expect(call.chain.at(-1)?.flags).toEqual({ "--include-base": "true", "--confirm": "staging" });
-    expect(parsed("dagger call environment destroy --include-base=false").chain.at(-1)?.flags).toEqual({ "--include-base": "false" });
+    expect(parsed("dagger call environment destroy --include-base=false").chain.at(-1)?.flags).toEqual({
+      "--include-base": "false",
+    });
   });
 
   it.each([
@@ -309,7 +511,9 @@ describe("parseDaggerCall", () => {
   });
 
   it("reads the value of a flag of any function of the chain", () => {
-    const call = parsed("dagger call environment --name production with-aws-credentials --access-key-id env:A --secret-access-key env:B plan --lock-timeout 60");
+    const call = parsed(
+      "dagger call environment --name production with-aws-credentials --access-key-id env:A --secret-access-key env:B plan --lock-timeout 60",
+    );
     expect(flagValue(call, "--lock-timeout")).toBe("60");
     expect(flagValue(call, "--secret-access-key", "with-aws-credentials")).toBe("env:B");
     expect(flagValue(call, "--secret-access-key")).toBeUndefined();
@@ -328,14 +532,33 @@ describe("the workflows' calls and the module's interface (the SDK's scan() of d
 
   it("the parser knows the module's Boolean arguments, and the secret rule its Secret arguments", () => {
     expect(argsOfType(mod, "Boolean")).toEqual(BOOLEAN_ARGS);
-    expect(argsOfType(mod, "Secret")).toEqual(Object.fromEntries(Object.entries(SECRET_ARGS).map(([fn, flags]) => [fn, [...flags].sort()])));
+    expect(argsOfType(mod, "Secret")).toEqual(
+      Object.fromEntries(Object.entries(SECRET_ARGS).map(([fn, flags]) => [fn, [...flags].sort()])),
+    );
   });
 
   it.each<[string, () => YamlFile, string]>([
-    ["the API before the environment object", () => editRun(ci, "plan", (r) => r.replace(/environment --name production[^]*?plan \\/, "plan --env production \\")), "FargatePipeline has no function plan"],
-    ["a flag the module no longer has", () => editRun(ci, "deploy", (r) => r.replace("--version", '--aws-region "$AWS_REGION" --version')), "deploy has no --aws-region"],
-    ["a required argument left out", () => editRun(ci, "deploy", (r) => r.replace(/--access-key-id \S+/, "")), "with-aws-credentials needs --access-key-id"],
-    ["a function chained after a text result", () => editRun(ci, "deploy", (r) => r.replace(/(--version \S+)/, "$1 status")), "deploy returns String; nothing chains after it"],
+    [
+      "the API before the environment object",
+      () =>
+        editRun(ci, "plan", (r) => r.replace(/environment --name production[^]*?plan \\/, "plan --env production \\")),
+      "FargatePipeline has no function plan",
+    ],
+    [
+      "a flag the module no longer has",
+      () => editRun(ci, "deploy", (r) => r.replace("--version", '--aws-region "$AWS_REGION" --version')),
+      "deploy has no --aws-region",
+    ],
+    [
+      "a required argument left out",
+      () => editRun(ci, "deploy", (r) => r.replace(/--access-key-id \S+/, "")),
+      "with-aws-credentials needs --access-key-id",
+    ],
+    [
+      "a function chained after a text result",
+      () => editRun(ci, "deploy", (r) => r.replace(/(--version \S+)/, "$1 status")),
+      "deploy returns String; nothing chains after it",
+    ],
   ])("catches %s", (_what, wf, message) => {
     expect(checkCallsAgainst([wf()], mod).join("\n")).toContain(message);
   });

@@ -71,7 +71,11 @@ export function startProcess(script: string, env: Record<string, string>): Servi
       return new Promise((resolve, reject) => {
         waiters.push({ match, resolve });
         void exited.then((code) =>
-          reject(new Error(`process exited (${code}) before the awaited log line; stderr: ${stderr}; logs: ${JSON.stringify(logs)}`)),
+          reject(
+            new Error(
+              `process exited (${code}) before the awaited log line; stderr: ${stderr}; logs: ${JSON.stringify(logs)}`,
+            ),
+          ),
         );
       });
     },

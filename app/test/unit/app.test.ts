@@ -21,7 +21,10 @@ afterEach(async () => {
 /** An app whose JSON log lines are collected. */
 function withLogs(env: Record<string, string> = {}, now?: () => number) {
   const logs: Record<string, unknown>[] = [];
-  app = buildApp(config(env), { logSink: { write: (line) => void logs.push(JSON.parse(line) as Record<string, unknown>) }, ...(now ? { now } : {}) });
+  app = buildApp(config(env), {
+    logSink: { write: (line) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+    ...(now ? { now } : {}),
+  });
   return { app, logs };
 }
 
@@ -64,7 +67,12 @@ describe("unknown paths", () => {
     const response = await app.inject({ method: "POST", url: "/nope?x=1", headers: { "x-amzn-trace-id": TRACE } });
     expect(response.statusCode).toBe(404);
     expect(response.headers["content-type"]).toBe("application/json; charset=utf-8");
-    expect(response.json()).toEqual({ statusCode: 404, error: "Not Found", message: "no route for POST /nope", requestId: TRACE });
+    expect(response.json()).toEqual({
+      statusCode: 404,
+      error: "Not Found",
+      message: "no route for POST /nope",
+      requestId: TRACE,
+    });
   });
 });
 
@@ -84,7 +92,11 @@ describe("errors", () => {
     });
     expect(response.body).not.toMatch(/hunter2|db\.internal|at .*\.ts/);
     const logged = logs.find((l) => l.msg === "request failed");
-    expect(logged).toMatchObject({ level: 50, reqId: TRACE, err: { message: expect.stringContaining("hunter2") as unknown } });
+    expect(logged).toMatchObject({
+      level: 50,
+      reqId: TRACE,
+      err: { message: expect.stringContaining("hunter2") as unknown },
+    });
   });
 
   it("hide the message of a deliberate 5xx too (e.g. 503 from a dependency check)", async () => {
@@ -94,7 +106,10 @@ describe("errors", () => {
     });
     const response = await app.inject({ method: "GET", url: "/dep" });
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ error: "Service Unavailable", message: "internal error; quote the request id when reporting it" });
+    expect(response.json()).toMatchObject({
+      error: "Service Unavailable",
+      message: "internal error; quote the request id when reporting it",
+    });
   });
 
   it("keep the message of a 4xx, which is meant for the client", async () => {
@@ -102,8 +117,17 @@ describe("errors", () => {
     app.post("/echo", { schema: { body: { type: "object", required: ["name"] } } }, async () => ({}));
     const response = await app.inject({ method: "POST", url: "/echo", payload: { other: 1 } });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ statusCode: 400, error: "Bad Request", message: "body must have required property 'name'" });
-    const badJson = await app.inject({ method: "POST", url: "/echo", payload: "{", headers: { "content-type": "application/json" } });
+    expect(response.json()).toMatchObject({
+      statusCode: 400,
+      error: "Bad Request",
+      message: "body must have required property 'name'",
+    });
+    const badJson = await app.inject({
+      method: "POST",
+      url: "/echo",
+      payload: "{",
+      headers: { "content-type": "application/json" },
+    });
     expect(badJson.statusCode).toBe(400);
     expect(badJson.json()).toMatchObject({ error: "Bad Request" });
   });

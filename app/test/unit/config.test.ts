@@ -59,7 +59,11 @@ describe("parseConfig", () => {
     ["LOG_LEVEL", "loud", "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent"],
     ["SHUTDOWN_TIMEOUT_MS", "0", "SHUTDOWN_TIMEOUT_MS must be an integer number of milliseconds from 1 to 120000"],
     ["SHUTDOWN_TIMEOUT_MS", "20s", "SHUTDOWN_TIMEOUT_MS must be an integer number of milliseconds from 1 to 120000"],
-    ["ALB_IDLE_TIMEOUT_MS", "500", "ALB_IDLE_TIMEOUT_MS must be an integer number of milliseconds from 1000 to 4000000"],
+    [
+      "ALB_IDLE_TIMEOUT_MS",
+      "500",
+      "ALB_IDLE_TIMEOUT_MS must be an integer number of milliseconds from 1000 to 4000000",
+    ],
     ["APP_VERSION", "1.0 beta", "APP_VERSION must be 1 to 128 letters, digits or . + _ -"],
     ["GIT_COMMIT", "<script>", "GIT_COMMIT must be 1 to 128 letters, digits or . + _ -"],
   ])("rejects %s=%j with one line naming it and what is allowed", (name, value, expected) => {

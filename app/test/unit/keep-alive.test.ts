@@ -27,7 +27,9 @@ function request(socket: Socket, path: string): Promise<RawResponse> {
       const end = data.indexOf("\r\n\r\n");
       if (end < 0) return;
       const [statusLine = "", ...lines] = data.slice(0, end).split("\r\n");
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+      );
       const body = data.slice(end + 4);
       if (body.length < Number(headers["content-length"] ?? 0)) return;
       cleanup();
@@ -78,7 +80,10 @@ describe("keep-alive behind an ALB", () => {
     // Control: the same app with a keep-alive at the ALB's 1 s (which config validation rejects).
     // Node keeps an idle socket keepAliveTimeout + 1 s (its keepAliveTimeoutBuffer): 2 s here, so
     // the 2.5 s wait below tells the two apart; the control proves the wait is long enough to fail.
-    const control = await listen({ ...config({ ALB_IDLE_TIMEOUT_MS: "1000", KEEP_ALIVE_TIMEOUT_MS: "3000" }), keepAliveTimeoutMs: 1000 });
+    const control = await listen({
+      ...config({ ALB_IDLE_TIMEOUT_MS: "1000", KEEP_ALIVE_TIMEOUT_MS: "3000" }),
+      keepAliveTimeoutMs: 1000,
+    });
 
     const first = await request(app.socket, "/healthcheck");
     expect(first.status).toBe(200);

@@ -64,7 +64,11 @@ describe("configuration errors", { timeout: PROCESS_TEST_TIMEOUT_MS }, () => {
   it("reject a keep-alive timeout at or below the ALB idle timeout before listening", async () => {
     const service = start("src/server.ts", { ALB_IDLE_TIMEOUT_MS: "60000", KEEP_ALIVE_TIMEOUT_MS: "60000" });
     expect(await service.exited).toBe(1);
-    expect(service.stderr().trimEnd().split("\n")).toEqual([expect.stringMatching(/^invalid configuration: KEEP_ALIVE_TIMEOUT_MS .*greater than ALB_IDLE_TIMEOUT_MS \(60000\)/)]);
+    expect(service.stderr().trimEnd().split("\n")).toEqual([
+      expect.stringMatching(
+        /^invalid configuration: KEEP_ALIVE_TIMEOUT_MS .*greater than ALB_IDLE_TIMEOUT_MS \(60000\)/,
+      ),
+    ]);
   });
 });
 

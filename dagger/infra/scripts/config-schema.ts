@@ -56,7 +56,8 @@ export function fieldDocs(): Map<string, string> {
   const consts = new Map<string, ts.Expression>();
   file.forEachChild((node) => {
     if (!ts.isVariableStatement(node)) return;
-    for (const d of node.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) consts.set(d.name.text, d.initializer);
+    for (const d of node.declarationList.declarations)
+      if (ts.isIdentifier(d.name) && d.initializer) consts.set(d.name.text, d.initializer);
   });
   const docs = new Map<string, string>();
   const visitSchema = (expr: ts.Expression, prefix: string, seen: Set<string>): void => {
@@ -75,7 +76,9 @@ export function fieldDocs(): Map<string, string> {
         const at = prefix ? `${prefix}.${name}` : name;
         const doc = ts
           .getJSDocCommentsAndTags(p)
-          .map((j) => (typeof j.comment === "string" ? j.comment : (j.comment ?? []).map((c) => c.getText(file)).join("")))
+          .map((j) =>
+            typeof j.comment === "string" ? j.comment : (j.comment ?? []).map((c) => c.getText(file)).join(""),
+          )
           .join(" ")
           .replace(/\s+/g, " ")
           .trim();
@@ -117,10 +120,13 @@ function asWritten(node: JsonSchema, docs: Map<string, string>, path = ""): Json
   const doc = path ? (docs.get(path) ?? docs.get(`${path}.mode`)) : undefined;
   if (doc) out.description = doc;
   if (node.properties) {
-    out.properties = Object.fromEntries(Object.entries(node.properties).map(([k, v]) => [k, asWritten(v, docs, path ? `${path}.${k}` : k)]));
+    out.properties = Object.fromEntries(
+      Object.entries(node.properties).map(([k, v]) => [k, asWritten(v, docs, path ? `${path}.${k}` : k)]),
+    );
     delete out.required;
   }
-  if (typeof node.additionalProperties === "object") out.additionalProperties = asWritten(node.additionalProperties, docs, `${path}.*`);
+  if (typeof node.additionalProperties === "object")
+    out.additionalProperties = asWritten(node.additionalProperties, docs, `${path}.*`);
   for (const key of ["oneOf", "anyOf"] as const) {
     const variants = node[key];
     if (variants) out[key] = variants.map((v, i) => asWritten(v, docs, `${path}[${i}]`));
@@ -144,7 +150,8 @@ export function configSchema(): JsonSchema {
       defaults: { ...body, description: "Fields every environment shares; an environment says only where it differs." },
       environments: {
         type: "object",
-        description: "The environments by name (2–12 lower-case letters or digits). `local`, the AWS emulator in the Dagger engine, exists without an entry.",
+        description:
+          "The environments by name (2–12 lower-case letters or digits). `local`, the AWS emulator in the Dagger engine, exists without an entry.",
         propertyNames: { pattern: "^[a-z][a-z0-9]{1,11}$" },
         additionalProperties: body,
       },
@@ -161,7 +168,8 @@ function typeOf(node: JsonSchema): string {
   if (node.enum) return node.enum.map((e) => `\`${JSON.stringify(e)}\``).join(", ");
   if (node.oneOf ?? node.anyOf) return "one of the forms below";
   if (node.type === "array") return `list of ${node.items ? typeOf(node.items) : "values"}`;
-  if (node.type === "object" && typeof node.additionalProperties === "object") return `map of ${typeOf(node.additionalProperties)}`;
+  if (node.type === "object" && typeof node.additionalProperties === "object")
+    return `map of ${typeOf(node.additionalProperties)}`;
   return node.type ?? "any";
 }
 
@@ -174,7 +182,11 @@ function rows(node: JsonSchema, path: string): string[] {
   const cell = (s: unknown) => String(s).replace(/\|/g, "\\|").replace(/\n/g, " ");
   const out: string[] = [];
   if (path) {
-    const dflt = node.default === undefined || (typeof node.default === "object" && node.default !== null && Object.keys(node.default).length === 0) ? "" : `\`${JSON.stringify(node.default)}\``;
+    const dflt =
+      node.default === undefined ||
+      (typeof node.default === "object" && node.default !== null && Object.keys(node.default).length === 0)
+        ? ""
+        : `\`${JSON.stringify(node.default)}\``;
     out.push(`| \`${path}\` | ${cell(typeOf(node))} | ${cell(dflt)} | ${cell(node.description ?? "")} |`);
   }
   for (const [k, v] of Object.entries(node.properties ?? {})) {
@@ -199,7 +211,9 @@ export function referenceTable(): string {
     "| field | type | default | what it is |",
     "|---|---|---|---|",
     `| \`serviceName\` | string | \`"fargate-pipeline"\` | ${schema.properties?.["serviceName"]?.description ?? ""} |`,
-    ...rows(environment, "").filter((r) => !r.startsWith("| `serviceName`")).map((r) => r.replace(/^\| `/, "| `environments.NAME.")),
+    ...rows(environment, "")
+      .filter((r) => !r.startsWith("| `serviceName`"))
+      .map((r) => r.replace(/^\| `/, "| `environments.NAME.")),
     "",
     LAST_LINE,
   ].join("\n");
@@ -225,7 +239,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     const readme = readFileSync(path, "utf8");
     const old = readmeReference(readme);
     if (old === undefined) {
-      console.error(`README.md has no reference after ${README_MARKER}: put the marker where it goes, followed by a line "${LAST_LINE}"`);
+      console.error(
+        `README.md has no reference after ${README_MARKER}: put the marker where it goes, followed by a line "${LAST_LINE}"`,
+      );
       process.exit(1);
     }
     writeFileSync(path, readme.replace(old, table));

@@ -5,9 +5,23 @@
  * `node main.ts`), so the switch to cdktn stays inside infra/.
  */
 export { builtinEnvironments } from "./config/builtin.ts";
-export { CONFIG_FILE_NAME, ConfigFileError, ConfigFileSchema, noConfigFile, parseConfigFile, type ConfigFile } from "./config/file.ts";
+export {
+  CONFIG_FILE_NAME,
+  ConfigFileError,
+  ConfigFileSchema,
+  noConfigFile,
+  parseConfigFile,
+  type ConfigFile,
+} from "./config/file.ts";
 export { checkFargateSize, fargateMemoryFor, FARGATE_CPU_SIZES } from "./config/fargate.ts";
-export { CONTAINER_NAME, LOCAL_ENVIRONMENT, resourceNames, STACK_ROLES, type ResourceNames, type StackRole } from "./config/naming.ts";
+export {
+  CONTAINER_NAME,
+  LOCAL_ENVIRONMENT,
+  resourceNames,
+  STACK_ROLES,
+  type ResourceNames,
+  type StackRole,
+} from "./config/naming.ts";
 export {
   ConfigError,
   environmentNames,
@@ -28,8 +42,18 @@ export {
   type SecretReference,
   type SecretStore,
 } from "./config/secrets.ts";
-export { secretsAndScaling, type ScalingSummary, type SecretsAndScaling, type SecretSummary } from "./config/runtime.ts";
-export { validateEnvironment, type ConfigIssue, type EnvironmentConfig, type ValidationResult } from "./config/validate.ts";
+export {
+  secretsAndScaling,
+  type ScalingSummary,
+  type SecretsAndScaling,
+  type SecretSummary,
+} from "./config/runtime.ts";
+export {
+  validateEnvironment,
+  type ConfigIssue,
+  type EnvironmentConfig,
+  type ValidationResult,
+} from "./config/validate.ts";
 export { deploySubjects, planSubjects } from "./policies.ts";
 export {
   EMULATOR_OMITTED_RESOURCES,

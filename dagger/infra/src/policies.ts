@@ -104,7 +104,12 @@ export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
  * @param resource The resource part, e.g. "cluster/name".
  * @param scope Region and account ("" for global services or S3).
  */
-function arn(ctx: ServicePolicyContext, service: string, resource: string, scope: { region?: string; account?: string } = {}): string {
+function arn(
+  ctx: ServicePolicyContext,
+  service: string,
+  resource: string,
+  scope: { region?: string; account?: string } = {},
+): string {
   return `arn:${ctx.partition}:${service}:${scope.region ?? ctx.region}:${scope.account ?? ctx.account}:${resource}`;
 }
 
@@ -216,9 +221,16 @@ function regionWord(region: string): string {
 export function secretReadStatements(ctx: ServicePolicyContext): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   const parameters = secretResources(ctx, "ssm");
-  if (parameters.length > 0) statements.push({ Sid: "ReadTheseParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: parameters });
+  if (parameters.length > 0)
+    statements.push({ Sid: "ReadTheseParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: parameters });
   const secrets = secretResources(ctx, "secretsManager");
-  if (secrets.length > 0) statements.push({ Sid: "ReadTheseSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secrets });
+  if (secrets.length > 0)
+    statements.push({
+      Sid: "ReadTheseSecrets",
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: secrets,
+    });
   // One statement per store endpoint (store and region): each key may decrypt through its store only.
   const byEndpoint = new Map<string, SecretReference[]>();
   for (const ref of ctx.secrets) {
@@ -264,7 +276,12 @@ export function executionRolePolicy(ctx: ServicePolicyContext): PolicyDocument {
         Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
         Resource: r.repository,
       },
-      { Sid: "WriteThisLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: r.logStreams },
+      {
+        Sid: "WriteThisLogGroup",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: r.logStreams,
+      },
       ...secretReadStatements(ctx),
     ],
   };
@@ -412,7 +429,11 @@ function iamStatements(ctx: PolicyContext): PolicyStatement[] {
       Resource: "*",
       Condition: {
         StringEquals: {
-          "iam:AWSServiceName": ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"],
+          "iam:AWSServiceName": [
+            "ecs.amazonaws.com",
+            "elasticloadbalancing.amazonaws.com",
+            "ecs.application-autoscaling.amazonaws.com",
+          ],
         },
       },
     },
@@ -429,7 +450,12 @@ function iamStatements(ctx: PolicyContext): PolicyStatement[] {
         "iam:GetPolicyVersion",
         "iam:ListPolicyVersions",
       ],
-      Resource: [roleArn(ctx, ctx.roles.deploy), roleArn(ctx, ctx.roles.plan), ctx.oidcProviderArn, identityPolicies(ctx)],
+      Resource: [
+        roleArn(ctx, ctx.roles.deploy),
+        roleArn(ctx, ctx.roles.plan),
+        ctx.oidcProviderArn,
+        identityPolicies(ctx),
+      ],
     },
   ];
 }
@@ -551,7 +577,9 @@ function ec2Statements(ctx: PolicyContext): PolicyStatement[] {
         "ec2:DeleteSecurityGroup",
       ],
       Resource: "*",
-      Condition: { StringEquals: { "aws:RequestedRegion": ctx.region, [`aws:ResourceTag/${STACK_TAG}`]: ctx.serviceStack } },
+      Condition: {
+        StringEquals: { "aws:RequestedRegion": ctx.region, [`aws:ResourceTag/${STACK_TAG}`]: ctx.serviceStack },
+      },
     },
   ];
 }
@@ -615,11 +643,21 @@ function secretMetadataStatements(ctx: PolicyContext): PolicyStatement[] {
       Effect: "Allow",
       Action: "ssm:DescribeParameters",
       Resource: "*",
-      Condition: { StringEquals: { "aws:RequestedRegion": parameterRegions.length === 1 ? parameterRegions[0]! : parameterRegions } },
+      Condition: {
+        StringEquals: {
+          "aws:RequestedRegion": parameterRegions.length === 1 ? parameterRegions[0]! : parameterRegions,
+        },
+      },
     });
   }
   const secrets = secretResources(ctx, "secretsManager");
-  if (secrets.length > 0) statements.push({ Sid: "SecretsExistSecrets", Effect: "Allow", Action: "secretsmanager:DescribeSecret", Resource: secrets });
+  if (secrets.length > 0)
+    statements.push({
+      Sid: "SecretsExistSecrets",
+      Effect: "Allow",
+      Action: "secretsmanager:DescribeSecret",
+      Resource: secrets,
+    });
   return statements;
 }
 
@@ -778,7 +816,9 @@ export function deployRolePolicies(ctx: PolicyContext): Record<DeployPolicyPart,
         Resource: zone,
         Condition: {
           // The alias record itself and the certificate's validation record (_<hash>.<domain>).
-          "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [ctx.domain, `*.${ctx.domain}`] },
+          "ForAllValues:StringLike": {
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [ctx.domain, `*.${ctx.domain}`],
+          },
         },
       },
     ]),
@@ -840,11 +880,7 @@ export function planRolePolicy(ctx: PolicyContext): PolicyDocument {
           "iam:GetPolicy",
           "iam:GetPolicyVersion",
         ],
-        Resource: [
-          ...Object.values(ctx.roles).map((r) => roleArn(ctx, r)),
-          ctx.oidcProviderArn,
-          identityPolicies(ctx),
-        ],
+        Resource: [...Object.values(ctx.roles).map((r) => roleArn(ctx, r)), ctx.oidcProviderArn, identityPolicies(ctx)],
       },
     ],
   };

@@ -58,11 +58,19 @@ await connection(async () => {
   let env: Environment = pipeline(source).environment(call.env.name, call.env.localState ?? "default");
   if (call.keys) {
     const k = call.keys;
-    env = env.withAwsCredentials(secretFrom(k.accessKeyId), secretFrom(k.secretAccessKey), k.sessionToken ? secretFrom(k.sessionToken) : undefined);
+    env = env.withAwsCredentials(
+      secretFrom(k.accessKeyId),
+      secretFrom(k.secretAccessKey),
+      k.sessionToken ? secretFrom(k.sessionToken) : undefined,
+    );
   }
   if (call.emulator) {
     const e = call.emulator;
-    env = env.withEmulator(e.endpoint, e.registry ? authRegistry(e.registry.htpasswd, e.registry.volume) : undefined, e.configOverrides ?? "");
+    env = env.withEmulator(
+      e.endpoint,
+      e.registry ? authRegistry(e.registry.htpasswd, e.registry.volume) : undefined,
+      e.configOverrides ?? "",
+    );
   }
   // JSON has no undefined: null stands for an argument left out.
   const args = call.args.map((a) => (a === null ? undefined : a));

@@ -24,7 +24,9 @@ describe("a foreign app (examples/python-poetry) deploys to local from its own r
   let app: Directory;
 
   beforeAll(() => {
-    app = dag.host().directory(join(REPO_ROOT, "examples/python-poetry"), { exclude: ["**/__pycache__", "**/.venv", ".pytest_cache"] });
+    app = dag.host().directory(join(REPO_ROOT, "examples/python-poetry"), {
+      exclude: ["**/__pycache__", "**/.venv", ".pytest_cache"],
+    });
     vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
       transcript.log(args.map(String).join(" "));
       process.stderr.write(`${args.map(String).join(" ")}\n`);
@@ -41,15 +43,29 @@ describe("a foreign app (examples/python-poetry) deploys to local from its own r
     expect(summary).toMatch(/^### Deployed flask-demo-local to local ✔/);
     expect(summaryImage(summary)).toMatch(/^localhost:5000\/flask-demo-local@sha256:[0-9a-f]{64}$/);
     expect(summary).toMatch(/\| rollout \| SUCCESSFUL/);
-    expect(summary).toMatch(/\/healthz of the stand-in for \S+ answered 200 reporting commit `py-e2e-commit` \(JSON field "commit"\)/);
-    for (const step of ["check", "test", "build", "publish", "apply base stack", "apply service stack", "rollout", "smoke test"]) expect(summary).toContain(`| ${step} |`);
+    expect(summary).toMatch(
+      /\/healthz of the stand-in for \S+ answered 200 reporting commit `py-e2e-commit` \(JSON field "commit"\)/,
+    );
+    for (const step of [
+      "check",
+      "test",
+      "build",
+      "publish",
+      "apply base stack",
+      "apply service stack",
+      "rollout",
+      "smoke test",
+    ])
+      expect(summary).toContain(`| ${step} |`);
     // The check the deploy gated on is the Python ecosystem's (replayed from the engine's cache here).
     expect(transcript.add(await pipeline(app).check())).toMatch(/poetry check --lock/);
     expect(statusImage(transcript.add(await local().status()))).toBe(summaryImage(summary));
   });
 
   it("destroy removes its local state", async () => {
-    expect(transcript.add(await rejection(local().destroy()))).toContain("dagger call environment destroy --confirm local");
+    expect(transcript.add(await rejection(local().destroy()))).toContain(
+      "dagger call environment destroy --confirm local",
+    );
     expect(transcript.add(await local().destroy("local"))).toContain(`Destroyed local environment "${state}"`);
     expect(statusImage(transcript.add(await local().status()))).toBeUndefined();
   });

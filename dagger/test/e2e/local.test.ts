@@ -56,11 +56,28 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     const image = summaryImage(summary);
     expect(image).toMatch(/^localhost:5000\/fargate-pipeline-local@sha256:[0-9a-f]{64}$/);
     // The row itself says the emulator runs no tasks, rather than a bare "0/2 tasks running".
-    expect(summary).toMatch(/\| rollout \| SUCCESSFUL — emulator: the service runs fargate-pipeline-local:\d+, [^|]*; the emulator runs no tasks \(the stand-in serves the image\) \|/);
+    expect(summary).toMatch(
+      /\| rollout \| SUCCESSFUL — emulator: the service runs fargate-pipeline-local:\d+, [^|]*; the emulator runs no tasks \(the stand-in serves the image\) \|/,
+    );
     expect(summary).not.toContain("tasks running");
     expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);
-    for (const step of ["check", "test", "build", "publish", "apply base stack", "apply service stack", "rollout", "smoke test", "save local state"]) expect(summary).toContain(`| ${step} |`);
-    expect(transcript.parts).toContainEqual(expect.stringContaining(`AWS emulator (moto ${EMULATOR_IMAGE.split(":")[1]}) started empty: no state saved for "${state}" yet`));
+    for (const step of [
+      "check",
+      "test",
+      "build",
+      "publish",
+      "apply base stack",
+      "apply service stack",
+      "rollout",
+      "smoke test",
+      "save local state",
+    ])
+      expect(summary).toContain(`| ${step} |`);
+    expect(transcript.parts).toContainEqual(
+      expect.stringContaining(
+        `AWS emulator (moto ${EMULATOR_IMAGE.split(":")[1]}) started empty: no state saved for "${state}" yet`,
+      ),
+    );
     digests.push(image);
     expect(statusImage(transcript.add(await status()))).toBe(image);
   });
@@ -68,7 +85,9 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
   it("the next call starts the emulator from the saved state: OpenTofu plans no change to either stack", async () => {
     const before = transcript.parts.length;
     const plan = transcript.add(await local(repo).plan());
-    expect(transcript.parts.slice(before)).toContainEqual(expect.stringMatching(new RegExp(`started from the state saved \\S+ for "${state}" \\(.*ec2.*elbv2.*s3`)));
+    expect(transcript.parts.slice(before)).toContainEqual(
+      expect.stringMatching(new RegExp(`started from the state saved \\S+ for "${state}" \\(.*ec2.*elbv2.*s3`)),
+    );
     expect(plan).toContain(`service planned with the image running now: \`${digests[0]}\``);
     expect(plan).toContain("**fargate-pipeline-local-base**: no changes.");
     expect(plan).toContain("**fargate-pipeline-local**: no changes.");
@@ -87,13 +106,17 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
 
   it("an image that fails its health check fails the deploy with the cause; the previous image is put back and status shows it", async () => {
     const message = transcript.add(await rejection(deploy(await unhealthyApp(repo))));
-    expect(message).toMatch(/^deploy of localhost:5000\/fargate-pipeline-local@sha256:[0-9a-f]{64} to local FAILED: smoke test failed: the image's HEALTHCHECK \(node dist\/healthcheck\.js\) failed \(exit code 1\): the app runs but is not healthy: .*answered 503/);
+    expect(message).toMatch(
+      /^deploy of localhost:5000\/fargate-pipeline-local@sha256:[0-9a-f]{64} to local FAILED: smoke test failed: the image's HEALTHCHECK \(node dist\/healthcheck\.js\) failed \(exit code 1\): the app runs but is not healthy: .*answered 503/,
+    );
     expect(message).toContain(BROKEN_BODY);
     expect(message).toContain(`The previous image ${digests[1]}`);
     expect(message).toContain("was put back and passed its rollout and smoke test");
     const report = transcript.add(await status());
     expect(statusImage(report)).toBe(digests[1]);
-    expect(report).toMatch(/\| deploy \| `sha256:[0-9a-f]{12}…` \| `source-[0-9a-f]{12}` \| FAILED \| smoke test failed: the image's HEALTHCHECK/);
+    expect(report).toMatch(
+      /\| deploy \| `sha256:[0-9a-f]{12}…` \| `source-[0-9a-f]{12}` \| FAILED \| smoke test failed: the image's HEALTHCHECK/,
+    );
   });
 
   it("rollback brings back the digest before the current one, and status reports it", async () => {
@@ -109,12 +132,18 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
       .from(EMULATOR_IMAGE)
       .withMountedCache("/state", emulatorStateVolume(state))
       .withEnvVariable("FP_AT", randomUUID())
-      .withExec(["sh", "-c", "test -s /state/moto-state.pickle && printf 'damaged' | dd of=/state/moto-state.pickle bs=1 seek=100 conv=notrunc"])
+      .withExec([
+        "sh",
+        "-c",
+        "test -s /state/moto-state.pickle && printf 'damaged' | dd of=/state/moto-state.pickle bs=1 seek=100 conv=notrunc",
+      ])
       .sync();
     const before = transcript.parts.length;
     const summary = transcript.add(await deploy(repo));
     expect(transcript.parts.slice(before)).toContainEqual(
-      expect.stringContaining(`the AWS emulator's saved state for "${state}" cannot be used (the saved state does not match its checksum`),
+      expect.stringContaining(
+        `the AWS emulator's saved state for "${state}" cannot be used (the saved state does not match its checksum`,
+      ),
     );
     expect(summary).toMatch(/^### Deployed fargate-pipeline-local to local ✔/);
     expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);

@@ -34,17 +34,34 @@ describe("staging's secrets on the host's AWS emulator", () => {
   let repo: Directory;
 
   beforeAll(async () => {
-    if (!hostEndpoint || !engineEndpoint) throw new Error("MOTO_ENDPOINT / MOTO_ENGINE_ENDPOINT are not in the test bed's env file: run testbed/up");
-    const sts = new STSClient({ ...awsTransport(region, hostEndpoint), credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/e2e-deploy`, RoleSessionName: "dagger-e2e-secrets" }));
+    if (!hostEndpoint || !engineEndpoint)
+      throw new Error("MOTO_ENDPOINT / MOTO_ENGINE_ENDPOINT are not in the test bed's env file: run testbed/up");
+    const sts = new STSClient({
+      ...awsTransport(region, hostEndpoint),
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    const { Credentials: c } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${account}:role/e2e-deploy`,
+        RoleSessionName: "dagger-e2e-secrets",
+      }),
+    );
     sts.destroy();
     creds = { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
     const tag = randomUUID().slice(0, 8);
-    keys = [dag.setSecret(`e2e-s-key-${tag}`, creds.accessKeyId), dag.setSecret(`e2e-s-secret-${tag}`, creds.secretAccessKey), dag.setSecret(`e2e-s-token-${tag}`, creds.sessionToken)];
+    keys = [
+      dag.setSecret(`e2e-s-key-${tag}`, creds.accessKeyId),
+      dag.setSecret(`e2e-s-secret-${tag}`, creds.secretAccessKey),
+      dag.setSecret(`e2e-s-token-${tag}`, creds.sessionToken),
+    ];
     repo = await repoSource();
   });
 
-  const staging = () => pipeline(repo).environment("staging").withAwsCredentials(...keys).withEmulator(engineEndpoint!, undefined, overrides);
+  const staging = () =>
+    pipeline(repo)
+      .environment("staging")
+      .withAwsCredentials(...keys)
+      .withEmulator(engineEndpoint!, undefined, overrides);
 
   it("a deploy referencing a missing parameter fails in preflight, naming it and set-secret, and changes nothing", async () => {
     const started = Date.now();
@@ -56,7 +73,9 @@ describe("staging's secrets on the host's AWS emulator", () => {
     expect((Date.now() - started) / 1000).toBeLessThan(120);
     // Nothing in the account: no state bucket, no cluster.
     const s3 = new S3Client({ ...awsTransport(region, hostEndpoint), forcePathStyle: true, credentials: creds });
-    await expect(s3.send(new HeadBucketCommand({ Bucket: `fargate-pipeline-tfstate-${account}-${region}` }))).rejects.toThrow();
+    await expect(
+      s3.send(new HeadBucketCommand({ Bucket: `fargate-pipeline-tfstate-${account}-${region}` })),
+    ).rejects.toThrow();
     s3.destroy();
     const ecs = new ECSClient({ ...awsTransport(region, hostEndpoint), credentials: creds });
     expect((await ecs.send(new ListClustersCommand({}))).clusterArns ?? []).toEqual([]);
@@ -74,7 +93,9 @@ describe("staging's secrets on the host's AWS emulator", () => {
     // One trailing newline trimmed.
     expect(p?.Value).toBe(value);
     // Rotation: a second put is the next version.
-    expect(await staging().setSecret("DATABASE_URL", dag.setSecret(`e2e-db-url2-${account}`, `${value}-2`))).toContain("is now version 2");
+    expect(await staging().setSecret("DATABASE_URL", dag.setSecret(`e2e-db-url2-${account}`, `${value}-2`))).toContain(
+      "is now version 2",
+    );
   });
 
   it("set-secret refuses a variable that service.secrets does not name, listing the configured ones", async () => {

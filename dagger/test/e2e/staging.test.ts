@@ -62,10 +62,16 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   const serviceLock = "fargate-pipeline-staging/terraform.tfstate.tflock";
 
   beforeAll(async () => {
-    if (!hostEndpoint || !engineEndpoint) throw new Error("MOTO_ENDPOINT / MOTO_ENGINE_ENDPOINT are not in the test bed's env file: run testbed/up");
+    if (!hostEndpoint || !engineEndpoint)
+      throw new Error("MOTO_ENDPOINT / MOTO_ENGINE_ENDPOINT are not in the test bed's env file: run testbed/up");
     // An emulator account of our own: moto lets AssumeRole switch to any account id.
-    const sts = new STSClient({ ...awsTransport(region, hostEndpoint), credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/e2e-deploy`, RoleSessionName: "dagger-e2e" }));
+    const sts = new STSClient({
+      ...awsTransport(region, hostEndpoint),
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    const { Credentials: c } = await sts.send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/e2e-deploy`, RoleSessionName: "dagger-e2e" }),
+    );
     sts.destroy();
     creds = { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
     const tag = randomUUID().slice(0, 8);
@@ -112,7 +118,8 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   const LOCK_WAIT = { timeoutMs: 15 * 60_000 };
 
   /** The ID of the lock `run` takes, as soon as it holds it; fails at once with the run's message if the run ends first. */
-  const waitForLock = (run: WatchedRun) => pollWhileRunning(`${run.name} to take the state lock ${serviceLock}`, lockHolder, run, LOCK_WAIT);
+  const waitForLock = (run: WatchedRun) =>
+    pollWhileRunning(`${run.name} to take the state lock ${serviceLock}`, lockHolder, run, LOCK_WAIT);
 
   it("refuses credentials of an account other than the environment's, naming both", async () => {
     const other = String(Number(account) + 1);
@@ -129,12 +136,20 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     expect(out).toMatch(/staging\.example\.com\. NS \S+\./);
     // Every way to deploy: CI, a laptop's keys, a web-identity token.
     expect(out).toMatch(/^4\. Deploy: push to main \(the workflow assumes the deploy role above/m);
-    expect(out).toMatch(/^ {3}`dagger call environment --name staging with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID /m);
-    expect(out).toMatch(/^ {3}\(or `with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn <the deploy role>` in place of with-aws-credentials/m);
+    expect(out).toMatch(
+      /^ {3}`dagger call environment --name staging with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID /m,
+    );
+    expect(out).toMatch(
+      /^ {3}\(or `with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn <the deploy role>` in place of with-aws-credentials/m,
+    );
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: stateBucket }))).Status).toBe("Enabled");
     const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: stateBucket }));
-    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
-    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: stateBucket }))).PublicAccessBlockConfiguration).toEqual({
+    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe(
+      "AES256",
+    );
+    expect(
+      (await s3.send(new GetPublicAccessBlockCommand({ Bucket: stateBucket }))).PublicAccessBlockConfiguration,
+    ).toEqual({
       BlockPublicAcls: true,
       IgnorePublicAcls: true,
       BlockPublicPolicy: true,
@@ -150,8 +165,12 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     const a = deploy(repo).then((s) => transcript.add(s));
     a.catch(() => {});
     const held = await waitForLock({ name: "the first deploy", done: a });
-    const b = transcript.add(await whileWaitingOn("the second deploy to meet the lock", () => rejection(deploy(repo, { lockTimeout: 0 }))));
-    expect(b).toContain("The state of fargate-pipeline-staging is locked by another run (waited 0 s for it): nothing was changed by this one.");
+    const b = transcript.add(
+      await whileWaitingOn("the second deploy to meet the lock", () => rejection(deploy(repo, { lockTimeout: 0 }))),
+    );
+    expect(b).toContain(
+      "The state of fargate-pipeline-staging is locked by another run (waited 0 s for it): nothing was changed by this one.",
+    );
     expect(b).toContain(`lock ID:   ${held}`);
     expect(b).toContain(`--force-unlock ${held}`);
     const summary = await whileWaitingOn("the first deploy to finish", () => a);
@@ -159,7 +178,9 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     first = summaryImage(summary);
     expect(first).toMatch(/^localhost:\d+\/fargate-pipeline-staging@sha256:[0-9a-f]{64}$/);
     // Rollout tracked against the emulator's ECS; the smoke test ran the image pulled back from the registry.
-    expect(summary).toMatch(/\| rollout \| SUCCESSFUL — emulator: the service runs fargate-pipeline-staging:\d+, [^|]*; the emulator runs no tasks \(the stand-in serves the image\) \|/);
+    expect(summary).toMatch(
+      /\| rollout \| SUCCESSFUL — emulator: the service runs fargate-pipeline-staging:\d+, [^|]*; the emulator runs no tasks \(the stand-in serves the image\) \|/,
+    );
     expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);
     expect(summary).toContain(`| account | ${account} (arn:aws:sts::${account}:assumed-role/e2e-deploy/dagger-e2e) |`);
     expect(await lockHolder()).toBeUndefined();
@@ -176,7 +197,10 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
         endpoint: engineEndpoint!,
         configOverrides: overrides,
         // A Service cannot cross sessions: the driver starts the same registry (same storage volume) in its own.
-        registry: { htpasswd: execFileSync("htpasswd", ["-Bbn", "AWS", `${account}-auth-token`], { encoding: "utf8" }), volume: `fargate-pipeline-e2e-registry-${account}` },
+        registry: {
+          htpasswd: execFileSync("htpasswd", ["-Bbn", "AWS", `${account}-auth-token`], { encoding: "utf8" }),
+          volume: `fargate-pipeline-e2e-registry-${account}`,
+        },
       },
       fn: "deploy",
       args: ["1.0.0-e2e"],
@@ -197,14 +221,23 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     // so tofu cannot release the lock: it stays, whatever the apply had done. Were
     // tofu left running, it would release the lock within its apply (seconds here).
     await whileWaitingOn("the killed run's lock to stay (10 s)", () => new Promise((r) => setTimeout(r, 10_000)));
-    expect(await lockHolder(), `the killed run's lock ${held} is gone: the engine let its tofu finish (or release it)`).toBe(held);
+    expect(
+      await lockHolder(),
+      `the killed run's lock ${held} is gone: the engine let its tofu finish (or release it)`,
+    ).toBe(held);
 
     // The dead run's lock, named with the way out.
-    const rerun = transcript.add(await whileWaitingOn("a rerun to meet the dead run's lock", () => rejection(deploy(source, { lockTimeout: 0 }))));
-    expect(rerun).toContain("The state of fargate-pipeline-staging is locked by another run (waited 0 s for it): nothing was changed by this one.");
+    const rerun = transcript.add(
+      await whileWaitingOn("a rerun to meet the dead run's lock", () => rejection(deploy(source, { lockTimeout: 0 }))),
+    );
+    expect(rerun).toContain(
+      "The state of fargate-pipeline-staging is locked by another run (waited 0 s for it): nothing was changed by this one.",
+    );
     expect(rerun).toContain(`lock ID:   ${held}`);
     expect(rerun).toContain(`--force-unlock ${held}`);
-    const summary = transcript.add(await whileWaitingOn("the deploy with --force-unlock", () => deploy(source, { forceUnlock: held })));
+    const summary = transcript.add(
+      await whileWaitingOn("the deploy with --force-unlock", () => deploy(source, { forceUnlock: held })),
+    );
     expect(transcript.parts.join("\n")).toContain(`removed the state lock ${held} (--force-unlock)`);
     expect(summary).toMatch(/^### Deployed fargate-pipeline-staging to staging ✔/);
     expect(summaryImage(summary)).not.toBe(first);
@@ -232,28 +265,49 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     const group = "/ecs/fargate-pipeline-staging";
     const task = randomUUID().replace(/-/g, "");
     const nonce = randomUUID();
-    const written = [`{"level":30,"msg":"server listening","port":8080,"nonce":"${nonce}"}`, `{"level":30,"msg":"request completed","url":"/healthcheck","statusCode":200,"nonce":"${nonce}"}`];
+    const written = [
+      `{"level":30,"msg":"server listening","port":8080,"nonce":"${nonce}"}`,
+      `{"level":30,"msg":"request completed","url":"/healthcheck","statusCode":200,"nonce":"${nonce}"}`,
+    ];
     const at = Date.now() - 60_000;
     const cw = new CloudWatchLogsClient({ ...awsTransport(region, hostEndpoint), credentials: creds });
     try {
       await cw.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: `ecs/app/${task}` }));
-      await cw.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: `ecs/app/${task}`, logEvents: written.map((message, i) => ({ timestamp: at + i * 1000, message })) }));
+      await cw.send(
+        new PutLogEventsCommand({
+          logGroupName: group,
+          logStreamName: `ecs/app/${task}`,
+          logEvents: written.map((message, i) => ({ timestamp: at + i * 1000, message })),
+        }),
+      );
     } finally {
       cw.destroy();
     }
-    const expected = written.map((message, i) => `${new Date(at + i * 1000).toISOString()} ${task.slice(0, 8)} ${message}`);
+    const expected = written.map(
+      (message, i) => `${new Date(at + i * 1000).toISOString()} ${task.slice(0, 8)} ${message}`,
+    );
     const all = transcript.add(await staging(repo).logs(30, 50));
-    expect(all.trimEnd().split("\n")).toEqual([`${group}, last 30 min (2 of 2 lines; streams ecs/app/<task id>):`, ...expected]);
+    expect(all.trimEnd().split("\n")).toEqual([
+      `${group}, last 30 min (2 of 2 lines; streams ecs/app/<task id>):`,
+      ...expected,
+    ]);
     // --limit keeps the newest.
     const newest = transcript.add(await staging(repo).logs(30, 1));
-    expect(newest.trimEnd().split("\n")).toEqual([`${group}, last 30 min (1 of 2 lines; streams ecs/app/<task id>):`, expected[1]]);
+    expect(newest.trimEnd().split("\n")).toEqual([
+      `${group}, last 30 min (1 of 2 lines; streams ecs/app/<task id>):`,
+      expected[1],
+    ]);
   });
 
   it("destroy refuses without confirmation, then removes both stacks", async () => {
     const refused = transcript.add(await rejection(staging(repo).destroy("", true)));
-    expect(refused).toContain("dagger call environment --name staging with-aws-credentials … destroy --confirm staging --include-base");
+    expect(refused).toContain(
+      "dagger call environment --name staging with-aws-credentials … destroy --confirm staging --include-base",
+    );
     const done = transcript.add(await staging(repo).destroy("staging", true));
-    expect(done).toContain(`Destroyed fargate-pipeline-staging and fargate-pipeline-staging-base in account ${account}.`);
+    expect(done).toContain(
+      `Destroyed fargate-pipeline-staging and fargate-pipeline-staging-base in account ${account}.`,
+    );
     const c = { ...awsTransport(region, hostEndpoint), credentials: creds };
     const ecs = new ECSClient(c);
     const ecr = new ECRClient(c);
@@ -266,16 +320,32 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
 
   it("no credential value appears in any output, progress line or error of the runs above", () => {
     expect(transcript.parts.length).toBeGreaterThan(10);
-    expect(transcript.leaked([creds.accessKeyId, creds.secretAccessKey, creds.sessionToken, `${account}-auth-token`])).toEqual([]);
+    expect(
+      transcript.leaked([creds.accessKeyId, creds.secretAccessKey, creds.sessionToken, `${account}-auth-token`]),
+    ).toEqual([]);
   });
 
   /** Runs the driver in a process group of its own (so the whole group can be killed). */
   function spawnDriver(call: DriverCall): ChildProcess {
-    return spawn(join(REPO_ROOT, "node_modules/.bin/tsx"), ["--tsconfig", join(REPO_ROOT, "dagger/tsconfig.json"), join(REPO_ROOT, "dagger/test/e2e/driver.ts"), JSON.stringify(call)], {
-      cwd: REPO_ROOT,
-      detached: true,
-      env: { ...process.env, E2E_KEY: creds.accessKeyId, E2E_SECRET: creds.secretAccessKey, E2E_TOKEN: creds.sessionToken },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    return spawn(
+      join(REPO_ROOT, "node_modules/.bin/tsx"),
+      [
+        "--tsconfig",
+        join(REPO_ROOT, "dagger/tsconfig.json"),
+        join(REPO_ROOT, "dagger/test/e2e/driver.ts"),
+        JSON.stringify(call),
+      ],
+      {
+        cwd: REPO_ROOT,
+        detached: true,
+        env: {
+          ...process.env,
+          E2E_KEY: creds.accessKeyId,
+          E2E_SECRET: creds.secretAccessKey,
+          E2E_TOKEN: creds.sessionToken,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
   }
 });

@@ -48,7 +48,12 @@ function messageOf(error: unknown): string {
  * @returns the probe's first value
  * @throws Error with the run's own message when the run failed first
  */
-export async function pollWhileRunning<T>(what: string, probe: () => Promise<T | undefined>, run: WatchedRun, options: PollOptions): Promise<T> {
+export async function pollWhileRunning<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  run: WatchedRun,
+  options: PollOptions,
+): Promise<T> {
   const start = Date.now();
   const deadline = start + options.timeoutMs;
   const interval = options.intervalMs ?? 200;
@@ -67,7 +72,9 @@ export async function pollWhileRunning<T>(what: string, probe: () => Promise<T |
   const endedFirst = (e: Ended): Error => {
     const seconds = ((Date.now() - start) / 1000).toFixed(1);
     if (e.ok) return new Error(`${what}: ${run.name} ended (it succeeded) after ${seconds} s without that happening`);
-    return new Error(`${what}: ${run.name} failed after ${seconds} s, before that happened:\n${messageOf(e.error)}`, { cause: e.error });
+    return new Error(`${what}: ${run.name} failed after ${seconds} s, before that happened:\n${messageOf(e.error)}`, {
+      cause: e.error,
+    });
   };
   try {
     for (;;) {
@@ -77,7 +84,8 @@ export async function pollWhileRunning<T>(what: string, probe: () => Promise<T |
       clearTimeout(timer);
       if (looked.ended) throw endedFirst(looked);
       if (looked.value !== undefined) return looked.value;
-      if (Date.now() >= deadline) throw new Error(`${what}: not within ${options.timeoutMs / 1000} s, and ${run.name} is still running`);
+      if (Date.now() >= deadline)
+        throw new Error(`${what}: not within ${options.timeoutMs / 1000} s, and ${run.name} is still running`);
       const next = await Promise.race([ended, pause(interval)]);
       clearTimeout(timer);
       if (next.ended) throw endedFirst(next);

@@ -39,7 +39,11 @@ describe("web-identity credentials on the host's AWS emulator", () => {
   const signature = randomUUID().replace(/-/g, "") + randomUUID().replace(/-/g, "");
   const jwt = [
     b64url({ alg: "RS256", typ: "JWT" }),
-    b64url({ iss: "https://token.actions.githubusercontent.com", aud: "sts.amazonaws.com", sub: "repo:example-org/fargate-pipeline:environment:staging" }),
+    b64url({
+      iss: "https://token.actions.githubusercontent.com",
+      aud: "sts.amazonaws.com",
+      sub: "repo:example-org/fargate-pipeline:environment:staging",
+    }),
     signature,
   ].join(".");
   const tag = randomUUID().slice(0, 8);
@@ -48,7 +52,8 @@ describe("web-identity credentials on the host's AWS emulator", () => {
   let repo: Directory;
 
   beforeAll(async () => {
-    if (!hostEndpoint || !engineEndpoint) throw new Error("MOTO_ENDPOINT / MOTO_ENGINE_ENDPOINT are not in the test bed's env file: run testbed/up");
+    if (!hostEndpoint || !engineEndpoint)
+      throw new Error("MOTO_ENDPOINT / MOTO_ENGINE_ENDPOINT are not in the test bed's env file: run testbed/up");
     const answers = await fetch(hostEndpoint, { signal: AbortSignal.timeout(3000) }).then(
       () => true,
       () => false,
@@ -63,14 +68,24 @@ describe("web-identity credentials on the host's AWS emulator", () => {
   });
 
   /** Every value that must never be shown: the token, and the temporary credentials once known. */
-  const hidden = (auth?: AwsAuth) => [jwt, signature, ...(auth ? [auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken ?? ""] : [])].filter(Boolean);
+  const hidden = (auth?: AwsAuth) =>
+    [
+      jwt,
+      signature,
+      ...(auth
+        ? [auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken ?? ""]
+        : []),
+    ].filter(Boolean);
 
   it("exchanges the token for the role's temporary credentials; GetCallerIdentity with them is the assumed role", async () => {
     const auth = await resolveAwsAuth({ webIdentityToken: token, roleArn, region, endpoint: hostEndpoint }, "deploy");
     expect(auth.credentials.accessKeyId).toMatch(/^ASIA/); // temporary credentials, not the emulator's fixed test keys
     expect(auth.credentials.sessionToken).toBeTruthy();
     expect(auth.webIdentity).toMatchObject({ roleArn, sessionName: "fargate-pipeline-deploy" });
-    expect(await callerIdentity(auth, "deploy")).toEqual({ account, arn: `arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-deploy` });
+    expect(await callerIdentity(auth, "deploy")).toEqual({
+      account,
+      arn: `arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-deploy`,
+    });
   });
 
   it("reads the token from a file, as with-web-identity --token file:PATH passes it (its trailing newline is not part of it)", async () => {
@@ -78,7 +93,10 @@ describe("web-identity credentials on the host's AWS emulator", () => {
     writeFileSync(path, `${jwt}\n`, { mode: 0o600 });
     const fromFile = dag.secret(`file://${path}`);
     const auth = await resolveAwsAuth({ webIdentityToken: fromFile, roleArn, region, endpoint: hostEndpoint }, "plan");
-    expect(await callerIdentity(auth, "plan")).toEqual({ account, arn: `arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-plan` });
+    expect(await callerIdentity(auth, "plan")).toEqual({
+      account,
+      arn: `arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-plan`,
+    });
   });
 
   it("opens staging with the role: OpenTofu gets the temporary credentials as Secrets, and nothing secret is logged", async () => {
@@ -99,19 +117,38 @@ describe("web-identity credentials on the host's AWS emulator", () => {
     );
     try {
       expect(env.mode).toBe("emulator");
-      expect(env.identity).toEqual({ account, arn: `arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-status` });
+      expect(env.identity).toEqual({
+        account,
+        arn: `arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-status`,
+      });
       const auth = env.auth!;
       expect(auth.webIdentity?.roleArn).toBe(roleArn);
       // What OpenTofu gets: Secrets (never plain env) holding exactly the role's temporary credentials.
       for (const value of [env.tofu.accessKeyId, env.tofu.secretAccessKey]) expect(typeof value).not.toBe("string");
-      const plain = await Promise.all([env.tofu.accessKeyId, env.tofu.secretAccessKey, env.tofu.sessionToken].map((s) => (s as Secret).plaintext()));
-      expect(plain).toEqual([auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken]);
+      const plain = await Promise.all(
+        [env.tofu.accessKeyId, env.tofu.secretAccessKey, env.tofu.sessionToken].map((s) => (s as Secret).plaintext()),
+      );
+      expect(plain).toEqual([
+        auth.credentials.accessKeyId,
+        auth.credentials.secretAccessKey,
+        auth.credentials.sessionToken,
+      ]);
       // … and they are the role's: what a tofu run would be, STS says.
-      const asTofu: AwsAuth = { region, endpoint: engineEndpoint!, credentials: { accessKeyId: plain[0]!, secretAccessKey: plain[1]!, sessionToken: plain[2]! } };
-      expect((await callerIdentity(asTofu, "status")).arn).toBe(`arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-status`);
+      const asTofu: AwsAuth = {
+        region,
+        endpoint: engineEndpoint!,
+        credentials: { accessKeyId: plain[0]!, secretAccessKey: plain[1]!, sessionToken: plain[2]! },
+      };
+      expect((await callerIdentity(asTofu, "status")).arn).toBe(
+        `arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-status`,
+      );
       // Every output is redacted of the token and the credentials.
-      expect([...env.secrets].sort()).toEqual([jwt, auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken!].sort());
-      expect(log.join("\n")).toContain(`preflight: AWS account ${account}, identity arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-status, assumed with a web-identity token`);
+      expect([...env.secrets].sort()).toEqual(
+        [jwt, auth.credentials.accessKeyId, auth.credentials.secretAccessKey, auth.credentials.sessionToken!].sort(),
+      );
+      expect(log.join("\n")).toContain(
+        `preflight: AWS account ${account}, identity arn:aws:sts::${account}:assumed-role/${role}/fargate-pipeline-status, assumed with a web-identity token`,
+      );
       for (const value of hidden(auth)) expect(log.join("\n")).not.toContain(value);
     } finally {
       await env.close();
@@ -127,14 +164,23 @@ describe("web-identity credentials on the host's AWS emulator", () => {
         .publishEcr(undefined, "1.0.0", "0123abc"),
     );
     // moto has no registry to push to: the push fails, naming the registry STS and ECR resolved for the role's account.
-    expect(message).toMatch(new RegExp(`^pushing to ${account}\\.dkr\\.ecr\\.${region}\\.amazonaws\\.com/fargate-pipeline-staging:0123abc failed; the Dagger engine cannot reach`));
+    expect(message).toMatch(
+      new RegExp(
+        `^pushing to ${account}\\.dkr\\.ecr\\.${region}\\.amazonaws\\.com/fargate-pipeline-staging:0123abc failed; the Dagger engine cannot reach`,
+      ),
+    );
     for (const value of hidden()) expect(message).not.toContain(value);
   });
 
   it("one kind of credentials at a time: with-web-identity after with-aws-credentials replaces the keys, and the other way round", () => {
     const keyId = dag.setSecret(`e2e-wi-key-${tag}`, "AKIAEXAMPLEKEYID1234");
     const both = pipeline(repo).environment("staging").withAwsCredentials(keyId, keyId).withWebIdentity(token, roleArn);
-    expect([both.accessKeyId, both.secretAccessKey, both.webIdentityToken, both.roleArn]).toEqual([undefined, undefined, token, roleArn]);
+    expect([both.accessKeyId, both.secretAccessKey, both.webIdentityToken, both.roleArn]).toEqual([
+      undefined,
+      undefined,
+      token,
+      roleArn,
+    ]);
     const back = both.withAwsCredentials(keyId, keyId);
     expect([back.accessKeyId, back.webIdentityToken, back.roleArn]).toEqual([keyId, undefined, undefined]);
   });

@@ -27,10 +27,16 @@ describe("check on a pnpm project", () => {
   });
 
   it("names `pnpm install` when package.json gained a dependency the lock file lacks", async () => {
-    const manifest = JSON.parse(await fixture("pnpm").file("package.json").contents()) as { dependencies: Record<string, string> };
+    const manifest = JSON.parse(await fixture("pnpm").file("package.json").contents()) as {
+      dependencies: Record<string, string>;
+    };
     manifest.dependencies["is-number"] = "7.0.0";
-    const message = await rejection(pipeline(fixture("pnpm").withNewFile("package.json", JSON.stringify(manifest, null, 2))).check());
-    expect(message.split("\n")[0]).toBe("pnpm-lock.yaml is out of sync with package.json: run `pnpm install` and commit pnpm-lock.yaml");
+    const message = await rejection(
+      pipeline(fixture("pnpm").withNewFile("package.json", JSON.stringify(manifest, null, 2))).check(),
+    );
+    expect(message.split("\n")[0]).toBe(
+      "pnpm-lock.yaml is out of sync with package.json: run `pnpm install` and commit pnpm-lock.yaml",
+    );
     expect(message).toContain("1 dependency was added: is-number@7.0.0");
   });
 });
@@ -46,7 +52,10 @@ describe("check on a uv project", () => {
   });
 
   it("names `uv lock` when pyproject.toml gained a dependency", async () => {
-    const pyproject = (await fixture("uv").file("pyproject.toml").contents()).replace("dependencies = []", 'dependencies = ["itsdangerous>=2"]');
+    const pyproject = (await fixture("uv").file("pyproject.toml").contents()).replace(
+      "dependencies = []",
+      'dependencies = ["itsdangerous>=2"]',
+    );
     const message = await rejection(pipeline(fixture("uv").withNewFile("pyproject.toml", pyproject)).check());
     expect(message.split("\n")[0]).toBe("uv.lock is out of sync with pyproject.toml: run `uv lock` and commit uv.lock");
   });
@@ -54,8 +63,12 @@ describe("check on a uv project", () => {
 
 describe("check on a source it knows nothing of", () => {
   it("does not pass in silence: it says it skipped every step and why", async () => {
-    const report = await pipeline(dag.directory().withNewFile("Cargo.toml", '[package]\nname = "x"\n').withNewFile("requirements.txt", "flask\n")).check();
-    expect(report.split("\n")[0]).toMatch(/^check skipped every step: the root of --source has none of package\.json .*pyproject\.toml .*go\.mod/);
+    const report = await pipeline(
+      dag.directory().withNewFile("Cargo.toml", '[package]\nname = "x"\n').withNewFile("requirements.txt", "flask\n"),
+    ).check();
+    expect(report.split("\n")[0]).toMatch(
+      /^check skipped every step: the root of --source has none of package\.json .*pyproject\.toml .*go\.mod/,
+    );
     expect(report).toContain("– skipped requirements.txt: pip has no lock file that check can compare");
   });
 });

@@ -21,19 +21,31 @@ useEngineSession();
 /** The test bed's registry as the engine's containers reach it: a server the tests must NOT reach. */
 function registryUrl(): string {
   const host = testbed.REGISTRY_ENGINE_HOST;
-  if (!host || host.startsWith(":")) throw new Error(`REGISTRY_ENGINE_HOST is "${host ?? ""}" in the test bed env: bring the test bed up (sudo testbed/up)`);
+  if (!host || host.startsWith(":"))
+    throw new Error(
+      `REGISTRY_ENGINE_HOST is "${host ?? ""}" in the test bed env: bring the test bed up (sudo testbed/up)`,
+    );
   return `http://${host}/v2/`;
 }
 
 /** GETs `path` of a service from a container with network; returns status and body. */
-async function probe(service: Awaited<ReturnType<ReturnType<typeof pipeline>["serve"]>>, port: number, path: string): Promise<{ status: number; body: string }> {
+async function probe(
+  service: Awaited<ReturnType<ReturnType<typeof pipeline>["serve"]>>,
+  port: number,
+  path: string,
+): Promise<{ status: number; body: string }> {
   const out = await dag
     .container()
     .from(NODE_IMAGE)
     .withServiceBinding("app", service)
     // A fresh value per run: the probe must not be served from the cache.
     .withEnvVariable("NONCE", randomUUID())
-    .withExec(["node", "--input-type=module", "-e", `const r = await fetch("http://app:${port}${path}"); console.log(JSON.stringify({ status: r.status, body: await r.text() }));`])
+    .withExec([
+      "node",
+      "--input-type=module",
+      "-e",
+      `const r = await fetch("http://app:${port}${path}"); console.log(JSON.stringify({ status: r.status, body: await r.text() }));`,
+    ])
     .stdout();
   return JSON.parse(out) as { status: number; body: string };
 }
@@ -43,17 +55,36 @@ const EXAMPLES = [
     name: "python-poetry" as const,
     port: 8000,
     lockFix: "poetry.lock is out of sync with pyproject.toml: run `poetry lock` and commit poetry.lock",
-    report: { from: "/test-report.xml", counts: /4 tests: 4 passed, 0 failed, 0 skipped \(JUnit XML\), from \/test-report\.xml/, text: /4 passed in [\d.]+s/ },
+    report: {
+      from: "/test-report.xml",
+      counts: /4 tests: 4 passed, 0 failed, 0 skipped \(JUnit XML\), from \/test-report\.xml/,
+      text: /4 passed in [\d.]+s/,
+    },
     network: /URLError: <urlopen error \[Errno (101|113|-3)\]/,
-    checkLines: ["✔ lock file in sync with pyproject.toml (poetry.lock) (poetry check --lock)", "✔ typecheck (poetry run mypy)", "✔ lint (poetry run ruff check .)", "✔ unit tests (poetry run pytest): 4 tests: 4 passed"],
+    checkLines: [
+      "✔ lock file in sync with pyproject.toml (poetry.lock) (poetry check --lock)",
+      "✔ typecheck (poetry run mypy)",
+      "✔ lint (poetry run ruff check .)",
+      "✔ unit tests (poetry run pytest): 4 tests: 4 passed",
+    ],
   },
   {
     name: "go" as const,
     port: 8080,
-    lockFix: "go.mod and go.sum are out of sync with the code's imports: run `go mod tidy` and commit go.mod and go.sum",
-    report: { from: "/test-report.json", counts: /5 tests: 5 passed, 0 failed, 0 skipped \(go test -json\), from \/test-report\.json/, text: /--- PASS: TestHealthzReportsStatusVersionAndCommit/ },
+    lockFix:
+      "go.mod and go.sum are out of sync with the code's imports: run `go mod tidy` and commit go.mod and go.sum",
+    report: {
+      from: "/test-report.json",
+      counts: /5 tests: 5 passed, 0 failed, 0 skipped \(go test -json\), from \/test-report\.json/,
+      text: /--- PASS: TestHealthzReportsStatusVersionAndCommit/,
+    },
     network: /connect: (network is unreachable|no route to host)/,
-    checkLines: ["✔ go.mod and go.sum in sync with the imports (go mod tidy -diff)", "✔ vet (go vet ./...)", "✔ format (gofmt -l .)", "✔ unit tests (go test ./...): 5 tests: 5 passed"],
+    checkLines: [
+      "✔ go.mod and go.sum in sync with the imports (go mod tidy -diff)",
+      "✔ vet (go vet ./...)",
+      "✔ format (gofmt -l .)",
+      "✔ unit tests (go test ./...): 5 tests: 5 passed",
+    ],
   },
 ];
 
@@ -70,14 +101,21 @@ for (const ex of EXAMPLES) {
 
     it("test names a failing test, with its cause", async () => {
       const message = await rejection(pipeline(fx.withFailingTest(exampleSource(ex.name))).test());
-      expect(message).toMatch(/^tests failed \(1 failing test, in the "test" stage of Dockerfile, run with no network\):/);
+      expect(message).toMatch(
+        /^tests failed \(1 failing test, in the "test" stage of Dockerfile, run with no network\):/,
+      );
       expect(message).toContain(`✘ ${fx.failingTestName} — `);
       expect(message).toMatch(/1 \+ 1\) == 3|1\+1 = 2, want 3/);
     });
 
     it("test gives the tests no network: a test that needs it fails, while the same request works from a container with network", async () => {
       const url = registryUrl();
-      const control = await dag.container().from(NODE_IMAGE).withEnvVariable("NONCE", randomUUID()).withExec(["node", "--input-type=module", "-e", fetchScript(url)]).stdout();
+      const control = await dag
+        .container()
+        .from(NODE_IMAGE)
+        .withEnvVariable("NONCE", randomUUID())
+        .withExec(["node", "--input-type=module", "-e", fetchScript(url)])
+        .stdout();
       expect(control).toMatch(/^HTTP \d{3}/);
       const message = await rejection(pipeline(fx.withNetworkTest(exampleSource(ex.name), url)).test());
       expect(message).toContain(`✘ ${fx.networkTestName} — `);
@@ -88,7 +126,11 @@ for (const ex of EXAMPLES) {
       const gitCommit = `c0ffee${randomUUID().replace(/-/g, "").slice(0, 34)}`;
       const image = await pipeline(exampleSource(ex.name)).build("1.2.3-engine", gitCommit);
       expect(await image.label("org.opencontainers.image.revision")).toBe(gitCommit);
-      const res = await probe(await pipeline(exampleSource(ex.name)).serve("1.2.3-engine", gitCommit), ex.port, "/healthz");
+      const res = await probe(
+        await pipeline(exampleSource(ex.name)).serve("1.2.3-engine", gitCommit),
+        ex.port,
+        "/healthz",
+      );
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual({ status: "ok", version: "1.2.3-engine", commit: gitCommit });
     });

@@ -56,7 +56,9 @@ it("fixture: reaches a server over the network", async () => {
 
 /** The app with a dependency in app/package.json that package-lock.json does not have. */
 export async function withLockDrift(source: Directory): Promise<Directory> {
-  const manifest = JSON.parse(await source.file("app/package.json").contents()) as { dependencies: Record<string, string> };
+  const manifest = JSON.parse(await source.file("app/package.json").contents()) as {
+    dependencies: Record<string, string>;
+  };
   manifest.dependencies["is-number"] = "7.0.0";
   return source.withNewFile("app/package.json", `${JSON.stringify(manifest, null, 2)}\n`);
 }
@@ -69,19 +71,20 @@ export async function withLockDrift(source: Directory): Promise<Directory> {
 export async function withReportAndNonce(source: Directory): Promise<Directory> {
   const runs = stageRuns(await source.file("Dockerfile").contents(), TEST_STAGE);
   if (!runs.some((r) => r.noNetwork && /^npm test\b.*\| tee \/test-report\.txt\b/.test(r.command))) {
-    throw new Error("fixture: the Dockerfile's test stage no longer writes /test-report.txt (`RUN --network=none npm test … | tee /test-report.txt`)");
+    throw new Error(
+      "fixture: the Dockerfile's test stage no longer writes /test-report.txt (`RUN --network=none npm test … | tee /test-report.txt`)",
+    );
   }
-  return source
-    .withNewFile(
-      FIXTURE_TEST,
-      `import { expect, it } from "vitest";
+  return source.withNewFile(
+    FIXTURE_TEST,
+    `import { expect, it } from "vitest";
 
 it("fixture: prints a nonce", () => {
   console.log("nonce", crypto.randomUUID());
   expect(true).toBe(true);
 });
 `,
-    );
+  );
 }
 
 /** The nonce a report of {@link withReportAndNonce} carries. */
@@ -117,25 +120,27 @@ export function tinyProject(): Directory {
       web: { version: "1.0.0" },
     },
   };
-  return dag
-    .directory()
-    .withNewFile("package.json", JSON.stringify(manifest, null, 2))
-    .withNewFile("package-lock.json", JSON.stringify(lock, null, 2))
-    .withNewFile("web/package.json", JSON.stringify({ name: "web", version: "1.0.0", private: true }))
-    .withNewFile("web/src/a.ts", "const x = 1;\n")
-    // Unit tests: the passing one is in web/ (its path is printed too), the failing one in the root package.
-    .withNewFile(
-      "unit.mjs",
-      `console.log(" ✓ |unit| web/test/a.test.ts (1 test) 2ms\\n ❯ |unit| test/root.test.ts (1 test | 1 failed) 3ms\\n FAIL  |unit| test/root.test.ts > root > adds up\\n      Tests  1 failed | 1 passed (2)");
+  return (
+    dag
+      .directory()
+      .withNewFile("package.json", JSON.stringify(manifest, null, 2))
+      .withNewFile("package-lock.json", JSON.stringify(lock, null, 2))
+      .withNewFile("web/package.json", JSON.stringify({ name: "web", version: "1.0.0", private: true }))
+      .withNewFile("web/src/a.ts", "const x = 1;\n")
+      // Unit tests: the passing one is in web/ (its path is printed too), the failing one in the root package.
+      .withNewFile(
+        "unit.mjs",
+        `console.log(" ✓ |unit| web/test/a.test.ts (1 test) 2ms\\n ❯ |unit| test/root.test.ts (1 test | 1 failed) 3ms\\n FAIL  |unit| test/root.test.ts > root > adds up\\n      Tests  1 failed | 1 passed (2)");
 process.exit(1);
 `,
-    )
-    .withNewFile(
-      "lint.mjs",
-      `console.log("/src/web/src/a.ts\\n  1:7  error  'x' is assigned a value but never used  @typescript-eslint/no-unused-vars\\n\\n✖ 1 problem (1 error, 0 warnings)");
+      )
+      .withNewFile(
+        "lint.mjs",
+        `console.log("/src/web/src/a.ts\\n  1:7  error  'x' is assigned a value but never used  @typescript-eslint/no-unused-vars\\n\\n✖ 1 problem (1 error, 0 warnings)");
 process.exit(1);
 `,
-    );
+      )
+  );
 }
 
 /** The example apps' fixtures: a failing test, a test that needs the network, a lock file out of date. */
@@ -144,7 +149,10 @@ export const EXAMPLE_FIXTURES = {
     failingTestName: "tests.test_zz_engine_fixture > test_one_plus_one_is_three",
     networkTestName: "tests.test_zz_engine_fixture > test_reaches_a_server_over_the_network",
     withFailingTest: (source: Directory) =>
-      source.withNewFile("tests/test_zz_engine_fixture.py", "def test_one_plus_one_is_three() -> None:\n    assert 1 + 1 == 3\n"),
+      source.withNewFile(
+        "tests/test_zz_engine_fixture.py",
+        "def test_one_plus_one_is_three() -> None:\n    assert 1 + 1 == 3\n",
+      ),
     withNetworkTest: (source: Directory, url: string) =>
       source.withNewFile(
         "tests/test_zz_engine_fixture.py",
@@ -153,8 +161,14 @@ export const EXAMPLE_FIXTURES = {
     /** A dependency added to pyproject.toml, poetry.lock left as it was. */
     withLockDrift: async (source: Directory) => {
       const manifest = await source.file("pyproject.toml").contents();
-      const changed = manifest.replace('    "gunicorn (>=23,<24)",\n', '    "gunicorn (>=23,<24)",\n    "itsdangerous (>=2.2,<3)",\n');
-      if (changed === manifest) throw new Error("fixture: examples/python-poetry/pyproject.toml no longer lists gunicorn as the fixture expects");
+      const changed = manifest.replace(
+        '    "gunicorn (>=23,<24)",\n',
+        '    "gunicorn (>=23,<24)",\n    "itsdangerous (>=2.2,<3)",\n',
+      );
+      if (changed === manifest)
+        throw new Error(
+          "fixture: examples/python-poetry/pyproject.toml no longer lists gunicorn as the fixture expects",
+        );
       return source.withNewFile("pyproject.toml", changed);
     },
   },
@@ -173,6 +187,8 @@ export const EXAMPLE_FIXTURES = {
       ),
     /** Code that imports a module go.mod does not require (go mod tidy not run). */
     withLockDrift: (source: Directory) =>
-      Promise.resolve(source.withNewFile("zz_engine_fixture_lang.go", 'package main\n\nimport _ "golang.org/x/text/language"\n')),
+      Promise.resolve(
+        source.withNewFile("zz_engine_fixture_lang.go", 'package main\n\nimport _ "golang.org/x/text/language"\n'),
+      ),
   },
 } as const;

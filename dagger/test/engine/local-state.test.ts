@@ -17,34 +17,58 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { CreateVpcCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { CreateTargetGroupCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  CreateTargetGroupCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { EMULATOR_CREDENTIALS, EMULATOR_IMAGE } from "../../src/local.js";
 import { awsTransport } from "../../src/aws.js";
-import { clearLocalState, EMULATOR_LAUNCHER, type EmulatorStart, type SavedState, startLocalEmulator } from "../../src/local-state.js";
+import {
+  clearLocalState,
+  EMULATOR_LAUNCHER,
+  type EmulatorStart,
+  type SavedState,
+  startLocalEmulator,
+} from "../../src/local-state.js";
 import { testbed, useEngineSession } from "./session.js";
 
 const REGION = "eu-west-1";
 const REPO_ROOT = join(import.meta.dirname, "../../..");
 const MOTO_VERSION = /^MOTO_VERSION=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, "testbed/versions.env"), "utf8"))?.[1];
 /** The test bed's moto, installed on the host (testbed/lib/moto.sh). */
-const MOTO_PYTHON = join(testbed.TESTBED_CACHE ?? "/var/cache/fargate-pipeline-testbed", `moto-${MOTO_VERSION}`, "bin/python");
+const MOTO_PYTHON = join(
+  testbed.TESTBED_CACHE ?? "/var/cache/fargate-pipeline-testbed",
+  `moto-${MOTO_VERSION}`,
+  "bin/python",
+);
 const STATE_BODY = `{"version":4,"serial":7,"lineage":"${randomUUID()}"}`;
 
 /** AWS SDK clients for an emulator at `url`. */
 function clients(url: string) {
   const config = { ...awsTransport(REGION, url), credentials: { ...EMULATOR_CREDENTIALS } };
-  return { ec2: new EC2Client(config), elbv2: new ElasticLoadBalancingV2Client(config), s3: new S3Client({ ...config, forcePathStyle: true }) };
+  return {
+    ec2: new EC2Client(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+  };
 }
 
 /** What the tests create: a VPC, a target group in it, and a bucket with an object (as OpenTofu's state is kept). */
 async function createResources(url: string): Promise<{ vpcId: string; targetGroupArn: string }> {
   const { ec2, elbv2, s3 } = clients(url);
   const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.16.0.0/16" }))).Vpc!.VpcId!;
-  const targetGroupArn = (await elbv2.send(new CreateTargetGroupCommand({ Name: "app", Protocol: "HTTP", Port: 80, VpcId: vpcId, TargetType: "ip" }))).TargetGroups![0]!.TargetGroupArn!;
-  await s3.send(new CreateBucketCommand({ Bucket: "state", CreateBucketConfiguration: { LocationConstraint: REGION } }));
+  const targetGroupArn = (
+    await elbv2.send(
+      new CreateTargetGroupCommand({ Name: "app", Protocol: "HTTP", Port: 80, VpcId: vpcId, TargetType: "ip" }),
+    )
+  ).TargetGroups![0]!.TargetGroupArn!;
+  await s3.send(
+    new CreateBucketCommand({ Bucket: "state", CreateBucketConfiguration: { LocationConstraint: REGION } }),
+  );
   await s3.send(new PutObjectCommand({ Bucket: "state", Key: "local/terraform.tfstate", Body: STATE_BODY }));
   return { vpcId, targetGroupArn };
 }
@@ -52,8 +76,12 @@ async function createResources(url: string): Promise<{ vpcId: string; targetGrou
 /** What the emulator at `url` holds of them. */
 async function readResources(url: string): Promise<{ vpcIds: string[]; targetGroupArns: string[]; object?: string }> {
   const { ec2, elbv2, s3 } = clients(url);
-  const vpcIds = ((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "cidr", Values: ["10.16.0.0/16"] }] }))).Vpcs ?? []).map((v) => v.VpcId!);
-  const targetGroupArns = ((await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []).map((t) => t.TargetGroupArn!);
+  const vpcIds = (
+    (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "cidr", Values: ["10.16.0.0/16"] }] }))).Vpcs ?? []
+  ).map((v) => v.VpcId!);
+  const targetGroupArns = ((await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []).map(
+    (t) => t.TargetGroupArn!,
+  );
   const object = await s3
     .send(new GetObjectCommand({ Bucket: "state", Key: "local/terraform.tfstate" }))
     .then((o) => o.Body!.transformToString())
@@ -79,7 +107,10 @@ describe("on moto alone: the launcher keeps moto's state in a directory", () => 
   const running: ChildProcess[] = [];
 
   beforeAll(() => {
-    if (!existsSync(MOTO_PYTHON)) throw new Error(`the test bed's moto ${MOTO_VERSION} is not installed at ${MOTO_PYTHON}: bring the test bed up (sudo testbed/up)`);
+    if (!existsSync(MOTO_PYTHON))
+      throw new Error(
+        `the test bed's moto ${MOTO_VERSION} is not installed at ${MOTO_PYTHON}: bring the test bed up (sudo testbed/up)`,
+      );
     writeFileSync(launcher, EMULATOR_LAUNCHER);
   });
   afterAll(() => {
@@ -91,7 +122,13 @@ describe("on moto alone: the launcher keeps moto's state in a directory", () => 
   async function start(stateDir: string): Promise<{ url: string; start: EmulatorStart; stop(): Promise<void> }> {
     const port = await freePort();
     const child = spawn(MOTO_PYTHON, [launcher], {
-      env: { ...process.env, FP_BIND: "127.0.0.1", MOTO_PORT: String(port), FP_STATE_DIR: stateDir, MOTO_ACM_VALIDATION_WAIT: "0" },
+      env: {
+        ...process.env,
+        FP_BIND: "127.0.0.1",
+        MOTO_PORT: String(port),
+        FP_STATE_DIR: stateDir,
+        MOTO_ACM_VALIDATION_WAIT: "0",
+      },
       stdio: ["ignore", "ignore", "pipe"],
     });
     running.push(child);
@@ -108,7 +145,8 @@ describe("on moto alone: the launcher keeps moto's state in a directory", () => 
           });
         return { url, start: (await res.json()) as EmulatorStart, stop };
       }
-      if (child.exitCode !== null || i > 300) throw new Error(`the launcher did not answer on ${url} (exit ${child.exitCode}):\n${stderr.slice(-3000)}`);
+      if (child.exitCode !== null || i > 300)
+        throw new Error(`the launcher did not answer on ${url} (exit ${child.exitCode}):\n${stderr.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -130,10 +168,16 @@ describe("on moto alone: the launcher keeps moto's state in a directory", () => 
 
     const second = await start(stateDir);
     expect(second.start).toMatchObject({ outcome: "restored", savedAt: saved.savedAt, bytes: saved.bytes });
-    expect(await readResources(second.url)).toEqual({ vpcIds: [made.vpcId], targetGroupArns: [made.targetGroupArn], object: STATE_BODY });
+    expect(await readResources(second.url)).toEqual({
+      vpcIds: [made.vpcId],
+      targetGroupArns: [made.targetGroupArn],
+      object: STATE_BODY,
+    });
     // S3's one namespace of bucket names is restored too: creating the bucket again (as every
     // local call does for OpenTofu's state bucket) is refused, and never replaces it with an empty one.
-    const again = await clients(second.url).s3.send(new CreateBucketCommand({ Bucket: "state", CreateBucketConfiguration: { LocationConstraint: REGION } })).catch((e: Error) => e);
+    const again = await clients(second.url)
+      .s3.send(new CreateBucketCommand({ Bucket: "state", CreateBucketConfiguration: { LocationConstraint: REGION } }))
+      .catch((e: Error) => e);
     expect((again as Error).name).toBe("BucketAlreadyOwnedByYou");
     expect((await readResources(second.url)).object).toBe(STATE_BODY);
     // What is created after the restore is new, not a clash with what was restored.
@@ -202,7 +246,11 @@ describe("in the engine: startLocalEmulator, save, clearLocalState", () => {
 
     const second = await startLocalEmulator(localState, log);
     expect(second.start.outcome).toBe("restored");
-    expect(await readResources(second.reach.url)).toEqual({ vpcIds: [made.vpcId], targetGroupArns: [made.targetGroupArn], object: STATE_BODY });
+    expect(await readResources(second.reach.url)).toEqual({
+      vpcIds: [made.vpcId],
+      targetGroupArns: [made.targetGroupArn],
+      object: STATE_BODY,
+    });
     await second.close();
 
     await clearLocalState(localState);
@@ -211,6 +259,8 @@ describe("in the engine: startLocalEmulator, save, clearLocalState", () => {
     expect(await readResources(third.reach.url)).toEqual({ vpcIds: [], targetGroupArns: [] });
     await third.close();
     expect(lines[0]).toMatch(new RegExp(`started empty: no state saved for "${localState}" yet`));
-    expect(lines[1]).toMatch(new RegExp(`started from the state saved .* for "${localState}" \\(.*ec2.*; [\\d.]+ MB loaded in [\\d.]+ s\\)`));
+    expect(lines[1]).toMatch(
+      new RegExp(`started from the state saved .* for "${localState}" \\(.*ec2.*; [\\d.]+ MB loaded in [\\d.]+ s\\)`),
+    );
   });
 });

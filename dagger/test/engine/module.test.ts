@@ -35,7 +35,10 @@ beforeAll(async () => {
 /** The test bed's registry as the engine's containers reach it (host:port). */
 function registryFromEngine(): string {
   const host = testbed.REGISTRY_ENGINE_HOST;
-  if (!host || host.startsWith(":")) throw new Error(`REGISTRY_ENGINE_HOST is "${host ?? ""}" in the test bed env: bring the test bed up (sudo testbed/up)`);
+  if (!host || host.startsWith(":"))
+    throw new Error(
+      `REGISTRY_ENGINE_HOST is "${host ?? ""}" in the test bed env: bring the test bed up (sudo testbed/up)`,
+    );
   return host;
 }
 
@@ -49,7 +52,9 @@ describe("test", () => {
     // The runner's own account, which the stage leaves in /test-report.txt.
     expect(report).toMatch(/Tests\s+\d+ passed/);
     // Counted from the JUnit XML the stage leaves in /test-report.xml.
-    expect(report).toMatch(/\n {2}\d+ tests: \d+ passed, 0 failed, \d+ skipped \(JUnit XML\), from \/test-report\.xml\n/);
+    expect(report).toMatch(
+      /\n {2}\d+ tests: \d+ passed, 0 failed, \d+ skipped \(JUnit XML\), from \/test-report\.xml\n/,
+    );
     // eslint-disable-next-line no-control-regex
     expect(report, "the report is plain text").not.toMatch(/\u001b\[/);
   });
@@ -67,7 +72,12 @@ describe("test", () => {
   it("gives the tests no network: a test that needs it fails, while the same request works from a container with network", async () => {
     const url = `http://${registryFromEngine()}/v2/`;
     // Control: the server answers containers that have network.
-    const control = await dag.container().from(NODE_IMAGE).withEnvVariable("NONCE", randomUUID()).withExec(["node", "--input-type=module", "-e", fetchScript(url)]).stdout();
+    const control = await dag
+      .container()
+      .from(NODE_IMAGE)
+      .withEnvVariable("NONCE", randomUUID())
+      .withExec(["node", "--input-type=module", "-e", fetchScript(url)])
+      .stdout();
     expect(control).toMatch(/^HTTP \d{3}/);
 
     const message = await rejection(pipeline(withNetworkTest(repo, url)).test());
@@ -96,8 +106,12 @@ describe("test", () => {
     const dockerfile = await repo.file("Dockerfile").contents();
     const noTest = repo.withNewFile("Dockerfile", dockerfile.replace(/^FROM (\S+) AS test$/im, "FROM $1 AS checks"));
     const message = await rejection(pipeline(noTest).test());
-    expect(message).toMatch(/^Dockerfile has no "test" stage \(stages: .*checks.*\): --source must point at an app whose Dockerfile has a stage named "test"/);
-    expect(await rejection(pipeline(repo.withoutFile("Dockerfile")).test())).toMatch(/^there is no Dockerfile in the source directory/);
+    expect(message).toMatch(
+      /^Dockerfile has no "test" stage \(stages: .*checks.*\): --source must point at an app whose Dockerfile has a stage named "test"/,
+    );
+    expect(await rejection(pipeline(repo.withoutFile("Dockerfile")).test())).toMatch(
+      /^there is no Dockerfile in the source directory/,
+    );
   });
 });
 
@@ -128,9 +142,17 @@ describe("check", () => {
     const message = await rejection(pipeline(tinyProject().withNewFile(".github/workflows/ci.yml", workflow)).check());
     expect(message).toMatch(/^check failed: lint, unit tests, workflows$/m);
     expect(message).toContain("✘ workflows (actionlint -shellcheck shellcheck -pyflakes= .github/workflows/ci.yml)");
-    expect(message).toMatch(/^ {4}\.github\/workflows\/ci\.yml:6:\d+: shellcheck reported issue in this script: SC2086:/m);
-    expect(message).toContain("to reproduce and fix: actionlint -shellcheck shellcheck -pyflakes= .github/workflows/ci.yml");
-    const fixed = await rejection(pipeline(tinyProject().withNewFile(".github/workflows/ci.yml", workflow.replace("$GREETING", '"$GREETING"'))).check());
+    expect(message).toMatch(
+      /^ {4}\.github\/workflows\/ci\.yml:6:\d+: shellcheck reported issue in this script: SC2086:/m,
+    );
+    expect(message).toContain(
+      "to reproduce and fix: actionlint -shellcheck shellcheck -pyflakes= .github/workflows/ci.yml",
+    );
+    const fixed = await rejection(
+      pipeline(
+        tinyProject().withNewFile(".github/workflows/ci.yml", workflow.replace("$GREETING", '"$GREETING"')),
+      ).check(),
+    );
     expect(fixed).toMatch(/^check failed: lint, unit tests$/m);
     expect(fixed).toContain("✔ workflows (actionlint with shellcheck): 1 workflow");
   });
@@ -154,7 +176,12 @@ describe("build and serve", () => {
       .withServiceBinding("app", service)
       // A fresh value per run: the probe must not be served from the cache.
       .withEnvVariable("NONCE", randomUUID())
-      .withExec(["node", "--input-type=module", "-e", `const r = await fetch("http://app:8080/healthcheck"); console.log(await r.text());`])
+      .withExec([
+        "node",
+        "--input-type=module",
+        "-e",
+        `const r = await fetch("http://app:8080/healthcheck"); console.log(await r.text());`,
+      ])
       .stdout();
     expect(JSON.parse(body)).toMatchObject({ status: "ok", version, commit: gitCommit });
   });
@@ -177,7 +204,8 @@ describe("publish", () => {
     const res = await fetch(`http://${host}/v2/fargate-pipeline/app/manifests/${digest}`, {
       headers: {
         authorization: `Basic ${Buffer.from(`${testbed.REGISTRY_USER}:${password()}`).toString("base64")}`,
-        accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+        accept:
+          "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json",
       },
     });
     expect(res.status).toBe(200);
@@ -191,13 +219,19 @@ describe("publish", () => {
   it("fails on a wrong password naming the flags, without the password in the message", async () => {
     const wrong = `wrong-${randomUUID()}`;
     const address = `${registryFromEngine()}/fargate-pipeline/app:engine-denied`;
-    const message = await rejection(pipeline(repo).publish(address, testbed.REGISTRY_USER, dag.setSecret("engine-test-wrong-password", wrong)));
-    expect(message).toMatch(/^pushing to .* failed; the registry rejected user "[^"]+": check --registry-username and --registry-password/);
+    const message = await rejection(
+      pipeline(repo).publish(address, testbed.REGISTRY_USER, dag.setSecret("engine-test-wrong-password", wrong)),
+    );
+    expect(message).toMatch(
+      /^pushing to .* failed; the registry rejected user "[^"]+": check --registry-username and --registry-password/,
+    );
     expect(message).not.toContain(wrong);
     expect(message).not.toContain(password());
   });
 
   it("refuses a user name without a password, before building anything", async () => {
-    expect(await rejection(pipeline(repo).publish(`${registryFromEngine()}/x:y`, "someone"))).toMatch(/pass both --registry-username and --registry-password/);
+    expect(await rejection(pipeline(repo).publish(`${registryFromEngine()}/x:y`, "someone"))).toMatch(
+      /pass both --registry-username and --registry-password/,
+    );
   });
 });

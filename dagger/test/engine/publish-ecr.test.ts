@@ -21,14 +21,23 @@ describe("publish-ecr (AWS emulator)", () => {
 
   let repo: Directory;
   beforeAll(async () => {
-    if (!moto) throw new Error("MOTO_ENDPOINT is not in the test bed's env file: the engine tier needs the AWS emulator (sudo testbed/up)");
-    const answers = await fetch(moto, { signal: AbortSignal.timeout(3000) }).then(() => true, () => false);
+    if (!moto)
+      throw new Error(
+        "MOTO_ENDPOINT is not in the test bed's env file: the engine tier needs the AWS emulator (sudo testbed/up)",
+      );
+    const answers = await fetch(moto, { signal: AbortSignal.timeout(3000) }).then(
+      () => true,
+      () => false,
+    );
     if (!answers) throw new Error(`the AWS emulator does not answer at ${moto}: sudo testbed/up starts it`);
     repo = await repoSource();
   });
 
   /** staging rehearsed on moto, in moto's default account. */
-  const staging = () => pipeline(repo).environment("staging").withEmulator(moto!, undefined, JSON.stringify({ accountId: "123456789012" }));
+  const staging = () =>
+    pipeline(repo)
+      .environment("staging")
+      .withEmulator(moto!, undefined, JSON.stringify({ accountId: "123456789012" }));
 
   // moto accepts any key; these only have to be recognisable in a leak.
   const keyId = `AKIA${randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase()}`;
@@ -41,13 +50,17 @@ describe("publish-ecr (AWS emulator)", () => {
         .publishEcr(undefined, "1.0.0", "0123abc"),
     );
     // moto's account: the registry host comes from ECR's proxyEndpoint for it; the repository from the configuration.
-    expect(message).toMatch(/^pushing to 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/fargate-pipeline-staging:0123abc failed; the Dagger engine cannot reach/);
+    expect(message).toMatch(
+      /^pushing to 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/fargate-pipeline-staging:0123abc failed; the Dagger engine cannot reach/,
+    );
     for (const value of [keyId, secretKey]) expect(message).not.toContain(value);
   });
 
   it("says how to chain credentials when there are none", async () => {
     const message = await rejection(staging().publishEcr("t1"));
     expect(message).toMatch(/^publish-ecr needs AWS credentials; chain one of these after `environment --name <env>`:/);
-    expect(message).toContain("with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY");
+    expect(message).toContain(
+      "with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY",
+    );
   });
 });

@@ -19,7 +19,10 @@ import { describeModule, REPO_ROOT, scanModule } from "../../scripts/introspect.
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
 
 /** The test bed's environment (what `testbed/up` wrote), overridden by the process's. */
-export const testbed: Record<string, string | undefined> = { ...(readTestbedEnv() as Record<string, string>), ...process.env };
+export const testbed: Record<string, string | undefined> = {
+  ...(readTestbedEnv() as Record<string, string>),
+  ...process.env,
+};
 
 /**
  * Opens one engine session for the calling test file (in `beforeAll`) and
@@ -76,7 +79,9 @@ export function exampleSource(name: "python-poetry" | "go"): Directory {
  * connection() has no current module, so the tests name it.
  */
 export function moduleSource(): Directory {
-  return dag.host().directory(join(REPO_ROOT, "dagger"), { exclude: ["**/node_modules", "**/cdktf.out"], gitignore: true });
+  return dag
+    .host()
+    .directory(join(REPO_ROOT, "dagger"), { exclude: ["**/node_modules", "**/cdktf.out"], gitignore: true });
 }
 
 /**

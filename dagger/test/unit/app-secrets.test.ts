@@ -10,7 +10,14 @@ import { executionRoleMismatch, type SecretMetadata, setSecretCommand } from "..
 
 const ACCOUNT = "123456789012";
 const sm = (arn: string, name = "production/db", configuredArn?: string): SecretMetadata => ({
-  secret: { envVar: "DB_PASSWORD", kind: "secretsManager", name, region: "eu-west-1", key: "password", ...(configuredArn ? { arn: configuredArn } : {}) },
+  secret: {
+    envVar: "DB_PASSWORD",
+    kind: "secretsManager",
+    name,
+    region: "eu-west-1",
+    key: "password",
+    ...(configuredArn ? { arn: configuredArn } : {}),
+  },
   exists: true,
   version: "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
   arn,
@@ -18,23 +25,38 @@ const sm = (arn: string, name = "production/db", configuredArn?: string): Secret
 
 describe("executionRoleMismatch", () => {
   it("accepts a secret named by name whose ARN is NAME plus AWS's six-character suffix, in the task's account and region", () => {
-    expect(executionRoleMismatch(sm(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:production/db-AbC123`), ACCOUNT)).toBeUndefined();
+    expect(
+      executionRoleMismatch(sm(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:production/db-AbC123`), ACCOUNT),
+    ).toBeUndefined();
   });
 
   it("refuses another account, another region, or a longer name the pattern does not match", () => {
-    expect(executionRoleMismatch(sm("arn:aws:secretsmanager:eu-west-1:222222222222:secret:production/db-AbC123"), ACCOUNT)).toMatch(/account 222222222222.*own account \(123456789012\)/);
-    expect(executionRoleMismatch(sm(`arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:production/db-AbC123`), ACCOUNT)).toMatch(/is in us-east-1.*names eu-west-1/);
-    expect(executionRoleMismatch(sm(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:production/db-old-AbC123`), ACCOUNT)).toMatch(/does not match the role's production\/db-\?\?\?\?\?\?/);
+    expect(
+      executionRoleMismatch(sm("arn:aws:secretsmanager:eu-west-1:222222222222:secret:production/db-AbC123"), ACCOUNT),
+    ).toMatch(/account 222222222222.*own account \(123456789012\)/);
+    expect(
+      executionRoleMismatch(sm(`arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:production/db-AbC123`), ACCOUNT),
+    ).toMatch(/is in us-east-1.*names eu-west-1/);
+    expect(
+      executionRoleMismatch(sm(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:production/db-old-AbC123`), ACCOUNT),
+    ).toMatch(/does not match the role's production\/db-\?\?\?\?\?\?/);
   });
 
   it("an SSM parameter in the task's account passes; a missing one or one without a reported ARN is not judged here", () => {
-    const param: SecretMetadata = { secret: { envVar: "DATABASE_URL", kind: "ssm", name: "/app/db-url", region: "eu-west-1" }, exists: true, version: "3", arn: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/db-url` };
+    const param: SecretMetadata = {
+      secret: { envVar: "DATABASE_URL", kind: "ssm", name: "/app/db-url", region: "eu-west-1" },
+      exists: true,
+      version: "3",
+      arn: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/db-url`,
+    };
     expect(executionRoleMismatch(param, ACCOUNT)).toBeUndefined();
     expect(executionRoleMismatch({ ...param, exists: false }, ACCOUNT)).toBeUndefined();
     expect(executionRoleMismatch({ secret: param.secret, exists: true }, ACCOUNT)).toBeUndefined();
   });
 
   it("the command it names sets the variable from an env: Secret", () => {
-    expect(setSecretCommand("staging", "DATABASE_URL")).toBe("dagger call environment --name staging with-aws-credentials … set-secret --name DATABASE_URL --value env:DATABASE_URL");
+    expect(setSecretCommand("staging", "DATABASE_URL")).toBe(
+      "dagger call environment --name staging with-aws-credentials … set-secret --name DATABASE_URL --value env:DATABASE_URL",
+    );
   });
 });

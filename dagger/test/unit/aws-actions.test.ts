@@ -57,7 +57,9 @@ process.stdout.write(JSON.stringify({
 `;
 
 /** Overrides giving the environment one SSM parameter and one Secrets Manager secret. */
-const WITH_SECRETS = JSON.stringify({ service: { secrets: { DATABASE_URL: { ssm: "/app/db-url" }, API_KEY: { secretsManager: "app/api-key" } } } });
+const WITH_SECRETS = JSON.stringify({
+  service: { secrets: { DATABASE_URL: { ssm: "/app/db-url" }, API_KEY: { secretsManager: "app/api-key" } } },
+});
 
 /** The role policies infra synthesizes for an environment of the sample's configuration file. */
 function rolePolicies(env: string): RolePolicies {
@@ -65,7 +67,12 @@ function rolePolicies(env: string): RolePolicies {
     cwd: join(REPO_ROOT, "dagger/infra"),
     encoding: "utf8",
     // A secret of each store: the metadata statements exist only for an environment that has secrets (the module calls nothing otherwise).
-    env: { ...process.env, FP_ENV: env, FP_CONFIG: join(REPO_ROOT, "fargate-pipeline.yaml"), FP_OVERRIDES: WITH_SECRETS },
+    env: {
+      ...process.env,
+      FP_ENV: env,
+      FP_CONFIG: join(REPO_ROOT, "fargate-pipeline.yaml"),
+      FP_OVERRIDES: WITH_SECRETS,
+    },
   });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
@@ -88,25 +95,41 @@ function allowedBy(statements: Statement[], action: string): string[] {
 
 /** The actions of MODULE_AWS_ACTIONS one role must allow: those of its functions, authorized by its policy. */
 function actionsOf(role: "deploy" | "plan"): ModuleAwsAction[] {
-  return MODULE_AWS_ACTIONS.filter((a) => a.authorization === "identity-policy" && a.functions.some((f) => FUNCTION_ROLE[f] === role));
+  return MODULE_AWS_ACTIONS.filter(
+    (a) => a.authorization === "identity-policy" && a.functions.some((f) => FUNCTION_ROLE[f] === role),
+  );
 }
 
 /** "action (functions): not allowed" for each action a role's statements do not allow. */
 function gaps(statements: Statement[], actions: ModuleAwsAction[]): string[] {
-  return actions.filter((a) => allowedBy(statements, a.action).length === 0).map((a) => `${a.action} (${a.functions.join(", ")}; ${a.source}): not allowed`);
+  return actions
+    .filter((a) => allowedBy(statements, a.action).length === 0)
+    .map((a) => `${a.action} (${a.functions.join(", ")}; ${a.source}): not allowed`);
 }
 
 describe("the roles infra synthesizes allow every AWS call the module makes", () => {
-  it.each(["staging", "production"])("%s: the deploy role allows what deploy, rollback, logs, destroy and publish-ecr call", (env) => {
-    const actions = actionsOf("deploy");
-    // The list is not empty by accident: the rollout's reads and the ledger's write are in it.
-    expect(actions.map((a) => a.action)).toEqual(expect.arrayContaining(["ecs:DescribeTasks", "elasticloadbalancing:DescribeTargetHealth", "s3:PutObject", "logs:FilterLogEvents"]));
-    expect(gaps(rolePolicies(env).deploy, actions)).toEqual([]);
-  });
+  it.each(["staging", "production"])(
+    "%s: the deploy role allows what deploy, rollback, logs, destroy and publish-ecr call",
+    (env) => {
+      const actions = actionsOf("deploy");
+      // The list is not empty by accident: the rollout's reads and the ledger's write are in it.
+      expect(actions.map((a) => a.action)).toEqual(
+        expect.arrayContaining([
+          "ecs:DescribeTasks",
+          "elasticloadbalancing:DescribeTargetHealth",
+          "s3:PutObject",
+          "logs:FilterLogEvents",
+        ]),
+      );
+      expect(gaps(rolePolicies(env).deploy, actions)).toEqual([]);
+    },
+  );
 
   it.each(["staging", "production"])("%s: the plan role allows what plan and status call", (env) => {
     const actions = actionsOf("plan");
-    expect(actions.map((a) => a.action)).toEqual(expect.arrayContaining(["ecs:DescribeServices", "s3:GetObject", "s3:ListBucket"]));
+    expect(actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(["ecs:DescribeServices", "s3:GetObject", "s3:ListBucket"]),
+    );
     expect(gaps(rolePolicies(env).plan, actions)).toEqual([]);
   });
 
@@ -129,9 +152,11 @@ describe("the roles infra synthesizes allow every AWS call the module makes", ()
     expect(allowedBy(statements, "ecs:describeservices")).toEqual(["Read"]);
     expect(allowedBy(statements, "ecs:DescribeTasks")).toEqual([]);
     expect(allowedBy(statements, "ecs:ListTasks")).toEqual([]);
-    expect(gaps(statements, [{ action: "logs:FilterLogEvents", functions: ["logs"], source: "logs.ts", authorization: "identity-policy" }])).toEqual([
-      "logs:FilterLogEvents (logs; logs.ts): not allowed",
-    ]);
+    expect(
+      gaps(statements, [
+        { action: "logs:FilterLogEvents", functions: ["logs"], source: "logs.ts", authorization: "identity-policy" },
+      ]),
+    ).toEqual(["logs:FilterLogEvents (logs; logs.ts): not allowed"]);
   });
 });
 
@@ -179,7 +204,9 @@ describe("MODULE_AWS_ACTIONS", () => {
   it("names every SDK command dagger/src imports", () => {
     const listed = new Set(MODULE_AWS_ACTIONS.map((a) => a.action));
     const imported = importedSdkActions();
-    expect(imported).toEqual(expect.arrayContaining(["ecs:DescribeServices", "logs:FilterLogEvents", "s3:PutObject", "sts:GetCallerIdentity"]));
+    expect(imported).toEqual(
+      expect.arrayContaining(["ecs:DescribeServices", "logs:FilterLogEvents", "s3:PutObject", "sts:GetCallerIdentity"]),
+    );
     expect(imported.filter((a) => !listed.has(a))).toEqual([]);
   });
 

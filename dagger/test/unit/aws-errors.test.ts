@@ -52,18 +52,29 @@ describe("resolveAwsAuth", () => {
   });
 
   it("a file: secret's trailing newline is not part of the credential (env: and file: give the same value)", async () => {
-    const auth = await resolveAwsAuth({ accessKeyId: secret(`${KEY_ID}\n`), secretAccessKey: secret(`${SECRET_KEY}\r\n`), region: "eu-west-1" }, "publish-ecr");
+    const auth = await resolveAwsAuth(
+      { accessKeyId: secret(`${KEY_ID}\n`), secretAccessKey: secret(`${SECRET_KEY}\r\n`), region: "eu-west-1" },
+      "publish-ecr",
+    );
     expect(auth.credentials).toEqual({ accessKeyId: KEY_ID, secretAccessKey: SECRET_KEY });
   });
 
   it("says which secret is empty (an unset environment variable)", async () => {
-    await expect(resolveAwsAuth({ accessKeyId: secret(""), secretAccessKey: secret(SECRET_KEY), region: "eu-west-1" }, "publish-ecr")).rejects.toThrow(
+    await expect(
+      resolveAwsAuth(
+        { accessKeyId: secret(""), secretAccessKey: secret(SECRET_KEY), region: "eu-west-1" },
+        "publish-ecr",
+      ),
+    ).rejects.toThrow(
       /--access-key-id of with-aws-credentials is empty \(is the environment variable set, or the file written\?\)/,
     );
   });
 
   it("reads the session token only when given", async () => {
-    const auth = await resolveAwsAuth({ accessKeyId: secret(KEY_ID), secretAccessKey: secret(SECRET_KEY), region: "eu-west-1" }, "x");
+    const auth = await resolveAwsAuth(
+      { accessKeyId: secret(KEY_ID), secretAccessKey: secret(SECRET_KEY), region: "eu-west-1" },
+      "x",
+    );
     expect(auth).toEqual({ region: "eu-west-1", credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET_KEY } });
   });
 });
@@ -71,7 +82,13 @@ describe("resolveAwsAuth", () => {
 describe("callerIdentity with credentials AWS rejects", () => {
   it("fails naming the flags to pass, without any credential value in the message", async () => {
     const auth = await resolveAwsAuth(
-      { accessKeyId: secret(KEY_ID), secretAccessKey: secret(SECRET_KEY), sessionToken: secret(TOKEN), region: "eu-west-1", endpoint },
+      {
+        accessKeyId: secret(KEY_ID),
+        secretAccessKey: secret(SECRET_KEY),
+        sessionToken: secret(TOKEN),
+        region: "eu-west-1",
+        endpoint,
+      },
       "publish-ecr",
     );
     const err = await callerIdentity(auth, "publish-ecr").then(
@@ -80,7 +97,9 @@ describe("callerIdentity with credentials AWS rejects", () => {
     );
     expect(requests.length).toBeGreaterThan(0); // the SDK really called the endpoint, signed with the key id
     expect(requests[0]).toContain(KEY_ID);
-    expect(err?.message).toMatch(/STS GetCallerIdentity failed: the AWS endpoint http:\/\/127\.0\.0\.1:\d+ rejected the credentials \(InvalidClientTokenId/);
+    expect(err?.message).toMatch(
+      /STS GetCallerIdentity failed: the AWS endpoint http:\/\/127\.0\.0\.1:\d+ rejected the credentials \(InvalidClientTokenId/,
+    );
     expect(err?.message).toContain("--secret-access-key env:AWS_SECRET_ACCESS_KEY");
     for (const value of [KEY_ID, SECRET_KEY, TOKEN]) expect(err?.message).not.toContain(value);
   });
@@ -90,26 +109,42 @@ describe("explainAwsError", () => {
   const auth = { region: "eu-west-1", credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET_KEY } };
 
   it("removes credential values that an error message repeats", () => {
-    const msg = explainAwsError(Object.assign(new Error(`key ${KEY_ID} with ${SECRET_KEY} is bad`), { name: "SignatureDoesNotMatch" }), auth, "x");
+    const msg = explainAwsError(
+      Object.assign(new Error(`key ${KEY_ID} with ${SECRET_KEY} is bad`), { name: "SignatureDoesNotMatch" }),
+      auth,
+      "x",
+    );
     expect(msg).not.toContain(KEY_ID);
     expect(msg).not.toContain(SECRET_KEY);
     expect(msg).toContain("***");
   });
 
   it("tells a missing permission apart from a bad credential", () => {
-    const msg = explainAwsError(Object.assign(new Error("not authorized to perform: ecr:GetAuthorizationToken"), { name: "AccessDeniedException" }), auth, "ECR GetAuthorizationToken");
+    const msg = explainAwsError(
+      Object.assign(new Error("not authorized to perform: ecr:GetAuthorizationToken"), {
+        name: "AccessDeniedException",
+      }),
+      auth,
+      "ECR GetAuthorizationToken",
+    );
     expect(msg).toMatch(/not allowed to do this.*ecr:GetAuthorizationToken/);
   });
 
   it("says the endpoint is unreachable on network errors", () => {
-    const msg = explainAwsError(Object.assign(new Error("getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com"), { code: "ENOTFOUND" }), auth, "STS");
+    const msg = explainAwsError(
+      Object.assign(new Error("getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com"), { code: "ENOTFOUND" }),
+      auth,
+      "STS",
+    );
     expect(msg).toMatch(/could not reach AWS in eu-west-1/);
   });
 });
 
 describe("registry addresses and ECR tags", () => {
   it("reads the registry host of an address as Docker does", () => {
-    expect(registryHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:abc")).toBe("123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+    expect(registryHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:abc")).toBe(
+      "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    );
     expect(registryHost("localhost:5000/app:1")).toBe("localhost:5000");
     expect(registryHost("team/app:1")).toBe("docker.io");
   });

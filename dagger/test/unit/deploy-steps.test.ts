@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { Steps } from "../../src/steps.js";
 
 /** A step that fails after ms. */
-const failsAfter = (ms: number, message: string) => () => new Promise<never>((_, fail) => setTimeout(() => fail(new Error(message)), ms));
+const failsAfter = (ms: number, message: string) => () =>
+  new Promise<never>((_, fail) => setTimeout(() => fail(new Error(message)), ms));
 
 describe("deploy's steps after the call has ended", () => {
   it("a background step that fails after the deploy ended prints nothing; the deploy's last line names it as left running", async () => {
@@ -37,11 +38,20 @@ describe("deploy's steps after the call has ended", () => {
   it("before the end, every step's outcome is printed; end() says nothing when nothing runs", async () => {
     const lines: string[] = [];
     const steps = new Steps((l) => lines.push(l));
-    await steps.run("synth", async () => "ok", () => "2 stacks");
+    await steps.run(
+      "synth",
+      async () => "ok",
+      () => "2 stacks",
+    );
     await expect(steps.run("publish", failsAfter(1, "push refused"))).rejects.toThrow("push refused");
     steps.end();
     steps.end();
-    expect(lines).toEqual(["▶ synth", expect.stringMatching(/^✔ synth \(0\.\d s\): 2 stacks$/), "▶ publish", expect.stringMatching(/^✘ publish \(0\.\d s\)$/)]);
+    expect(lines).toEqual([
+      "▶ synth",
+      expect.stringMatching(/^✔ synth \(0\.\d s\): 2 stacks$/),
+      "▶ publish",
+      expect.stringMatching(/^✘ publish \(0\.\d s\)$/),
+    ]);
     expect(steps.rows.map((r) => r.name)).toEqual(["synth"]);
   });
 });

@@ -19,7 +19,10 @@ const IMAGE = `localhost:5000/fargate-pipeline-local@sha256:${"a".repeat(64)}`;
 const TD = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1";
 
 /** The tracker's result on one recorded moto service. */
-async function track(svc: NonNullable<Scenario["frames"][number]["service"]>, emulator: boolean): Promise<RolloutResult> {
+async function track(
+  svc: NonNullable<Scenario["frames"][number]["service"]>,
+  emulator: boolean,
+): Promise<RolloutResult> {
   const createdAt = svc.deployments?.[0]?.createdAt?.getTime() ?? 0;
   const tg = svc.loadBalancers?.[0]?.targetGroupArn ?? "?";
   const scenario: TimedScenario = {
@@ -39,7 +42,14 @@ async function track(svc: NonNullable<Scenario["frames"][number]["service"]>, em
   });
 }
 
-const smoke: SmokeResult = { ok: true, url: `/healthcheck of the stand-in for ${IMAGE}`, status: 200, commit: "source-0123456789ab", attempts: 1, seconds: 1 };
+const smoke: SmokeResult = {
+  ok: true,
+  url: `/healthcheck of the stand-in for ${IMAGE}`,
+  status: 200,
+  commit: "source-0123456789ab",
+  attempts: 1,
+  seconds: 1,
+};
 
 function input(mode: SummaryInput["mode"], rollout: RolloutResult): SummaryInput {
   return {
@@ -75,14 +85,24 @@ describe("the deploy summary's rollout row", () => {
   it("AWS: ECS's own verdict, with its counts and no stand-in", async () => {
     const rollout = await track(motoRunning2.afterCreate.services[0]!, false);
     const line = row(deploySummary(input("aws", rollout)), "rollout");
-    expect(line).toMatch(/^\| rollout \| SUCCESSFUL — Deployment ecs-svc\/\d+ of web:1 completed: 2\/2 tasks running, old tasks drained\. \|$/);
+    expect(line).toMatch(
+      /^\| rollout \| SUCCESSFUL — Deployment ecs-svc\/\d+ of web:1 completed: 2\/2 tasks running, old tasks drained\. \|$/,
+    );
     expect(line).not.toContain("stand-in");
   });
 
   it("names each secret's version (names and versions only), and has no secrets row without secrets", async () => {
     const rollout = await track(motoRunning2.afterCreate.services[0]!, false);
-    const md = deploySummary({ ...input("aws", rollout), secrets: [{ envVar: "DATABASE_URL", store: "SSM", name: "/app/db-url", version: "3" }, { envVar: "API_KEY", store: "Secrets Manager", name: "prod/api" }] });
-    expect(row(md, "secrets")).toBe("| secrets | DATABASE_URL: SSM /app/db-url version 3; API_KEY: Secrets Manager prod/api version ? (current when the tasks started: ECS records no version per task) |");
+    const md = deploySummary({
+      ...input("aws", rollout),
+      secrets: [
+        { envVar: "DATABASE_URL", store: "SSM", name: "/app/db-url", version: "3" },
+        { envVar: "API_KEY", store: "Secrets Manager", name: "prod/api" },
+      ],
+    });
+    expect(row(md, "secrets")).toBe(
+      "| secrets | DATABASE_URL: SSM /app/db-url version 3; API_KEY: Secrets Manager prod/api version ? (current when the tasks started: ECS records no version per task) |",
+    );
     expect(row(deploySummary(input("aws", rollout)), "secrets")).toBe("");
   });
 });

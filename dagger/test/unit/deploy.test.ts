@@ -24,7 +24,9 @@ describe("image references", () => {
 
   it("tags each push with the commit and the UTC time, so a rerun of a commit never hits an immutable tag", () => {
     const at = new Date("2026-11-25T16:01:02.345Z");
-    expect(imageTag("0123456789abcdef0123456789abcdef01234567", at)).toBe("0123456789abcdef0123456789abcdef01234567-20261125t160102z");
+    expect(imageTag("0123456789abcdef0123456789abcdef01234567", at)).toBe(
+      "0123456789abcdef0123456789abcdef01234567-20261125t160102z",
+    );
     expect(imageTag("source-abc", at)).not.toBe(imageTag("source-abc", new Date(at.getTime() + 1000)));
     expect(imageTag("feat/x y", at)).toMatch(/^[A-Za-z0-9_.-]+$/);
   });
@@ -68,11 +70,20 @@ describe("the state lock", () => {
   });
 
   it("says nothing changed, whose lock it is, to wait or raise the timeout, and to force-unlock only a dead run's lock, by its ID", () => {
-    const text = explainLock(stateLock(LOCKED)!, "fargate-pipeline-staging", 300, "dagger call deploy --env staging --aws-…");
-    expect(text).toMatch(/^The state of fargate-pipeline-staging is locked by another run \(waited 300 s for it\): nothing was changed by this one\./);
+    const text = explainLock(
+      stateLock(LOCKED)!,
+      "fargate-pipeline-staging",
+      300,
+      "dagger call deploy --env staging --aws-…",
+    );
+    expect(text).toMatch(
+      /^The state of fargate-pipeline-staging is locked by another run \(waited 300 s for it\): nothing was changed by this one\./,
+    );
     expect(text).toContain("since:     2026-11-25 16:10:00.123456 +0000 UTC");
     expect(text).toContain("--lock-timeout <seconds>");
-    expect(text).toContain("dagger call deploy --env staging --aws-… --force-unlock 6f1d2a3b-0c4e-5f60-7a8b-9c0d1e2f3a4b");
+    expect(text).toContain(
+      "dagger call deploy --env staging --aws-… --force-unlock 6f1d2a3b-0c4e-5f60-7a8b-9c0d1e2f3a4b",
+    );
     expect(text).toContain("Only when that run is really dead");
   });
 });
@@ -86,7 +97,9 @@ describe("tofu's errors", () => {
   });
 
   it("recognises resources an interrupted apply created but did not record", () => {
-    expect(alreadyExists("Error: creating IAM Role (x): EntityAlreadyExists: Role with name x already exists.")).toBe(true);
+    expect(alreadyExists("Error: creating IAM Role (x): EntityAlreadyExists: Role with name x already exists.")).toBe(
+      true,
+    );
     expect(alreadyExists("Error: creating ELBv2 Load Balancer: DuplicateLoadBalancerName")).toBe(true);
     expect(alreadyExists("Error: AccessDenied")).toBe(false);
   });
@@ -95,11 +108,27 @@ describe("tofu's errors", () => {
 describe("the plan summary", () => {
   const plan = {
     resource_changes: [
-      { address: "aws_vpc.network_vpc", change: { actions: ["no-op"], before: { cidr_block: "10.16.0.0/16" }, after: { cidr_block: "10.16.0.0/16" } } },
+      {
+        address: "aws_vpc.network_vpc",
+        change: { actions: ["no-op"], before: { cidr_block: "10.16.0.0/16" }, after: { cidr_block: "10.16.0.0/16" } },
+      },
       { address: "data.aws_caller_identity.me", change: { actions: ["read"], before: null, after: {} } },
-      { address: "aws_ecs_service.ecs_service", change: { actions: ["update"], before: { desired_count: 2, name: "s" }, after: { desired_count: 3, name: "s" } } },
-      { address: "aws_lb_target_group.tg", change: { actions: ["create", "delete"], before: { port: 8080 }, after: { port: 9090 } } },
-      { address: "aws_cloudwatch_log_group.logs", change: { actions: ["create"], before: null, after: { name: "/ecs/x" } } },
+      {
+        address: "aws_ecs_service.ecs_service",
+        change: {
+          actions: ["update"],
+          before: { desired_count: 2, name: "s" },
+          after: { desired_count: 3, name: "s" },
+        },
+      },
+      {
+        address: "aws_lb_target_group.tg",
+        change: { actions: ["create", "delete"], before: { port: 8080 }, after: { port: 9090 } },
+      },
+      {
+        address: "aws_cloudwatch_log_group.logs",
+        change: { actions: ["create"], before: null, after: { name: "/ecs/x" } },
+      },
       { address: "aws_security_group.old", change: { actions: ["delete"], before: { name: "old" }, after: null } },
     ],
   };
@@ -116,9 +145,14 @@ describe("the plan summary", () => {
   });
 
   it("renders a table per stack, warns on destroys, and says so when nothing changes", () => {
-    const md = planMarkdown("Plan for production", [readPlan("fargate-pipeline-production", plan), readPlan("fargate-pipeline-production-base", { resource_changes: [] })], [
-      "account 222222222222",
-    ]);
+    const md = planMarkdown(
+      "Plan for production",
+      [
+        readPlan("fargate-pipeline-production", plan),
+        readPlan("fargate-pipeline-production-base", { resource_changes: [] }),
+      ],
+      ["account 222222222222"],
+    );
     expect(md).toContain("### Plan for production\n\n> account 222222222222");
     expect(md).toContain("**fargate-pipeline-production**: 2 to add, 1 to change, 2 to destroy");
     expect(md).toContain("| ~ update | `aws_ecs_service.ecs_service` | desired_count |");
@@ -128,7 +162,12 @@ describe("the plan summary", () => {
   });
 
   it("stays within a GitHub comment's size", () => {
-    const many = { resource_changes: Array.from({ length: 3000 }, (_, i) => ({ address: `aws_route53_record.r${i}_${"x".repeat(30)}`, change: { actions: ["create"], before: null, after: {} } })) };
+    const many = {
+      resource_changes: Array.from({ length: 3000 }, (_, i) => ({
+        address: `aws_route53_record.r${i}_${"x".repeat(30)}`,
+        change: { actions: ["create"], before: null, after: {} },
+      })),
+    };
     const md = planMarkdown("Plan", [readPlan("s", many)]);
     expect(md.length).toBeLessThanOrEqual(65_536);
     expect(md.length).toBeGreaterThan(MAX_MARKDOWN);
@@ -137,7 +176,11 @@ describe("the plan summary", () => {
 });
 
 describe("the deployment ledger", () => {
-  const entry = (image: string, verdict: LedgerEntry["verdict"], kind: LedgerEntry["kind"] = "deploy"): LedgerEntry => ({
+  const entry = (
+    image: string,
+    verdict: LedgerEntry["verdict"],
+    kind: LedgerEntry["kind"] = "deploy",
+  ): LedgerEntry => ({
     at: "2026-11-25T16:00:00.000Z",
     kind,
     image,
@@ -153,7 +196,12 @@ describe("the deployment ledger", () => {
   });
 
   it("finds the last successful image other than the current one (failed and rolled-back deploys never count)", () => {
-    const entries = [entry(`r@${D1}`, "SUCCESSFUL"), entry(`r@${D2}`, "SUCCESSFUL"), entry(`r@${D3}`, "ROLLED_BACK"), entry(`r@${D2}`, "SUCCESSFUL", "restore")];
+    const entries = [
+      entry(`r@${D1}`, "SUCCESSFUL"),
+      entry(`r@${D2}`, "SUCCESSFUL"),
+      entry(`r@${D3}`, "ROLLED_BACK"),
+      entry(`r@${D2}`, "SUCCESSFUL", "restore"),
+    ];
     expect(lastSuccessful(entries)?.image).toBe(`r@${D2}`);
     expect(lastSuccessful(entries, `other@${D2}`)?.image).toBe(`r@${D1}`);
     expect(lastSuccessful([entry(`r@${D1}`, "FAILED")])).toBeUndefined();

@@ -26,7 +26,9 @@ function fn(name: string) {
 
 /** Argument name → { flag, type, default, required } of a function's arguments. */
 function argsOf(f: { args: { name: string; flag: string; type: string; default?: unknown; required: boolean }[] }) {
-  return Object.fromEntries(f.args.map((a) => [a.name, { flag: a.flag, type: a.type, default: a.default, required: a.required }]));
+  return Object.fromEntries(
+    f.args.map((a) => [a.name, { flag: a.flag, type: a.type, default: a.default, required: a.required }]),
+  );
 }
 
 /** Argument name → { flag, type, default, required } of a function of the main object. */
@@ -56,7 +58,9 @@ describe("dagger.json", () => {
   });
 
   it("pins the engine to the version of the SDK package the module is written against", () => {
-    const sdk = JSON.parse(readFileSync(join(REPO_ROOT, "dagger/package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const sdk = JSON.parse(readFileSync(join(REPO_ROOT, "dagger/package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
     expect(cfg.engineVersion).toBe(`v${sdk.dependencies["@dagger.io/dagger"]}`);
   });
 
@@ -80,7 +84,15 @@ describe("the module's interface (scan() of dagger/src)", () => {
 
   it("exposes the main object, named after the module, and the Environment it returns, with exactly these functions", () => {
     expect(mod.name).toBe("FargatePipeline");
-    expect(mod.functions.map((f) => f.cli)).toEqual(["check", "test", "build", "serve", "publish", "deploy", "environment"]);
+    expect(mod.functions.map((f) => f.cli)).toEqual([
+      "check",
+      "test",
+      "build",
+      "serve",
+      "publish",
+      "deploy",
+      "environment",
+    ]);
     expect(mod.objects.map((o) => o.name)).toEqual(["Environment"]);
     expect(env().functions.map((f) => f.cli)).toEqual([
       "with-aws-credentials",
@@ -98,15 +110,23 @@ describe("the module's interface (scan() of dagger/src)", () => {
       "publish-ecr",
     ]);
     expect(fn("environment").returns).toBe("Environment");
-    for (const f of env().functions.filter((x) => x.cli.startsWith("with-"))) expect(`${f.cli}: ${f.returns}`).toBe(`${f.cli}: Environment`);
+    for (const f of env().functions.filter((x) => x.cli.startsWith("with-")))
+      expect(`${f.cli}: ${f.returns}`).toBe(`${f.cli}: Environment`);
   });
 
   it("no function's --help lists more than 8 arguments: credentials and the environment are given once, chained", () => {
-    const all = [...mod.functions.map((f) => [f.cli, f.args.length] as const), ...env().functions.map((f) => [`environment ${f.cli}`, f.args.length] as const)];
+    const all = [
+      ...mod.functions.map((f) => [f.cli, f.args.length] as const),
+      ...env().functions.map((f) => [`environment ${f.cli}`, f.args.length] as const),
+    ];
     expect(all.filter(([, n]) => n > 8)).toEqual([]);
     // No function repeats the credentials: only the with-… functions take them.
     // set-secret's --value is the app's secret being set, not a credential.
-    const credentialArgs = env().functions.filter((f) => f.args.some((a) => a.type === "Secret" && !(f.cli === "set-secret" && a.name === "value"))).map((f) => f.cli);
+    const credentialArgs = env()
+      .functions.filter((f) =>
+        f.args.some((a) => a.type === "Secret" && !(f.cli === "set-secret" && a.name === "value")),
+      )
+      .map((f) => f.cli);
     expect(credentialArgs).toEqual(["with-aws-credentials", "with-web-identity"]);
     expect(mod.functions.flatMap((f) => f.args).filter((a) => /^aws/.test(a.name))).toEqual([]);
   });
@@ -115,17 +135,61 @@ describe("the module's interface (scan() of dagger/src)", () => {
     const types = new Set(env().fields.map((f) => f.type));
     for (const t of types) expect(["String", "Secret", "Directory", "Service"]).toContain(t);
     expect(env().fields.map((f) => f.name)).toEqual(
-      expect.arrayContaining(["source", "dockerfile", "config", "name", "localState", "accessKeyId", "secretAccessKey", "sessionToken", "webIdentityToken", "roleArn", "endpoint", "emulatorEndpoint", "emulatorRegistry"]),
+      expect.arrayContaining([
+        "source",
+        "dockerfile",
+        "config",
+        "name",
+        "localState",
+        "accessKeyId",
+        "secretAccessKey",
+        "sessionToken",
+        "webIdentityToken",
+        "roleArn",
+        "endpoint",
+        "emulatorEndpoint",
+        "emulatorRegistry",
+      ]),
     );
-    expect(env().fields.filter((f) => f.exposed).map((f) => f.name)).toEqual(["name"]);
+    expect(
+      env()
+        .fields.filter((f) => f.exposed)
+        .map((f) => f.name),
+    ).toEqual(["name"]);
   });
 
   it("takes the source from the repository root by default, without dependencies, VCS data or build output, and the configuration file by path", () => {
     const [source, dockerfile, config] = mod.constructorArgs;
-    expect(source).toMatchObject({ name: "source", flag: "--source", type: "Directory", required: false, defaultPath: "/" });
-    expect(source?.ignore).toEqual(expect.arrayContaining(["**/node_modules", ".git", "**/dist", "**/cdktf.out", "**/coverage", "**/.env", "bench/results"]));
-    expect(dockerfile).toMatchObject({ name: "dockerfile", flag: "--dockerfile", type: "String", default: "Dockerfile" });
-    expect(config).toMatchObject({ name: "config", flag: "--config", type: "String", default: "fargate-pipeline.yaml" });
+    expect(source).toMatchObject({
+      name: "source",
+      flag: "--source",
+      type: "Directory",
+      required: false,
+      defaultPath: "/",
+    });
+    expect(source?.ignore).toEqual(
+      expect.arrayContaining([
+        "**/node_modules",
+        ".git",
+        "**/dist",
+        "**/cdktf.out",
+        "**/coverage",
+        "**/.env",
+        "bench/results",
+      ]),
+    );
+    expect(dockerfile).toMatchObject({
+      name: "dockerfile",
+      flag: "--dockerfile",
+      type: "String",
+      default: "Dockerfile",
+    });
+    expect(config).toMatchObject({
+      name: "config",
+      flag: "--config",
+      type: "String",
+      default: "fargate-pipeline.yaml",
+    });
   });
 
   it("marks check and test as checks (`dagger check`), and nothing else", () => {
@@ -144,7 +208,8 @@ describe("the module's interface (scan() of dagger/src)", () => {
       deploy: "never",
       environment: "default",
     });
-    for (const f of env().functions) expect(`${f.cli}: ${f.cache ?? "default"}`).toBe(`${f.cli}: ${f.cli.startsWith("with-") ? "default" : "never"}`);
+    for (const f of env().functions)
+      expect(`${f.cli}: ${f.cache ?? "default"}`).toBe(`${f.cli}: ${f.cli.startsWith("with-") ? "default" : "never"}`);
   });
 
   it("returns a report from check and test, a Container from build, a Service from serve, references from publish", () => {
@@ -187,18 +252,28 @@ describe("the module's interface (scan() of dagger/src)", () => {
       secretAccessKey: { flag: "--secret-access-key", type: "Secret", default: undefined, required: true },
       sessionToken: { flag: "--session-token", type: "Secret", default: undefined, required: false },
     });
-    expect(envArgs("withWebIdentity")).toMatchObject({ token: { type: "Secret", required: true }, roleArn: { type: "String", required: true } });
+    expect(envArgs("withWebIdentity")).toMatchObject({
+      token: { type: "Secret", required: true },
+      roleArn: { type: "String", required: true },
+    });
   });
 
   it("takes no credential of any kind as a plain string", () => {
-    const all = [...mod.constructorArgs, ...mod.functions.flatMap((f) => f.args), ...env().functions.flatMap((f) => f.args)];
+    const all = [
+      ...mod.constructorArgs,
+      ...mod.functions.flatMap((f) => f.args),
+      ...env().functions.flatMap((f) => f.args),
+    ];
     const credentialLike = all.filter((a) => /password|secret|token|accessKey/i.test(a.name));
     expect(credentialLike.length).toBeGreaterThan(0);
     for (const a of credentialLike) expect(`${a.name}: ${a.type}`).toBe(`${a.name}: Secret`);
   });
 
   it("has a description on the module, every function and every argument (the CLI help), ending with one Example usage line", () => {
-    const functions = [...mod.functions.map((f) => ({ ...f, cli: f.cli })), ...env().functions.map((f) => ({ ...f, cli: `environment ${f.cli}` }))];
+    const functions = [
+      ...mod.functions.map((f) => ({ ...f, cli: f.cli })),
+      ...env().functions.map((f) => ({ ...f, cli: `environment ${f.cli}` })),
+    ];
     const missing = [
       ...(mod.moduleDescription.trim() ? [] : ["module"]),
       ...mod.constructorArgs.filter((a) => !a.description.trim()).map((a) => `constructor --${a.name}`),
@@ -206,7 +281,9 @@ describe("the module's interface (scan() of dagger/src)", () => {
       ...functions.flatMap((f) => f.args.filter((a) => !a.description.trim()).map((a) => `${f.cli} ${a.flag}`)),
     ];
     expect(missing).toEqual([]);
-    const withoutExample = functions.filter((f) => (f.description.match(/Example usage: `dagger call [^`]+`$/gm) ?? []).length !== 1).map((f) => f.cli);
+    const withoutExample = functions
+      .filter((f) => (f.description.match(/Example usage: `dagger call [^`]+`$/gm) ?? []).length !== 1)
+      .map((f) => f.cli);
     expect(withoutExample).toEqual([]);
   });
 
@@ -217,7 +294,10 @@ describe("the module's interface (scan() of dagger/src)", () => {
 
   it("emulator mode is a named function, never implied by an endpoint", () => {
     expect(Object.keys(envArgs("withEndpoint"))).toEqual(["url"]);
-    expect(envArgs("withEmulator")).toMatchObject({ endpoint: { type: "String", required: true }, registry: { type: "Service", required: false } });
+    expect(envArgs("withEmulator")).toMatchObject({
+      endpoint: { type: "String", required: true },
+      registry: { type: "Service", required: false },
+    });
   });
 
   it("destroy needs --confirm (no default that confirms) and removes the base stack only when asked", () => {

@@ -10,7 +10,14 @@ const versions = { format: 2, moto: "5.2.5", python: "3.11.2", cryptography: "50
 
 describe("describeStart", () => {
   it("restored: when the state was saved, what it holds, its size and the load time", () => {
-    const start: EmulatorStart = { outcome: "restored", savedAt: "2026-12-01T22:00:34+00:00", bytes: 1_234_567, services: ["acm", "ec2", "s3"], seconds: 1.618, versions };
+    const start: EmulatorStart = {
+      outcome: "restored",
+      savedAt: "2026-12-01T22:00:34+00:00",
+      bytes: 1_234_567,
+      services: ["acm", "ec2", "s3"],
+      seconds: 1.618,
+      versions,
+    };
     expect(describeStart(start, "default")).toBe(
       'local: AWS emulator (moto 5.2.5) started from the state saved 2026-12-01T22:00:34+00:00 for "default" (acm, ec2, s3; 1.2 MB loaded in 1.618 s)',
     );
@@ -23,9 +30,15 @@ describe("describeStart", () => {
   });
 
   it("rebuilt: says that the saved state is not used, why, and what happens instead", () => {
-    const start: EmulatorStart = { outcome: "rebuilt", reason: "the saved state was written by another emulator: moto 5.0.0 (now 5.2.5)", versions };
+    const start: EmulatorStart = {
+      outcome: "rebuilt",
+      reason: "the saved state was written by another emulator: moto 5.0.0 (now 5.2.5)",
+      versions,
+    };
     const line = describeStart(start, "default");
-    expect(line).toContain(`saved state for "default" cannot be used (the saved state was written by another emulator: moto 5.0.0 (now 5.2.5))`);
+    expect(line).toContain(
+      `saved state for "default" cannot be used (the saved state was written by another emulator: moto 5.0.0 (now 5.2.5))`,
+    );
     expect(line).toContain("it starts empty and both stacks are created again");
   });
 });

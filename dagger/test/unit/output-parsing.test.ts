@@ -17,7 +17,10 @@ const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtur
 
 describe("failingTests", () => {
   // Recorded from vitest 5.1.1: one failing assertion, one test that needs the network.
-  const expected = ["test/unit/math.test.ts > math > subtracts wrongly", "test/unit/net.test.ts > reaches the registry"];
+  const expected = [
+    "test/unit/math.test.ts > math > subtracts wrongly",
+    "test/unit/net.test.ts > reaches the registry",
+  ];
 
   it("names each failing test with its file and suites (vitest, no colours)", () => {
     expect(failingTests(fixture("vitest-failed-plain.txt"))).toEqual(expected);
@@ -42,29 +45,41 @@ describe("failingTests", () => {
   });
 
   it("finds nothing in a passing run", () => {
-    expect(failingTests(" ✓ |unit| app/test/unit/a.test.ts (3 tests) 4ms\n Test Files  1 passed (1)\n      Tests  3 passed (3)")).toEqual([]);
+    expect(
+      failingTests(
+        " ✓ |unit| app/test/unit/a.test.ts (3 tests) 4ms\n Test Files  1 passed (1)\n      Tests  3 passed (3)",
+      ),
+    ).toEqual([]);
   });
 
   it("returns vitest's summary lines", () => {
-    expect(summaryLines(fixture("vitest-failed-color.txt"))).toEqual(["Test Files  2 failed (2)", "Tests  2 failed | 1 passed (3)"]);
+    expect(summaryLines(fixture("vitest-failed-color.txt"))).toEqual([
+      "Test Files  2 failed (2)",
+      "Tests  2 failed | 1 passed (3)",
+    ]);
   });
 });
 
 describe("explainNpmInstallFailure", () => {
   it("turns npm ci's out-of-sync error into the fix, with npm's Missing lines", () => {
     const msg = explainNpmInstallFailure(fixture("npm-ci-out-of-sync.txt"), "check");
-    expect(msg).toMatch(/^package-lock\.json is out of sync with package\.json: run `npm install` and commit the lock file$/m);
+    expect(msg).toMatch(
+      /^package-lock\.json is out of sync with package\.json: run `npm install` and commit the lock file$/m,
+    );
     expect(msg).toContain("Missing: is-odd@3.0.1 from lock file");
     // Not npm's usage screen.
     expect(msg).not.toContain("--install-strategy");
   });
 
   it("says to create and commit a lock file when there is none", () => {
-    expect(explainNpmInstallFailure(fixture("npm-ci-no-lock.txt"), "check")).toMatch(/no package-lock\.json: run `npm install` and commit the lock file/);
+    expect(explainNpmInstallFailure(fixture("npm-ci-no-lock.txt"), "check")).toMatch(
+      /no package-lock\.json: run `npm install` and commit the lock file/,
+    );
   });
 
   it("says the registry is unreachable on network errors", () => {
-    const out = "npm error code EAI_AGAIN\nnpm error request to https://registry.example/x failed, reason: getaddrinfo EAI_AGAIN registry.example";
+    const out =
+      "npm error code EAI_AGAIN\nnpm error request to https://registry.example/x failed, reason: getaddrinfo EAI_AGAIN registry.example";
     expect(explainNpmInstallFailure(out, "check")).toMatch(/could not download packages/);
   });
 
@@ -78,7 +93,9 @@ describe("workspacesIn", () => {
   it("finds workspaces in tsc, eslint and vitest paths", () => {
     expect(workspacesIn("infra/src/stack.ts(3,7): error TS2322: Type 'number'", ws)).toEqual(["infra"]);
     expect(workspacesIn("/src/app/src/app.ts\n  3:5  error  'x' is unused  no-unused-vars", ws)).toEqual(["app"]);
-    expect(workspacesIn(" FAIL  |unit| dagger/test/unit/a.test.ts > x\n FAIL  |unit| app/test/unit/b.test.ts > y", ws)).toEqual(["app", "dagger"]);
+    expect(
+      workspacesIn(" FAIL  |unit| dagger/test/unit/a.test.ts > x\n FAIL  |unit| app/test/unit/b.test.ts > y", ws),
+    ).toEqual(["app", "dagger"]);
   });
   it("does not take a word for a workspace", () => {
     expect(workspacesIn("the app failed to start; see infrastructure docs", ws)).toEqual([]);

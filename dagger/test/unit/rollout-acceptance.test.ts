@@ -7,7 +7,12 @@
 import type { Service } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 
-import { type AcceptanceRule, type AcceptanceView, ECS_ACCEPTANCE, EMULATOR_ACCEPTANCE } from "../../src/rollout-acceptance.js";
+import {
+  type AcceptanceRule,
+  type AcceptanceView,
+  ECS_ACCEPTANCE,
+  EMULATOR_ACCEPTANCE,
+} from "../../src/rollout-acceptance.js";
 import { assess, NEW_DEPLOYMENT_GRACE_MS } from "../../src/rollout-assess.js";
 import { type Assessment, newTrackerState, type Observation, type TrackTarget } from "../../src/rollout-model.js";
 import { at, DEPLOYMENT_NEW, deployment, service, T0, task, TD_NEW } from "../fixtures/aws/ecs-shapes.js";
@@ -19,7 +24,12 @@ const WEB2 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2";
 /** One poll of a moto service, `afterS` seconds after its deployment was created (moto runs no task). */
 function motoPoll(svc: Service, afterS = 5): Observation {
   const created = svc.deployments?.[0]?.createdAt?.getTime() ?? 0;
-  return { at: created + afterS * 1000, service: svc, tasks: [], targetHealth: [{ targetGroupArn: svc.loadBalancers?.[0]?.targetGroupArn ?? "?", descriptions: [] }] };
+  return {
+    at: created + afterS * 1000,
+    service: svc,
+    tasks: [],
+    targetHealth: [{ targetGroupArn: svc.loadBalancers?.[0]?.targetGroupArn ?? "?", descriptions: [] }],
+  };
 }
 
 /** What is tracked for a moto poll: the apply started 10 s before the deployment, tracking 5 s after it. */
@@ -43,7 +53,9 @@ describe("the emulator's acceptance rule, on moto's recorded answers", () => {
 
     const a = terminal(assess(motoPoll(frozen), motoTarget(frozen, WEB1), newTrackerState(), EMULATOR_ACCEPTANCE));
     expect(a.verdict).toBe("SUCCESSFUL");
-    expect(a.reason).toBe(`emulator: the service runs web:1, deployment ${frozen.deployments[0]!.id} IN_PROGRESS; the emulator runs no tasks`);
+    expect(a.reason).toBe(
+      `emulator: the service runs web:1, deployment ${frozen.deployments[0]!.id} IN_PROGRESS; the emulator runs no tasks`,
+    );
     expect(a.reason).not.toContain("tasks running");
     expect(a.notes.join(" ")).toContain("Emulator: it keeps one static deployment per service");
   });
@@ -63,24 +75,42 @@ describe("the emulator's acceptance rule, on moto's recorded answers", () => {
   it("a deployment ECS (moto) marks COMPLETED: ECS's rule quotes the counts, the emulator's says it runs no tasks instead", () => {
     const completed = motoRunning2.afterCreate.services[0]!;
     const real = terminal(assess(motoPoll(completed), motoTarget(completed, WEB1), newTrackerState(), ECS_ACCEPTANCE));
-    expect(real.reason).toBe(`Deployment ${completed.deployments[0]!.id} of web:1 completed: 2/2 tasks running, old tasks drained.`);
+    expect(real.reason).toBe(
+      `Deployment ${completed.deployments[0]!.id} of web:1 completed: 2/2 tasks running, old tasks drained.`,
+    );
     expect(real.notes).toEqual([]);
 
-    const emu = terminal(assess(motoPoll(completed), motoTarget(completed, WEB1), newTrackerState(), EMULATOR_ACCEPTANCE));
+    const emu = terminal(
+      assess(motoPoll(completed), motoTarget(completed, WEB1), newTrackerState(), EMULATOR_ACCEPTANCE),
+    );
     expect(emu.verdict).toBe("SUCCESSFUL");
-    expect(emu.reason).toBe(`emulator: the service runs web:1, deployment ${completed.deployments[0]!.id} COMPLETED; the emulator runs no tasks`);
+    expect(emu.reason).toBe(
+      `emulator: the service runs web:1, deployment ${completed.deployments[0]!.id} COMPLETED; the emulator runs no tasks`,
+    );
     expect(emu.notes.join(" ")).toContain("runs no task");
   });
 
   it("the service not naming the task definition is not accepted, even by the emulator's rule", () => {
-    const a = assess(motoPoll(updated), motoTarget(updated, "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3"), newTrackerState(), EMULATOR_ACCEPTANCE);
+    const a = assess(
+      motoPoll(updated),
+      motoTarget(updated, "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3"),
+      newTrackerState(),
+      EMULATOR_ACCEPTANCE,
+    );
     expect(a.terminal).toBe(false);
   });
 });
 
 describe("the failure rules hold whichever acceptance rule is passed", () => {
   const t: TrackTarget = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
-  const d = deployment({ id: DEPLOYMENT_NEW, status: "PRIMARY", taskDefinition: TD_NEW, running: 0, createdAt: at(14), rolloutState: "IN_PROGRESS" });
+  const d = deployment({
+    id: DEPLOYMENT_NEW,
+    status: "PRIMARY",
+    taskDefinition: TD_NEW,
+    running: 0,
+    createdAt: at(14),
+    rolloutState: "IN_PROGRESS",
+  });
   const pullFailed = task({
     id: "5d2e8f1a3b6c4d7e9f0a1b2c3d4e5f60",
     deploymentId: DEPLOYMENT_NEW,
@@ -93,7 +123,12 @@ describe("the failure rules hold whichever acceptance rule is passed", () => {
     stoppedReason:
       "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-production@sha256:9b8a: not found",
   });
-  const obs: Observation = { at: T0 + 35_000, service: service({ deployments: [d] }), tasks: [pullFailed], targetHealth: [] };
+  const obs: Observation = {
+    at: T0 + 35_000,
+    service: service({ deployments: [d] }),
+    tasks: [pullFailed],
+    targetHealth: [],
+  };
 
   it.each([
     ["ECS_ACCEPTANCE", ECS_ACCEPTANCE],

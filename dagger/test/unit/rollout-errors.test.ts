@@ -33,17 +33,31 @@ describe("withRetry (the log reads)", () => {
 
   it("gives up after three attempts, and at once on an answer that is not throttling", async () => {
     let calls = 0;
-    await expect(withRetry(async () => ((calls += 1), Promise.reject(ecsThrottling())), new FakeClock(0), () => 0)).rejects.toMatchObject({ name: "ThrottlingException" });
+    await expect(
+      withRetry(
+        async () => ((calls += 1), Promise.reject(ecsThrottling())),
+        new FakeClock(0),
+        () => 0,
+      ),
+    ).rejects.toMatchObject({ name: "ThrottlingException" });
     expect(calls).toBe(3);
     calls = 0;
-    await expect(withRetry(async () => ((calls += 1), Promise.reject(ecsAccessDenied("logs:GetLogEvents"))), new FakeClock(0), () => 0)).rejects.toMatchObject({ name: "AccessDeniedException" });
+    await expect(
+      withRetry(
+        async () => ((calls += 1), Promise.reject(ecsAccessDenied("logs:GetLogEvents"))),
+        new FakeClock(0),
+        () => 0,
+      ),
+    ).rejects.toMatchObject({ name: "AccessDeniedException" });
     expect(calls).toBe(1);
   });
 });
 
 describe("explainError (what stops the tracking)", () => {
   it("a denied call names the call and every read-only action the deploy identity needs", async () => {
-    const err = await call("ECS DescribeServices", () => Promise.reject(ecsAccessDenied("ecs:DescribeServices"))).catch((e: unknown) => e);
+    const err = await call("ECS DescribeServices", () => Promise.reject(ecsAccessDenied("ecs:DescribeServices"))).catch(
+      (e: unknown) => e,
+    );
     expect(isRetryable(err)).toBe(false);
     const msg = explainError(err, WHERE);
     expect(msg).toContain("Rollout tracking: ECS DescribeServices was denied (AccessDeniedException:");
@@ -52,17 +66,34 @@ describe("explainError (what stops the tracking)", () => {
   });
 
   it("a missing cluster or service names what was tracked", () => {
-    const cluster = new ECSServiceException({ name: "ClusterNotFoundException", $fault: "client", message: "Cluster not found.", $metadata: { httpStatusCode: 400 } });
+    const cluster = new ECSServiceException({
+      name: "ClusterNotFoundException",
+      $fault: "client",
+      message: "Cluster not found.",
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(explainError(cluster, WHERE)).toBe(
       "Rollout tracking: the cluster web-production does not exist (ClusterNotFoundException: Cluster not found.): check the cluster name the apply output and the region.",
     );
-    const inactive = new ECSServiceException({ name: "ServiceNotActiveException", $fault: "client", message: "Service was not ACTIVE.", $metadata: { httpStatusCode: 400 } });
+    const inactive = new ECSServiceException({
+      name: "ServiceNotActiveException",
+      $fault: "client",
+      message: "Service was not ACTIVE.",
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(explainError(inactive, WHERE)).toContain("the service web-production is not in cluster web-production");
   });
 
   it("any other error says which call failed with its HTTP status; a RolloutError keeps its own message", () => {
-    const other = { name: "InvalidParameterException", message: "Invalid revision", $metadata: { httpStatusCode: 400 }, rolloutCall: "ECS ListTasks" };
-    expect(explainError(other, WHERE)).toBe("Rollout tracking: ECS ListTasks failed (InvalidParameterException: Invalid revision, HTTP 400). The deployment itself continues: check it with `status`.");
+    const other = {
+      name: "InvalidParameterException",
+      message: "Invalid revision",
+      $metadata: { httpStatusCode: 400 },
+      rolloutCall: "ECS ListTasks",
+    };
+    expect(explainError(other, WHERE)).toBe(
+      "Rollout tracking: ECS ListTasks failed (InvalidParameterException: Invalid revision, HTTP 400). The deployment itself continues: check it with `status`.",
+    );
     expect(explainError(new RolloutError("the service is gone"), WHERE)).toBe("the service is gone");
   });
 });

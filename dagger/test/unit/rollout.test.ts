@@ -66,7 +66,9 @@ describe("trackRollout: success", () => {
     // The old tasks' scheduler stops belong to the old deployment: not this one's evidence.
     expect(result.details.stoppedTasks).toEqual([]);
     expect(aws.calls.GetLogEvents ?? 0).toBe(0);
-    expect(result.summary.split("\n")[0]).toMatch(/^Rollout of web-production:42 \(deployment ecs-svc\/\d{19}\): SUCCESSFUL after 35 s/);
+    expect(result.summary.split("\n")[0]).toMatch(
+      /^Rollout of web-production:42 \(deployment ecs-svc\/\d{19}\): SUCCESSFUL after 35 s/,
+    );
   });
 
   it("without rolloutState, succeeds on the second steady poll (running = desired, targets healthy, old tasks gone)", async () => {
@@ -105,17 +107,24 @@ describe("trackRollout: fails fast on causes that repeat", () => {
   });
 
   it.each([
-    ["secret", "secret-fetch", /execution role may not read Secrets Manager secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:\S+\/database-Xy7Qz1 \(secretsmanager:GetSecretValue/],
+    [
+      "secret",
+      "secret-fetch",
+      /execution role may not read Secrets Manager secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:\S+\/database-Xy7Qz1 \(secretsmanager:GetSecretValue/,
+    ],
     ["ssm-missing", "secret-fetch", /SSM parameter \/app\/db-url does not exist.*set-secret --name VAR/],
     ["log-group", "resource-init", /log group does not exist/],
-  ] as const)("ResourceInitializationError (%s): FAILED on poll 2 as %s, with the matching advice", async (which, cause, hint) => {
-    const { result } = await run(scenarios.resourceInitFailure(which));
-    expect(result.verdict).toBe("FAILED");
-    expect(result.cause).toBe(cause);
-    expect(result.timings.polls).toBe(2);
-    expect(result.reason).toContain("ResourceInitializationError");
-    expect(result.hint).toMatch(hint);
-  });
+  ] as const)(
+    "ResourceInitializationError (%s): FAILED on poll 2 as %s, with the matching advice",
+    async (which, cause, hint) => {
+      const { result } = await run(scenarios.resourceInitFailure(which));
+      expect(result.verdict).toBe("FAILED");
+      expect(result.cause).toBe(cause);
+      expect(result.timings.polls).toBe(2);
+      expect(result.reason).toContain("ResourceInitializationError");
+      expect(result.hint).toMatch(hint);
+    },
+  );
 
   it("crash loop: one exit is not enough, the second task exiting 1 fails it; the last log lines are in the summary", async () => {
     const { result, progress } = await run(scenarios.crashLoop());
@@ -131,7 +140,9 @@ describe("trackRollout: fails fast on causes that repeat", () => {
     expect(result.details.logLines[0]?.logStream).toBe(`ecs/app/${scenarios.NEW2.id}`);
     expect(result.details.logLines[0]?.lines).toContain("Error: invalid configuration: DATABASE_URL is required");
     expect(result.summary).toContain("| Error: invalid configuration: DATABASE_URL is required");
-    expect(result.summary).toContain(`Task ${scenarios.NEW1.id} logged the same last lines as task ${scenarios.NEW2.id}.`);
+    expect(result.summary).toContain(
+      `Task ${scenarios.NEW1.id} logged the same last lines as task ${scenarios.NEW2.id}.`,
+    );
   });
 
   it("out of memory: one task killed with exit 137 is enough", async () => {
@@ -153,7 +164,10 @@ describe("trackRollout: fails fast on causes that repeat", () => {
     expect(progress.slice(1).every((p) => p.phase === "waiting for targets to pass health checks")).toBe(true);
     expect(result.reason).toContain("Target.ResponseCodeMismatch");
     expect(result.reason).toContain("Health checks failed with these codes: [502]");
-    expect(result.details.targetHealth.map((t) => t.reason)).toEqual(["Target.ResponseCodeMismatch", "Target.ResponseCodeMismatch"]);
+    expect(result.details.targetHealth.map((t) => t.reason)).toEqual([
+      "Target.ResponseCodeMismatch",
+      "Target.ResponseCodeMismatch",
+    ]);
     expect(result.details.logLines[0]?.lines.join("\n")).toContain("ECONNREFUSED");
   });
 
@@ -232,7 +246,9 @@ describe("trackRollout: timeouts and missing deployments", () => {
     expect(elapsedS).toBe(120);
     expect(result.timings.polls).toBe(25);
     expect(progress.at(-1)?.elapsedMs).toBe(115_000);
-    expect(result.reason).toContain("was still starting tasks after 120 s (budget 120 s = 3 × the expected 40 s, at least 120 s)");
+    expect(result.reason).toContain(
+      "was still starting tasks after 120 s (budget 120 s = 3 × the expected 40 s, at least 120 s)",
+    );
     expect(result.reason).toContain("0/2 tasks running");
     expect(result.summary).toContain("Capacity is unavailable at this time");
   });
@@ -265,7 +281,16 @@ describe("trackRollout: throttling and AWS errors never become a verdict", () =>
     aws.describeServicesError = ecsThrottling;
     const clock = new FakeClock(T0 + 20_000);
     await expect(
-      trackRollout({ clients: aws.clients(), cluster: NAME, service: NAME, taskDefinitionArn: TD_NEW, applyStartedAt: new Date(T0), expectedSeconds: 90, clock, random: () => 0.5 }),
+      trackRollout({
+        clients: aws.clients(),
+        cluster: NAME,
+        service: NAME,
+        taskDefinitionArn: TD_NEW,
+        applyStartedAt: new Date(T0),
+        expectedSeconds: 90,
+        clock,
+        random: () => 0.5,
+      }),
     ).rejects.toThrow(/Its state is unknown, not failed/);
     expect(clock.now() - (T0 + 20_000)).toBeGreaterThanOrEqual(120_000);
     expect(aws.calls.DescribeServices).toBeGreaterThan(5);
@@ -274,17 +299,35 @@ describe("trackRollout: throttling and AWS errors never become a verdict", () =>
   it("access denied: a clear error listing the permissions, without retrying", async () => {
     const aws = new FakeAws(scenarios.success());
     aws.describeServicesError = () => ecsAccessDenied("ecs:DescribeServices");
-    const err = await trackRollout({ clients: aws.clients(), cluster: NAME, service: NAME, taskDefinitionArn: TD_NEW, applyStartedAt: new Date(T0), expectedSeconds: 90, clock: new FakeClock(T0) }).catch((e: unknown) => e);
+    const err = await trackRollout({
+      clients: aws.clients(),
+      cluster: NAME,
+      service: NAME,
+      taskDefinitionArn: TD_NEW,
+      applyStartedAt: new Date(T0),
+      expectedSeconds: 90,
+      clock: new FakeClock(T0),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as Error).message).toContain("ECS DescribeServices was denied");
-    expect((err as Error).message).toContain("ecs:DescribeServices, ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition, elasticloadbalancing:DescribeTargetHealth");
+    expect((err as Error).message).toContain(
+      "ecs:DescribeServices, ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition, elasticloadbalancing:DescribeTargetHealth",
+    );
     expect(aws.calls.DescribeServices).toBe(1);
   });
 
   it("a missing service is an error naming cluster and service", async () => {
     const aws = new FakeAws({ frames: [{}] });
     await expect(
-      trackRollout({ clients: aws.clients(), cluster: NAME, service: "nope", taskDefinitionArn: TD_NEW, applyStartedAt: new Date(T0), expectedSeconds: 90, clock: new FakeClock(T0) }),
+      trackRollout({
+        clients: aws.clients(),
+        cluster: NAME,
+        service: "nope",
+        taskDefinitionArn: TD_NEW,
+        applyStartedAt: new Date(T0),
+        expectedSeconds: 90,
+        clock: new FakeClock(T0),
+      }),
     ).rejects.toThrow(/The service nope was not found in cluster web-production \(MISSING\)/);
   });
 });
@@ -294,13 +337,31 @@ describe("trackRollout on the emulator's shapes (moto 5.2.5, recorded)", () => {
   const tg = motoRunning2.afterCreate.services[0]!.loadBalancers[0]!.targetGroupArn;
   const moto = (svc: Scenario["frames"][number]["service"]): TimedScenario => ({
     startS: 0,
-    taskDefinitions: { [motoRunning2.describeTaskDefinition.taskDefinition.taskDefinitionArn]: motoRunning2.describeTaskDefinition.taskDefinition },
-    frames: [{ ...(svc ? { service: svc } : {}), tasks: [], targets: { [tg]: motoRunning2.targetHealth.TargetHealthDescriptions } }],
+    taskDefinitions: {
+      [motoRunning2.describeTaskDefinition.taskDefinition.taskDefinitionArn]:
+        motoRunning2.describeTaskDefinition.taskDefinition,
+    },
+    frames: [
+      {
+        ...(svc ? { service: svc } : {}),
+        tasks: [],
+        targets: { [tg]: motoRunning2.targetHealth.TargetHealthDescriptions },
+      },
+    ],
   });
   const motoRun = (s: TimedScenario, td: string, emulator: boolean, expectedSeconds = 40) => {
     const aws = new FakeAws(s);
     const clock = new FakeClock(createdAt + 5_000);
-    return trackRollout({ clients: aws.clients(), cluster: "web", service: "web", taskDefinitionArn: td, applyStartedAt: new Date(createdAt - 10_000), expectedSeconds, clock, ...(emulator ? { acceptance: EMULATOR_ACCEPTANCE } : {}) });
+    return trackRollout({
+      clients: aws.clients(),
+      cluster: "web",
+      service: "web",
+      taskDefinitionArn: td,
+      applyStartedAt: new Date(createdAt - 10_000),
+      expectedSeconds,
+      clock,
+      ...(emulator ? { acceptance: EMULATOR_ACCEPTANCE } : {}),
+    });
   };
   const web1 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1";
   const web2 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2";
@@ -324,12 +385,15 @@ describe("trackRollout on the emulator's shapes (moto 5.2.5, recorded)", () => {
     ["forceNewDeployment", motoRunning2.afterForceNewDeployment.services[0], web2],
     ["create, 0 running (rolloutState frozen IN_PROGRESS)", motoRunning0.afterCreate.services[0], web1],
     ["update, 0 running", motoRunning0.afterUpdate.services[0], web2],
-  ] as const)("emulator mode, %s: SUCCESSFUL on the first poll, with a note on what could not be checked", async (_name, svc, td) => {
-    const r = await motoRun(moto(svc), td, true);
-    expect(r.verdict).toBe("SUCCESSFUL");
-    expect(r.timings.polls).toBe(1);
-    expect(r.details.notes.join(" ")).toContain("Emulator: it keeps one static deployment per service");
-  });
+  ] as const)(
+    "emulator mode, %s: SUCCESSFUL on the first poll, with a note on what could not be checked",
+    async (_name, svc, td) => {
+      const r = await motoRun(moto(svc), td, true);
+      expect(r.verdict).toBe("SUCCESSFUL");
+      expect(r.timings.polls).toBe(1);
+      expect(r.details.notes.join(" ")).toContain("Emulator: it keeps one static deployment per service");
+    },
+  );
 
   it("create with 0 running and no emulator mode: the frozen IN_PROGRESS times out instead of passing", async () => {
     const r = await motoRun(moto(motoRunning0.afterCreate.services[0]), web1, false);
@@ -357,12 +421,18 @@ describe("exit status and helpers", () => {
       budgetMs: 270_000,
       polls: 4,
     });
-    expect(line).toBe(`[ 35 s / ~90 s] waiting for targets to pass health checks: 2/2 tasks running, 1/2 targets healthy, 2 old still running (deployment ${DEPLOYMENT_NEW})`);
+    expect(line).toBe(
+      `[ 35 s / ~90 s] waiting for targets to pass health checks: 2/2 tasks running, 1/2 targets healthy, 2 old still running (deployment ${DEPLOYMENT_NEW})`,
+    );
   });
 
   it("the SDK's own clients satisfy the tracker's client interfaces", async () => {
     const config = { region: "eu-west-1", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example" } };
-    const direct: RolloutClients = { ecs: new ECS(config), elbv2: new ElasticLoadBalancingV2(config), logs: new CloudWatchLogs(config) };
+    const direct: RolloutClients = {
+      ecs: new ECS(config),
+      elbv2: new ElasticLoadBalancingV2(config),
+      logs: new CloudWatchLogs(config),
+    };
     expect(typeof direct.ecs.describeServices).toBe("function");
     const made = await createRolloutClients(config);
     expect(typeof made.ecs.listTasks).toBe("function");

@@ -20,8 +20,16 @@ const SERVICE_JSON = JSON.stringify({
   cluster_name: { sensitive: false, type: "string", value: "web-staging" },
   log_group_name: { sensitive: false, type: "string", value: "/ecs/web-staging" },
   service_name: { sensitive: false, type: "string", value: "web-staging" },
-  target_group_arn: { sensitive: false, type: "string", value: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-st-abc/0123456789abcdef" },
-  task_definition_arn: { sensitive: false, type: "string", value: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web-staging:7" },
+  target_group_arn: {
+    sensitive: false,
+    type: "string",
+    value: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-st-abc/0123456789abcdef",
+  },
+  task_definition_arn: {
+    sensitive: false,
+    type: "string",
+    value: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web-staging:7",
+  },
   url: { sensitive: false, type: "string", value: "https://web.staging.example.com" },
 });
 
@@ -31,7 +39,11 @@ const BASE_JSON = JSON.stringify({
   hosted_zone_id: { sensitive: false, type: "string", value: "Z0123456789ABCDEFGHIJ" },
   name_servers: { sensitive: false, type: ["list", "string"], value: ["ns-1.awsdns-01.org", "ns-2.awsdns-02.co.uk"] },
   plan_role_arn: { sensitive: false, type: "string", value: "arn:aws:iam::123456789012:role/web-staging-plan" },
-  repository_url: { sensitive: false, type: "string", value: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-staging" },
+  repository_url: {
+    sensitive: false,
+    type: "string",
+    value: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-staging",
+  },
 });
 
 // infra's SERVICE_OUTPUTS as the Target carries them.
@@ -45,7 +57,11 @@ const NAMES: ServiceOutputNames = {
   targetGroupArn: "target_group_arn",
 };
 
-const SERVICE = { role: "service", stack: "web-staging-service", next: "the apply did not finish writing its state; run deploy again" } as const;
+const SERVICE = {
+  role: "service",
+  stack: "web-staging-service",
+  next: "the apply did not finish writing its state; run deploy again",
+} as const;
 const BASE = { role: "base", stack: "web-staging-base", next: "run bootstrap again" } as const;
 
 describe("parseOutputs", () => {
@@ -60,7 +76,7 @@ describe("parseOutputs", () => {
     expect(parseOutputs("")).toEqual({});
   });
 
-  it("leaves out an output whose value is null (not the string \"null\")", () => {
+  it('leaves out an output whose value is null (not the string "null")', () => {
     const out = parseOutputs(JSON.stringify({ hosted_zone_id: { sensitive: false, type: "string", value: null } }));
     expect(out).toEqual({});
     expect(() => requireOutput(out, "hosted_zone_id", BASE)).toThrow(MissingOutputError);
@@ -80,7 +96,9 @@ describe("serviceOutputs", () => {
 
   it("reads by the Target's names, not by literals: a renamed output is read under its new name", () => {
     const renamed = parseOutputs(SERVICE_JSON.replace('"task_definition_arn"', '"task_definition"'));
-    expect(serviceOutputs(renamed, { ...NAMES, taskDefinitionArn: "task_definition" }, SERVICE).taskDefinitionArn).toMatch(/:task-definition\/web-staging:7$/);
+    expect(
+      serviceOutputs(renamed, { ...NAMES, taskDefinitionArn: "task_definition" }, SERVICE).taskDefinitionArn,
+    ).toMatch(/:task-definition\/web-staging:7$/);
   });
 
   it("a missing output is an error naming the output, the stack and what to do", () => {
@@ -106,13 +124,20 @@ describe("serviceOutputs", () => {
 
 describe("requireOutput and requireListOutput", () => {
   it("a list where a string is required is an error, not its first item", () => {
-    expect(() => requireOutput(parseOutputs(BASE_JSON), "name_servers", BASE)).toThrow("the base stack's state (web-staging-base) has no output name_servers: run bootstrap again");
+    expect(() => requireOutput(parseOutputs(BASE_JSON), "name_servers", BASE)).toThrow(
+      "the base stack's state (web-staging-base) has no output name_servers: run bootstrap again",
+    );
   });
 
   it("a list output as a list; a comma-joined string split; an empty list is a value", () => {
     expect(requireListOutput(parseOutputs(BASE_JSON), "name_servers", BASE)).toHaveLength(2);
-    expect(requireListOutput({ name_servers: "ns-1.example,ns-2.example" }, "name_servers", BASE)).toEqual(["ns-1.example", "ns-2.example"]);
+    expect(requireListOutput({ name_servers: "ns-1.example,ns-2.example" }, "name_servers", BASE)).toEqual([
+      "ns-1.example",
+      "ns-2.example",
+    ]);
     expect(requireListOutput({ name_servers: [] }, "name_servers", BASE)).toEqual([]);
-    expect(() => requireListOutput({}, "name_servers", BASE)).toThrow(/base stack's state \(web-staging-base\) has no output name_servers/);
+    expect(() => requireListOutput({}, "name_servers", BASE)).toThrow(
+      /base stack's state \(web-staging-base\) has no output name_servers/,
+    );
   });
 });

@@ -20,7 +20,16 @@ import type { BaseOutputNames, ServiceOutputNames } from "../../src/stack-output
 const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 
 /** What a field must hold: a non-empty string, a string or nothing, a number, a boolean, a list of strings, a map of strings, or an object of its own. */
-type Kind = "string" | "string?" | "number" | "boolean" | "string[]" | "record" | "object" | readonly [Kind] | { [field: string]: Kind };
+type Kind =
+  | "string"
+  | "string?"
+  | "number"
+  | "boolean"
+  | "string[]"
+  | "record"
+  | "object"
+  | readonly [Kind]
+  | { [field: string]: Kind };
 
 // `satisfies Record<keyof …>`: a field added to Target or TargetNames without a line here fails the typecheck.
 const NAMES = {
@@ -92,7 +101,8 @@ const TARGET = {
 /** Every path whose value does not match its kind, e.g. "names.logGroup: undefined, expected string". */
 function mismatches(value: unknown, kind: Kind, path = ""): string[] {
   const at = path || "(root)";
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
   if (Array.isArray(kind)) {
     if (!Array.isArray(value)) return [`${at}: ${JSON.stringify(value)}, expected a list`];
     return value.flatMap((v, i) => mismatches(v, kind[0] as Kind, `${at}[${i}]`));
@@ -157,12 +167,24 @@ describe("the Target the module reads from infra's configuration", () => {
 
   it("the output and variable names are the ones the synthesized stacks declare (infra's tofu.ts), each a distinct OpenTofu identifier", () => {
     const target = JSON.parse(resolveTarget("staging", false).stdout) as Target;
-    const tofu = spawnSync(process.execPath, ["--input-type=module", "-e", 'const t = await import(process.cwd() + "/src/tofu.ts"); process.stdout.write(JSON.stringify({ base: t.BASE_OUTPUTS, service: t.SERVICE_OUTPUTS, image: t.IMAGE_VARIABLE }))'], {
-      cwd: join(REPO_ROOT, "dagger/infra"),
-      encoding: "utf8",
-    });
+    const tofu = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        'const t = await import(process.cwd() + "/src/tofu.ts"); process.stdout.write(JSON.stringify({ base: t.BASE_OUTPUTS, service: t.SERVICE_OUTPUTS, image: t.IMAGE_VARIABLE }))',
+      ],
+      {
+        cwd: join(REPO_ROOT, "dagger/infra"),
+        encoding: "utf8",
+      },
+    );
     expect(tofu.stderr).toBe("");
-    const declared = JSON.parse(tofu.stdout) as { base: Record<string, string>; service: Record<string, string>; image: string };
+    const declared = JSON.parse(tofu.stdout) as {
+      base: Record<string, string>;
+      service: Record<string, string>;
+      image: string;
+    };
     expect(target.outputs).toEqual({ base: declared.base, service: declared.service });
     expect(target.imageVariable).toBe(declared.image);
     // Exactly the fields the module declares: one infra adds is listed here (and in stack-outputs.ts) or it is unread.
@@ -176,7 +198,10 @@ describe("the Target the module reads from infra's configuration", () => {
   it("the secrets (names only) and the scaling bounds, as configured", () => {
     const overrides = JSON.stringify({
       service: {
-        secrets: { DATABASE_URL: { ssm: "/app/db-url" }, DB_PASSWORD: { secretsManager: "staging/db", key: "password" } },
+        secrets: {
+          DATABASE_URL: { ssm: "/app/db-url" },
+          DB_PASSWORD: { secretsManager: "staging/db", key: "password" },
+        },
         autoscaling: { enabled: true, minCount: 2, maxCount: 6 },
       },
     });
@@ -208,12 +233,14 @@ describe("the Target the module reads from infra's configuration", () => {
   });
 
   it("the shape check itself catches a missing, empty or mistyped field", () => {
-    const good = JSON.parse(resolveTarget("local", false).stdout) as Record<string, unknown> & { names: Record<string, unknown> };
+    const good = JSON.parse(resolveTarget("local", false).stdout) as Record<string, unknown> & {
+      names: Record<string, unknown>;
+    };
     const broken = { ...good, desiredCount: "1", names: { ...good.names, logGroup: undefined, repository: "" } };
     expect(mismatches(broken, TARGET)).toEqual([
       "names.logGroup: undefined, expected string",
-      "names.repository: \"\", expected string",
-      "desiredCount: \"1\", expected number",
+      'names.repository: "", expected string',
+      'desiredCount: "1", expected number',
     ]);
   });
 });

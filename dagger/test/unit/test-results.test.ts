@@ -8,7 +8,14 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { findJUnit, goTestText, parseGoTestJson, parseJUnit, resultsInOutput, resultsSummary } from "../../src/testresults.js";
+import {
+  findJUnit,
+  goTestText,
+  parseGoTestJson,
+  parseJUnit,
+  resultsInOutput,
+  resultsSummary,
+} from "../../src/testresults.js";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 
@@ -17,7 +24,10 @@ describe("parseJUnit", () => {
     const r = parseJUnit(fixture("pytest-junit-failed.xml"));
     expect(r.failed).toEqual([
       { name: "tests.test_zz > test_one_plus_one_is_three", cause: "assert (1 + 1) == 3" },
-      { name: "tests.test_zz > test_network", cause: "urllib.error.URLError: <urlopen error [Errno 111] Connection refused>" },
+      {
+        name: "tests.test_zz > test_network",
+        cause: "urllib.error.URLError: <urlopen error [Errno 111] Connection refused>",
+      },
     ]);
     expect({ passed: r.passed, skipped: r.skipped }).toEqual({ passed: 4, skipped: 1 });
     expect(resultsSummary(r)).toBe("7 tests: 4 passed, 2 failed, 1 skipped (JUnit XML)");
@@ -26,7 +36,10 @@ describe("parseJUnit", () => {
   it("reads vitest's report: the file, the suite path and the error as vitest names it", () => {
     const r = parseJUnit(fixture("vitest-junit-failed.xml"));
     expect(r.failed).toEqual([
-      { name: "app/test/unit/zz-junit-sample.test.ts > math > subtracts wrongly", cause: "AssertionError: expected 1 to be 2 // Object.is equality" },
+      {
+        name: "app/test/unit/zz-junit-sample.test.ts > math > subtracts wrongly",
+        cause: "AssertionError: expected 1 to be 2 // Object.is equality",
+      },
       { name: "app/test/unit/zz-junit-sample.test.ts > reaches the network", cause: "TypeError: fetch failed" },
     ]);
     expect({ passed: r.passed, skipped: r.skipped }).toEqual({ passed: 1, skipped: 1 });
@@ -51,7 +64,10 @@ describe("findJUnit and resultsInOutput", () => {
   it("finds the report a failing step printed after the runner's text", () => {
     const output = `============ test session starts ============\ncollected 7 items\ntests/test_zz.py F.s\n${fixture("pytest-junit-failed.xml")}\n`;
     expect(findJUnit(output)?.startsWith("<testsuites")).toBe(true);
-    expect(resultsInOutput(output)?.failed.map((t) => t.name)).toEqual(["tests.test_zz > test_one_plus_one_is_three", "tests.test_zz > test_network"]);
+    expect(resultsInOutput(output)?.failed.map((t) => t.name)).toEqual([
+      "tests.test_zz > test_one_plus_one_is_three",
+      "tests.test_zz > test_network",
+    ]);
   });
 
   it("finds go test -json events among other lines", () => {
@@ -79,7 +95,11 @@ describe("parseGoTestJson", () => {
   it("names a package that failed to build", () => {
     const events = [
       { ImportPath: "example.com/x [example.com/x.test]", Action: "build-output", Output: "# example.com/x\n" },
-      { ImportPath: "example.com/x [example.com/x.test]", Action: "build-output", Output: "./a.go:3:2: undefined: nope\n" },
+      {
+        ImportPath: "example.com/x [example.com/x.test]",
+        Action: "build-output",
+        Output: "./a.go:3:2: undefined: nope\n",
+      },
       { ImportPath: "example.com/x [example.com/x.test]", Action: "build-fail" },
       { Package: "example.com/x", Action: "output", Output: "FAIL\texample.com/x [build failed]\n" },
       { Package: "example.com/x", Action: "fail" },
@@ -91,6 +111,8 @@ describe("parseGoTestJson", () => {
 
   it("returns undefined without events, and the -v text of a run", () => {
     expect(parseGoTestJson("ok  \texample.com/x\t0.01s")).toBeUndefined();
-    expect(goTestText(fixture("go-test-failed.json"))).toMatch(/=== RUN {3}TestOnePlusOneIsThree\n {4}zz_test\.go:7: 1\+1 = 2, want 3\n--- FAIL: TestOnePlusOneIsThree/);
+    expect(goTestText(fixture("go-test-failed.json"))).toMatch(
+      /=== RUN {3}TestOnePlusOneIsThree\n {4}zz_test\.go:7: 1\+1 = 2, want 3\n--- FAIL: TestOnePlusOneIsThree/,
+    );
   });
 });

@@ -62,8 +62,12 @@ describe("tofuFailure", () => {
     expect(err).toBeInstanceOf(DeployError);
     expect(err.kind).toBe("lock");
     expect(err.lock).toMatchObject({ id: "6f1d2a3b-0c4e-5f60-7a8b-9c0d1e2f3a4b", who: "root@buildkitsandbox" });
-    expect(err.message).toMatch(/^The state of fargate-pipeline-staging is locked by another run \(waited 300 s for it\)/);
-    expect(err.message).toContain("dagger call deploy --env staging --aws-… --force-unlock 6f1d2a3b-0c4e-5f60-7a8b-9c0d1e2f3a4b");
+    expect(err.message).toMatch(
+      /^The state of fargate-pipeline-staging is locked by another run \(waited 300 s for it\)/,
+    );
+    expect(err.message).toContain(
+      "dagger call deploy --env staging --aws-… --force-unlock 6f1d2a3b-0c4e-5f60-7a8b-9c0d1e2f3a4b",
+    );
     expect(err.message).not.toContain("State:");
   });
 
@@ -74,9 +78,13 @@ describe("tofuFailure", () => {
     expect(err.lock).toBeUndefined();
     const lines = err.message.split("\n");
     expect(lines[0]).toBe("tofu apply of fargate-pipeline-staging failed partway:");
-    expect(lines[1]).toMatch(/^ {4}Error: creating IAM Role \(fargate-pipeline-staging-execution\):.*EntityAlreadyExists/);
+    expect(lines[1]).toMatch(
+      /^ {4}Error: creating IAM Role \(fargate-pipeline-staging-execution\):.*EntityAlreadyExists/,
+    );
     expect(lines.indexOf("State: partway; run deploy again.")).toBeGreaterThan(1);
-    expect(lines.at(-1)).toMatch(/^A resource already exists that the state does not know .* import it \(`tofu import`\) or delete it/);
+    expect(lines.at(-1)).toMatch(
+      /^A resource already exists that the state does not know .* import it \(`tofu import`\) or delete it/,
+    );
   });
 
   it("any other error: kind other, nothing changed, the error lines and the next step, no import hint", () => {
@@ -86,6 +94,8 @@ describe("tofuFailure", () => {
     expect(err.lines[0]).toMatch(/^Error: reading ECS Cluster .*AccessDeniedException/);
     expect(err.message.split("\n")[0]).toBe("tofu plan of fargate-pipeline-staging failed:");
     expect(err.message).not.toContain("already exists");
-    expect(tofuFailure({ stdout: "", stderr: DENIED }, APPLY).message.split("\n").at(-1)).toBe("State: nothing was changed.");
+    expect(tofuFailure({ stdout: "", stderr: DENIED }, APPLY).message.split("\n").at(-1)).toBe(
+      "State: nothing was changed.",
+    );
   });
 });

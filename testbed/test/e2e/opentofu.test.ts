@@ -69,11 +69,19 @@ describe("OpenTofu with the AWS provider from the test bed's mirror, against hos
 
   it("serves the AWS provider's schema (the resources the product declares)", async () => {
     const { stdout } = await tofu("providers", "schema", "-json");
-    const schemas = (JSON.parse(stdout) as { provider_schemas: Record<string, { resource_schemas: Record<string, unknown> }> })
-      .provider_schemas;
+    const schemas = (
+      JSON.parse(stdout) as { provider_schemas: Record<string, { resource_schemas: Record<string, unknown> }> }
+    ).provider_schemas;
     const aws = Object.entries(schemas).find(([addr]) => addr.endsWith("/hashicorp/aws"))?.[1];
     expect(aws, `no hashicorp/aws in ${Object.keys(schemas).join(", ")}`).toBeDefined();
-    for (const type of ["aws_vpc", "aws_lb", "aws_lb_listener", "aws_ecs_service", "aws_ecr_repository", "aws_acm_certificate"]) {
+    for (const type of [
+      "aws_vpc",
+      "aws_lb",
+      "aws_lb_listener",
+      "aws_ecs_service",
+      "aws_ecr_repository",
+      "aws_acm_certificate",
+    ]) {
       expect(aws?.resource_schemas, type).toHaveProperty(type);
     }
   });

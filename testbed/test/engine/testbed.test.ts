@@ -88,12 +88,16 @@ describe("the test bed's Dagger engine", () => {
         expect(digest, `publish returned ${published}`).toBeDefined();
 
         // The registry itself holds that manifest (asked over HTTP from the host).
-        const manifest = await fetch(`http://${testbedValue("REGISTRY_HOST")}/v2/fp-testbed/engine-test/manifests/${digest}`, {
-          headers: {
-            Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
-            Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+        const manifest = await fetch(
+          `http://${testbedValue("REGISTRY_HOST")}/v2/fp-testbed/engine-test/manifests/${digest}`,
+          {
+            headers: {
+              Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+              Accept:
+                "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+            },
           },
-        });
+        );
         expect(manifest.status).toBe(200);
         expect(manifest.headers.get("docker-content-digest")).toBe(digest);
 
@@ -165,8 +169,14 @@ const result = await fetch(url, { signal: AbortSignal.timeout(10_000) }).then(
       const bare = dag
         .container()
         .from(NODE_IMAGE)
-        .withExec(["sh", "-c", "rm -f /usr/local/share/ca-certificates/*.crt && update-ca-certificates --fresh >/dev/null"]);
-      const left = (await bare.directory("/usr/local/share/ca-certificates").entries()).filter((e) => e.endsWith(".crt"));
+        .withExec([
+          "sh",
+          "-c",
+          "rm -f /usr/local/share/ca-certificates/*.crt && update-ca-certificates --fresh >/dev/null",
+        ]);
+      const left = (await bare.directory("/usr/local/share/ca-certificates").entries()).filter((e) =>
+        e.endsWith(".crt"),
+      );
       expect(left).toEqual([]);
 
       const name = await bare

@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -27,11 +36,20 @@ describe("testbed/lib/opentofu.sh and moto.sh", () => {
    * @param script bash run after sourcing.
    */
   const bash = (script: string) =>
-    execFileSync("bash", ["--norc", "--noprofile", "-c", `set -euo pipefail; . "${LIB}/common.sh"; . "${LIB}/opentofu.sh"; . "${LIB}/moto.sh"; ${script}`], {
-      env: { PATH: process.env["PATH"], HOME: root, TESTBED_CACHE: cache, TESTBED_STATE: state },
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    execFileSync(
+      "bash",
+      [
+        "--norc",
+        "--noprofile",
+        "-c",
+        `set -euo pipefail; . "${LIB}/common.sh"; . "${LIB}/opentofu.sh"; . "${LIB}/moto.sh"; ${script}`,
+      ],
+      {
+        env: { PATH: process.env["PATH"], HOME: root, TESTBED_CACHE: cache, TESTBED_STATE: state },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), "fp-tb-lib-"));
@@ -41,7 +59,9 @@ describe("testbed/lib/opentofu.sh and moto.sh", () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it("defines the contract's functions and does nothing else when sourced", () => {
-    const out = bash("for f in opentofu_up opentofu_down opentofu_status moto_up moto_down moto_status; do declare -F $f; done");
+    const out = bash(
+      "for f in opentofu_up opentofu_down opentofu_status moto_up moto_down moto_status; do declare -F $f; done",
+    );
     expect(out.trim().split("\n")).toEqual([
       "opentofu_up",
       "opentofu_down",
@@ -75,7 +95,9 @@ describe("testbed/lib/opentofu.sh and moto.sh", () => {
     writeFileSync(built, "#!/bin/sh\n", { mode: 0o755 });
     const out = join(root, "mirror");
     bash(`_mirror_layout "${out}"`);
-    const files = bash(`for h in "\${TF_MIRROR_HOSTS[@]}"; do p=$(aws_provider_mirror_path "$h"); echo "${out}/\${p#"$TF_MIRROR/"}"; done`)
+    const files = bash(
+      `for h in "\${TF_MIRROR_HOSTS[@]}"; do p=$(aws_provider_mirror_path "$h"); echo "${out}/\${p#"$TF_MIRROR/"}"; done`,
+    )
       .trim()
       .split("\n");
     expect(files.length).toBeGreaterThanOrEqual(2);
@@ -91,7 +113,11 @@ describe("testbed/lib/opentofu.sh and moto.sh", () => {
     const lines = bash("opentofu_status; moto_status").trim().split("\n");
     expect(lines).toEqual([
       expect.stringMatching(new RegExp(`^opentofu\\s+${pin("OPENTOFU_VERSION")}\\s+not built$`)),
-      expect.stringMatching(new RegExp(`^aws-provider\\s+${pin("AWS_PROVIDER_VERSION")} \\(src ${pin("AWS_PROVIDER_COMMIT")}\\)\\s+not built$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^aws-provider\\s+${pin("AWS_PROVIDER_VERSION")} \\(src ${pin("AWS_PROVIDER_COMMIT")}\\)\\s+not built$`,
+        ),
+      ),
       expect.stringMatching(new RegExp(`^moto\\s+${pin("MOTO_VERSION")}\\s+not installed$`)),
     ]);
   });

@@ -47,7 +47,13 @@ export const ConfigFileSchema = v.strictObject(
     /** The environments by name; each holds only where it differs from `defaults`. */
     environments: v.optional(
       v.record(
-        v.pipe(v.string(), v.regex(ENVIRONMENT_NAME_PATTERN, "environment names must be 2–12 lower-case letters or digits, starting with a letter")),
+        v.pipe(
+          v.string(),
+          v.regex(
+            ENVIRONMENT_NAME_PATTERN,
+            "environment names must be 2–12 lower-case letters or digits, starting with a letter",
+          ),
+        ),
         v.nullish(v.record(v.string(), v.unknown(), "must be a map of environment fields")),
         "must be a map from environment name to its fields",
       ),
@@ -106,7 +112,10 @@ export function parseConfigFile(text: string, file = CONFIG_FILE_NAME): ConfigFi
   if (doc.errors.length > 0) {
     throw new ConfigFileError(
       file,
-      doc.errors.map((e) => ({ path: `(line ${lines.linePos(e.pos[0]).line})`, message: `not valid YAML: ${e.message.split("\n")[0]}` })),
+      doc.errors.map((e) => ({
+        path: `(line ${lines.linePos(e.pos[0]).line})`,
+        message: `not valid YAML: ${e.message.split("\n")[0]}`,
+      })),
     );
   }
   const raw: unknown = doc.toJS() ?? {};
@@ -130,17 +139,28 @@ export function parseConfigFile(text: string, file = CONFIG_FILE_NAME): ConfigFi
  * @param doc The YAML document (for line numbers); undefined without a file.
  * @param lines The document's line counter.
  */
-function fromParsed(file: string, content: v.InferOutput<typeof ConfigFileSchema>, doc: Document | undefined, lines: LineCounter | undefined): ConfigFile {
+function fromParsed(
+  file: string,
+  content: v.InferOutput<typeof ConfigFileSchema>,
+  doc: Document | undefined,
+  lines: LineCounter | undefined,
+): ConfigFile {
   const defaults = content.defaults ?? {};
   const written = content.environments ?? {};
   const names = [...new Set([...Object.keys(builtinEnvironments), ...Object.keys(written)])];
   const environments: Record<string, EnvironmentInput> = {};
   for (const name of names) {
-    const builtin: object = Object.hasOwn(builtinEnvironments, name) ? builtinEnvironments[name as keyof typeof builtinEnvironments] : {};
+    const builtin: object = Object.hasOwn(builtinEnvironments, name)
+      ? builtinEnvironments[name as keyof typeof builtinEnvironments]
+      : {};
     let merged = mergeFields(builtin, defaults);
     merged = mergeFields(merged, written[name] ?? {});
     // The name is the key: writing it again is allowed only if equal (the schema checks it).
-    const entry = { name, ...(content.serviceName === undefined ? {} : { serviceName: content.serviceName }), ...(merged as object) };
+    const entry = {
+      name,
+      ...(content.serviceName === undefined ? {} : { serviceName: content.serviceName }),
+      ...(merged as object),
+    };
     environments[name] = entry as EnvironmentInput;
   }
   return {
@@ -167,7 +187,8 @@ function fromParsed(file: string, content: v.InferOutput<typeof ConfigFileSchema
  * @param over Higher precedence.
  */
 function mergeFields(base: unknown, over: unknown): unknown {
-  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  const isObject = (x: unknown): x is Record<string, unknown> =>
+    typeof x === "object" && x !== null && !Array.isArray(x);
   if (!isObject(base) || !isObject(over)) return over;
   if ("mode" in over && over["mode"] !== base["mode"]) return over;
   const merged: Record<string, unknown> = { ...base };

@@ -18,7 +18,10 @@ export const CONTAINER_NAME = "app";
  * @param containerPort The port the app listens on.
  * @param environment The configured variables.
  */
-export function containerEnvironment(containerPort: number, environment: Record<string, string>): Record<string, string> {
+export function containerEnvironment(
+  containerPort: number,
+  environment: Record<string, string>,
+): Record<string, string> {
   return { NODE_ENV: "production", PORT: String(containerPort), ...environment };
 }
 

@@ -33,7 +33,12 @@ export class ConfigError extends Error {
    * @param file The configuration file's name, for the message.
    * @param locate Where a field is written in the file, for the message (ConfigFile.locate).
    */
-  constructor(environment: string, issues: ConfigIssue[], file: string, locate: (path: string) => string = (path) => path) {
+  constructor(
+    environment: string,
+    issues: ConfigIssue[],
+    file: string,
+    locate: (path: string) => string = (path) => path,
+  ) {
     const lines = issues.map((i) => `  ${locate(i.path)}: ${i.message}`);
     super(`invalid configuration for environment "${environment}" in ${file}:\n${lines.join("\n")}`);
     this.name = "ConfigError";

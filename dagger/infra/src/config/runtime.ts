@@ -50,17 +50,15 @@ export interface SecretsAndScaling {
  * @param config The environment's validated configuration (resolveEnvironment()).
  */
 export function secretsAndScaling(config: EnvironmentConfig): SecretsAndScaling {
-  const secrets = resolveSecrets(config.service.secrets, config.region).map(
-    (ref): SecretSummary => ({
-      envVar: ref.envVar,
-      kind: ref.kind,
-      name: ref.name,
-      ...(ref.arn !== undefined ? { arn: ref.arn } : {}),
-      region: ref.region,
-      ...(ref.key !== undefined ? { key: ref.key } : {}),
-      ...(ref.kmsKeyArn !== undefined ? { kmsKeyArn: ref.kmsKeyArn } : {}),
-    }),
-  );
+  const secrets = resolveSecrets(config.service.secrets, config.region).map((ref): SecretSummary => ({
+    envVar: ref.envVar,
+    kind: ref.kind,
+    name: ref.name,
+    ...(ref.arn !== undefined ? { arn: ref.arn } : {}),
+    region: ref.region,
+    ...(ref.key !== undefined ? { key: ref.key } : {}),
+    ...(ref.kmsKeyArn !== undefined ? { kmsKeyArn: ref.kmsKeyArn } : {}),
+  }));
   const scaling = config.service.autoscaling;
   const autoscaling = scaling.enabled
     ? { enabled: true, minCount: scaling.minCount, maxCount: scaling.maxCount }

@@ -44,7 +44,10 @@ export function isDomainName(name: string): boolean {
 
 const domainName = v.pipe(
   v.string("must be a DNS name like app.example.com"),
-  v.check(isDomainName, "must be a lower-case DNS name like app.example.com (letters, digits, hyphens; no trailing dot)"),
+  v.check(
+    isDomainName,
+    "must be a lower-case DNS name like app.example.com (letters, digits, hyphens; no trailing dot)",
+  ),
 );
 
 /** AWS region names: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-7… */
@@ -57,11 +60,17 @@ const accountId = v.pipe(v.string(), v.regex(/^\d{12}$/, "must be a 12-digit AWS
 const ARN_PARTITION = "arn:aws(?:-[a-z]+)*";
 
 /** An ALB ARN; groups: region, account, name, id. */
-export const ALB_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:elasticloadbalancing:([a-z0-9-]+):(\\d{12}):loadbalancer/app/([A-Za-z0-9-]{1,32})/([0-9a-f]+)$`);
+export const ALB_ARN_PATTERN = new RegExp(
+  `^${ARN_PARTITION}:elasticloadbalancing:([a-z0-9-]+):(\\d{12}):loadbalancer/app/([A-Za-z0-9-]{1,32})/([0-9a-f]+)$`,
+);
 /** An ALB listener ARN; groups: region, account, load balancer name, load balancer id, listener id. */
-export const LISTENER_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:elasticloadbalancing:([a-z0-9-]+):(\\d{12}):listener/app/([A-Za-z0-9-]{1,32})/([0-9a-f]+)/([0-9a-f]+)$`);
+export const LISTENER_ARN_PATTERN = new RegExp(
+  `^${ARN_PARTITION}:elasticloadbalancing:([a-z0-9-]+):(\\d{12}):listener/app/([A-Za-z0-9-]{1,32})/([0-9a-f]+)/([0-9a-f]+)$`,
+);
 /** An ACM certificate ARN; groups: region, account. */
-export const CERTIFICATE_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:acm:([a-z0-9-]+):(\\d{12}):certificate/[0-9a-f-]+$`);
+export const CERTIFICATE_ARN_PATTERN = new RegExp(
+  `^${ARN_PARTITION}:acm:([a-z0-9-]+):(\\d{12}):certificate/[0-9a-f-]+$`,
+);
 /** An IAM OIDC provider ARN; group: account. */
 export const OIDC_PROVIDER_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:iam::(\\d{12}):oidc-provider/.+$`);
 
@@ -98,10 +107,7 @@ const network = strict({
   /** VPC address range. The system this replaces used 10.16.0.0/16; kept so addresses stay familiar. */
   vpcCidr: v.optional(ipv4Cidr, "10.16.0.0/16"),
   /** The two public subnets, one per availability zone; /24 = 251 usable addresses each, plenty for tasks. */
-  publicSubnetCidrs: v.optional(pair("must be a list of exactly two CIDR blocks"), [
-    "10.16.0.0/24",
-    "10.16.1.0/24",
-  ]),
+  publicSubnetCidrs: v.optional(pair("must be a list of exactly two CIDR blocks"), ["10.16.0.0/24", "10.16.1.0/24"]),
 });
 
 /**
@@ -145,7 +151,10 @@ const loadBalancer = v.variant(
       mode: v.literal("create"),
       /** TLS policy of the HTTPS listener; see DEFAULT_TLS_POLICY for the choice. */
       tlsPolicy: v.optional(
-        v.pipe(v.string(), v.regex(/^ELBSecurityPolicy-TLS13-/, "must be a TLS 1.3 ALB security policy (ELBSecurityPolicy-TLS13-…)")),
+        v.pipe(
+          v.string(),
+          v.regex(/^ELBSecurityPolicy-TLS13-/, "must be a TLS 1.3 ALB security policy (ELBSecurityPolicy-TLS13-…)"),
+        ),
         DEFAULT_TLS_POLICY,
       ),
       /** Refuse to delete the ALB (destroy then fails until it is turned off). */
@@ -159,10 +168,16 @@ const loadBalancer = v.variant(
        * no network is created.
        */
       mode: v.literal("existing"),
-      arn: v.pipe(v.string(), v.regex(ALB_ARN_PATTERN, "must be an application load balancer ARN (…:loadbalancer/app/NAME/ID)")),
+      arn: v.pipe(
+        v.string(),
+        v.regex(ALB_ARN_PATTERN, "must be an application load balancer ARN (…:loadbalancer/app/NAME/ID)"),
+      ),
       httpsListenerArn: v.pipe(
         v.string(),
-        v.regex(LISTENER_ARN_PATTERN, "must be the ARN of the ALB's HTTPS listener (…:listener/app/NAME/ID/LISTENER_ID)"),
+        v.regex(
+          LISTENER_ARN_PATTERN,
+          "must be the ARN of the ALB's HTTPS listener (…:listener/app/NAME/ID/LISTENER_ID)",
+        ),
       ),
       /** Priority of the host-header rule on the shared listener; unique per listener. */
       listenerRulePriority: int(1, 50000),
@@ -196,7 +211,10 @@ const certificate = v.variant(
     strict({
       /** Use an issued ACM certificate covering the domain, in the environment's region. */
       mode: v.literal("existing"),
-      arn: v.pipe(v.string(), v.regex(CERTIFICATE_ARN_PATTERN, "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)")),
+      arn: v.pipe(
+        v.string(),
+        v.regex(CERTIFICATE_ARN_PATTERN, "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"),
+      ),
     }),
   ],
   'mode must be "create" or "existing"',
@@ -219,10 +237,12 @@ const targetHealthCheck = strict({
  */
 const commitFrom = v.union(
   [
-    strict({ jsonField: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a JSON field name like commit")) }),
+    strict({
+      jsonField: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a JSON field name like commit")),
+    }),
     strict({ header: v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name like X-Commit")) }),
   ],
-  'must be { jsonField: NAME } or { header: NAME }',
+  "must be { jsonField: NAME } or { header: NAME }",
 );
 
 const smokeTest = strict({
@@ -255,7 +275,9 @@ const SSM_SEGMENT = "[A-Za-z0-9_.-]+";
 /** An SSM parameter name: a path "/app/db-url" (any depth) or a top-level name "db-url". */
 export const SSM_PARAMETER_NAME_PATTERN = new RegExp(`^(?:(?:/${SSM_SEGMENT})+|${SSM_SEGMENT})$`);
 /** An SSM parameter ARN; groups: region, account, the name without its leading slash. */
-export const SSM_PARAMETER_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:ssm:([a-z0-9-]+):(\\d{12}):parameter/(${SSM_SEGMENT}(?:/${SSM_SEGMENT})*)$`);
+export const SSM_PARAMETER_ARN_PATTERN = new RegExp(
+  `^${ARN_PARTITION}:ssm:([a-z0-9-]+):(\\d{12}):parameter/(${SSM_SEGMENT}(?:/${SSM_SEGMENT})*)$`,
+);
 /** Parameter Store's limit on a name, ARN included (1011 characters). */
 const SSM_NAME_MAX = 1011;
 
@@ -267,7 +289,9 @@ export const SECRET_NAME_PATTERN = new RegExp(`^${SECRET_NAME_CHARS}{1,512}$`);
  * A secret's full ARN: the name, a hyphen and the six random characters AWS
  * appends. Groups: region, account, name, suffix.
  */
-export const SECRET_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:secretsmanager:([a-z0-9-]+):(\\d{12}):secret:(${SECRET_NAME_CHARS}{1,512})-([A-Za-z0-9]{6})$`);
+export const SECRET_ARN_PATTERN = new RegExp(
+  `^${ARN_PARTITION}:secretsmanager:([a-z0-9-]+):(\\d{12}):secret:(${SECRET_NAME_CHARS}{1,512})-([A-Za-z0-9]{6})$`,
+);
 /**
  * A name ending like an ARN's random suffix ("-" and six letters or digits).
  * AWS advises against such names: given by name (a partial ARN), Secrets
@@ -275,14 +299,17 @@ export const SECRET_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:secretsmanager:(
  */
 const SUFFIX_LIKE_ENDING = /-[A-Za-z0-9]{6}$/;
 /** A KMS key ARN (not an alias: IAM matches Decrypt on the key's ARN). Groups: region, account. */
-export const KMS_KEY_ARN_PATTERN = new RegExp(`^${ARN_PARTITION}:kms:([a-z0-9-]+):(\\d{12}):key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`);
+export const KMS_KEY_ARN_PATTERN = new RegExp(
+  `^${ARN_PARTITION}:kms:([a-z0-9-]+):(\\d{12}):key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`,
+);
 
 /**
  * What is wrong with an `ssm` reference, if anything.
  * @param value The configured name or ARN.
  */
 function ssmProblem(value: string): string | undefined {
-  if (/^arn:[^:]*:secretsmanager:/.test(value)) return "is a Secrets Manager ARN: write { secretsManager: \"…\" } for a secret";
+  if (/^arn:[^:]*:secretsmanager:/.test(value))
+    return 'is a Secrets Manager ARN: write { secretsManager: "…" } for a secret';
   if (value.length > SSM_NAME_MAX) return `has ${value.length} characters; Parameter Store allows ${SSM_NAME_MAX}`;
   if (SSM_PARAMETER_NAME_PATTERN.test(value) || SSM_PARAMETER_ARN_PATTERN.test(value)) return undefined;
   if (/^[A-Za-z0-9_.-]+\//.test(value)) return `a parameter path starts with "/": write "/${value}"`;
@@ -295,7 +322,7 @@ function ssmProblem(value: string): string | undefined {
  */
 function secretProblem(value: string): string | undefined {
   if (value.startsWith("arn:")) {
-    if (/^arn:[^:]*:ssm:/.test(value)) return "is an SSM parameter ARN: write { ssm: \"…\" } for a parameter";
+    if (/^arn:[^:]*:ssm:/.test(value)) return 'is an SSM parameter ARN: write { ssm: "…" } for a parameter';
     if (SECRET_ARN_PATTERN.test(value)) return undefined;
     return "must be the secret's full ARN, ending in the six characters AWS appends to the name (arn:aws:secretsmanager:REGION:ACCOUNT:secret:prod/db-AbCdEf), or the secret's name";
   }
@@ -336,10 +363,24 @@ const secretReference = v.pipe(
       /** A Secrets Manager secret: its name ("prod/db") or its full ARN (with the 6-character suffix). */
       secretsManager: v.optional(v.pipe(v.string(), explained(secretProblem))),
       /** One JSON key of the secret's value (Secrets Manager only). */
-      key: v.optional(v.pipe(v.string(), v.regex(/^[^:]{1,256}$/, 'must be a JSON key of the secret: 1–256 characters without ":" (ECS separates the parts of valueFrom with ":")'))),
+      key: v.optional(
+        v.pipe(
+          v.string(),
+          v.regex(
+            /^[^:]{1,256}$/,
+            'must be a JSON key of the secret: 1–256 characters without ":" (ECS separates the parts of valueFrom with ":")',
+          ),
+        ),
+      ),
       /** The customer-managed KMS key of the value (default: the store's AWS-managed key). */
       kmsKeyArn: v.optional(
-        v.pipe(v.string(), v.regex(KMS_KEY_ARN_PATTERN, "must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID); an alias does not work: IAM matches kms:Decrypt on the key's ARN")),
+        v.pipe(
+          v.string(),
+          v.regex(
+            KMS_KEY_ARN_PATTERN,
+            "must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID); an alias does not work: IAM matches kms:Decrypt on the key's ARN",
+          ),
+        ),
       ),
     },
     "unknown field; allowed fields: ssm or secretsManager, key (secretsManager only), kmsKeyArn",
@@ -378,7 +419,11 @@ const autoscaling = strict({
    * pass its health checks. Higher saves money but lets a spike saturate the tasks before help arrives.
    */
   cpuTargetPercent: v.optional(
-    v.pipe(v.number("must be a percentage from 1 to 100"), v.minValue(1, "must be a percentage from 1 to 100"), v.maxValue(100, "must be a percentage from 1 to 100")),
+    v.pipe(
+      v.number("must be a percentage from 1 to 100"),
+      v.minValue(1, "must be a percentage from 1 to 100"),
+      v.maxValue(100, "must be a percentage from 1 to 100"),
+    ),
     70,
   ),
   /**
@@ -401,7 +446,15 @@ const autoscaling = strict({
 
 const service = strict({
   /** 2 tasks: one per availability zone, so losing a zone or a task leaves the service up. */
-  desiredCount: v.optional(v.pipe(v.number("must be a whole number of at least 1"), v.integer("must be a whole number of at least 1"), v.minValue(1, "must be at least 1 (use destroy to remove the service)"), v.maxValue(1000, "must be at most 1000")), 2),
+  desiredCount: v.optional(
+    v.pipe(
+      v.number("must be a whole number of at least 1"),
+      v.integer("must be a whole number of at least 1"),
+      v.minValue(1, "must be at least 1 (use destroy to remove the service)"),
+      v.maxValue(1000, "must be at most 1000"),
+    ),
+    2,
+  ),
   /** 256 CPU units (0.25 vCPU): the sample app idles at < 1 % of it; raise for real load. */
   cpu: v.optional(v.number(), 256),
   /** 512 MiB: the smallest Fargate size; Node's heap for the sample app stays < 100 MiB. */
@@ -411,7 +464,10 @@ const service = strict({
   /** 8080: unprivileged, so the container runs as user 1000 without extra capabilities. */
   containerPort: v.optional(int(1024, 65535), 8080),
   /** The app's health endpoint, used by the ALB and by the container health check. */
-  healthCheckPath: v.optional(v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a URL path starting with /")), "/healthcheck"),
+  healthCheckPath: v.optional(
+    v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a URL path starting with /")),
+    "/healthcheck",
+  ),
   /**
    * 10 s: ECS ignores failing ALB checks for this long after a task starts. The app
    * listens in < 3 s; 10 s covers the first two 5 s checks. Longer only delays the
@@ -434,10 +490,16 @@ const service = strict({
   /** ECS Exec into running tasks: off by default (it needs SSM permissions and opens a shell path into production). */
   enableExecuteCommand: v.optional(v.boolean(), false),
   /** CloudWatch Container Insights for the cluster: "enabled" (per-task metrics), "enhanced" or "disabled". */
-  containerInsights: v.optional(v.picklist(["enabled", "enhanced", "disabled"], 'must be "enabled", "enhanced" or "disabled"'), "enabled"),
+  containerInsights: v.optional(
+    v.picklist(["enabled", "enhanced", "disabled"], 'must be "enabled", "enhanced" or "disabled"'),
+    "enabled",
+  ),
   /** 30 days of task logs: enough to debug last month's deploys; CloudWatch only accepts some values. */
   logRetentionDays: v.optional(
-    v.picklist(LOG_RETENTION_DAYS, `must be one of ${LOG_RETENTION_DAYS.join(", ")} (the periods CloudWatch Logs accepts)`),
+    v.picklist(
+      LOG_RETENTION_DAYS,
+      `must be one of ${LOG_RETENTION_DAYS.join(", ")} (the periods CloudWatch Logs accepts)`,
+    ),
     30,
   ),
   /**
@@ -445,7 +507,12 @@ const service = strict({
    * change when the group is replaced, so Terraform appends a random suffix; the
    * prefix lets the deploy role's policy scope target groups by name.
    */
-  targetGroupNamePrefix: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,5}$/, "must be 1–6 characters: lower-case letters, digits, hyphens"))),
+  targetGroupNamePrefix: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[a-z0-9][a-z0-9-]{0,5}$/, "must be 1–6 characters: lower-case letters, digits, hyphens"),
+    ),
+  ),
   /** What the smoke test after each rollout checks besides a 200 from healthCheckPath. */
   smokeTest: v.optional(smokeTest, {}),
   /** Extra plain environment variables for the container (never secrets: they are visible in the task definition). */
@@ -476,13 +543,21 @@ const github = strict({
   /** The branch whose pushes run the checks and plans (default "main"). */
   branch: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._/-]+$/, "must be a branch name")), "main"),
   /** Reuse this account's GitHub OIDC provider (one per account) instead of creating it. */
-  oidcProviderArn: v.optional(v.pipe(v.string(), v.regex(OIDC_PROVIDER_ARN_PATTERN, "must be an IAM OIDC provider ARN"))),
+  oidcProviderArn: v.optional(
+    v.pipe(v.string(), v.regex(OIDC_PROVIDER_ARN_PATTERN, "must be an IAM OIDC provider ARN")),
+  ),
 });
 
 const state = strict({
   /** State bucket; default "<serviceName>-tfstate-<account>-<region>" (created by `bootstrap`, not by this stack). */
   bucket: v.optional(
-    v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)")),
+    v.pipe(
+      v.string(),
+      v.regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        "must be an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)",
+      ),
+    ),
   ),
   /** Region of the state bucket; default: the environment's region. */
   region: v.optional(region),
@@ -491,10 +566,19 @@ const state = strict({
 /** The schema of one environment as the configuration file gives it (before cross-field checks). */
 export const EnvironmentSchema = strict({
   /** The environment's name: lower-case letters and digits, part of every resource name. */
-  name: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lower-case letters or digits, starting with a letter")),
+  name: v.pipe(
+    v.string(),
+    v.regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lower-case letters or digits, starting with a letter"),
+  ),
   /** The application's name: prefix of every resource name. */
   serviceName: v.optional(
-    v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/, "must be 2–20 lower-case letters, digits or hyphens, starting with a letter")),
+    v.pipe(
+      v.string(),
+      v.regex(
+        /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/,
+        "must be 2–20 lower-case letters, digits or hyphens, starting with a letter",
+      ),
+    ),
     "fargate-pipeline",
   ),
   /** The AWS account the environment lives in; the provider refuses any other. Required except for `local`. */

@@ -83,12 +83,18 @@ function checkNetwork(c: EnvironmentParsed, issues: ConfigIssue[]): void {
   });
   const [a, b] = subnets;
   if (a && b && blocksOverlap(a, b)) {
-    issues.push({ path: "network.publicSubnetCidrs", message: `${a.cidr} and ${b.cidr} overlap; the two subnets need disjoint blocks` });
+    issues.push({
+      path: "network.publicSubnetCidrs",
+      message: `${a.cidr} and ${b.cidr} overlap; the two subnets need disjoint blocks`,
+    });
   }
   const zonePattern = new RegExp(`^${c.region}[a-z]$`);
   c.availabilityZones.forEach((zone, i) => {
     if (!zonePattern.test(zone)) {
-      issues.push({ path: `availabilityZones.${i}`, message: `"${zone}" is not a zone of ${c.region}; use ${c.region}a, ${c.region}b, …` });
+      issues.push({
+        path: `availabilityZones.${i}`,
+        message: `"${zone}" is not a zone of ${c.region}; use ${c.region}a, ${c.region}b, …`,
+      });
     }
   });
   if (c.availabilityZones[0] === c.availabilityZones[1]) {
@@ -104,11 +110,20 @@ function checkNetwork(c: EnvironmentParsed, issues: ConfigIssue[]): void {
  * @param what What the ARN names, for the message.
  * @param issues Where problems are recorded.
  */
-function checkArnPlace(match: RegExpMatchArray | null, c: EnvironmentParsed, path: string, what: string, issues: ConfigIssue[]): void {
+function checkArnPlace(
+  match: RegExpMatchArray | null,
+  c: EnvironmentParsed,
+  path: string,
+  what: string,
+  issues: ConfigIssue[],
+): void {
   if (!match) return; // The schema reported the format already.
   const [, arnRegion, arnAccount] = match;
   if (arnRegion !== undefined && arnRegion !== c.region) {
-    issues.push({ path, message: `the ${what} is in ${arnRegion}, the environment in ${c.region}; use one in ${c.region}` });
+    issues.push({
+      path,
+      message: `the ${what} is in ${arnRegion}, the environment in ${c.region}; use one in ${c.region}`,
+    });
   }
   if (arnAccount !== undefined && c.accountId !== undefined && arnAccount !== c.accountId) {
     issues.push({ path, message: `the ${what} belongs to account ${arnAccount}, the environment to ${c.accountId}` });
@@ -127,15 +142,26 @@ function checkSecrets(c: EnvironmentParsed, issues: ConfigIssue[]): void {
   for (const ref of resolveSecrets(c.service.secrets, c.region)) {
     const path = `service.secrets.${ref.envVar}`;
     if (Object.hasOwn(plain, ref.envVar)) {
-      const owner = Object.hasOwn(c.service.environment, ref.envVar) ? "service.environment sets it too" : "the pipeline sets it (NODE_ENV, PORT)";
-      issues.push({ path, message: `${ref.envVar} is a plain variable already: ${owner}; a container variable comes from one place, so rename one` });
+      const owner = Object.hasOwn(c.service.environment, ref.envVar)
+        ? "service.environment sets it too"
+        : "the pipeline sets it (NODE_ENV, PORT)";
+      issues.push({
+        path,
+        message: `${ref.envVar} is a plain variable already: ${owner}; a container variable comes from one place, so rename one`,
+      });
     }
     if (ref.account !== undefined && c.accountId !== undefined && ref.account !== c.accountId) {
-      issues.push({ path, message: `the ${ref.kind === "ssm" ? "parameter" : "secret"} belongs to account ${ref.account}, the environment to ${c.accountId}; ECS reads secrets of the task's own account only` });
+      issues.push({
+        path,
+        message: `the ${ref.kind === "ssm" ? "parameter" : "secret"} belongs to account ${ref.account}, the environment to ${c.accountId}; ECS reads secrets of the task's own account only`,
+      });
     }
     const kms = ref.kmsKeyArn?.match(KMS_KEY_ARN_PATTERN);
     if (kms && kms[1] !== ref.region) {
-      issues.push({ path: `${path}.kmsKeyArn`, message: `the key is in ${kms[1]}, the ${ref.kind === "ssm" ? "parameter" : "secret"} in ${ref.region}; name the key in ${ref.region} its value is encrypted with` });
+      issues.push({
+        path: `${path}.kmsKeyArn`,
+        message: `the key is in ${kms[1]}, the ${ref.kind === "ssm" ? "parameter" : "secret"} in ${ref.region}; name the key in ${ref.region} its value is encrypted with`,
+      });
     }
   }
 }
@@ -163,7 +189,10 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
   checkNetwork(c, issues);
 
   if (c.hostedZone.mode === "create" && c.domain !== c.hostedZone.name && !c.domain.endsWith(`.${c.hostedZone.name}`)) {
-    issues.push({ path: "domain", message: `${c.domain} is not in the hosted zone ${c.hostedZone.name}; use a name ending in .${c.hostedZone.name}` });
+    issues.push({
+      path: "domain",
+      message: `${c.domain} is not in the hosted zone ${c.hostedZone.name}; use a name ending in .${c.hostedZone.name}`,
+    });
   }
 
   const size = checkFargateSize(c.service.cpu, c.service.memory);
@@ -217,12 +246,18 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
   if (c.github.oidcProviderArn !== undefined) {
     const match = c.github.oidcProviderArn.match(OIDC_PROVIDER_ARN_PATTERN);
     if (match && c.accountId !== undefined && match[1] !== c.accountId) {
-      issues.push({ path: "github.oidcProviderArn", message: `the provider belongs to account ${match[1]}, the environment to ${c.accountId}` });
+      issues.push({
+        path: "github.oidcProviderArn",
+        message: `the provider belongs to account ${match[1]}, the environment to ${c.accountId}`,
+      });
     }
   }
   const bucket = c.state.bucket ?? resourceNames({ ...c, stateBucket: undefined }).state.bucket;
   if (bucket.length > 63) {
-    issues.push({ path: "state.bucket", message: `the derived bucket name "${bucket}" is longer than S3's 63 characters; set state.bucket` });
+    issues.push({
+      path: "state.bucket",
+      message: `the derived bucket name "${bucket}" is longer than S3's 63 characters; set state.bucket`,
+    });
   }
   return issues;
 }
@@ -252,7 +287,10 @@ function policySizeIssues(config: EnvironmentConfig): ConfigIssue[] {
   const deploy = deployRolePolicies(ctx);
   const documents: [string, PolicyDocument][] = [
     [`the task roles' permissions boundary (${config.names.taskBoundaryPolicy})`, taskBoundaryPolicy(ctx)],
-    ...DEPLOY_POLICY_PARTS.map((part): [string, PolicyDocument] => [`the deploy role's "${part}" policy`, deploy[part]]),
+    ...DEPLOY_POLICY_PARTS.map((part): [string, PolicyDocument] => [
+      `the deploy role's "${part}" policy`,
+      deploy[part],
+    ]),
   ];
   return documents
     .map(([what, doc]) => [what, JSON.stringify(doc).length] as const)

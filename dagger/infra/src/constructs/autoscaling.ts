@@ -62,9 +62,17 @@ export class ServiceAutoscaling extends Construct {
       targetValue,
       scaleOutCooldown: o.scaleOutCooldownSeconds,
       scaleInCooldown: o.scaleInCooldownSeconds,
-      predefinedMetricSpecification: { predefinedMetricType: metric, ...(resourceLabel !== undefined ? { resourceLabel } : {}) },
+      predefinedMetricSpecification: {
+        predefinedMetricType: metric,
+        ...(resourceLabel !== undefined ? { resourceLabel } : {}),
+      },
     });
-    const policy = { policyType: "TargetTrackingScaling", serviceNamespace: target.serviceNamespace, scalableDimension: target.scalableDimension, resourceId: target.resourceId };
+    const policy = {
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: target.serviceNamespace,
+      scalableDimension: target.scalableDimension,
+      resourceId: target.resourceId,
+    };
     new AppautoscalingPolicy(this, "cpu", {
       name: `${o.policyNamePrefix}-cpu`,
       ...policy,
@@ -73,7 +81,11 @@ export class ServiceAutoscaling extends Construct {
     new AppautoscalingPolicy(this, "requests", {
       name: `${o.policyNamePrefix}-requests`,
       ...policy,
-      targetTrackingScalingPolicyConfiguration: tracking("ALBRequestCountPerTarget", o.requestsPerTarget, o.requestCountResourceLabel),
+      targetTrackingScalingPolicyConfiguration: tracking(
+        "ALBRequestCountPerTarget",
+        o.requestsPerTarget,
+        o.requestCountResourceLabel,
+      ),
       dependsOn: o.dependsOn,
     });
   }

@@ -22,7 +22,10 @@ import {
  * GitHub (it trusts the issuer's CA library), but the API and the emulator still
  * accept a list, and giving it keeps the resource identical everywhere.
  */
-export const GITHUB_THUMBPRINTS = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"];
+export const GITHUB_THUMBPRINTS = [
+  "6938fd4d98bab03faadb97b34396831e3780aea1",
+  "1c58a3a8518e8759bf075b76b750d4f2df264fcd",
+];
 
 /** Options of GithubOidc. */
 export interface GithubOidcOptions {
@@ -77,7 +80,9 @@ export class GithubOidc extends Construct {
     const deploy = new IamRole(this, "deploy_role", {
       name: ctx.roles.deploy,
       description: `GitHub Actions deploys from ${options.repository}, environment ${options.environment}`,
-      assumeRolePolicy: JSON.stringify(githubTrustPolicy(this.providerArn, deploySubjects(options.repository, options.environment))),
+      assumeRolePolicy: JSON.stringify(
+        githubTrustPolicy(this.providerArn, deploySubjects(options.repository, options.environment)),
+      ),
       maxSessionDuration: MAX_SESSION_SECONDS,
     });
     const parts = deployRolePolicies(ctx);
@@ -95,7 +100,9 @@ export class GithubOidc extends Construct {
     const plan = new IamRole(this, "plan_role", {
       name: ctx.roles.plan,
       description: `GitHub Actions plans from ${options.repository}: pull requests and ${options.branch}`,
-      assumeRolePolicy: JSON.stringify(githubTrustPolicy(this.providerArn, planSubjects(options.repository, options.branch))),
+      assumeRolePolicy: JSON.stringify(
+        githubTrustPolicy(this.providerArn, planSubjects(options.repository, options.branch)),
+      ),
       maxSessionDuration: MAX_SESSION_SECONDS,
     });
     new IamRolePolicy(this, "plan_policy", {

@@ -2,7 +2,12 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { Construct } from "constructs";
-import { ecsTasksTrustPolicy, executionRolePolicy, taskBoundaryPolicy, type ServicePolicyContext } from "../policies.ts";
+import {
+  ecsTasksTrustPolicy,
+  executionRolePolicy,
+  taskBoundaryPolicy,
+  type ServicePolicyContext,
+} from "../policies.ts";
 
 /** Options of TaskRoles. */
 export interface TaskRolesOptions {

@@ -116,7 +116,8 @@ export class LoadBalancer extends Construct {
   constructor(scope: Construct, id: string, options: LoadBalancerOptions) {
     super(scope, id);
     const { placement } = options;
-    const existing = placement.mode === "existing" ? new DataAwsLb(this, "existing_alb", { arn: placement.arn }) : undefined;
+    const existing =
+      placement.mode === "existing" ? new DataAwsLb(this, "existing_alb", { arn: placement.arn }) : undefined;
     this.vpcId = existing ? existing.vpcId : (placement as CreateLoadBalancer).vpcId;
     this.subnetIds = existing ? existing.subnets : (placement as CreateLoadBalancer).subnetIds;
 
@@ -214,7 +215,9 @@ export class LoadBalancer extends Construct {
         loadBalancerArn: alb.arn,
         port: HTTP_PORT,
         protocol: "HTTP",
-        defaultAction: [{ type: "redirect", redirect: { protocol: "HTTPS", port: String(HTTPS_PORT), statusCode: "HTTP_301" } }],
+        defaultAction: [
+          { type: "redirect", redirect: { protocol: "HTTPS", port: String(HTTPS_PORT), statusCode: "HTTP_301" } },
+        ],
       });
       const https = new LbListener(this, "https_listener", {
         loadBalancerArn: alb.arn,

@@ -27,7 +27,12 @@ export function lifecyclePolicy(keepLastImages: number, expireUntaggedAfterDays:
       {
         rulePriority: 1,
         description: `Expire untagged images after ${expireUntaggedAfterDays} days`,
-        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: expireUntaggedAfterDays },
+        selection: {
+          tagStatus: "untagged",
+          countType: "sinceImagePushed",
+          countUnit: "days",
+          countNumber: expireUntaggedAfterDays,
+        },
         action: { type: "expire" },
       },
       {

@@ -9,7 +9,14 @@ import { containerEnvironment } from "../config/naming.ts";
 /** Options of FargateService. */
 export interface FargateServiceOptions {
   /** Names of the cluster, service, task family, container, log group, stream prefix. */
-  names: { cluster: string; service: string; taskFamily: string; container: string; logGroup: string; logStreamPrefix: string };
+  names: {
+    cluster: string;
+    service: string;
+    taskFamily: string;
+    container: string;
+    logGroup: string;
+    logStreamPrefix: string;
+  };
   /** The environment's region (for awslogs). */
   region: string;
   /** The image, by digest (a Terraform variable reference). */
@@ -115,7 +122,9 @@ export function containerDefinitions(o: FargateServiceOptions): object[] {
         .sort()
         .map((name) => ({ name, value: environment[name] })),
       // Names and ARNs only (ECS reads the values when a task starts); sorted like environment.
-      ...(o.secrets.length > 0 ? { secrets: [...o.secrets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) } : {}),
+      ...(o.secrets.length > 0
+        ? { secrets: [...o.secrets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) }
+        : {}),
       // Non-root (the node image's "node" user) and no writes outside /tmp.
       user: "1000",
       readonlyRootFilesystem: true,
@@ -202,7 +211,9 @@ export class FargateService extends Construct {
       // Stops a deploy whose tasks keep failing and rolls back to the last good one.
       deploymentCircuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriodSeconds: o.healthCheckGracePeriodSeconds,
-      loadBalancer: [{ targetGroupArn: o.targetGroupArn, containerName: o.names.container, containerPort: o.containerPort }],
+      loadBalancer: [
+        { targetGroupArn: o.targetGroupArn, containerName: o.names.container, containerPort: o.containerPort },
+      ],
       networkConfiguration: {
         subnets: o.subnetIds,
         securityGroups: [o.securityGroupId],

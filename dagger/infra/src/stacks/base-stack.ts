@@ -34,11 +34,23 @@ export class BaseStack extends EnvironmentStack {
       expireUntaggedAfterDays: config.registry.expireUntaggedAfterDays,
       forceDelete: config.registry.forceDelete,
     });
-    const zone = new HostedZone(this, "dns", { zone: config.hostedZone, purpose: `${config.serviceName} ${config.name}` });
+    const zone = new HostedZone(this, "dns", {
+      zone: config.hostedZone,
+      purpose: `${config.serviceName} ${config.name}`,
+    });
 
     const boundaryArn = boundaryPolicyArn(config, this.partition, this.accountId);
-    const refs = { partition: this.partition, dnsSuffix: this.dnsSuffix, account: this.accountId, hostedZoneId: zone.zoneId, boundaryPolicyArn: boundaryArn };
-    const boundary = new TaskBoundary(this, "task_boundary", { name: n.taskBoundaryPolicy, policy: policyContext(config, refs) });
+    const refs = {
+      partition: this.partition,
+      dnsSuffix: this.dnsSuffix,
+      account: this.accountId,
+      hostedZoneId: zone.zoneId,
+      boundaryPolicyArn: boundaryArn,
+    };
+    const boundary = new TaskBoundary(this, "task_boundary", {
+      name: n.taskBoundaryPolicy,
+      policy: policyContext(config, refs),
+    });
     const github = new GithubOidc(this, "github", {
       repository: config.github.repository,
       environment: config.github.environment,

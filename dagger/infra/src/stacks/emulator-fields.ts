@@ -29,7 +29,9 @@ export class EmulatorUnheldFields implements IAspect {
     // The arguments as they will be synthesized (snake_case, overrides included).
     const json = node.toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown>>> };
     const body = Object.values(json.resource?.[node.terraformResourceType] ?? {})[0] ?? {};
-    const attributes = fields.filter((f) => body[f.onlyWith] !== undefined && body[f.onlyWith] !== null).map((f) => f.attribute);
+    const attributes = fields
+      .filter((f) => body[f.onlyWith] !== undefined && body[f.onlyWith] !== null)
+      .map((f) => f.attribute);
     if (attributes.length === 0) return;
     const ignored = node.lifecycle?.ignoreChanges;
     if (ignored === "all") return;

@@ -28,7 +28,9 @@ export class ReadableIdStack extends TerraformStack {
     const components = node.scopes.slice(node.scopes.indexOf(this) + 1).map((c) => c.node.id);
     for (const component of components) {
       if (!/^[a-z][a-z0-9_]*$/.test(component)) {
-        throw new Error(`construct id "${component}" (${node.path}) must be snake_case: it becomes part of a resource address`);
+        throw new Error(
+          `construct id "${component}" (${node.path}) must be snake_case: it becomes part of a resource address`,
+        );
       }
     }
     const id = components.join("_");

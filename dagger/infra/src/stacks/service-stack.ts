@@ -37,7 +37,8 @@ export class ServiceStack extends EnvironmentStack {
       validation: [
         {
           condition: `\${can(regex(${JSON.stringify(IMAGE_DIGEST_PATTERN)}, var.${IMAGE_VARIABLE}))}`,
-          errorMessage: "image must be an image reference by digest, REPOSITORY@sha256:<64 hex digits>; a tag can point elsewhere tomorrow.",
+          errorMessage:
+            "image must be an image reference by digest, REPOSITORY@sha256:<64 hex digits>; a tag can point elsewhere tomorrow.",
         },
       ],
     });
@@ -57,7 +58,10 @@ export class ServiceStack extends EnvironmentStack {
       const network = new Network(this, "network", {
         name: n.prefix,
         vpcCidr: config.network.vpcCidr,
-        publicSubnets: config.network.publicSubnetCidrs.map((cidr, i) => ({ cidr, availabilityZone: config.availabilityZones[i]! })),
+        publicSubnets: config.network.publicSubnetCidrs.map((cidr, i) => ({
+          cidr,
+          availabilityZone: config.availabilityZones[i]!,
+        })),
       });
       placement = {
         mode: "create",
@@ -81,7 +85,12 @@ export class ServiceStack extends EnvironmentStack {
       healthCheck: { path: s.healthCheckPath, ...s.targetHealthCheck },
     });
 
-    new AliasRecord(this, "alias", { zoneId, domain: config.domain, targetDnsName: lb.dnsName, targetZoneId: lb.zoneId });
+    new AliasRecord(this, "alias", {
+      zoneId,
+      domain: config.domain,
+      targetDnsName: lb.dnsName,
+      targetZoneId: lb.zoneId,
+    });
 
     const policy = policyContext(config, {
       partition: this.partition,

@@ -57,7 +57,12 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
     c = clients(bed.endpoint, configured.region, account.credentials);
     edge = await createSharedEdge(c, configured.region, configured.domain);
     const overrides = mergeOverrides(emulatorOverrides(account.id), {
-      loadBalancer: { mode: "existing", arn: edge.albArn, httpsListenerArn: edge.listenerArn, listenerRulePriority: RULE_PRIORITY },
+      loadBalancer: {
+        mode: "existing",
+        arn: edge.albArn,
+        httpsListenerArn: edge.listenerArn,
+        listenerRulePriority: RULE_PRIORITY,
+      },
       certificate: { mode: "existing", arn: edge.appCertificateArn },
     }) as EnvironmentOverrides;
     outdir = mkdtempSync(join(tmpdir(), "fp-e2e-existing-"));
@@ -119,7 +124,11 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
   it("a second plan shows no changes", async () => {
     for (const role of ["base", "service"] as const) {
       const dir = stack(role).directory;
-      const second = await tofu.must(dir, ["plan", "-input=false", "-out=second.tfplan", "-detailed-exitcode", ...vars(role)], [0, 2]);
+      const second = await tofu.must(
+        dir,
+        ["plan", "-input=false", "-out=second.tfplan", "-detailed-exitcode", ...vars(role)],
+        [0, 2],
+      );
       const changes = second.code === 0 ? [] : await plannedChanges(tofu, dir, "second.tfplan");
       expect(changes, `${stack(role).name} would change after a clean apply`).toEqual([]);
     }
@@ -127,7 +136,12 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
 
   it("destroy removes its own resources and leaves the shared edge as it was", async () => {
     for (const role of ["service", "base"] as const) {
-      const destroy = await tofu.must(stack(role).directory, ["destroy", "-auto-approve", "-input=false", ...vars(role)]);
+      const destroy = await tofu.must(stack(role).directory, [
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        ...vars(role),
+      ]);
       recordTiming(`${ENV} (existing edge)`, role, "destroy", destroy.seconds, destroy.stdout);
     }
     expect(await sharedEdgeAttachments(c, edge)).toEqual({ rules: 0, certificates: [edge.defaultCertificateArn] });

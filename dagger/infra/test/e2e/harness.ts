@@ -10,7 +10,13 @@ import { execFile } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, ListCertificatesCommand, RequestCertificateCommand } from "@aws-sdk/client-acm";
+import {
+  ACMClient,
+  DeleteCertificateCommand,
+  DescribeCertificateCommand,
+  ListCertificatesCommand,
+  RequestCertificateCommand,
+} from "@aws-sdk/client-acm";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateSecurityGroupCommand,
@@ -27,7 +33,14 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import {
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListClustersCommand,
+  ListServicesCommand,
+  ListTaskDefinitionsCommand,
+} from "@aws-sdk/client-ecs";
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -39,8 +52,19 @@ import {
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { IAMClient, ListOpenIDConnectProvidersCommand, ListPoliciesCommand, ListRolesCommand } from "@aws-sdk/client-iam";
-import { CreateHostedZoneCommand, DeleteHostedZoneCommand, ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import {
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListPoliciesCommand,
+  ListRolesCommand,
+} from "@aws-sdk/client-iam";
+import {
+  CreateHostedZoneCommand,
+  DeleteHostedZoneCommand,
+  ListHostedZonesCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, S3Client, type BucketLocationConstraint } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { EnvironmentConfig } from "../../src/config/validate.ts";
@@ -80,7 +104,10 @@ export function testbed(): Testbed {
     return v;
   };
   return {
-    tofu: value("TOFU_BIN", "OpenTofu is not built yet; run testbed/up (or bash testbed/lib/opentofu.sh build) and wait for it"),
+    tofu: value(
+      "TOFU_BIN",
+      "OpenTofu is not built yet; run testbed/up (or bash testbed/lib/opentofu.sh build) and wait for it",
+    ),
     cliConfig: value(
       "TF_CLI_CONFIG_FILE",
       "the AWS provider is not built and mirrored yet (its build takes ~1 h); run testbed/up and wait for `testbed/up status` to show it",
@@ -112,10 +139,19 @@ export interface EmulatorAccount {
  */
 export async function emulatorAccount(endpoint: string): Promise<EmulatorAccount> {
   const id = String(randomInt(100_000_000_000, 999_999_999_999));
-  const sts = new STSClient({ ...awsTransport("us-east-1", endpoint), credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-  const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${id}:role/e2e`, RoleSessionName: "infra-e2e" }));
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error("the emulator's AssumeRole returned no credentials");
-  return { id, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } };
+  const sts = new STSClient({
+    ...awsTransport("us-east-1", endpoint),
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
+  const { Credentials: c } = await sts.send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${id}:role/e2e`, RoleSessionName: "infra-e2e" }),
+  );
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+    throw new Error("the emulator's AssumeRole returned no credentials");
+  return {
+    id,
+    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+  };
 }
 
 /** SDK clients of one account and region, all pointed at the emulator. */
@@ -148,7 +184,9 @@ export async function createStateBucket(c: Clients, bucket: string, region: stri
   await c.s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
-      ...(region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+      ...(region === "us-east-1"
+        ? {}
+        : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
     }),
   );
 }
@@ -204,12 +242,21 @@ export class Tofu {
   async run(dir: string, args: string[]): Promise<TofuResult> {
     const start = performance.now();
     try {
-      const { stdout, stderr } = await exec(this.#bed.tofu, [...args, "-no-color"], { cwd: dir, env: this.#env, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout, stderr } = await exec(this.#bed.tofu, [...args, "-no-color"], {
+        cwd: dir,
+        env: this.#env,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return { code: 0, stdout, stderr, seconds: (performance.now() - start) / 1000 };
     } catch (error) {
       const e = error as { code?: number; stdout?: string; stderr?: string };
       if (typeof e.code !== "number") throw error;
-      return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "", seconds: (performance.now() - start) / 1000 };
+      return {
+        code: e.code,
+        stdout: e.stdout ?? "",
+        stderr: e.stderr ?? "",
+        seconds: (performance.now() - start) / 1000,
+      };
     }
   }
 
@@ -222,7 +269,9 @@ export class Tofu {
   async must(dir: string, args: string[], expected: number[] = [0]): Promise<TofuResult> {
     const result = await this.run(dir, args);
     if (!expected.includes(result.code)) {
-      throw new Error(`tofu ${args.join(" ")} in ${dir} exited ${result.code}:\n${result.stderr}\n${result.stdout.slice(-8000)}`);
+      throw new Error(
+        `tofu ${args.join(" ")} in ${dir} exited ${result.code}:\n${result.stderr}\n${result.stdout.slice(-8000)}`,
+      );
     }
     return result;
   }
@@ -263,10 +312,15 @@ export interface PlannedChange {
 export async function plannedChanges(tofu: Tofu, dir: string, planFile: string): Promise<PlannedChange[]> {
   const shown = await tofu.must(dir, ["show", "-json", planFile]);
   const plan = JSON.parse(shown.stdout) as {
-    resource_changes?: { address: string; change: { actions: string[]; before: Record<string, unknown> | null; after: Record<string, unknown> | null } }[];
+    resource_changes?: {
+      address: string;
+      change: { actions: string[]; before: Record<string, unknown> | null; after: Record<string, unknown> | null };
+    }[];
   };
   return (plan.resource_changes ?? [])
-    .filter((r) => !(r.change.actions.length === 1 && (r.change.actions[0] === "no-op" || r.change.actions[0] === "read")))
+    .filter(
+      (r) => !(r.change.actions.length === 1 && (r.change.actions[0] === "no-op" || r.change.actions[0] === "read")),
+    )
     .map((r) => {
       const before = r.change.before ?? {};
       const after = r.change.after ?? {};
@@ -325,16 +379,22 @@ export async function leftovers(c: Clients, prefix: string, zoneName?: string): 
   const add = (kind: ListedKind, name: string | undefined) => found.push(`${kind} ${name ?? "(no name)"}`);
   const stackTag = [{ Name: "tag:Stack", Values: [prefix] }];
   for (const v of (await c.ec2.send(new DescribeVpcsCommand({ Filters: stackTag }))).Vpcs ?? []) add("vpc", v.VpcId);
-  for (const s of (await c.ec2.send(new DescribeSubnetsCommand({ Filters: stackTag }))).Subnets ?? []) add("subnet", s.SubnetId);
-  for (const g of (await c.ec2.send(new DescribeInternetGatewaysCommand({ Filters: stackTag }))).InternetGateways ?? []) add("internet gateway", g.InternetGatewayId);
-  for (const t of (await c.ec2.send(new DescribeRouteTablesCommand({ Filters: stackTag }))).RouteTables ?? []) add("route table", t.RouteTableId);
-  for (const g of (await c.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [`${prefix}-*`] }] }))).SecurityGroups ?? []) {
+  for (const s of (await c.ec2.send(new DescribeSubnetsCommand({ Filters: stackTag }))).Subnets ?? [])
+    add("subnet", s.SubnetId);
+  for (const g of (await c.ec2.send(new DescribeInternetGatewaysCommand({ Filters: stackTag }))).InternetGateways ?? [])
+    add("internet gateway", g.InternetGatewayId);
+  for (const t of (await c.ec2.send(new DescribeRouteTablesCommand({ Filters: stackTag }))).RouteTables ?? [])
+    add("route table", t.RouteTableId);
+  for (const g of (
+    await c.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [`${prefix}-*`] }] }))
+  ).SecurityGroups ?? []) {
     add("security group", g.GroupName);
   }
   for (const lb of (await c.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []) {
     if (lb.LoadBalancerName === prefix) add("load balancer", lb.LoadBalancerName);
   }
-  for (const tg of (await c.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []) add("target group", tg.TargetGroupName);
+  for (const tg of (await c.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [])
+    add("target group", tg.TargetGroupName);
   const clusters = (await c.ecs.send(new ListClustersCommand({}))).clusterArns ?? [];
   if (clusters.length > 0) {
     for (const cl of (await c.ecs.send(new DescribeClustersCommand({ clusters }))).clusters ?? []) {
@@ -342,23 +402,32 @@ export async function leftovers(c: Clients, prefix: string, zoneName?: string): 
       add("ECS cluster", cl.clusterName);
       const services = (await c.ecs.send(new ListServicesCommand({ cluster: cl.clusterArn }))).serviceArns ?? [];
       if (services.length === 0) continue;
-      for (const sv of (await c.ecs.send(new DescribeServicesCommand({ cluster: cl.clusterArn, services }))).services ?? []) {
+      for (const sv of (await c.ecs.send(new DescribeServicesCommand({ cluster: cl.clusterArn, services }))).services ??
+        []) {
         if (sv.status === "ACTIVE") add("ECS service", sv.serviceName);
       }
     }
   }
-  for (const td of (await c.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: prefix, status: "ACTIVE" }))).taskDefinitionArns ?? []) {
+  for (const td of (await c.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: prefix, status: "ACTIVE" })))
+    .taskDefinitionArns ?? []) {
     add("task definition", td);
   }
-  for (const r of (await c.ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []) add("ECR repository", r.repositoryName);
-  for (const r of (await c.iam.send(new ListRolesCommand({}))).Roles ?? []) if (r.RoleName?.startsWith(prefix)) add("IAM role", r.RoleName);
-  for (const p of (await c.iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies ?? []) if (p.PolicyName?.startsWith(prefix)) add("IAM policy", p.PolicyName);
-  for (const p of (await c.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []) add("OIDC provider", p.Arn);
-  for (const g of (await c.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/ecs/${prefix}` }))).logGroups ?? []) add("log group", g.logGroupName);
+  for (const r of (await c.ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? [])
+    add("ECR repository", r.repositoryName);
+  for (const r of (await c.iam.send(new ListRolesCommand({}))).Roles ?? [])
+    if (r.RoleName?.startsWith(prefix)) add("IAM role", r.RoleName);
+  for (const p of (await c.iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies ?? [])
+    if (p.PolicyName?.startsWith(prefix)) add("IAM policy", p.PolicyName);
+  for (const p of (await c.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? [])
+    add("OIDC provider", p.Arn);
+  for (const g of (await c.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/ecs/${prefix}` })))
+    .logGroups ?? [])
+    add("log group", g.logGroupName);
   for (const z of (await c.route53.send(new ListHostedZonesCommand({}))).HostedZones ?? []) {
     if (zoneName !== undefined && z.Name === `${zoneName}.`) add("hosted zone", z.Name);
   }
-  for (const cert of (await c.acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? []) add("certificate", cert.DomainName);
+  for (const cert of (await c.acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? [])
+    add("certificate", cert.DomainName);
   return found;
 }
 
@@ -401,7 +470,9 @@ export function expectedListing(config: EnvironmentConfig): { kinds: ListedKind[
  * @returns Its id, without the /hostedzone/ prefix.
  */
 export async function createZone(c: Clients, name: string): Promise<string> {
-  const { HostedZone } = await c.route53.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `e2e-${Date.now()}` }));
+  const { HostedZone } = await c.route53.send(
+    new CreateHostedZoneCommand({ Name: name, CallerReference: `e2e-${Date.now()}` }),
+  );
   return HostedZone!.Id!.replace("/hostedzone/", "");
 }
 
@@ -413,7 +484,9 @@ export async function createZone(c: Clients, name: string): Promise<string> {
  * @returns The records other than NS/SOA that were left (the zone is kept then).
  */
 export async function deleteZone(c: Clients, zoneId: string): Promise<string[]> {
-  const { ResourceRecordSets: records = [] } = await c.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+  const { ResourceRecordSets: records = [] } = await c.route53.send(
+    new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }),
+  );
   const extra = records.filter((r) => r.Type !== "NS" && r.Type !== "SOA").map((r) => `${r.Type} ${r.Name}`);
   if (extra.length === 0) await c.route53.send(new DeleteHostedZoneCommand({ Id: zoneId }));
   return extra;
@@ -446,7 +519,8 @@ async function waitIssued(c: Clients, arn: string, timeoutSeconds: number): Prom
     for (;;) {
       const { Certificate } = await c.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
       if (Certificate?.Status === "ISSUED") return;
-      if (Date.now() > deadline) throw new Error(`certificate ${arn} still ${Certificate?.Status} after ${timeoutSeconds} s`);
+      if (Date.now() > deadline)
+        throw new Error(`certificate ${arn} still ${Certificate?.Status} after ${timeoutSeconds} s`);
       await new Promise((r) => setTimeout(r, 2000));
     }
   });
@@ -465,12 +539,22 @@ export async function createSharedEdge(c: Clients, region: string, domain: strin
   const vpcId = Vpc!.VpcId!;
   const subnetIds: string[] = [];
   for (const [i, zone] of ["a", "b"].entries()) {
-    const { Subnet } = await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.30.${i}.0/24`, AvailabilityZone: `${region}${zone}` }));
+    const { Subnet } = await c.ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.30.${i}.0/24`, AvailabilityZone: `${region}${zone}` }),
+    );
     subnetIds.push(Subnet!.SubnetId!);
   }
-  const { GroupId } = await c.ec2.send(new CreateSecurityGroupCommand({ GroupName: "shared-edge-alb", Description: "shared ALB", VpcId: vpcId }));
+  const { GroupId } = await c.ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: "shared-edge-alb", Description: "shared ALB", VpcId: vpcId }),
+  );
   const { LoadBalancers } = await c.elb.send(
-    new CreateLoadBalancerCommand({ Name: "shared-edge", Subnets: subnetIds, SecurityGroups: [GroupId!], Scheme: "internet-facing", Type: "application" }),
+    new CreateLoadBalancerCommand({
+      Name: "shared-edge",
+      Subnets: subnetIds,
+      SecurityGroups: [GroupId!],
+      Scheme: "internet-facing",
+      Type: "application",
+    }),
   );
   const albArn = LoadBalancers![0]!.LoadBalancerArn!;
   const request = async (name: string) =>
@@ -486,10 +570,23 @@ export async function createSharedEdge(c: Clients, region: string, domain: strin
       Port: 443,
       SslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
       Certificates: [{ CertificateArn: defaultCertificateArn }],
-      DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "no such site" } }],
+      DefaultActions: [
+        {
+          Type: "fixed-response",
+          FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "no such site" },
+        },
+      ],
     }),
   );
-  return { vpcId, subnetIds, securityGroupId: GroupId!, albArn, listenerArn: Listeners![0]!.ListenerArn!, defaultCertificateArn, appCertificateArn };
+  return {
+    vpcId,
+    subnetIds,
+    securityGroupId: GroupId!,
+    albArn,
+    listenerArn: Listeners![0]!.ListenerArn!,
+    defaultCertificateArn,
+    appCertificateArn,
+  };
 }
 
 /**
@@ -499,10 +596,18 @@ export async function createSharedEdge(c: Clients, region: string, domain: strin
  * @param c Clients of the account and region.
  * @param edge The shared edge.
  */
-export async function sharedEdgeAttachments(c: Clients, edge: SharedEdge): Promise<{ rules: number; certificates: string[] }> {
+export async function sharedEdgeAttachments(
+  c: Clients,
+  edge: SharedEdge,
+): Promise<{ rules: number; certificates: string[] }> {
   const { Rules = [] } = await c.elb.send(new DescribeRulesCommand({ ListenerArn: edge.listenerArn }));
-  const { Certificates = [] } = await c.elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: edge.listenerArn }));
-  return { rules: Rules.filter((r) => !r.IsDefault).length, certificates: Certificates.map((x) => x.CertificateArn!).sort() };
+  const { Certificates = [] } = await c.elb.send(
+    new DescribeListenerCertificatesCommand({ ListenerArn: edge.listenerArn }),
+  );
+  return {
+    rules: Rules.filter((r) => !r.IsDefault).length,
+    certificates: Certificates.map((x) => x.CertificateArn!).sort(),
+  };
 }
 
 /**
@@ -513,7 +618,8 @@ export async function sharedEdgeAttachments(c: Clients, edge: SharedEdge): Promi
 export async function deleteSharedEdge(c: Clients, edge: SharedEdge): Promise<void> {
   await c.elb.send(new DeleteListenerCommand({ ListenerArn: edge.listenerArn }));
   await c.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: edge.albArn }));
-  for (const arn of [edge.defaultCertificateArn, edge.appCertificateArn]) await c.acm.send(new DeleteCertificateCommand({ CertificateArn: arn }));
+  for (const arn of [edge.defaultCertificateArn, edge.appCertificateArn])
+    await c.acm.send(new DeleteCertificateCommand({ CertificateArn: arn }));
   await c.ec2.send(new DeleteSecurityGroupCommand({ GroupId: edge.securityGroupId }));
   for (const id of edge.subnetIds) await c.ec2.send(new DeleteSubnetCommand({ SubnetId: id }));
   await c.ec2.send(new DeleteVpcCommand({ VpcId: edge.vpcId }));

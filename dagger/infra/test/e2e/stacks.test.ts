@@ -63,18 +63,30 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
     if (configured.hostedZone.mode === "existing") {
       // The zone production expects to exist: create it in the emulator account.
       existingZoneId = await createZone(c, configured.domain.split(".").slice(1).join("."));
-      overrides = mergeOverrides(overrides, { hostedZone: { mode: "existing", zoneId: existingZoneId } }) as EnvironmentOverrides;
+      overrides = mergeOverrides(overrides, {
+        hostedZone: { mode: "existing", zoneId: existingZoneId },
+      }) as EnvironmentOverrides;
     }
     if (configured.loadBalancer.mode === "create" && configured.loadBalancer.deletionProtection) {
       // Not an emulator gap: destroy needs deletion protection off, on AWS too.
-      overrides = mergeOverrides(overrides, { loadBalancer: { mode: "create", deletionProtection: false } }) as EnvironmentOverrides;
+      overrides = mergeOverrides(overrides, {
+        loadBalancer: { mode: "create", deletionProtection: false },
+      }) as EnvironmentOverrides;
     }
     outdir = mkdtempSync(join(tmpdir(), `fp-e2e-${env}-`));
     const stacks = synthesize({ config: SAMPLE, outdir, environments: [env], overrides });
     const config = resolveEnvironment(env, { config: SAMPLE, overrides });
     await createStateBucket(c, config.state.bucket, config.state.region);
     const image = imageVar(`${account.id}.dkr.ecr.${config.region}.amazonaws.com/${config.names.repository}`);
-    run = { config, stacks, tofu: new Tofu(bed, account.credentials), c, outdir, image, ...(existingZoneId ? { existingZoneId } : {}) };
+    run = {
+      config,
+      stacks,
+      tofu: new Tofu(bed, account.credentials),
+      c,
+      outdir,
+      image,
+      ...(existingZoneId ? { existingZoneId } : {}),
+    };
   });
 
   afterAll(() => {
@@ -104,15 +116,25 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
   it("plan and apply the base stack, then the service stack", async () => {
     for (const role of ["base", "service"] as const) {
       const dir = stack(role).directory;
-      const plan = await run.tofu.must(dir, ["plan", "-input=false", "-out=first.tfplan", "-detailed-exitcode", ...vars(role)], [2]);
+      const plan = await run.tofu.must(
+        dir,
+        ["plan", "-input=false", "-out=first.tfplan", "-detailed-exitcode", ...vars(role)],
+        [2],
+      );
       recordTiming(env, role, "plan", plan.seconds);
       const apply = await run.tofu.must(dir, ["apply", "-input=false", "first.tfplan"]);
       recordTiming(env, role, "apply", apply.seconds, apply.stdout);
     }
-    const base = JSON.parse((await run.tofu.must(stack("base").directory, ["output", "-json"])).stdout) as Record<string, { value: unknown }>;
+    const base = JSON.parse((await run.tofu.must(stack("base").directory, ["output", "-json"])).stdout) as Record<
+      string,
+      { value: unknown }
+    >;
     expect(base[BASE_OUTPUTS.repositoryUrl]?.value).toMatch(new RegExp(`/${run.config.names.repository}$`));
     expect(base[BASE_OUTPUTS.deployRoleArn]?.value).toMatch(new RegExp(`:role/${run.config.names.roles.deploy}$`));
-    const service = JSON.parse((await run.tofu.must(stack("service").directory, ["output", "-json"])).stdout) as Record<string, { value: unknown }>;
+    const service = JSON.parse((await run.tofu.must(stack("service").directory, ["output", "-json"])).stdout) as Record<
+      string,
+      { value: unknown }
+    >;
     expect(service[SERVICE_OUTPUTS.url]?.value).toBe(`https://${run.config.domain}`);
     expect(service[SERVICE_OUTPUTS.clusterName]?.value).toBe(run.config.names.cluster);
     expect(service[SERVICE_OUTPUTS.targetGroupArn]?.value).toMatch(/:targetgroup\//);
@@ -121,7 +143,11 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
   it("a second plan shows no changes", async () => {
     for (const role of ["base", "service"] as const) {
       const dir = stack(role).directory;
-      const second = await run.tofu.must(dir, ["plan", "-input=false", "-out=second.tfplan", "-detailed-exitcode", ...vars(role)], [0, 2]);
+      const second = await run.tofu.must(
+        dir,
+        ["plan", "-input=false", "-out=second.tfplan", "-detailed-exitcode", ...vars(role)],
+        [0, 2],
+      );
       recordTiming(env, role, "second plan", second.seconds);
       const changes = second.code === 0 ? [] : await plannedChanges(run.tofu, dir, "second.tfplan");
       expect(changes, `${stack(role).name} would change after a clean apply`).toEqual([]);
@@ -141,10 +167,16 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
 
   it("destroy leaves nothing", async () => {
     for (const role of ["service", "base"] as const) {
-      const destroy = await run.tofu.must(stack(role).directory, ["destroy", "-auto-approve", "-input=false", ...vars(role)]);
+      const destroy = await run.tofu.must(stack(role).directory, [
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        ...vars(role),
+      ]);
       recordTiming(env, role, "destroy", destroy.seconds, destroy.stdout);
     }
     expect(await leftovers(run.c, run.config.names.prefix, createdZone())).toEqual([]);
-    if (run.existingZoneId) expect(await deleteZone(run.c, run.existingZoneId), "records left in the existing zone").toEqual([]);
+    if (run.existingZoneId)
+      expect(await deleteZone(run.c, run.existingZoneId), "records left in the existing zone").toEqual([]);
   });
 });

@@ -27,7 +27,11 @@ const SLOWEST = 3;
  * @param output tofu's standard output.
  */
 export function slowestResources(output: string): string[] {
-  const seconds = (d: string) => [...d.matchAll(/(\d+)([hms])/g)].reduce((t, [, n, u]) => t + Number(n) * { h: 3600, m: 60, s: 1 }[u as "h" | "m" | "s"], 0);
+  const seconds = (d: string) =>
+    [...d.matchAll(/(\d+)([hms])/g)].reduce(
+      (t, [, n, u]) => t + Number(n) * { h: 3600, m: 60, s: 1 }[u as "h" | "m" | "s"],
+      0,
+    );
   return [...output.matchAll(/^(\S+): (?:Creation|Destruction|Modifications) complete after (\S+)/gm)]
     .map(([, address, duration]) => ({ address: address!, duration: duration!, s: seconds(duration!) }))
     .sort((a, b) => b.s - a.s)
@@ -54,11 +58,15 @@ export function printTimingsAfterAll(): void {
     const width = Math.max(22, ...timings.map((t) => t.environment.length));
     const row = (environment: string, stack: string, step: string, time: string, rest = "") =>
       `${environment.padEnd(width)} ${stack.padEnd(8)} ${step.padEnd(12)} ${time.padStart(9)}${rest ? `   ${rest}` : ""}`;
-    const lines = timings.map((t) => row(t.environment, t.stack, t.step, `${t.seconds.toFixed(1)} s`, t.slowest.join(", ")));
+    const lines = timings.map((t) =>
+      row(t.environment, t.stack, t.step, `${t.seconds.toFixed(1)} s`, t.slowest.join(", ")),
+    );
     const totals = [...new Set(timings.map((t) => t.environment))].flatMap((env) =>
       ["apply", "destroy"].flatMap((step) => {
         const steps = timings.filter((t) => t.environment === env && t.step === step);
-        return steps.length === 0 ? [] : [row(env, "both", step, `${steps.reduce((s, t) => s + t.seconds, 0).toFixed(1)} s`)];
+        return steps.length === 0
+          ? []
+          : [row(env, "both", step, `${steps.reduce((s, t) => s + t.seconds, 0).toFixed(1)} s`)];
       }),
     );
     console.log(

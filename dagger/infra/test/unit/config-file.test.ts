@@ -38,7 +38,12 @@ describe("an app's fargate-pipeline.yaml", () => {
   it("gives every environment the defaults, its own fields and its name; local keeps its built-in emulator settings", () => {
     const config = parseConfigFile(APP);
     const production = resolveEnvironment("production", { config });
-    expect(production).toMatchObject({ name: "production", serviceName: "flask-demo", emulator: false, domain: "flask.example.com" });
+    expect(production).toMatchObject({
+      name: "production",
+      serviceName: "flask-demo",
+      emulator: false,
+      domain: "flask.example.com",
+    });
     expect(production.service).toMatchObject({ containerPort: 8000, healthCheckPath: "/healthz" });
     expect(production.names.prefix).toBe("flask-demo-production");
     const local = resolveEnvironment("local", { config });
@@ -53,7 +58,9 @@ describe("an app's fargate-pipeline.yaml", () => {
   it("a typo in a field names the file, the field as written and its line, and the allowed fields", () => {
     const message = errorOf(APP.replace("containerPort: 8000", "containerPrt: 8000"), "production");
     expect(message).toContain('invalid configuration for environment "production" in fargate-pipeline.yaml:');
-    expect(message).toMatch(/defaults\.service\.containerPrt \(line 4\): unknown field; allowed fields: desiredCount, .*containerPort/);
+    expect(message).toMatch(
+      /defaults\.service\.containerPrt \(line 4\): unknown field; allowed fields: desiredCount, .*containerPort/,
+    );
   });
 
   it("a bad domain names the environment's field and its line", () => {
@@ -73,13 +80,21 @@ describe("an app's fargate-pipeline.yaml", () => {
   });
 
   it("a required field left out is named where it belongs", () => {
-    expect(errorOf(APP.replace("    domain: flask.example.com\n", ""), "production")).toMatch(/environments\.production\.domain: /);
+    expect(errorOf(APP.replace("    domain: flask.example.com\n", ""), "production")).toMatch(
+      /environments\.production\.domain: /,
+    );
   });
 
   it("YAML that does not parse, or a top level that does not fit, names the line or the field", () => {
-    expect(() => parseConfigFile("environments:\n  local: {\n")).toThrow(/invalid fargate-pipeline.yaml:\n {2}\(line \d+\): not valid YAML/);
-    expect(() => parseConfigFile("servicename: x\n")).toThrow(/servicename \(line 1\): unknown top-level field; allowed: serviceName, defaults, environments/);
-    expect(() => parseConfigFile("environments:\n  Prod: {}\n")).toThrow(/environment names must be 2–12 lower-case letters/);
+    expect(() => parseConfigFile("environments:\n  local: {\n")).toThrow(
+      /invalid fargate-pipeline.yaml:\n {2}\(line \d+\): not valid YAML/,
+    );
+    expect(() => parseConfigFile("servicename: x\n")).toThrow(
+      /servicename \(line 1\): unknown top-level field; allowed: serviceName, defaults, environments/,
+    );
+    expect(() => parseConfigFile("environments:\n  Prod: {}\n")).toThrow(
+      /environment names must be 2–12 lower-case letters/,
+    );
   });
 
   it("YAML 1.2: no and 0123 are strings, not a boolean and a number", () => {

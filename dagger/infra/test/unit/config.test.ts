@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, mergeOverrides, resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
+import {
+  ConfigError,
+  mergeOverrides,
+  resolveEnvironment,
+  type EnvironmentOverrides,
+} from "../../src/config/resolve.ts";
 import { EXISTING_EDGE } from "./support.ts";
 import { SAMPLE } from "./sample.ts";
 
@@ -48,15 +53,24 @@ describe("configured environments", () => {
   });
 
   it("derives the state bucket from account and region, or from the name for local without account", () => {
-    expect(resolveEnvironment("staging", { config: SAMPLE }).state).toMatchObject({ bucket: "fargate-pipeline-tfstate-111111111111-eu-west-1", region: "eu-west-1" });
-    expect(resolveEnvironment("local", { config: SAMPLE }).state.bucket).toBe("fargate-pipeline-tfstate-local-us-east-1");
-    expect(resolveEnvironment("local", { config: SAMPLE, overrides: { state: { bucket: "my-state" } } }).state.bucket).toBe("my-state");
+    expect(resolveEnvironment("staging", { config: SAMPLE }).state).toMatchObject({
+      bucket: "fargate-pipeline-tfstate-111111111111-eu-west-1",
+      region: "eu-west-1",
+    });
+    expect(resolveEnvironment("local", { config: SAMPLE }).state.bucket).toBe(
+      "fargate-pipeline-tfstate-local-us-east-1",
+    );
+    expect(
+      resolveEnvironment("local", { config: SAMPLE, overrides: { state: { bucket: "my-state" } } }).state.bucket,
+    ).toBe("my-state");
   });
 
   it("lets local leave the account out, and nobody else", () => {
     expect(resolveEnvironment("local", { config: SAMPLE }).accountId).toBeUndefined();
     const withoutAccount = { ...SAMPLE.environments["staging"]!, accountId: undefined };
-    expect(() => resolveEnvironment("staging", { config: { ...SAMPLE, environments: { staging: withoutAccount } } })).toThrow(
+    expect(() =>
+      resolveEnvironment("staging", { config: { ...SAMPLE, environments: { staging: withoutAccount } } }),
+    ).toThrow(
       /environments\.staging\.accountId \(line \d+\): is required for "staging" \(only "local" may leave it out\)/,
     );
   });
@@ -64,7 +78,9 @@ describe("configured environments", () => {
 
 describe("invalid configurations fail at synth, naming the field and what is allowed", () => {
   it("an unknown environment lists the defined ones", () => {
-    expect(() => resolveEnvironment("prod", { config: SAMPLE })).toThrow(/environment "prod".*unknown environment; fargate-pipeline.yaml defines: local, staging, production/s);
+    expect(() => resolveEnvironment("prod", { config: SAMPLE })).toThrow(
+      /environment "prod".*unknown environment; fargate-pipeline.yaml defines: local, staging, production/s,
+    );
   });
 
   it.each([
@@ -85,7 +101,8 @@ describe("invalid configurations fail at synth, naming the field and what is all
   it("a domain outside the created zone", () => {
     expect(issuesOf("staging", { domain: "app.other.example.com" })).toContainEqual({
       path: "domain",
-      message: "app.other.example.com is not in the hosted zone staging.example.com; use a name ending in .staging.example.com",
+      message:
+        "app.other.example.com is not in the hosted zone staging.example.com; use a name ending in .staging.example.com",
     });
   });
 
@@ -108,7 +125,10 @@ describe("invalid configurations fail at synth, naming the field and what is all
     ["Z1D633PJN98FT9", "AWS, older shape"],
     ["4HT2NBQXJ8LQ0KQYDBZVMT", "the emulator's shape: Z is a convention, not in Route 53's contract"],
   ])("a hosted zone id that Route 53 can hand out (%s: %s)", (zoneId) => {
-    expect(resolveEnvironment("production", { config: SAMPLE, overrides: { hostedZone: { mode: "existing", zoneId } } }).hostedZone).toEqual({ mode: "existing", zoneId });
+    expect(
+      resolveEnvironment("production", { config: SAMPLE, overrides: { hostedZone: { mode: "existing", zoneId } } })
+        .hostedZone,
+    ).toEqual({ mode: "existing", zoneId });
   });
 
   it("overlapping subnets", () => {
@@ -126,11 +146,19 @@ describe("invalid configurations fail at synth, naming the field and what is all
   });
 
   it("malformed, misaligned and oversized CIDR blocks", () => {
-    const issues = issuesOf("staging", { network: { vpcCidr: "10.16.0.0/8", publicSubnetCidrs: ["10.16.0.1/24", "10.16.300.0/24"] } });
+    const issues = issuesOf("staging", {
+      network: { vpcCidr: "10.16.0.0/8", publicSubnetCidrs: ["10.16.0.1/24", "10.16.300.0/24"] },
+    });
     expect(issues).toEqual([
       { path: "network.vpcCidr", message: '"10.16.0.0/8" is a /8; AWS allows /16 to /28' },
-      { path: "network.publicSubnetCidrs.0", message: '"10.16.0.1/24" has host bits set; the block starting there is 10.16.0.0/24' },
-      { path: "network.publicSubnetCidrs.1", message: '"10.16.300.0/24" is not an IPv4 CIDR block; write it like 10.16.0.0/16' },
+      {
+        path: "network.publicSubnetCidrs.0",
+        message: '"10.16.0.1/24" has host bits set; the block starting there is 10.16.0.0/24',
+      },
+      {
+        path: "network.publicSubnetCidrs.1",
+        message: '"10.16.300.0/24" is not an IPv4 CIDR block; write it like 10.16.0.0/16',
+      },
     ]);
   });
 
@@ -150,16 +178,25 @@ describe("invalid configurations fail at synth, naming the field and what is all
 
   it("a CPU/memory pair Fargate does not accept names the allowed memory", () => {
     expect(issuesOf("staging", { service: { cpu: 256, memory: 4096 } })).toEqual([
-      { path: "service.memory", message: "memory 4096 MiB is not allowed with cpu 256; with cpu 256 use memory 512, 1024 or 2048" },
+      {
+        path: "service.memory",
+        message: "memory 4096 MiB is not allowed with cpu 256; with cpu 256 use memory 512, 1024 or 2048",
+      },
     ]);
     expect(issuesOf("staging", { service: { cpu: 1024, memory: 1024 } })).toEqual([
-      { path: "service.memory", message: "memory 1024 MiB is not allowed with cpu 1024; with cpu 1024 use memory 2048 to 8192 in steps of 1024" },
+      {
+        path: "service.memory",
+        message: "memory 1024 MiB is not allowed with cpu 1024; with cpu 1024 use memory 2048 to 8192 in steps of 1024",
+      },
     ]);
   });
 
   it("a CPU size Fargate does not offer names the sizes", () => {
     expect(issuesOf("staging", { service: { cpu: 300 } })).toEqual([
-      { path: "service.memory", message: "cpu 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384" },
+      {
+        path: "service.memory",
+        message: "cpu 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384",
+      },
     ]);
   });
 
@@ -167,13 +204,17 @@ describe("invalid configurations fail at synth, naming the field and what is all
     expect(issuesOf("staging", { service: { desiredCont: 3 } })).toEqual([
       {
         path: "service.desiredCont",
-        message: expect.stringMatching(/^unknown field; allowed fields: desiredCount, cpu, memory, /) as unknown as string,
+        message: expect.stringMatching(
+          /^unknown field; allowed fields: desiredCount, cpu, memory, /,
+        ) as unknown as string,
       },
     ]);
   });
 
   it("a wrong mode names the allowed ones", () => {
-    expect(issuesOf("staging", { loadBalancer: { mode: "import" } })).toEqual([{ path: "loadBalancer.mode", message: 'mode must be "create" or "existing"' }]);
+    expect(issuesOf("staging", { loadBalancer: { mode: "import" } })).toEqual([
+      { path: "loadBalancer.mode", message: 'mode must be "create" or "existing"' },
+    ]);
   });
 
   it("an availability zone of another region, or the same zone twice", () => {
@@ -189,7 +230,10 @@ describe("invalid configurations fail at synth, naming the field and what is all
 
   it("a health check timeout that is not below the interval", () => {
     expect(issuesOf("staging", { service: { targetHealthCheck: { timeoutSeconds: 5 } } })).toEqual([
-      { path: "service.targetHealthCheck.timeoutSeconds", message: "5 s must be below intervalSeconds (5 s): the ALB requires timeout < interval" },
+      {
+        path: "service.targetHealthCheck.timeoutSeconds",
+        message: "5 s must be below intervalSeconds (5 s): the ALB requires timeout < interval",
+      },
     ]);
   });
 
@@ -202,16 +246,28 @@ describe("invalid configurations fail at synth, naming the field and what is all
       },
     ]);
     // Stopping first is a valid (slower) choice.
-    expect(() => resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { deploymentMaximumPercent: 100, deploymentMinimumHealthyPercent: 50 } } })).not.toThrow();
+    expect(() =>
+      resolveEnvironment("staging", {
+        config: SAMPLE,
+        overrides: { service: { deploymentMaximumPercent: 100, deploymentMinimumHealthyPercent: 50 } },
+      }),
+    ).not.toThrow();
   });
 
   it("an invalid log retention lists CloudWatch's periods", () => {
     const [issue] = issuesOf("staging", { service: { logRetentionDays: 10 } });
-    expect(issue).toEqual({ path: "service.logRetentionDays", message: expect.stringMatching(/^must be one of 1, 3, 5, 7, 14, 30, .*3653 \(the periods CloudWatch Logs accepts\)$/) });
+    expect(issue).toEqual({
+      path: "service.logRetentionDays",
+      message: expect.stringMatching(
+        /^must be one of 1, 3, 5, 7, 14, 30, .*3653 \(the periods CloudWatch Logs accepts\)$/,
+      ),
+    });
   });
 
   it("a container port below 1024 (the container runs as user 1000)", () => {
-    expect(issuesOf("staging", { service: { containerPort: 80 } })).toEqual([{ path: "service.containerPort", message: "must be a whole number from 1024 to 65535" }]);
+    expect(issuesOf("staging", { service: { containerPort: 80 } })).toEqual([
+      { path: "service.containerPort", message: "must be a whole number from 1024 to 65535" },
+    ]);
   });
 
   it("a TLS policy without TLS 1.3", () => {
@@ -221,19 +277,30 @@ describe("invalid configurations fail at synth, naming the field and what is all
   });
 
   it("names too long for an ALB", () => {
-    const integration = { ...SAMPLE.environments["staging"]!, name: "integration1", serviceName: "a-very-long-app-name" };
-    expect(() => resolveEnvironment("integration1", { config: { ...SAMPLE, environments: { integration1: integration } } })).toThrow(
+    const integration = {
+      ...SAMPLE.environments["staging"]!,
+      name: "integration1",
+      serviceName: "a-very-long-app-name",
+    };
+    expect(() =>
+      resolveEnvironment("integration1", { config: { ...SAMPLE, environments: { integration1: integration } } }),
+    ).toThrow(
       'serviceName (line 10): "a-very-long-app-name-integration1" has 33 characters; serviceName + "-" + name must fit the 32 of an ALB or target group name',
     );
   });
 
   it("every problem at once, not just the first", () => {
-    const issues = issuesOf("staging", { service: { cpu: 256, memory: 3072 }, network: { publicSubnetCidrs: ["10.16.0.0/24", "10.16.0.0/24"] } });
+    const issues = issuesOf("staging", {
+      service: { cpu: 256, memory: 3072 },
+      network: { publicSubnetCidrs: ["10.16.0.0/24", "10.16.0.0/24"] },
+    });
     expect(issues.map((i) => i.path)).toEqual(["network.publicSubnetCidrs", "service.memory"]);
   });
 
   it("the error message lists each problem under the environment's name", () => {
-    expect(() => resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { desiredCount: 0 } } })).toThrow(
+    expect(() =>
+      resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { desiredCount: 0 } } }),
+    ).toThrow(
       'invalid configuration for environment "staging" in fargate-pipeline.yaml with overrides:\n  environments.staging.service.desiredCount: must be at least 1 (use destroy to remove the service)',
     );
   });
@@ -247,19 +314,36 @@ describe("existing load balancer and certificate", () => {
   });
 
   it("a listener of another load balancer", () => {
-    const httpsListenerArn = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/other/0123456789abcdef/fedcba9876543210";
-    expect(issuesOf("staging", { ...EXISTING_EDGE, loadBalancer: { ...EXISTING_EDGE.loadBalancer, httpsListenerArn } })).toEqual([
+    const httpsListenerArn =
+      "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/other/0123456789abcdef/fedcba9876543210";
+    expect(
+      issuesOf("staging", { ...EXISTING_EDGE, loadBalancer: { ...EXISTING_EDGE.loadBalancer, httpsListenerArn } }),
+    ).toEqual([
       {
         path: "loadBalancer.httpsListenerArn",
-        message: "the listener belongs to load balancer other/0123456789abcdef, not to shared-edge/0123456789abcdef; use a listener of loadBalancer.arn",
+        message:
+          "the listener belongs to load balancer other/0123456789abcdef, not to shared-edge/0123456789abcdef; use a listener of loadBalancer.arn",
       },
     ]);
   });
 
   it("a certificate in another region or account", () => {
-    expect(issuesOf("staging", { certificate: { mode: "existing", arn: "arn:aws:acm:us-east-1:222222222222:certificate/1234abcd-12ab-34cd-56ef-1234567890ab" } })).toEqual([
-      { path: "certificate.arn", message: "the certificate is in us-east-1, the environment in eu-west-1; use one in eu-west-1" },
-      { path: "certificate.arn", message: "the certificate belongs to account 222222222222, the environment to 111111111111" },
+    expect(
+      issuesOf("staging", {
+        certificate: {
+          mode: "existing",
+          arn: "arn:aws:acm:us-east-1:222222222222:certificate/1234abcd-12ab-34cd-56ef-1234567890ab",
+        },
+      }),
+    ).toEqual([
+      {
+        path: "certificate.arn",
+        message: "the certificate is in us-east-1, the environment in eu-west-1; use one in eu-west-1",
+      },
+      {
+        path: "certificate.arn",
+        message: "the certificate belongs to account 222222222222, the environment to 111111111111",
+      },
     ]);
   });
 
@@ -288,7 +372,9 @@ describe("overrides", () => {
   });
 
   it("are validated like the file", () => {
-    expect(issuesOf("local", { accountId: "12345" })).toEqual([{ path: "accountId", message: "must be a 12-digit AWS account id" }]);
+    expect(issuesOf("local", { accountId: "12345" })).toEqual([
+      { path: "accountId", message: "must be a 12-digit AWS account id" },
+    ]);
   });
 });
 
@@ -324,25 +410,36 @@ describe("service.autoscaling", () => {
 
   it("accepts CPU targets at both ends and in between", () => {
     for (const cpuTargetPercent of [1, 55.5, 100]) {
-      expect(resolveEnvironment("production", { config: SAMPLE, overrides: { service: { autoscaling: { cpuTargetPercent } } } }).service.autoscaling.cpuTargetPercent).toBe(
-        cpuTargetPercent,
-      );
+      expect(
+        resolveEnvironment("production", {
+          config: SAMPLE,
+          overrides: { service: { autoscaling: { cpuTargetPercent } } },
+        }).service.autoscaling.cpuTargetPercent,
+      ).toBe(cpuTargetPercent);
     }
   });
 
   it("a minimum of 0 (a service behind the ALB needs a task), a request target of 0, an unknown field", () => {
-    expect(issuesOf("production", { service: { autoscaling: { minCount: 0, requestsPerTarget: 0, cpuTarget: 50 } } })).toEqual([
+    expect(
+      issuesOf("production", { service: { autoscaling: { minCount: 0, requestsPerTarget: 0, cpuTarget: 50 } } }),
+    ).toEqual([
       { path: "service.autoscaling.minCount", message: "must be a whole number from 1 to 1000" },
       { path: "service.autoscaling.requestsPerTarget", message: "must be a whole number from 1 to 1000000" },
       {
         path: "service.autoscaling.cpuTarget",
-        message: expect.stringMatching(/^unknown field; allowed fields: enabled, minCount, maxCount, cpuTargetPercent, /) as unknown as string,
+        message: expect.stringMatching(
+          /^unknown field; allowed fields: enabled, minCount, maxCount, cpuTargetPercent, /,
+        ) as unknown as string,
       },
     ]);
   });
 
   it("when on, deployment room is checked at the minimum, not at desiredCount", () => {
-    expect(issuesOf("production", { service: { desiredCount: 4, deploymentMaximumPercent: 150, autoscaling: { minCount: 1 } } })).toEqual([
+    expect(
+      issuesOf("production", {
+        service: { desiredCount: 4, deploymentMaximumPercent: 150, autoscaling: { minCount: 1 } },
+      }),
+    ).toEqual([
       {
         path: "service.deploymentMaximumPercent",
         message:

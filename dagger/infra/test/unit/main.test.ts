@@ -15,7 +15,9 @@ const MAIN = resolve(import.meta.dirname, "../../main.ts");
  */
 async function synthProcess(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN], { env: { ...process.env, FP_CONFIG: SAMPLE_CONFIG_PATH, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [MAIN], {
+      env: { ...process.env, FP_CONFIG: SAMPLE_CONFIG_PATH, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -39,7 +41,11 @@ describe("node main.ts", () => {
   });
 
   it("applies FP_OVERRIDES", async () => {
-    const result = await synthProcess({ FP_ENV: "local", FP_OUTDIR: outdir, FP_OVERRIDES: '{"accountId":"123456789012"}' });
+    const result = await synthProcess({
+      FP_ENV: "local",
+      FP_OUTDIR: outdir,
+      FP_OVERRIDES: '{"accountId":"123456789012"}',
+    });
     expect(result.code).toBe(0);
     const json = JSON.parse(readFileSync(join(outdir, "stacks", "fargate-pipeline-local", "cdk.tf.json"), "utf8")) as {
       provider: { aws: { allowed_account_ids: string[] }[] };
@@ -48,7 +54,11 @@ describe("node main.ts", () => {
   });
 
   it("exits 2 naming the field on an invalid configuration", async () => {
-    const result = await synthProcess({ FP_ENV: "local", FP_OUTDIR: outdir, FP_OVERRIDES: '{"service":{"desiredCount":0}}' });
+    const result = await synthProcess({
+      FP_ENV: "local",
+      FP_OUTDIR: outdir,
+      FP_OVERRIDES: '{"service":{"desiredCount":0}}',
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("environments.local.service.desiredCount: must be at least 1");
   });

@@ -80,7 +80,10 @@ describe("GitHub OIDC trust", () => {
   });
 
   it("plan jobs: pull requests and pushes to the branch", () => {
-    expect(planSubjects("acme/shop", "main")).toEqual(["repo:acme/shop:pull_request", "repo:acme/shop:ref:refs/heads/main"]);
+    expect(planSubjects("acme/shop", "main")).toEqual([
+      "repo:acme/shop:pull_request",
+      "repo:acme/shop:ref:refs/heads/main",
+    ]);
   });
 });
 
@@ -92,7 +95,10 @@ describe("task roles", () => {
       Effect: "Allow",
       Principal: { Service: "ecs-tasks.amazonaws.com" },
       Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-1:111111111111:*" } },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": "111111111111" },
+        ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-1:111111111111:*" },
+      },
     });
   });
 
@@ -123,18 +129,35 @@ describe("task roles", () => {
 describe("deploy role", () => {
   const ctx = contextOf("staging");
   const parts = deployRolePolicies(ctx);
-  const all: PolicyDocument = { Version: "2012-10-17", Statement: DEPLOY_POLICY_PARTS.flatMap((p) => parts[p].Statement) };
+  const all: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: DEPLOY_POLICY_PARTS.flatMap((p) => parts[p].Statement),
+  };
 
   it("creates and changes task roles only with the permissions boundary", () => {
     expect(statement(all, "TaskRolesOnlyWithBoundary")).toMatchObject({
-      Action: expect.arrayContaining(["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]) as unknown,
-      Resource: ["arn:aws:iam::111111111111:role/fargate-pipeline-staging-execution", "arn:aws:iam::111111111111:role/fargate-pipeline-staging-task"],
-      Condition: { StringEquals: { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/fargate-pipeline-staging-task-boundary" } },
+      Action: expect.arrayContaining([
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+      ]) as unknown,
+      Resource: [
+        "arn:aws:iam::111111111111:role/fargate-pipeline-staging-execution",
+        "arn:aws:iam::111111111111:role/fargate-pipeline-staging-task",
+      ],
+      Condition: {
+        StringEquals: {
+          "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/fargate-pipeline-staging-task-boundary",
+        },
+      },
     });
   });
 
   it("passes the task roles to ECS only", () => {
-    expect(statement(all, "PassTaskRolesToEcsOnly").Condition).toEqual({ StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+    expect(statement(all, "PassTaskRolesToEcsOnly").Condition).toEqual({
+      StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+    });
   });
 
   it("can never change its own identity, the boundary or the OIDC provider", () => {
@@ -144,21 +167,31 @@ describe("deploy role", () => {
     for (const { a, r } of iamWrites) {
       const resources = Array.isArray(r) ? r : [r];
       if (a === "iam:CreateServiceLinkedRole") continue;
-      expect(resources, a).toEqual(["arn:aws:iam::111111111111:role/fargate-pipeline-staging-execution", "arn:aws:iam::111111111111:role/fargate-pipeline-staging-task"]);
+      expect(resources, a).toEqual([
+        "arn:aws:iam::111111111111:role/fargate-pipeline-staging-execution",
+        "arn:aws:iam::111111111111:role/fargate-pipeline-staging-task",
+      ]);
     }
     expect(actions(all)).not.toContain("iam:CreatePolicyVersion");
     expect(actions(all)).not.toContain("iam:DeleteRolePermissionsBoundary");
   });
 
   it("pushes to this repository only", () => {
-    expect(statement(all, "PushToThisRepository").Resource).toBe("arn:aws:ecr:eu-west-1:111111111111:repository/fargate-pipeline-staging");
+    expect(statement(all, "PushToThisRepository").Resource).toBe(
+      "arn:aws:ecr:eu-west-1:111111111111:repository/fargate-pipeline-staging",
+    );
     expect(actions(all)).not.toContain("ecr:DeleteRepository");
     expect(actions(all)).not.toContain("ecr:CreateRepository");
   });
 
   it("manages this cluster and service, and follows their deployments", () => {
     expect(statement(all, "EcsThisClusterAndService")).toMatchObject({
-      Action: expect.arrayContaining(["ecs:UpdateService", "ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments", "ecs:DescribeTasks"]) as unknown,
+      Action: expect.arrayContaining([
+        "ecs:UpdateService",
+        "ecs:ListServiceDeployments",
+        "ecs:DescribeServiceDeployments",
+        "ecs:DescribeTasks",
+      ]) as unknown,
       Resource: expect.arrayContaining([
         "arn:aws:ecs:eu-west-1:111111111111:cluster/fargate-pipeline-staging",
         "arn:aws:ecs:eu-west-1:111111111111:service/fargate-pipeline-staging/fargate-pipeline-staging",
@@ -182,7 +215,9 @@ describe("deploy role", () => {
 
   it("deletes network resources and certificates only when they carry the stack's tag", () => {
     for (const sid of ["NetworkDeleteOwnOnly", "CertificateDeleteOwnOnly"]) {
-      expect(statement(all, sid).Condition?.["StringEquals"]?.["aws:ResourceTag/Stack"]).toBe("fargate-pipeline-staging");
+      expect(statement(all, sid).Condition?.["StringEquals"]?.["aws:ResourceTag/Stack"]).toBe(
+        "fargate-pipeline-staging",
+      );
     }
   });
 
@@ -190,7 +225,12 @@ describe("deploy role", () => {
     expect(statement(all, "RecordsOfThisDomainOnly")).toMatchObject({
       Resource: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
       Condition: {
-        "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["app.staging.example.com", "*.app.staging.example.com"] },
+        "ForAllValues:StringLike": {
+          "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+            "app.staging.example.com",
+            "*.app.staging.example.com",
+          ],
+        },
       },
     });
   });
@@ -207,11 +247,16 @@ describe("deploy role", () => {
       "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/shared-edge/*",
       "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener-rule/app/shared-edge/*",
     ]);
-    expect(sharedAll.find((s) => s.Sid === "TargetGroups")?.Resource).toBe("arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/stagi-*");
+    expect(sharedAll.find((s) => s.Sid === "TargetGroups")?.Resource).toBe(
+      "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/stagi-*",
+    );
   });
 
   it("every part fits IAM's size limit even with the longest names", () => {
-    const longest = contextOf("staging", { serviceName: "abcdefghijklmnopqrst", domain: `${"a".repeat(40)}.staging.example.com` });
+    const longest = contextOf("staging", {
+      serviceName: "abcdefghijklmnopqrst",
+      domain: `${"a".repeat(40)}.staging.example.com`,
+    });
     const longParts = deployRolePolicies({ ...longest, prefix: "abcdefghijklmnopqrst-integration" });
     for (const part of DEPLOY_POLICY_PARTS) {
       expect(JSON.stringify(longParts[part]).length, part).toBeLessThan(MANAGED_POLICY_LIMIT);
@@ -254,7 +299,9 @@ const SECRETS = {
  * @param doc The policy.
  */
 function secretStatements(doc: PolicyDocument): PolicyStatement[] {
-  return doc.Statement.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => /^(ssm|secretsmanager|kms):/.test(a)));
+  return doc.Statement.filter((s) =>
+    (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => /^(ssm|secretsmanager|kms):/.test(a)),
+  );
 }
 
 describe("secrets in the task roles", () => {
@@ -267,14 +314,20 @@ describe("secrets in the task roles", () => {
         Sid: "ReadTheseParameters",
         Effect: "Allow",
         Action: "ssm:GetParameters",
-        Resource: ["arn:aws:ssm:eu-west-1:111111111111:parameter/app/db-url", "arn:aws:ssm:us-east-1:111111111111:parameter/shared/token"],
+        Resource: [
+          "arn:aws:ssm:eu-west-1:111111111111:parameter/app/db-url",
+          "arn:aws:ssm:us-east-1:111111111111:parameter/shared/token",
+        ],
       },
       {
         Sid: "ReadTheseSecrets",
         Effect: "Allow",
         Action: "secretsmanager:GetSecretValue",
         // Two keys of prod/db are one resource; the suffix wildcard only where the name was given.
-        Resource: ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-??????", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf"],
+        Resource: [
+          "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-??????",
+          "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf",
+        ],
       },
       {
         Sid: "DecryptParameters",
@@ -302,7 +355,9 @@ describe("secrets in the task roles", () => {
   });
 
   it("a named key alone is decrypted with exactly that key", () => {
-    const named = executionRolePolicy(contextOf("staging", { service: { secrets: { STRIPE_KEY: SECRETS.service.secrets.STRIPE_KEY } } }));
+    const named = executionRolePolicy(
+      contextOf("staging", { service: { secrets: { STRIPE_KEY: SECRETS.service.secrets.STRIPE_KEY } } }),
+    );
     expect(statement(named, "DecryptSecrets")).toEqual({
       Sid: "DecryptSecrets",
       Effect: "Allow",
@@ -312,25 +367,36 @@ describe("secrets in the task roles", () => {
     });
   });
 
-  it("never widens: no wildcard action, no Resource of \"*\", and a KMS wildcard only under the store's ViaService", () => {
+  it('never widens: no wildcard action, no Resource of "*", and a KMS wildcard only under the store\'s ViaService', () => {
     for (const s of secretStatements(doc)) {
       const list = Array.isArray(s.Action) ? s.Action : [s.Action];
-      expect(list.every((a) => !a.includes("*")), s.Sid).toBe(true);
+      expect(
+        list.every((a) => !a.includes("*")),
+        s.Sid,
+      ).toBe(true);
       const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
       for (const r of resources) {
         expect(r, s.Sid).not.toBe("*");
         // The only wildcards: a secret's 6-character suffix, and the region's keys behind kms:ViaService.
         const wildcard = r!.replace(/-\?{6}$/, "").replace(/:key\/\*$/, ":key/");
         expect(wildcard, s.Sid).not.toMatch(/[*?]/);
-        if (r!.endsWith(":key/*")) expect(s.Condition?.["StringEquals"]?.["kms:ViaService"], s.Sid).toMatch(/^(ssm|secretsmanager)\.[a-z0-9-]+\.amazonaws\.com$/);
+        if (r!.endsWith(":key/*"))
+          expect(s.Condition?.["StringEquals"]?.["kms:ViaService"], s.Sid).toMatch(
+            /^(ssm|secretsmanager)\.[a-z0-9-]+\.amazonaws\.com$/,
+          );
       }
     }
   });
 
-  it("a policy widened to \"*\" fails that check", () => {
-    const widened: PolicyDocument = { ...doc, Statement: [...doc.Statement, { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }] };
+  it('a policy widened to "*" fails that check', () => {
+    const widened: PolicyDocument = {
+      ...doc,
+      Statement: [...doc.Statement, { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }],
+    };
     expect(secretStatements(widened).some((s) => s.Resource === "*")).toBe(true);
-    expect(secretStatements(doc).some((s) => s.Resource === "*" || (Array.isArray(s.Resource) && s.Resource.includes("*")))).toBe(false);
+    expect(
+      secretStatements(doc).some((s) => s.Resource === "*" || (Array.isArray(s.Resource) && s.Resource.includes("*"))),
+    ).toBe(false);
   });
 
   it("no statement about secrets without secrets", () => {
@@ -345,7 +411,10 @@ describe("secrets in the task roles", () => {
 describe("secrets and scaling in the deploy and plan roles", () => {
   const ctx = contextOf("staging", SECRETS);
   const parts = deployRolePolicies(ctx);
-  const all: PolicyDocument = { Version: "2012-10-17", Statement: DEPLOY_POLICY_PARTS.flatMap((p) => parts[p].Statement) };
+  const all: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: DEPLOY_POLICY_PARTS.flatMap((p) => parts[p].Statement),
+  };
 
   it("the deploy role sees that the secrets exist, and reads no value", () => {
     expect(secretStatements(all)).toEqual([
@@ -360,13 +429,21 @@ describe("secrets and scaling in the deploy and plan roles", () => {
         Sid: "SecretsExistSecrets",
         Effect: "Allow",
         Action: "secretsmanager:DescribeSecret",
-        Resource: ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-??????", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf"],
+        Resource: [
+          "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-??????",
+          "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/stripe-AbCdEf",
+        ],
       },
     ]);
     for (const forbidden of ["ssm:GetParameter", "ssm:GetParameters", "secretsmanager:GetSecretValue", "kms:Decrypt"]) {
       expect(actions(all), forbidden).not.toContain(forbidden);
     }
-    expect(secretStatements({ ...all, Statement: DEPLOY_POLICY_PARTS.flatMap((p) => deployRolePolicies(contextOf("staging"))[p].Statement) })).toEqual([]);
+    expect(
+      secretStatements({
+        ...all,
+        Statement: DEPLOY_POLICY_PARTS.flatMap((p) => deployRolePolicies(contextOf("staging"))[p].Statement),
+      }),
+    ).toEqual([]);
   });
 
   it("the deploy role manages the scaling target and policies in the region, and only this service's alarms", () => {
@@ -384,9 +461,9 @@ describe("secrets and scaling in the deploy and plan roles", () => {
     expect(statement(all, "ScalingAlarmsOfTheService").Resource).toBe(
       "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:TargetTracking-service/fargate-pipeline-staging/fargate-pipeline-staging-*",
     );
-    expect(statement(all, "ServiceLinkedRolesOfEcsElbAndScaling").Condition?.["StringEquals"]?.["iam:AWSServiceName"]).toContain(
-      "ecs.application-autoscaling.amazonaws.com",
-    );
+    expect(
+      statement(all, "ServiceLinkedRolesOfEcsElbAndScaling").Condition?.["StringEquals"]?.["iam:AWSServiceName"],
+    ).toContain("ecs.application-autoscaling.amazonaws.com");
   });
 
   it("the plan role reads the scaling target, its policies and activities", () => {
@@ -402,11 +479,21 @@ describe("secrets and scaling in the deploy and plan roles", () => {
 
   it("every part still fits IAM's size limit with the longest names and a dozen secrets", () => {
     const secrets = Object.fromEntries(
-      Array.from({ length: 12 }, (_, i) => [`SECRET_${i}`, i % 2 === 0 ? { ssm: `/abcdefghijklmnopqrst/integration/secret-${i}` } : { secretsManager: `abcdefghijklmnopqrst/integration/secret-${i}` }]),
+      Array.from({ length: 12 }, (_, i) => [
+        `SECRET_${i}`,
+        i % 2 === 0
+          ? { ssm: `/abcdefghijklmnopqrst/integration/secret-${i}` }
+          : { secretsManager: `abcdefghijklmnopqrst/integration/secret-${i}` },
+      ]),
     );
-    const longest = contextOf("staging", { serviceName: "abcdefghijklmnopqrst", domain: `${"a".repeat(40)}.staging.example.com`, service: { secrets } });
+    const longest = contextOf("staging", {
+      serviceName: "abcdefghijklmnopqrst",
+      domain: `${"a".repeat(40)}.staging.example.com`,
+      service: { secrets },
+    });
     const longParts = deployRolePolicies({ ...longest, prefix: "abcdefghijklmnopqrst-integration" });
-    for (const part of DEPLOY_POLICY_PARTS) expect(JSON.stringify(longParts[part]).length, part).toBeLessThan(MANAGED_POLICY_LIMIT);
+    for (const part of DEPLOY_POLICY_PARTS)
+      expect(JSON.stringify(longParts[part]).length, part).toBeLessThan(MANAGED_POLICY_LIMIT);
     expect(JSON.stringify(taskBoundaryPolicy(longest)).length).toBeLessThan(MANAGED_POLICY_LIMIT);
   });
 });

@@ -17,7 +17,9 @@ describe("synthesized stacks", () => {
   const stacks = synthesize({ config: SAMPLE, outdir });
 
   it("are written for every environment, base before service", () => {
-    expect(stacks.map((s) => `${s.environment}/${s.role}`)).toEqual(environmentNames(SAMPLE).flatMap((e) => [`${e}/base`, `${e}/service`]));
+    expect(stacks.map((s) => `${s.environment}/${s.role}`)).toEqual(
+      environmentNames(SAMPLE).flatMap((e) => [`${e}/base`, `${e}/service`]),
+    );
   });
 
   it.each(stacks.map((s) => [s.name, s.file] as const))("%s", (_name, file) => {
@@ -28,7 +30,9 @@ describe("synthesized stacks", () => {
     const again = mkdtempSync(join(tmpdir(), "fp-infra-snapshot-"));
     try {
       for (const s of synthesize({ config: SAMPLE, outdir: again })) {
-        expect(readFileSync(s.file, "utf8"), s.name).toBe(readFileSync(join(outdir, "stacks", s.name, "cdk.tf.json"), "utf8"));
+        expect(readFileSync(s.file, "utf8"), s.name).toBe(
+          readFileSync(join(outdir, "stacks", s.name, "cdk.tf.json"), "utf8"),
+        );
       }
     } finally {
       rmSync(again, { recursive: true, force: true });
@@ -38,7 +42,12 @@ describe("synthesized stacks", () => {
   it("behind an existing ALB and certificate (staging with overrides)", () => {
     const dir = mkdtempSync(join(tmpdir(), "fp-infra-snapshot-"));
     try {
-      const [, service] = synthesize({ config: SAMPLE, outdir: dir, environments: ["staging"], overrides: EXISTING_EDGE });
+      const [, service] = synthesize({
+        config: SAMPLE,
+        outdir: dir,
+        environments: ["staging"],
+        overrides: EXISTING_EDGE,
+      });
       expect(readFileSync(service!.file, "utf8")).toMatchSnapshot();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,13 @@ describe("every stack", () => {
     ["service", service, "fargate-pipeline-staging/terraform.tfstate"],
   ] as const)("%s: S3 backend with the native lock file, one key per stack", (_role, json, key) => {
     expect(json.terraform?.["backend"]).toEqual({
-      s3: { bucket: "fargate-pipeline-tfstate-111111111111-eu-west-1", key, region: "eu-west-1", encrypt: true, use_lockfile: true },
+      s3: {
+        bucket: "fargate-pipeline-tfstate-111111111111-eu-west-1",
+        key,
+        region: "eu-west-1",
+        encrypt: true,
+        use_lockfile: true,
+      },
     });
     expect(json.terraform?.["required_version"]).toBe(">= 1.10.0");
   });
@@ -25,7 +31,16 @@ describe("every stack", () => {
       {
         region: "eu-west-1",
         allowed_account_ids: ["111111111111"],
-        default_tags: [{ tags: { Project: "fargate-pipeline", Environment: "staging", ManagedBy: "opentofu", Stack: "fargate-pipeline-staging" } }],
+        default_tags: [
+          {
+            tags: {
+              Project: "fargate-pipeline",
+              Environment: "staging",
+              ManagedBy: "opentofu",
+              Stack: "fargate-pipeline-staging",
+            },
+          },
+        ],
       },
     ]);
     expect(service.terraform?.["required_providers"]).toEqual({ aws: { source: "aws", version: "6.25.0" } });
@@ -38,14 +53,28 @@ describe("every stack", () => {
     expect(provider).not.toHaveProperty("endpoints");
     expect(provider).not.toHaveProperty("skip_credentials_validation");
     expect(local.service.terraform?.["backend"]).toEqual({
-      s3: { bucket: "fargate-pipeline-tfstate-local-us-east-1", key: "fargate-pipeline-local/terraform.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+      s3: {
+        bucket: "fargate-pipeline-tfstate-local-us-east-1",
+        key: "fargate-pipeline-local/terraform.tfstate",
+        region: "us-east-1",
+        encrypt: true,
+        use_lockfile: true,
+      },
     });
   });
 
   it("configured tags come on top, but cannot replace the Stack tag the deploy role relies on", () => {
     const tagged = synthEnvironment("staging", { tags: { CostCenter: "web", Stack: "other" } });
     expect(tagged.service.provider!["aws"]![0]!["default_tags"]).toEqual([
-      { tags: { CostCenter: "web", Stack: "fargate-pipeline-staging", Project: "fargate-pipeline", Environment: "staging", ManagedBy: "opentofu" } },
+      {
+        tags: {
+          CostCenter: "web",
+          Stack: "fargate-pipeline-staging",
+          Project: "fargate-pipeline",
+          Environment: "staging",
+          ManagedBy: "opentofu",
+        },
+      },
     ]);
   });
 });
@@ -61,7 +90,8 @@ describe("service stack", () => {
       validation: [
         {
           condition: `\${can(regex(${JSON.stringify(IMAGE_DIGEST_PATTERN)}, var.image))}`,
-          error_message: "image must be an image reference by digest, REPOSITORY@sha256:<64 hex digits>; a tag can point elsewhere tomorrow.",
+          error_message:
+            "image must be an image reference by digest, REPOSITORY@sha256:<64 hex digits>; a tag can point elsewhere tomorrow.",
         },
       ],
     });
@@ -70,7 +100,9 @@ describe("service stack", () => {
   it("the digest pattern accepts digests and refuses tags", () => {
     const pattern = new RegExp(IMAGE_DIGEST_PATTERN);
     const digest = "a".repeat(64);
-    expect(pattern.test(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/fargate-pipeline-staging@sha256:${digest}`)).toBe(true);
+    expect(pattern.test(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/fargate-pipeline-staging@sha256:${digest}`)).toBe(
+      true,
+    );
     expect(pattern.test(`localhost:5000/app@sha256:${digest}`)).toBe(true);
     expect(pattern.test("registry/app:latest")).toBe(false);
     expect(pattern.test(`registry/app@sha256:${digest.slice(1)}`)).toBe(false);
@@ -107,7 +139,10 @@ describe("base stack", () => {
 describe("resource addresses", () => {
   it("are the construct path in snake_case, without hash", () => {
     const { service } = synthEnvironment("local");
-    expect(Object.keys(service.resource?.["aws_subnet"] ?? {})).toEqual(["network_public_subnet_0", "network_public_subnet_1"]);
+    expect(Object.keys(service.resource?.["aws_subnet"] ?? {})).toEqual([
+      "network_public_subnet_0",
+      "network_public_subnet_1",
+    ]);
   });
 
   it("refuse construct ids that are not snake_case", () => {
@@ -127,6 +162,8 @@ describe("resource addresses", () => {
   });
 
   it("config is resolved before any construct exists (invalid config fails at synth with its message)", () => {
-    expect(() => resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { cpu: 256, memory: 8192 } } })).toThrow(/staging\.service\.memory/);
+    expect(() =>
+      resolveEnvironment("staging", { config: SAMPLE, overrides: { service: { cpu: 256, memory: 8192 } } }),
+    ).toThrow(/staging\.service\.memory/);
   });
 });

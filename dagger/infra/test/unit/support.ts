@@ -38,7 +38,11 @@ export interface SynthesizedEnvironment {
 export function synthEnvironment(name: string, overrides?: EnvironmentOverrides): SynthesizedEnvironment {
   const config = resolveEnvironment(name, { config: SAMPLE, overrides });
   const [base, service] = addEnvironment(Testing.app(), config);
-  return { config, base: JSON.parse(Testing.synth(base)) as TfJson, service: JSON.parse(Testing.synth(service)) as TfJson };
+  return {
+    config,
+    base: JSON.parse(Testing.synth(base)) as TfJson,
+    service: JSON.parse(Testing.synth(service)) as TfJson,
+  };
 }
 
 /**
@@ -57,7 +61,11 @@ export function synthConstruct(build: (stack: TerraformStack) => void): TfJson {
  * @param type e.g. "aws_lb".
  * @param kind "resource" or "data".
  */
-export function all(json: TfJson, type: string, kind: "resource" | "data" = "resource"): Record<string, Record<string, unknown>> {
+export function all(
+  json: TfJson,
+  type: string,
+  kind: "resource" | "data" = "resource",
+): Record<string, Record<string, unknown>> {
   return json[kind]?.[type] ?? {};
 }
 
@@ -68,7 +76,12 @@ export function all(json: TfJson, type: string, kind: "resource" | "data" = "res
  * @param name The address name, e.g. "load_balancer_alb".
  * @param kind "resource" or "data".
  */
-export function one(json: TfJson, type: string, name: string, kind: "resource" | "data" = "resource"): Record<string, unknown> {
+export function one(
+  json: TfJson,
+  type: string,
+  name: string,
+  kind: "resource" | "data" = "resource",
+): Record<string, unknown> {
   const body = all(json, type, kind)[name];
   expect(body, `${kind} ${type}.${name} exists`).toBeDefined();
   return body!;
@@ -88,8 +101,12 @@ export const EXISTING_EDGE = {
   loadBalancer: {
     mode: "existing",
     arn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/shared-edge/0123456789abcdef",
-    httpsListenerArn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/shared-edge/0123456789abcdef/fedcba9876543210",
+    httpsListenerArn:
+      "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/shared-edge/0123456789abcdef/fedcba9876543210",
     listenerRulePriority: 120,
   },
-  certificate: { mode: "existing", arn: "arn:aws:acm:eu-west-1:111111111111:certificate/12345678-90ab-cdef-1234-567890abcdef" },
+  certificate: {
+    mode: "existing",
+    arn: "arn:aws:acm:eu-west-1:111111111111:certificate/12345678-90ab-cdef-1234-567890abcdef",
+  },
 } satisfies EnvironmentOverrides;

@@ -17,7 +17,8 @@ describe("Certificate", () => {
 
   it("writes one validation record per validation option into the zone", () => {
     expect(one(json, "aws_route53_record", "certificate_validation_record")).toMatchObject({
-      for_each: "${{ for key, val in tolist(aws_acm_certificate.certificate_certificate.domain_validation_options): val.domain_name => val }}",
+      for_each:
+        "${{ for key, val in tolist(aws_acm_certificate.certificate_certificate.domain_validation_options): val.domain_name => val }}",
       zone_id: "Z123",
       name: "${each.value.resource_record_name}",
       type: "${each.value.resource_record_type}",
@@ -39,11 +40,15 @@ describe("Certificate", () => {
     const { service } = synthEnvironment("staging", EXISTING_EDGE);
     expect(all(service, "aws_acm_certificate")).toEqual({});
     expect(all(service, "aws_acm_certificate_validation")).toEqual({});
-    expect(one(service, "aws_lb_listener_certificate", "load_balancer_https_certificate")["certificate_arn"]).toBe(EXISTING_EDGE.certificate.arn);
+    expect(one(service, "aws_lb_listener_certificate", "load_balancer_https_certificate")["certificate_arn"]).toBe(
+      EXISTING_EDGE.certificate.arn,
+    );
   });
 
   it("uses the environment's validation timeout", () => {
     const { service } = synthEnvironment("staging", { certificate: { mode: "create", validationTimeout: "40m" } });
-    expect(one(service, "aws_acm_certificate_validation", "certificate_validation")["timeouts"]).toEqual({ create: "40m" });
+    expect(one(service, "aws_acm_certificate_validation", "certificate_validation")["timeouts"]).toEqual({
+      create: "40m",
+    });
   });
 });

@@ -4,10 +4,16 @@ import { all, EXISTING_EDGE, one, synthEnvironment } from "../support.ts";
 describe("DNS", () => {
   it("the base stack creates the zone when configured so, and outputs its name servers", () => {
     const { base, service } = synthEnvironment("staging");
-    expect(one(base, "aws_route53_zone", "dns_zone")).toMatchObject({ name: "staging.example.com", force_destroy: false });
+    expect(one(base, "aws_route53_zone", "dns_zone")).toMatchObject({
+      name: "staging.example.com",
+      force_destroy: false,
+    });
     expect(base.output?.["name_servers"]).toEqual({ value: "${aws_route53_zone.dns_zone.name_servers}" });
     // The service stack finds it by name (public zones only).
-    expect(one(service, "aws_route53_zone", "zone", "data")).toEqual({ name: "staging.example.com", private_zone: false });
+    expect(one(service, "aws_route53_zone", "zone", "data")).toEqual({
+      name: "staging.example.com",
+      private_zone: false,
+    });
   });
 
   it("an existing zone is read by id and never created", () => {
@@ -24,7 +30,11 @@ describe("DNS", () => {
       zone_id: "${data.aws_route53_zone.zone.zone_id}",
       name: "app.staging.example.com",
       type: "A",
-      alias: { name: "${aws_lb.load_balancer_alb.dns_name}", zone_id: "${aws_lb.load_balancer_alb.zone_id}", evaluate_target_health: true },
+      alias: {
+        name: "${aws_lb.load_balancer_alb.dns_name}",
+        zone_id: "${aws_lb.load_balancer_alb.zone_id}",
+        evaluate_target_health: true,
+      },
     });
   });
 

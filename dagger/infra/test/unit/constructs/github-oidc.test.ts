@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { GITHUB_THUMBPRINTS } from "../../../src/constructs/github-oidc.ts";
 import { all, one, parseJsonAttribute, synthEnvironment } from "../support.ts";
 
-type Trust = { Statement: { Principal: { Federated: string }; Condition: { StringEquals: Record<string, unknown> } }[] };
+type Trust = {
+  Statement: { Principal: { Federated: string }; Condition: { StringEquals: Record<string, unknown> } }[];
+};
 
 describe("GithubOidc", () => {
   const { base } = synthEnvironment("production");
@@ -41,11 +43,15 @@ describe("GithubOidc", () => {
       "${aws_iam_policy.github_deploy_policy_state_and_images.arn}",
     ]);
     expect(attachments.every((a) => a["role"] === "${aws_iam_role.github_deploy_role.name}")).toBe(true);
-    expect(one(base, "aws_iam_policy", "github_deploy_policy_service")["name"]).toBe("fargate-pipeline-production-deploy-service");
+    expect(one(base, "aws_iam_policy", "github_deploy_policy_service")["name"]).toBe(
+      "fargate-pipeline-production-deploy-service",
+    );
   });
 
   it("the deploy policy refers to the boundary by reference (created first)", () => {
-    const policy = JSON.stringify(parseJsonAttribute(one(base, "aws_iam_policy", "github_deploy_policy_service")["policy"]));
+    const policy = JSON.stringify(
+      parseJsonAttribute(one(base, "aws_iam_policy", "github_deploy_policy_service")["policy"]),
+    );
     expect(policy).toContain("${aws_iam_policy.task_boundary_policy.arn}");
   });
 
@@ -61,7 +67,11 @@ describe("GithubOidc", () => {
     const { base: custom } = synthEnvironment("staging", { github: { environment: "stage", branch: "release" } });
     const deploy = parseJsonAttribute(one(custom, "aws_iam_role", "github_deploy_role")["assume_role_policy"]) as Trust;
     const plan = parseJsonAttribute(one(custom, "aws_iam_role", "github_plan_role")["assume_role_policy"]) as Trust;
-    expect(deploy.Statement[0]!.Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toEqual(["repo:example-org/fargate-pipeline:environment:stage"]);
-    expect(plan.Statement[0]!.Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toContain("repo:example-org/fargate-pipeline:ref:refs/heads/release");
+    expect(deploy.Statement[0]!.Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toEqual([
+      "repo:example-org/fargate-pipeline:environment:stage",
+    ]);
+    expect(plan.Statement[0]!.Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toContain(
+      "repo:example-org/fargate-pipeline:ref:refs/heads/release",
+    );
   });
 });

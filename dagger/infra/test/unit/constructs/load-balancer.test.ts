@@ -9,36 +9,64 @@ const common: Omit<LoadBalancerOptions, "placement"> = {
   certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/abc",
   containerPort: 8080,
   deregistrationDelaySeconds: 15,
-  healthCheck: { path: "/healthcheck", intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 2 },
+  healthCheck: {
+    path: "/healthcheck",
+    intervalSeconds: 5,
+    timeoutSeconds: 4,
+    healthyThreshold: 2,
+    unhealthyThreshold: 2,
+  },
 };
 
 describe("LoadBalancer, creating the ALB", () => {
   const json = synthConstruct((stack) => {
     new LoadBalancer(stack, "lb", {
       ...common,
-      placement: { mode: "create", vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], tlsPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", deletionProtection: true },
+      placement: {
+        mode: "create",
+        vpcId: "vpc-1",
+        subnetIds: ["subnet-a", "subnet-b"],
+        tlsPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        deletionProtection: true,
+      },
     });
   });
 
   it("opens the ALB's security group to the internet on 80 and 443 only", () => {
-    const ingress = Object.values(all(json, "aws_vpc_security_group_ingress_rule")).filter((r) => r["security_group_id"] === "${aws_security_group.lb_alb_security_group.id}");
-    expect(ingress.map((r) => [r["from_port"], r["to_port"], r["cidr_ipv4"], r["ip_protocol"]]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+    const ingress = Object.values(all(json, "aws_vpc_security_group_ingress_rule")).filter(
+      (r) => r["security_group_id"] === "${aws_security_group.lb_alb_security_group.id}",
+    );
+    expect(
+      ingress
+        .map((r) => [r["from_port"], r["to_port"], r["cidr_ipv4"], r["ip_protocol"]])
+        .sort((a, b) => Number(a[0]) - Number(b[0])),
+    ).toEqual([
       [80, 80, "0.0.0.0/0", "tcp"],
       [443, 443, "0.0.0.0/0", "tcp"],
     ]);
   });
 
   it("opens the app's security group only to the ALB's, on the container port", () => {
-    const appIngress = Object.values(all(json, "aws_vpc_security_group_ingress_rule")).filter((r) => r["security_group_id"] === "${aws_security_group.lb_app_security_group.id}");
+    const appIngress = Object.values(all(json, "aws_vpc_security_group_ingress_rule")).filter(
+      (r) => r["security_group_id"] === "${aws_security_group.lb_app_security_group.id}",
+    );
     expect(appIngress).toEqual([
-      expect.objectContaining({ from_port: 8080, to_port: 8080, referenced_security_group_id: "${aws_security_group.lb_alb_security_group.id}" }),
+      expect.objectContaining({
+        from_port: 8080,
+        to_port: 8080,
+        referenced_security_group_id: "${aws_security_group.lb_alb_security_group.id}",
+      }),
     ]);
     expect(appIngress[0]).not.toHaveProperty("cidr_ipv4");
     expect(one(json, "aws_vpc_security_group_egress_rule", "lb_alb_egress_app")).toMatchObject({
       from_port: 8080,
       referenced_security_group_id: "${aws_security_group.lb_app_security_group.id}",
     });
-    expect(one(json, "aws_vpc_security_group_egress_rule", "lb_app_egress_https")).toMatchObject({ from_port: 443, to_port: 443, cidr_ipv4: "0.0.0.0/0" });
+    expect(one(json, "aws_vpc_security_group_egress_rule", "lb_app_egress_https")).toMatchObject({
+      from_port: 443,
+      to_port: 443,
+      cidr_ipv4: "0.0.0.0/0",
+    });
   });
 
   it("has a target group that can be replaced without manual steps", () => {
@@ -50,7 +78,14 @@ describe("LoadBalancer, creating the ALB", () => {
       protocol: "HTTP",
       deregistration_delay: "15",
       lifecycle: { create_before_destroy: true },
-      health_check: { path: "/healthcheck", interval: 5, timeout: 4, healthy_threshold: 2, unhealthy_threshold: 2, matcher: "200" },
+      health_check: {
+        path: "/healthcheck",
+        interval: 5,
+        timeout: 4,
+        healthy_threshold: 2,
+        unhealthy_threshold: 2,
+        matcher: "200",
+      },
     });
     expect(tg).not.toHaveProperty("name");
   });
@@ -90,7 +125,13 @@ describe("LoadBalancer, behind an existing ALB", () => {
     return synthConstruct((stack) => {
       new LoadBalancer(stack, "lb", {
         ...common,
-        placement: { mode: "existing", arn: EXISTING_EDGE.loadBalancer.arn, httpsListenerArn: EXISTING_EDGE.loadBalancer.httpsListenerArn, listenerRulePriority: 120, attachCertificate },
+        placement: {
+          mode: "existing",
+          arn: EXISTING_EDGE.loadBalancer.arn,
+          httpsListenerArn: EXISTING_EDGE.loadBalancer.httpsListenerArn,
+          listenerRulePriority: 120,
+          attachCertificate,
+        },
       });
     });
   }
@@ -104,7 +145,9 @@ describe("LoadBalancer, behind an existing ALB", () => {
 
   it("reads the ALB and places the tasks in its VPC", () => {
     expect(one(json, "aws_lb", "lb_existing_alb", "data")["arn"]).toBe(EXISTING_EDGE.loadBalancer.arn);
-    expect(one(json, "aws_security_group", "lb_app_security_group")["vpc_id"]).toBe("${data.aws_lb.lb_existing_alb.vpc_id}");
+    expect(one(json, "aws_security_group", "lb_app_security_group")["vpc_id"]).toBe(
+      "${data.aws_lb.lb_existing_alb.vpc_id}",
+    );
     expect(one(json, "aws_lb_target_group", "lb_target_group")["vpc_id"]).toBe("${data.aws_lb.lb_existing_alb.vpc_id}");
   });
 
@@ -143,13 +186,19 @@ describe("LoadBalancer in the service stack", () => {
   });
 
   it("names the target group prefix after the environment unless configured", () => {
-    expect(one(synthEnvironment("production").service, "aws_lb_target_group", "load_balancer_target_group")["name_prefix"]).toBe("produ-");
+    expect(
+      one(synthEnvironment("production").service, "aws_lb_target_group", "load_balancer_target_group")["name_prefix"],
+    ).toBe("produ-");
     const custom = synthEnvironment("production", { service: { targetGroupNamePrefix: "web-" } });
     expect(one(custom.service, "aws_lb_target_group", "load_balancer_target_group")["name_prefix"]).toBe("web-");
   });
 
   it("turns deletion protection on in production only", () => {
-    expect(one(synthEnvironment("production").service, "aws_lb", "load_balancer_alb")["enable_deletion_protection"]).toBe(true);
-    expect(one(synthEnvironment("staging").service, "aws_lb", "load_balancer_alb")["enable_deletion_protection"]).toBe(false);
+    expect(
+      one(synthEnvironment("production").service, "aws_lb", "load_balancer_alb")["enable_deletion_protection"],
+    ).toBe(true);
+    expect(one(synthEnvironment("staging").service, "aws_lb", "load_balancer_alb")["enable_deletion_protection"]).toBe(
+      false,
+    );
   });
 });

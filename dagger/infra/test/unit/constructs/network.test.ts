@@ -15,13 +15,25 @@ describe("Network", () => {
   });
 
   it("creates the VPC with DNS support and hostnames", () => {
-    expect(one(json, "aws_vpc", "network_vpc")).toMatchObject({ cidr_block: "10.16.0.0/16", enable_dns_support: true, enable_dns_hostnames: true });
+    expect(one(json, "aws_vpc", "network_vpc")).toMatchObject({
+      cidr_block: "10.16.0.0/16",
+      enable_dns_support: true,
+      enable_dns_hostnames: true,
+    });
   });
 
   it("creates one public subnet per zone, without auto-assigned public IPs", () => {
     expect(Object.values(all(json, "aws_subnet"))).toEqual([
-      expect.objectContaining({ cidr_block: "10.16.0.0/24", availability_zone: "eu-west-1a", map_public_ip_on_launch: false }),
-      expect.objectContaining({ cidr_block: "10.16.1.0/24", availability_zone: "eu-west-1b", map_public_ip_on_launch: false }),
+      expect.objectContaining({
+        cidr_block: "10.16.0.0/24",
+        availability_zone: "eu-west-1a",
+        map_public_ip_on_launch: false,
+      }),
+      expect.objectContaining({
+        cidr_block: "10.16.1.0/24",
+        availability_zone: "eu-west-1b",
+        map_public_ip_on_launch: false,
+      }),
     ]);
   });
 
@@ -45,9 +57,14 @@ describe("Network", () => {
   });
 
   it("takes its CIDRs and zones from the environment", () => {
-    const { service } = synthEnvironment("staging", { network: { vpcCidr: "10.20.0.0/16", publicSubnetCidrs: ["10.20.8.0/22", "10.20.12.0/22"] } });
+    const { service } = synthEnvironment("staging", {
+      network: { vpcCidr: "10.20.0.0/16", publicSubnetCidrs: ["10.20.8.0/22", "10.20.12.0/22"] },
+    });
     expect(one(service, "aws_vpc", "network_vpc")["cidr_block"]).toBe("10.20.0.0/16");
-    expect(one(service, "aws_subnet", "network_public_subnet_1")).toMatchObject({ cidr_block: "10.20.12.0/22", availability_zone: "eu-west-1b" });
+    expect(one(service, "aws_subnet", "network_public_subnet_1")).toMatchObject({
+      cidr_block: "10.20.12.0/22",
+      availability_zone: "eu-west-1b",
+    });
   });
 
   it("is not created behind an existing load balancer (the tasks use the ALB's VPC)", async () => {

@@ -4,7 +4,12 @@ import { one, parseJsonAttribute, synthConstruct, synthEnvironment } from "../su
 
 describe("Registry", () => {
   const json = synthConstruct((stack) => {
-    new Registry(stack, "registry", { name: "app-test", keepLastImages: 30, expireUntaggedAfterDays: 7, forceDelete: false });
+    new Registry(stack, "registry", {
+      name: "app-test",
+      keepLastImages: 30,
+      expireUntaggedAfterDays: 7,
+      forceDelete: false,
+    });
   });
 
   it("has immutable tags and scans on push", () => {
@@ -39,8 +44,13 @@ describe("Registry", () => {
   });
 
   it("lives in the base stack; only local lets destroy delete its images", () => {
-    expect(one(synthEnvironment("local").base, "aws_ecr_repository", "registry_repository")).toMatchObject({ name: "fargate-pipeline-local", force_delete: true });
-    expect(one(synthEnvironment("production").base, "aws_ecr_repository", "registry_repository")["force_delete"]).toBe(false);
+    expect(one(synthEnvironment("local").base, "aws_ecr_repository", "registry_repository")).toMatchObject({
+      name: "fargate-pipeline-local",
+      force_delete: true,
+    });
+    expect(one(synthEnvironment("production").base, "aws_ecr_repository", "registry_repository")["force_delete"]).toBe(
+      false,
+    );
     expect(synthEnvironment("production").service.resource?.["aws_ecr_repository"]).toBeUndefined();
   });
 });

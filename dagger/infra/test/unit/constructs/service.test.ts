@@ -13,12 +13,19 @@ describe("FargateService", () => {
       setting: [{ name: "containerInsights", value: "enabled" }],
     });
     const disabled = synthEnvironment("staging", { service: { containerInsights: "disabled" } });
-    expect(one(disabled.service, "aws_ecs_cluster", "ecs_cluster")["setting"]).toEqual([{ name: "containerInsights", value: "disabled" }]);
+    expect(one(disabled.service, "aws_ecs_cluster", "ecs_cluster")["setting"]).toEqual([
+      { name: "containerInsights", value: "disabled" },
+    ]);
   });
 
   it("keeps logs for the configured retention", () => {
-    expect(one(json, "aws_cloudwatch_log_group", "ecs_log_group")).toEqual({ name: "/ecs/fargate-pipeline-staging", retention_in_days: 30 });
-    expect(one(synthEnvironment("production").service, "aws_cloudwatch_log_group", "ecs_log_group")["retention_in_days"]).toBe(90);
+    expect(one(json, "aws_cloudwatch_log_group", "ecs_log_group")).toEqual({
+      name: "/ecs/fargate-pipeline-staging",
+      retention_in_days: 30,
+    });
+    expect(
+      one(synthEnvironment("production").service, "aws_cloudwatch_log_group", "ecs_log_group")["retention_in_days"],
+    ).toBe(90);
   });
 
   it("defines a Fargate task of the configured size, with both roles", () => {
@@ -37,7 +44,12 @@ describe("FargateService", () => {
   });
 
   it("runs the image variable, by digest", () => {
-    expect(container).toMatchObject({ name: "app", image: "${var.image}", essential: true, portMappings: [{ containerPort: 8080, protocol: "tcp" }] });
+    expect(container).toMatchObject({
+      name: "app",
+      image: "${var.image}",
+      essential: true,
+      portMappings: [{ containerPort: 8080, protocol: "tcp" }],
+    });
   });
 
   it("runs as user 1000 on a read-only root filesystem with a writable /tmp", () => {
@@ -83,7 +95,9 @@ describe("FargateService", () => {
       { name: "PORT", value: "8080" },
     ]);
     const extra = synthEnvironment("staging", { service: { environment: { LOG_LEVEL: "debug" } } });
-    const [c] = parseJsonAttribute(one(extra.service, "aws_ecs_task_definition", "ecs_task_definition")["container_definitions"]) as Record<string, unknown>[];
+    const [c] = parseJsonAttribute(
+      one(extra.service, "aws_ecs_task_definition", "ecs_task_definition")["container_definitions"],
+    ) as Record<string, unknown>[];
     expect(c!["environment"]).toEqual([
       { name: "LOG_LEVEL", value: "debug" },
       { name: "NODE_ENV", value: "production" },
@@ -105,7 +119,9 @@ describe("FargateService", () => {
         },
       },
     });
-    const [c] = parseJsonAttribute(one(withSecrets.service, "aws_ecs_task_definition", "ecs_task_definition")["container_definitions"]) as Record<string, unknown>[];
+    const [c] = parseJsonAttribute(
+      one(withSecrets.service, "aws_ecs_task_definition", "ecs_task_definition")["container_definitions"],
+    ) as Record<string, unknown>[];
     const scope = "${data.aws_partition.partition.partition}";
     const account = "${data.aws_caller_identity.caller.account_id}";
     expect(c!["secrets"]).toEqual([
@@ -142,7 +158,13 @@ describe("FargateService", () => {
 
   it("registers into the target group, in the public subnets with the app security group", () => {
     expect(one(json, "aws_ecs_service", "ecs_service")).toMatchObject({
-      load_balancer: [{ target_group_arn: "${aws_lb_target_group.load_balancer_target_group.arn}", container_name: "app", container_port: 8080 }],
+      load_balancer: [
+        {
+          target_group_arn: "${aws_lb_target_group.load_balancer_target_group.arn}",
+          container_name: "app",
+          container_port: 8080,
+        },
+      ],
       network_configuration: {
         subnets: ["${aws_subnet.network_public_subnet_0.id}", "${aws_subnet.network_public_subnet_1.id}"],
         security_groups: ["${aws_security_group.load_balancer_app_security_group.id}"],
@@ -163,18 +185,25 @@ describe("FargateService", () => {
       loadBalancer: {
         mode: "existing",
         arn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/edge/0123456789abcdef",
-        httpsListenerArn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/edge/0123456789abcdef/0123456789abcdef",
+        httpsListenerArn:
+          "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/edge/0123456789abcdef/0123456789abcdef",
         listenerRulePriority: 5,
       },
     });
     expect(one(service, "aws_ecs_service", "ecs_service")).toMatchObject({
-      depends_on: ["aws_lb_listener_rule.load_balancer_https_rule", "aws_lb_listener_certificate.load_balancer_https_certificate", "aws_iam_role_policy.iam_execution_policy"],
+      depends_on: [
+        "aws_lb_listener_rule.load_balancer_https_rule",
+        "aws_lb_listener_certificate.load_balancer_https_certificate",
+        "aws_iam_role_policy.iam_execution_policy",
+      ],
       network_configuration: { subnets: "${tolist(data.aws_lb.load_balancer_existing_alb.subnets)}" },
     });
   });
 
   it("local sets the grace period moto can hold (it drops the field and reads back 0)", () => {
     expect(config.service.healthCheckGracePeriodSeconds).toBe(10);
-    expect(one(synthEnvironment("local").service, "aws_ecs_service", "ecs_service")["health_check_grace_period_seconds"]).toBe(0);
+    expect(
+      one(synthEnvironment("local").service, "aws_ecs_service", "ecs_service")["health_check_grace_period_seconds"],
+    ).toBe(0);
   });
 });
