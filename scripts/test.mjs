@@ -8,12 +8,10 @@
  *   … --tier e2e --if-ready  the same, but a tier that cannot run is reported NOT RUN without failing (.ci/run)
  *
  * A tier that cannot run is never counted as passed: it is reported as NOT RUN
- * with the reason and the command that enables it, in the tier list and on a
- * line of its own just before the total. The last line is the total, in the
- * shape CI reads ('N passed, N failed' alone on a line, so nothing follows it):
+ * with the reason and the command that enables it, in the tier list and on the
+ * last line, after the total:
  *
- *   NOT RUN: e2e (the AWS provider is not built yet …)
- *   tests: N passed, N failed, N skipped
+ *   tests: N passed, N failed, N skipped; NOT RUN: e2e (the AWS provider is not built yet …)
  */
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -118,14 +116,15 @@ if (process.env.FP_TEST_TOTALS_FILE) {
 process.exit(exitCode);
 
 /**
- * The closing lines: the tiers NOT RUN (when any), then the total as the last line.
+ * The last line: the total, then the tiers NOT RUN (when any) with why, so a run that
+ * left a tier out cannot be read as complete from its last line alone.
  *
  * @param t passed/failed/skipped counts
  * @param missed the tiers that could not run, with why
  */
 function printTotal(t, missed) {
-  if (missed.length > 0) console.log(`NOT RUN: ${missed.map((m) => `${m.tier} (${m.reason})`).join("; ")}`);
-  console.log(`tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
+  const notRun = missed.length > 0 ? `; NOT RUN: ${missed.map((m) => `${m.tier} (${m.reason})`).join("; ")}` : "";
+  console.log(`tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped${notRun}`);
 }
 
 /** Reads pass/fail/skip counts from vitest's JSON report (zeros when it is missing). */
