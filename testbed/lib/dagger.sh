@@ -368,6 +368,52 @@ _dagger_cli_timeout() {
     timeout "$secs" "$DAGGER_CLI" --progress=plain "$@"
 }
 
+# 180 s: a cold engine initialises its state and network in a few seconds, and
+# one restarted after a kill in about 30 s; a loaded two-core machine has taken
+# tens of seconds more.
+DAGGER_ANSWER_SECS=180
+# How often a wait for the engine says it is still waiting, with the engine's
+# latest log line (a silent minute reads as a hang).
+DAGGER_WAIT_REPORT_SECS=30
+
+# _dagger_engine_run CONFIG INPUTS: a new engine container on the cache volume.
+_dagger_engine_run() {
+  log "dagger: starting the engine container $DAGGER_CONTAINER"
+  _dagger_run_flags
+  docker_cli run -d --name "$DAGGER_CONTAINER" "${DAGGER_RUN_FLAGS[@]}" \
+    --label fp.testbed=dagger --label "fp.testbed.inputs=$2" \
+    -v "$DAGGER_VOLUME:/var/lib/dagger" -v "$1:/etc/dagger/engine.json:ro" \
+    "$DAGGER_IMAGE" >/dev/null || die "docker run $DAGGER_IMAGE failed"
+}
+
+# _dagger_engine_log_tail N: the engine's last N log lines, without the
+# per-namespace cleanup warnings a restarted engine prints by the hundred.
+_dagger_engine_log_tail() {
+  docker_cli logs "$DAGGER_CONTAINER" 2>&1 | grep -v 'failed to release network namespace' | tail -n "$1" | cut -c1-300
+}
+
+# _dagger_engine_wait SECONDS: polls until the engine answers; every
+# DAGGER_WAIT_REPORT_SECS says so with the engine's latest log line. Fails when
+# SECONDS pass or the container stops.
+_dagger_engine_wait() {
+  local secs=$1 start next
+  start=$(date +%s)
+  next=$(( start + DAGGER_WAIT_REPORT_SECS ))
+  while [ $(( $(date +%s) - start )) -lt "$secs" ]; do
+    _dagger_engine_answers && return 0
+    if ! _dagger_engine_running; then
+      log "dagger: the engine container stopped ($(docker_cli inspect -f '{{.State.Status}}, exit code {{.State.ExitCode}}' "$DAGGER_CONTAINER" 2>/dev/null))"
+      return 1
+    fi
+    if [ "$(date +%s)" -ge "$next" ]; then
+      log "dagger: waiting for the engine ($(elapsed_since "$start")); its latest log line: $(_dagger_engine_log_tail 1)"
+      next=$(( next + DAGGER_WAIT_REPORT_SECS ))
+    fi
+    sleep 1
+  done
+  return 1
+}
+
 dagger_up() {
   docker_running || die "dockerd is not running: bring the docker component up first (testbed/up)"
   dagger_build_wait
@@ -383,20 +429,27 @@ dagger_up() {
   local t0
   t0=$(date +%s)
   if ! docker_cli inspect "$DAGGER_CONTAINER" >/dev/null 2>&1; then
-    log "dagger: starting the engine container $DAGGER_CONTAINER"
-    _dagger_run_flags
-    docker_cli run -d --name "$DAGGER_CONTAINER" "${DAGGER_RUN_FLAGS[@]}" \
-      --label fp.testbed=dagger --label "fp.testbed.inputs=$want" \
-      -v "$DAGGER_VOLUME:/var/lib/dagger" -v "$cfg:/etc/dagger/engine.json:ro" \
-      "$DAGGER_IMAGE" >/dev/null || die "docker run $DAGGER_IMAGE failed"
+    _dagger_engine_run "$cfg" "$want"
   elif ! _dagger_engine_running; then
-    log "dagger: starting the stopped engine container $DAGGER_CONTAINER"
+    # `down` removes the container, so a stopped one was ended without it (the
+    # machine or session stopped, dockerd was killed): the engine was killed too.
+    log "dagger: starting the stopped engine container $DAGGER_CONTAINER (it was not stopped by testbed/down)"
     docker_cli start "$DAGGER_CONTAINER" >/dev/null || die "docker start $DAGGER_CONTAINER failed"
   fi
-  # 180 s: a cold engine initialises its state and network in a few seconds; a
-  # loaded two-core machine has taken tens of seconds.
-  wait_for 180 "dagger engine" _dagger_engine_answers \
-    || die "the Dagger engine does not answer; see: docker logs $DAGGER_CONTAINER"
+  if ! _dagger_engine_wait "$DAGGER_ANSWER_SECS"; then
+    # A killed engine has been seen never to answer again on its old state. The
+    # cache is only a cache: start over without it rather than fail the run.
+    log "dagger: the engine did not answer in $(elapsed_since "$t0"); its last log lines:"
+    _dagger_engine_log_tail 20 | sed 's/^/    /' >&2
+    log "dagger: dropping the engine container and its cache volume $DAGGER_VOLUME, and starting a new engine (its cache starts cold)"
+    _dagger_engine_remove
+    docker_cli volume rm -f "$DAGGER_VOLUME" >/dev/null || die "cannot remove the volume $DAGGER_VOLUME; see: docker volume inspect $DAGGER_VOLUME"
+    _dagger_engine_run "$cfg" "$want"
+    _dagger_engine_wait "$DAGGER_ANSWER_SECS" || {
+      _dagger_engine_log_tail 40 | sed 's/^/    /' >&2
+      die "the Dagger engine does not answer even with a new cache volume; its log is above (all of it: docker logs $DAGGER_CONTAINER)"
+    }
+  fi
   log "dagger: engine answers ($(elapsed_since "$t0"))"
   env_set _EXPERIMENTAL_DAGGER_RUNNER_HOST "$DAGGER_RUNNER_HOST"
   env_set _EXPERIMENTAL_DAGGER_CLI_BIN "$DAGGER_CLI"
