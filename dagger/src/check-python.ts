@@ -120,7 +120,11 @@ export async function checkPython(source: Directory, project: PythonProject): Pr
   const found = `pyproject.toml, ${tool.lockFile}`;
   const lockName = `lock file in sync with pyproject.toml (${tool.lockFile})`;
   const notRun = (why: string): StepOutcome[] =>
-    ["typecheck", "lint", "unit tests"].map((name) => ({ name, status: "skipped" as const, note: `not run: ${why}` }));
+    ["typecheck", "lint", "format", "unit tests"].map((name) => ({
+      name,
+      status: "skipped" as const,
+      note: `not run: ${why}`,
+    }));
 
   if (!(await source.exists(tool.lockFile))) {
     const message = lockMessage(
@@ -186,6 +190,7 @@ export async function checkPython(source: Directory, project: PythonProject): Pr
   const steps = await Promise.all([
     typecheck(tree, tool, project),
     lint(tree, tool, project),
+    format(tree, tool, project),
     unitTests(tree, tool, project),
   ]);
   return { label, found, steps: [{ name: lockName, status: "passed", command: tool.lockCheck }, ...steps] };
@@ -228,6 +233,22 @@ async function lint(tree: Container, tool: Tool, project: PythonProject): Promis
     lines(out).filter((l) => /^\S+:\d+:\d+: [A-Z]+\d+/.test(l)),
   );
   return missingTool(outcome, captured, tool, "ruff", "[tool.ruff]");
+}
+
+/** ruff's formatter, when ruff is configured: the files it would reformat, and the command that does it. */
+async function format(tree: Container, tool: Tool, project: PythonProject): Promise<StepOutcome> {
+  if (!project.tools.ruff)
+    return { name: "format", status: "skipped", note: "no [tool.ruff] in pyproject.toml, nor ruff.toml" };
+  const command = tool.run("ruff format --check .");
+  // One line per file ("Would reformat: app.py"), then "1 file would be reformatted".
+  const captured = await capture(tree, command);
+  const outcome = plainOutcome("format", command, captured, (out) =>
+    lines(out).filter((l) => /^Would reformat: /.test(l)),
+  );
+  const checked = missingTool(outcome, captured, tool, "ruff", "[tool.ruff]");
+  return checked.status === "failed" && checked.fix === command
+    ? { ...checked, fix: tool.run("ruff format .") }
+    : checked;
 }
 
 /** pytest, when configured or when there is a tests directory; failing tests from its JUnit XML. */

@@ -39,7 +39,7 @@ export async function runChecks(source: Directory, options: { workflows?: boolea
   if (projects.length === 0) {
     return [
       "check skipped every step: the root of --source has none of " + KNOWN_MANIFESTS,
-      "– lock file, typecheck, lint, unit tests: skipped (no ecosystem check knows); the Dockerfile's test stage is the only gate",
+      "– lock file, typecheck, lint, format, unit tests: skipped (no ecosystem check knows); the Dockerfile's test stage is the only gate",
       ...notes,
     ].join("\n");
   }

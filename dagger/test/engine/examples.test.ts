@@ -65,8 +65,15 @@ const EXAMPLES = [
       "✔ lock file in sync with pyproject.toml (poetry.lock) (poetry check --lock)",
       "✔ typecheck (poetry run mypy)",
       "✔ lint (poetry run ruff check .)",
+      "✔ format (poetry run ruff format --check .)",
       "✔ unit tests (poetry run pytest): 4 tests: 4 passed",
     ],
+    unformatted: {
+      file: "zz_unformatted.py",
+      contents: "x=1\n",
+      shown: "Would reformat: zz_unformatted.py",
+      fix: "poetry run ruff format .",
+    },
   },
   {
     name: "go" as const,
@@ -85,6 +92,12 @@ const EXAMPLES = [
       "✔ format (gofmt -l .)",
       "✔ unit tests (go test ./...): 5 tests: 5 passed",
     ],
+    unformatted: {
+      file: "zz_unformatted.go",
+      contents: "package main\n\nvar   zz=1\n",
+      shown: "zz_unformatted.go",
+      fix: "gofmt -w .",
+    },
   },
 ];
 
@@ -148,6 +161,14 @@ for (const ex of EXAMPLES) {
       const report = await pipeline(exampleSource(ex.name)).check();
       expect(report.split("\n")[0]).toBe("check passed");
       for (const line of ex.checkLines) expect(report).toContain(line);
+    });
+
+    it("check fails on a file the ecosystem's formatter would change, naming it and the command that formats", async () => {
+      const { file, contents, shown, fix } = ex.unformatted;
+      const message = await rejection(pipeline(exampleSource(ex.name).withNewFile(file, contents)).check());
+      expect(message).toMatch(/^check failed: .*\bformat\b/m);
+      expect(message).toContain(shown);
+      expect(message).toContain(fix);
     });
   });
 }
