@@ -12,7 +12,7 @@ import { explainAwsError } from "./aws.js";
 import type { OpenEnvironment } from "./environment.js";
 import { DeployError } from "./errors.js";
 import { LOCAL_REGISTRY, pullLocal } from "./local.js";
-import { ecrLogin, publishImage } from "./registry.js";
+import { type EcrLogin, ecrLogin, publishImage } from "./registry.js";
 import { callOn } from "./cli.js";
 
 /**
@@ -103,7 +103,7 @@ export async function publish(
   if (env.mode === "local") {
     return byDigest(await image.publish(`${LOCAL_REGISTRY}/${repo}:${tag}`, { registryService: env.registry! }));
   }
-  const login = await ecrLogin(env.auth!, "deploy");
+  const login = await deployLogin(env);
   const target = await registryTarget(env, login.registry, emulatorRegistry);
   const auth = { registry: target.host, username: login.username, password: login.password };
   const flags =
@@ -118,6 +118,27 @@ export async function publish(
       target.service,
     ),
   );
+}
+
+// One ECR login per open environment, i.e. per deploy: the push and the stand-in's pull
+// back share it (an ECR token is good for 12 hours, far longer than a deploy).
+const logins = new WeakMap<OpenEnvironment, Promise<EcrLogin>>();
+
+/**
+ * The deploy's ECR login: made on first use, then shared; a failed one is not kept,
+ * so a retry logs in again.
+ *
+ * @param env the open AWS environment
+ */
+export function deployLogin(env: OpenEnvironment): Promise<EcrLogin> {
+  let login = logins.get(env);
+  if (!login) {
+    login = ecrLogin(env.auth!, "deploy");
+    logins.set(env, login);
+    // The caller awaits the login and sees its error; this only forgets it.
+    void login.catch(() => logins.delete(env));
+  }
+  return login;
 }
 
 /**
@@ -153,7 +174,7 @@ async function registryTarget(
  */
 export async function pullBack(env: OpenEnvironment, image: string, emulatorRegistry?: Service): Promise<Container> {
   if (env.mode === "local") return pullLocal(image, env.registry!);
-  const login = await ecrLogin(env.auth!, "deploy");
+  const login = await deployLogin(env);
   const target = await registryTarget(env, login.registry, emulatorRegistry);
   return dag
     .container()
