@@ -7,10 +7,10 @@
  *   node dagger/scripts/functions-table.mjs           # prints the table
  *   node dagger/scripts/functions-table.mjs --write   # replaces it in README.md
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
+import { readmeSection, writeReadmeSection } from "../infra/scripts/readme-section.ts";
 import { describeModule, REPO_ROOT, scanModule } from "./introspect.mjs";
 
 /** The comment that marks the table's start in README.md. */
@@ -67,26 +67,13 @@ export function functionsTable(mod) {
  * @param {string} readme
  */
 export function readmeTable(readme) {
-  const start = readme.indexOf(README_MARKER);
-  if (start < 0) return undefined;
-  const from = start + README_MARKER.length + 1;
-  const end = readme.indexOf(LAST_LINE, from);
-  return end < 0 ? undefined : readme.slice(from, end + LAST_LINE.length);
+  return readmeSection(readme, { marker: README_MARKER, lastLine: LAST_LINE });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const table = functionsTable(describeModule(await scanModule()));
   if (process.argv.includes("--write")) {
-    const path = join(REPO_ROOT, "README.md");
-    const readme = readFileSync(path, "utf8");
-    const old = readmeTable(readme);
-    if (old === undefined) {
-      console.error(
-        `README.md has no table after ${README_MARKER}: put the marker where the table goes, followed by a line "${LAST_LINE}"`,
-      );
-      process.exit(1);
-    }
-    writeFileSync(path, readme.replace(old, table));
+    writeReadmeSection(join(REPO_ROOT, "README.md"), { marker: README_MARKER, lastLine: LAST_LINE }, table);
     console.error("README.md: functions table updated");
   } else console.log(table);
 }

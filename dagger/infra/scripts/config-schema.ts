@@ -16,6 +16,7 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import ts from "typescript";
 import { CONFIG_FILE_NAME } from "../src/config/file.ts";
 import { EnvironmentSchema } from "../src/config/schema.ts";
+import { readmeSection, writeReadmeSection } from "./readme-section.ts";
 
 /** The repository root (the sample app's, where its configuration file and the README are). */
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
@@ -224,27 +225,14 @@ export function referenceTable(): string {
  * @param readme The README's text.
  */
 export function readmeReference(readme: string): string | undefined {
-  const start = readme.indexOf(README_MARKER);
-  if (start < 0) return undefined;
-  const from = start + README_MARKER.length + 1;
-  const end = readme.indexOf(LAST_LINE, from);
-  return end < 0 ? undefined : readme.slice(from, end + LAST_LINE.length);
+  return readmeSection(readme, { marker: README_MARKER, lastLine: LAST_LINE });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const table = referenceTable();
   if (process.argv.includes("--write")) {
     writeFileSync(join(REPO_ROOT, SCHEMA_FILE), `${JSON.stringify(configSchema(), null, 2)}\n`);
-    const path = join(REPO_ROOT, "README.md");
-    const readme = readFileSync(path, "utf8");
-    const old = readmeReference(readme);
-    if (old === undefined) {
-      console.error(
-        `README.md has no reference after ${README_MARKER}: put the marker where it goes, followed by a line "${LAST_LINE}"`,
-      );
-      process.exit(1);
-    }
-    writeFileSync(path, readme.replace(old, table));
+    writeReadmeSection(join(REPO_ROOT, "README.md"), { marker: README_MARKER, lastLine: LAST_LINE }, table);
     console.error(`${SCHEMA_FILE} and README.md's configuration reference written`);
   } else console.log(table);
 }
