@@ -245,6 +245,33 @@ async function describeSecret(env: OpenEnvironment, s: TargetSecret): Promise<Se
 }
 
 /**
+ * The service stack's secret_versions value: each secret's current version,
+ * `VAR=version`, sorted by variable and comma-joined ("" without secrets).
+ * Versions and names only, never values. A rotation changes it, and the
+ * change redeploys the tasks (which read secrets only when they start).
+ *
+ * @param found the secrets' metadata (describeSecrets)
+ */
+export function secretVersions(found: readonly SecretMetadata[]): string {
+  return found
+    .map((m) => `${m.secret.envVar}=${m.version ?? "unknown"}`)
+    .sort()
+    .join(",");
+}
+
+/**
+ * The service stack's `-var` flags for the secrets' versions, read from the
+ * stores now: local's emulator holds no secrets, so none there.
+ *
+ * @param env the open environment
+ */
+export async function secretVersionsVar(env: OpenEnvironment): Promise<string[]> {
+  const versions =
+    env.mode === "local" || env.target.secrets.length === 0 ? "" : secretVersions(await describeSecrets(env));
+  return ["-var", `${env.target.secretVersionsVariable}=${versions}`];
+}
+
+/**
  * The deploy's preflight for secrets: every parameter or secret the task
  * definition will reference exists. A missing one fails the deploy before
  * anything is built into the environment, with the command that creates it.

@@ -14,7 +14,7 @@
  */
 import type { Container, Service } from "@dagger.io/dagger";
 
-import { checkSecretsExist, describeSecrets } from "./app-secrets.js";
+import { checkSecretsExist, describeSecrets, secretVersionsVar } from "./app-secrets.js";
 import { checkRepository, effectiveCommit, publish } from "./deploy-image.js";
 import { smokeAws, smokeStandIn } from "./deploy-smoke.js";
 import { deploySummary } from "./deploy-summary.js";
@@ -348,8 +348,14 @@ async function applyAndVerify(r: RollOutArgs, image: string, commit: string, lab
     rerun: rerunDeploy(args.env, env),
     next: applyState,
   } as const;
-  const applied = await steps.run(`apply service stack${label}`, () =>
-    runLocked(r.serviceInit, op, ["-auto-approve", "-var", `${env.target.imageVariable}=${image}`]),
+  const applied = await steps.run(`apply service stack${label}`, async () =>
+    runLocked(r.serviceInit, op, [
+      "-auto-approve",
+      "-var",
+      `${env.target.imageVariable}=${image}`,
+      // The versions now: a secret rotated since the running tasks started redeploys them.
+      ...(await secretVersionsVar(env)),
+    ]),
   );
   // Required, each: a rollout followed on a guessed name or an empty task definition would watch the wrong thing.
   const out = serviceOutputs(await outputs(applied.container), env.target.outputs.service, {

@@ -412,7 +412,7 @@ export class Environment {
   }
 
   /**
-   * Sets or rotates one of the app's secrets (service.secrets) in the environment's account: SSM PutParameter SecureString (overwrite, with the named KMS key or the AWS-managed one), or Secrets Manager PutSecretValue (created when missing; for a secret with a `key`, reads the current JSON, sets that key and puts the whole back). Prints the name and the new version, never the value. Running tasks keep the value they started with: the next deploy starts tasks that read it
+   * Sets or rotates one of the app's secrets (service.secrets) in the environment's account: SSM PutParameter SecureString (overwrite, with the named KMS key or the AWS-managed one), or Secrets Manager PutSecretValue (created when missing; for a secret with a `key`, reads the current JSON, sets that key and puts the whole back). Prints the name and the new version, never the value. Running tasks keep the value they started with: the next deploy, even with nothing else changed, redeploys them to read it
    * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY set-secret --name DATABASE_URL --value env:DATABASE_URL`
    */
   @func({ cache: "never" })

@@ -81,6 +81,8 @@ export interface Target {
   outputs: OutputNames;
   /** The service stack's input variable that takes the image by digest (infra's IMAGE_VARIABLE). */
   imageVariable: string;
+  /** The service stack's input variable that takes the secrets' versions (infra's SECRET_VERSIONS_VARIABLE; app-secrets.ts secretVersions()). */
+  secretVersionsVariable: string;
   /** The secrets the tasks read at start (service.secrets), sorted by variable; empty when none. Names only, never values. */
   secrets: TargetSecret[];
   /** Who owns the task count, and its bounds (service.autoscaling). */
@@ -147,6 +149,7 @@ try {
     emulatorBackendConfig: infra.emulatorBackendConfig(),
     emulatorEnvironment: infra.emulatorEnvironment("{{ENDPOINT}}"),
     outputs: { base: infra.BASE_OUTPUTS, service: infra.SERVICE_OUTPUTS }, imageVariable: infra.IMAGE_VARIABLE,
+    secretVersionsVariable: infra.SECRET_VERSIONS_VARIABLE,
     ...infra.secretsAndScaling(c),
   }));
 } catch (e) {

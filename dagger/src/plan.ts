@@ -2,6 +2,7 @@
  * `plan`: what applying the infrastructure would change, both stacks, as
  * Markdown for a pull-request comment (plan-summary.ts writes it).
  */
+import { secretVersionsVar } from "./app-secrets.js";
 import { type EnvironmentArgs, openEnvironment } from "./environment.js";
 import { DeployError, indent, redact } from "./errors.js";
 import { planMarkdown, readPlan, type PlanJson, type StackPlan } from "./plan-summary.js";
@@ -32,7 +33,9 @@ export async function plan(args: EnvironmentArgs, lockTimeoutSeconds: number): P
     ] as const) {
       const name = env.target.names.stacks[role];
       const init = await tofuInit(dir, env.tofu, env.runId);
-      const vars = role === "service" ? ["-var", `${env.target.imageVariable}=${image}`] : [];
+      // The secrets' versions now: a rotation the running tasks have not read shows as their redeploy.
+      const vars =
+        role === "service" ? ["-var", `${env.target.imageVariable}=${image}`, ...(await secretVersionsVar(env))] : [];
       const p = await runLocked(
         init,
         { command: "plan", stack: name, lockTimeoutSeconds, rerun: callOn(args.env, "plan") },

@@ -64,4 +64,10 @@ export {
   type EmulatorOmittedResource,
   type EmulatorUnheldField,
 } from "./emulator.ts";
-export { BASE_OUTPUTS, IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SERVICE_OUTPUTS } from "./tofu.ts";
+export {
+  BASE_OUTPUTS,
+  IMAGE_DIGEST_PATTERN,
+  IMAGE_VARIABLE,
+  SECRET_VERSIONS_VARIABLE,
+  SERVICE_OUTPUTS,
+} from "./tofu.ts";

@@ -4,8 +4,16 @@
  * and the e2e tests import this.
  */
 
-/** The one input variable of the service stack: the image, by digest. */
+/** The service stack's input variable for the image, by digest. */
 export const IMAGE_VARIABLE = "image";
+
+/**
+ * The service stack's input variable for the versions of the app's secrets
+ * (`VAR=version,…`, sorted; versions and names only, never values). Tasks read
+ * a secret when they start, so a changed version redeploys them (the ECS
+ * service's triggers); empty when the environment has no secrets.
+ */
+export const SECRET_VERSIONS_VARIABLE = "secret_versions";
 
 /** What the image variable accepts: `repository@sha256:<64 hex>` (a tag can move; a digest cannot). */
 export const IMAGE_DIGEST_PATTERN = "^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$";

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { executionRoleMismatch, type SecretMetadata, setSecretCommand } from "../../src/app-secrets.js";
+import { executionRoleMismatch, type SecretMetadata, secretVersions, setSecretCommand } from "../../src/app-secrets.js";
 
 const ACCOUNT = "123456789012";
 const sm = (arn: string, name = "production/db", configuredArn?: string): SecretMetadata => ({
@@ -58,5 +58,35 @@ describe("executionRoleMismatch", () => {
     expect(setSecretCommand("staging", "DATABASE_URL")).toBe(
       "dagger call environment --name staging with-aws-credentials … set-secret --name DATABASE_URL --value env:DATABASE_URL",
     );
+  });
+});
+
+describe("secretVersions (the service stack's secret_versions: a change redeploys the tasks)", () => {
+  const ssm = (envVar: string, version?: string): SecretMetadata => ({
+    secret: { envVar, kind: "ssm", name: `/app/${envVar.toLowerCase()}`, region: "eu-west-1" },
+    exists: true,
+    ...(version ? { version } : {}),
+  });
+
+  it("is each variable's current version, sorted by variable: the order of the stores' answers does not matter", () => {
+    const a = secretVersions([
+      sm("arn:aws:secretsmanager:eu-west-1:1:secret:production/db-AbC123"),
+      ssm("API_KEY", "7"),
+    ]);
+    const b = secretVersions([
+      ssm("API_KEY", "7"),
+      sm("arn:aws:secretsmanager:eu-west-1:1:secret:production/db-AbC123"),
+    ]);
+    expect(a).toBe("API_KEY=7,DB_PASSWORD=a1b2c3d4-5678-90ab-cdef-EXAMPLE11111");
+    expect(b).toBe(a);
+  });
+
+  it("changes when one secret is rotated, and only names versions (never a value)", () => {
+    expect(secretVersions([ssm("API_KEY", "8")])).not.toBe(secretVersions([ssm("API_KEY", "7")]));
+    expect(secretVersions([ssm("API_KEY")])).toBe("API_KEY=unknown");
+  });
+
+  it("is empty without secrets", () => {
+    expect(secretVersions([])).toBe("");
   });
 });

@@ -94,6 +94,7 @@ const TARGET = {
   emulatorEnvironment: "record",
   outputs: { base: BASE_OUTPUT_NAMES, service: SERVICE_OUTPUT_NAMES },
   imageVariable: "string",
+  secretVersionsVariable: "string",
   secrets: [SECRET] as const,
   autoscaling: { enabled: "boolean", minCount: "number", maxCount: "number" },
 } satisfies Record<keyof Target, Kind>;
@@ -172,7 +173,7 @@ describe("the Target the module reads from infra's configuration", () => {
       [
         "--input-type=module",
         "-e",
-        'const t = await import(process.cwd() + "/src/tofu.ts"); process.stdout.write(JSON.stringify({ base: t.BASE_OUTPUTS, service: t.SERVICE_OUTPUTS, image: t.IMAGE_VARIABLE }))',
+        'const t = await import(process.cwd() + "/src/tofu.ts"); process.stdout.write(JSON.stringify({ base: t.BASE_OUTPUTS, service: t.SERVICE_OUTPUTS, image: t.IMAGE_VARIABLE, secretVersions: t.SECRET_VERSIONS_VARIABLE }))',
       ],
       {
         cwd: join(REPO_ROOT, "dagger/infra"),
@@ -184,14 +185,17 @@ describe("the Target the module reads from infra's configuration", () => {
       base: Record<string, string>;
       service: Record<string, string>;
       image: string;
+      secretVersions: string;
     };
     expect(target.outputs).toEqual({ base: declared.base, service: declared.service });
     expect(target.imageVariable).toBe(declared.image);
+    expect(target.secretVersionsVariable).toBe(declared.secretVersions);
     // Exactly the fields the module declares: one infra adds is listed here (and in stack-outputs.ts) or it is unread.
     expect(Object.keys(target.outputs.base).sort()).toEqual(Object.keys(BASE_OUTPUT_NAMES).sort());
     expect(Object.keys(target.outputs.service).sort()).toEqual(Object.keys(SERVICE_OUTPUT_NAMES).sort());
     const all = [...Object.values(target.outputs.base), ...Object.values(target.outputs.service)];
-    for (const name of [...all, target.imageVariable]) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
+    for (const name of [...all, target.imageVariable, target.secretVersionsVariable])
+      expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
     expect(new Set(all).size).toBe(all.length);
   });
 

@@ -46,6 +46,12 @@ export interface FargateServiceOptions {
    * autoscaler chose and a plan after a scaling activity stays clean.
    */
   desiredCountOwnedByAutoscaler: boolean;
+  /**
+   * Values that redeploy the service's tasks when they change, with nothing else
+   * changed (the provider's `triggers` with `force_new_deployment`): the secrets'
+   * versions, since tasks read secrets only when they start.
+   */
+  redeployOn?: Record<string, string>;
   /** Deployment floor, % of desired. */
   deploymentMinimumHealthyPercent: number;
   /** Deployment ceiling, % of desired. */
@@ -227,6 +233,7 @@ export class FargateService extends Construct {
       waitForSteadyState: false,
       dependsOn: o.dependsOn,
       ...(o.desiredCountOwnedByAutoscaler ? { lifecycle: { ignoreChanges: ["desired_count"] } } : {}),
+      ...(o.redeployOn ? { triggers: o.redeployOn, forceNewDeployment: true } : {}),
     });
     this.clusterName = cluster.name;
     this.serviceName = service.name;

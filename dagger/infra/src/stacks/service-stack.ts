@@ -9,15 +9,15 @@ import { TaskRoles } from "../constructs/iam.ts";
 import { LoadBalancer, type CreateLoadBalancer, type ExistingLoadBalancer } from "../constructs/load-balancer.ts";
 import { Network } from "../constructs/network.ts";
 import { FargateService } from "../constructs/service.ts";
-import { IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SERVICE_OUTPUTS } from "../tofu.ts";
+import { IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SECRET_VERSIONS_VARIABLE, SERVICE_OUTPUTS } from "../tofu.ts";
 import { EnvironmentStack } from "./environment-stack.ts";
 import { boundaryPolicyArn, policyContext } from "./policy-context.ts";
 
 /**
  * The service stack of an environment: network, certificate, load balancer,
  * task roles, ECS cluster/task definition/service, DNS alias. Applied on every
- * deploy with the image digest as its one variable; a second plan with the same
- * digest shows no changes. Needs the base stack applied first (it refers to the
+ * deploy with the image digest and the secrets' versions as its variables; a
+ * second plan with the same two shows no changes. Needs the base stack applied first (it refers to the
  * zone, the repository and the boundary by name).
  */
 export class ServiceStack extends EnvironmentStack {
@@ -41,6 +41,15 @@ export class ServiceStack extends EnvironmentStack {
             "image must be an image reference by digest, REPOSITORY@sha256:<64 hex digits>; a tag can point elsewhere tomorrow.",
         },
       ],
+    });
+
+    // Set by deploy and plan from the stores' metadata; the default keeps a stack without secrets callable as before.
+    const secretVersions = new TerraformVariable(this, SECRET_VERSIONS_VARIABLE, {
+      type: "string",
+      description:
+        "The versions of the app's secrets (VAR=version,…; never values): a rotation redeploys the tasks, which read secrets when they start",
+      default: "",
+      nullable: false,
     });
 
     const zoneId = zoneIdFor(this, "zone", config.hostedZone);
@@ -116,6 +125,8 @@ export class ServiceStack extends EnvironmentStack {
       healthCheckPath: s.healthCheckPath,
       environment: s.environment,
       secrets: policy.secrets.map((ref) => ({ name: ref.envVar, valueFrom: secretValueFrom(ref, policy) })),
+      // Tasks read their secrets only when they start: a rotated one reaches them through a redeploy.
+      ...(policy.secrets.length > 0 ? { redeployOn: { [SECRET_VERSIONS_VARIABLE]: secretVersions.stringValue } } : {}),
       // With autoscaling the service starts at the minimum; from then on the count is the autoscaler's.
       desiredCount: scaling.enabled ? scaling.minCount : s.desiredCount,
       desiredCountOwnedByAutoscaler: scaling.enabled,
