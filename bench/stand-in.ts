@@ -17,7 +17,7 @@
  */
 import { connection, type Container, dag } from "@dagger.io/dagger";
 
-import { runtimeImage } from "../dagger/src/app.js";
+import { runtimeImage } from "../dagger/src/dockerfile.js";
 import { reachable, standInService } from "../dagger/src/local.js";
 import { smokeTest } from "../dagger/src/smoke.js";
 import { describeModule, scanModule } from "../dagger/scripts/introspect.mjs";

@@ -145,7 +145,7 @@ function table(doc: Record<string, unknown>, path: string): Record<string, unkno
 function pythonProject(text: string, has: (name: string) => boolean): PythonProject | undefined {
   let doc: Record<string, unknown>;
   try {
-    doc = parseToml(text) as Record<string, unknown>;
+    doc = parseToml(text);
   } catch (err) {
     throw new Error(`pyproject.toml is not valid TOML: ${(err as Error).message.split("\n")[0] ?? ""}`, { cause: err });
   }

@@ -94,7 +94,7 @@ export interface LocalEmulator {
   /** What it started from. */
   start: EmulatorStart;
   /** Keeps the emulator's state for the next call with this --local-state name: call after a successful deploy or rollback only. */
-  save(): Promise<SavedState>;
+  save: () => Promise<SavedState>;
   /** Stops the tunnel (if any) and the service. */
   close(): Promise<void>;
 }

@@ -112,7 +112,7 @@ export async function smokeTest(opts: SmokeOptions): Promise<SmokeResult> {
         last.reason =
           commit === undefined
             ? `it answers 200, but without its commit in the ${where} that service.smokeTest.commitFrom names (fix the app, or remove commitFrom)`
-            : `it answers, but reports commit ${String(commit)} instead of ${opts.expectCommit} (${where}; the old version still serves)`;
+            : `it answers, but reports commit ${typeof commit === "string" ? commit : JSON.stringify(commit)} instead of ${opts.expectCommit} (${where}; the old version still serves)`;
         bad = commit === undefined ? bad + 1 : 0;
       } else {
         last.reason = `it answers HTTP ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ""}`;

@@ -63,7 +63,7 @@ type XmlNode = Record<string, unknown>;
 function children(node: XmlNode, tag: string): XmlNode[] {
   const value = node[tag];
   if (!Array.isArray(value)) return [];
-  return value.map((v) => (typeof v === "object" && v !== null ? (v as XmlNode) : { "#text": v }));
+  return (value as unknown[]).map((v) => (typeof v === "object" && v !== null ? (v as XmlNode) : { "#text": v }));
 }
 
 /** An attribute's value, or undefined. */

@@ -10,12 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// @ts-expect-error -- a plain .mjs module of the repository's scripts, without types
 import { testbedReadiness } from "../testbed-env.mjs";
 import { REPO_ROOT } from "./workflow-policy.ts";
-
-/** What testbedReadiness returns for one tier. */
-type Ready = { ok: boolean; reason?: string };
 
 describe("the grand total (.ci/run's last line)", () => {
   let dir = "";
@@ -109,7 +105,7 @@ describe("the engine tier's readiness", () => {
   });
 
   it("is not ready without the AWS emulator, and says so", () => {
-    const { engine, e2e } = testbedReadiness(bed({})) as { engine: Ready; e2e: Ready };
+    const { engine, e2e } = testbedReadiness(bed({}));
     expect(engine).toMatchObject({
       ok: false,
       reason: "the AWS emulator (moto) is not answering at (MOTO_ENDPOINT unset)",
@@ -118,7 +114,7 @@ describe("the engine tier's readiness", () => {
   });
 
   it("is not ready when the emulator does not answer", () => {
-    const { engine } = testbedReadiness(bed({ MOTO_ENDPOINT: "http://127.0.0.1:9" })) as { engine: Ready };
+    const { engine } = testbedReadiness(bed({ MOTO_ENDPOINT: "http://127.0.0.1:9" }));
     expect(engine).toMatchObject({
       ok: false,
       reason: "the AWS emulator (moto) is not answering at http://127.0.0.1:9",
@@ -126,7 +122,7 @@ describe("the engine tier's readiness", () => {
   });
 
   it("is ready when the engine, the CLI and the emulator are there", () => {
-    const { engine } = testbedReadiness(bed({ MOTO_ENDPOINT: url })) as { engine: Ready };
+    const { engine } = testbedReadiness(bed({ MOTO_ENDPOINT: url }));
     expect(engine.ok).toBe(true);
   });
 });

@@ -62,6 +62,12 @@ export interface Job {
   steps?: Step[];
 }
 
+/** A step's `with:` input as text: a string as written, anything else (a number, a map) as its JSON; "" when absent. */
+function inputText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
 /**
  * Parses one YAML file.
  * @param root repository root
@@ -475,7 +481,7 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
         for (const k of KEY_INPUTS)
           if (k in w)
             problems.push(`${where}: passes \`${k}\` to configure-aws-credentials; use role-to-assume (OIDC)`);
-        const role = String(w["role-to-assume"] ?? "");
+        const role = inputText(w["role-to-assume"]);
         const m = /^\$\{\{\s*vars\.(AWS_[A-Z_]+_ROLE_ARN)\s*\}\}$/.exec(role);
         if (!m) {
           problems.push(`${where}: role-to-assume must be \${{ vars.AWS_<NAME>_ROLE_ARN }}, found "${role}"`);
@@ -493,7 +499,7 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
           problems.push(
             `${where}: assumes the plan role outside a pull request or inside an environment; it is trusted for repo:OWNER/REPO:pull_request only`,
           );
-        if (!/^\$\{\{\s*vars\.AWS_REGION\s*\}\}$/.test(String(w["aws-region"] ?? "")))
+        if (!/^\$\{\{\s*vars\.AWS_REGION\s*\}\}$/.test(inputText(w["aws-region"])))
           problems.push(`${where}: aws-region must be \${{ vars.AWS_REGION }}`);
       }
       for (const s of steps) {

@@ -17,7 +17,6 @@ import { connection, dag, type Directory } from "@dagger.io/dagger";
 import type { Environment } from "../../src/index.js";
 import { pipeline, repoSource } from "../engine/session.js";
 import { authRegistry } from "./fixtures.js";
-// @ts-expect-error -- a plain .mjs module of the repository's scripts, without types
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
 
 /** What the driver runs. */
@@ -37,7 +36,7 @@ export interface DriverCall {
 }
 
 const call = JSON.parse(process.argv[2] ?? "{}") as DriverCall;
-const bed = readTestbedEnv() as Record<string, string>;
+const bed = readTestbedEnv();
 for (const key of ["_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"]) process.env[key] ??= bed[key];
 process.env.DO_NOT_TRACK = "1";
 

@@ -133,7 +133,7 @@ describe("on moto alone: the launcher keeps moto's state in a directory", () => 
     });
     running.push(child);
     let stderr = "";
-    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       const res = await fetch(`${url}/_fargate-pipeline/state`).catch(() => undefined);

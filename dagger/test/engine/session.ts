@@ -15,12 +15,11 @@ import { join } from "node:path";
 import { FargatePipeline } from "../../src/index.js";
 import { useModuleSource } from "../../src/module-files.js";
 import { describeModule, REPO_ROOT, scanModule } from "../../scripts/introspect.mjs";
-// @ts-expect-error -- a plain .mjs module of the repository's scripts, without types
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
 
 /** The test bed's environment (what `testbed/up` wrote), overridden by the process's. */
 export const testbed: Record<string, string | undefined> = {
-  ...(readTestbedEnv() as Record<string, string>),
+  ...readTestbedEnv(),
   ...process.env,
 };
 

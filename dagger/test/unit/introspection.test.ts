@@ -315,8 +315,8 @@ describe("README", () => {
   it("lists the functions exactly as the code declares them (regenerate with node dagger/scripts/functions-table.mjs --write)", async () => {
     // @ts-expect-error -- a plain .mjs script of the module, without types
     const { functionsTable, readmeTable } = (await import("../../scripts/functions-table.mjs")) as {
-      functionsTable(m: DescribedModule): string;
-      readmeTable(readme: string): string | undefined;
+      functionsTable: (m: DescribedModule) => string;
+      readmeTable: (readme: string) => string | undefined;
     };
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
     expect(readmeTable(readme), "README.md lost the functions table's marker").toBeDefined();

@@ -242,7 +242,8 @@ export class LoadBalancer extends Construct {
         ipProtocol: "tcp",
         fromPort: options.containerPort,
         toPort: options.containerPort,
-        referencedSecurityGroupId: albGroups.value,
+        // cdktf types an iterator's element `any`; each element of this list is a security group id.
+        referencedSecurityGroupId: albGroups.value as string,
       });
       const rule = new LbListenerRule(this, "https_rule", {
         listenerArn: placement.httpsListenerArn,

@@ -204,9 +204,7 @@ describe("invalid configurations fail at synth, naming the field and what is all
     expect(issuesOf("staging", { service: { desiredCont: 3 } })).toEqual([
       {
         path: "service.desiredCont",
-        message: expect.stringMatching(
-          /^unknown field; allowed fields: desiredCount, cpu, memory, /,
-        ) as unknown as string,
+        message: expect.stringMatching(/^unknown field; allowed fields: desiredCount, cpu, memory, /),
       },
     ]);
   });
@@ -429,7 +427,7 @@ describe("service.autoscaling", () => {
         path: "service.autoscaling.cpuTarget",
         message: expect.stringMatching(
           /^unknown field; allowed fields: enabled, minCount, maxCount, cpuTargetPercent, /,
-        ) as unknown as string,
+        ),
       },
     ]);
   });

@@ -250,7 +250,7 @@ describe("invalid secret references name the field and what is allowed", () => {
       path: "service.secrets",
       message: expect.stringMatching(
         /^these secrets make the task roles' permissions boundary \(fargate-pipeline-staging-task-boundary\) \d+ characters long, over IAM's 6144 for a managed policy; reference fewer/,
-      ) as unknown as string,
+      ),
     });
   });
 });
