@@ -72,6 +72,11 @@ export interface Outcome {
  * test checks the running image, and whether the deploy is unchanged is
  * decided (deployChange). Throws only when the plan or apply fails or its state
  * lacks an output the rollout needs (MissingOutputError).
+ *
+ * @param r the rollout's environment, steps and service stack
+ * @param image the image to run, by digest
+ * @param commit the commit the smoke test expects the image to report
+ * @param label appended to the step names ("" or " (restore)")
  */
 export async function applyAndVerify(r: RollOutArgs, image: string, commit: string, label: string): Promise<Outcome> {
   const { env, args, steps } = r;
@@ -158,7 +163,14 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
   };
 }
 
-/** Follows the rollout an apply started (step "rollout<label>"). */
+/**
+ * Follows the rollout an apply started (step "rollout<label>").
+ *
+ * @param r the rollout's environment and steps
+ * @param out the service stack's outputs (cluster, service, task definition)
+ * @param applyStartedAt when the apply started (deployments before it are not this one's)
+ * @param label appended to the step name
+ */
 async function followRollout(
   r: RollOutArgs,
   out: ServiceOutputs,
