@@ -25,6 +25,12 @@ export default defineConfig({
           name: "unit",
           include: ["{app,dagger,dagger/infra,testbed,bench}/test/unit/**/*.test.ts", "scripts/test/**/*.test.ts"],
           environment: "node",
+          // 30 s, not vitest's 5 s: some unit tests start Node processes (dagger/infra's main.ts, the
+          // app's server) and `check` runs them next to `test` and `build` on 2 cores. Measured at load 24:
+          // 5 of 618 tests (dagger/infra/test/unit/main.test.ts, each a synthesis process) timed out at
+          // 5 s; that file alone, at the same load, passed with tests of 2-6 s. This only bounds a hung
+          // test: no assertion depends on it.
+          testTimeout: 30_000,
         },
       },
       {

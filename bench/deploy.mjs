@@ -12,7 +12,9 @@
  *                (npm ci replayed), the emulator starts from the state the last
  *                deploy saved, the task definition and service are updated
  *   no change    the same source and configuration again: check, test and build
- *                replayed from cache, the same digest published and rolled out
+ *                replayed from cache, the same digest published, both stacks plan
+ *                no change, nothing is applied and the smoke test confirms the
+ *                running digest (the deploy is "unchanged")
  *   infra change the same app, the log retention changed in its fargate-pipeline.yaml
  *
  * After the cold call, the three others run ROUNDS times in turn (medians are
@@ -61,7 +63,7 @@ if (!/^ {2}local: \{\}$/m.test(configText))
  * @param {string} kind the row it belongs to
  * @param {string} mark what makes the app's source differ
  * @param {number | undefined} retention the local environment's log retention (days) written into fargate-pipeline.yaml; undefined: the file as it is
- * @returns {{ kind: string, seconds: number, steps: Record<string, number>, digest: string, emulator: string }}
+ * @returns {{ kind: string, seconds: number, steps: Record<string, number>, digest: string, emulator: string, unchanged: boolean }}
  */
 function deploy(kind, mark, retention) {
   const sourceFiles = { [APP_FILE]: `${appText}\n// bench ${mark}\n` };
@@ -89,7 +91,7 @@ function deploy(kind, mark, retention) {
       /^(?:check failed|tofu|applying|deploy of)[^\n]*(?:\n(?!State:)[^\n]*){0,8}/m.exec(r.stderr)?.[0] ??
       r.stderr.slice(-800);
     console.error(`${kind}: deploy FAILED after ${seconds.toFixed(1)} s (exit ${r.status}):\n${failed}`);
-    return { kind, seconds, steps: {}, digest: "?", emulator: "?", failed };
+    return { kind, seconds, steps: {}, digest: "?", emulator: "?", unchanged: false, failed };
   }
   const steps = {};
   for (const m of r.stdout.matchAll(/^\| ([a-z][a-z ()]*?) \| ([\d.]+) s \|/gm)) steps[m[1]] = Number(m[2]);
@@ -99,8 +101,12 @@ function deploy(kind, mark, retention) {
     /local: (?:the )?AWS emulator[^\n]*?(started from the state saved|started empty|cannot be used)/.exec(
       r.stderr,
     )?.[1] ?? "?";
-  console.error(`${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…; emulator ${emulator})`);
-  return { kind, seconds, steps, digest, emulator };
+  // The summary's row for a deploy that applied nothing (deploy-change.ts unchangedLine).
+  const unchanged = /^\| change \| unchanged: /m.test(r.stdout);
+  console.error(
+    `${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…; emulator ${emulator}${unchanged ? "; unchanged" : ""})`,
+  );
+  return { kind, seconds, steps, digest, emulator, unchanged };
 }
 
 /** The median of numbers (undefined when there are none). */
@@ -141,8 +147,9 @@ const lines = [
   `${"wall time (call)".padEnd(24)}${kinds.map((k) => col(wall[k] === undefined ? "-" : `${wall[k].toFixed(1)} s`)).join("")}`,
   `${"  min-max".padEnd(24)}${kinds.map((k) => col(of(k).length ? `${Math.min(...of(k).map((r) => r.seconds)).toFixed(0)}-${Math.max(...of(k).map((r) => r.seconds)).toFixed(0)} s` : "-")).join("")}`,
   ...stepNames.map((n) => `${`  ${n}`.padEnd(24)}${kinds.map((k) => col(cell(k, n))).join("")}`),
-  "Steps overlap (check, test, build, preflight and synth run in parallel): shares do not add up to 100 %.",
+  "Steps overlap (check, test, build, preflight and synth run in parallel): shares do not add up to 100 %; - is a step that did not run (e.g. an apply skipped: its plan had no changes).",
   `emulator started from saved state: ${kinds.map((k) => `${k} ${of(k).filter((r) => r.emulator.startsWith("started from")).length}/${of(k).length}`).join(", ")}`,
+  `recorded as unchanged (nothing applied): ${kinds.map((k) => `${k} ${of(k).filter((r) => r.unchanged).length}/${of(k).length}`).join(", ")}`,
   `failed calls (left out): ${failures.length}${failures.map((r) => `\n  ${r.kind}: ${r.failed.split("\n").slice(0, 6).join(" | ")}`).join("")}`,
   `no change published the app change's digest again: ${runs.every((r, i) => r.kind !== "no change" || r.failed || runs[i - 1]?.failed || r.digest === runs[i - 1]?.digest) ? "yes" : "NO"}`,
 ];

@@ -28,6 +28,8 @@ export interface SummaryInput {
   stepsTable: string;
   /** The secrets' versions current right after the rollout (the ones its tasks started with, barring a rotation during it). */
   secrets?: { envVar: string; store: string; name: string; version?: string }[];
+  /** For an unchanged deploy (nothing applied, the running digest confirmed): deploy-change.ts unchangedLine(). */
+  unchanged?: string;
   /** A warning to end with (the ledger could not be written). */
   warning?: string;
 }
@@ -51,10 +53,13 @@ export function deploySummary(s: SummaryInput): string {
     "",
     "| | |",
     "|---|---|",
+    ...(s.unchanged ? [`| change | ${s.unchanged} |`] : []),
     `| URL | ${where} |`,
     `| image | \`${s.image}\` |`,
     `| commit | \`${s.commit}\` (version ${s.version}) |`,
-    `| rollout | ${s.rollout?.verdict ?? "?"} — ${s.rollout?.reason ?? ""}${s.mode === "aws" ? "" : " (the stand-in serves the image)"} |`,
+    s.rollout
+      ? `| rollout | ${s.rollout.verdict} — ${s.rollout.reason}${s.mode === "aws" ? "" : " (the stand-in serves the image)"} |`
+      : "| rollout | not followed: nothing was applied, so no deployment started |",
     `| smoke test | ${s.smoke ? `${s.smoke.url} ${s.smoke.evidence ?? `answered ${s.smoke.status}`} (${s.smoke.attempts} attempt${s.smoke.attempts === 1 ? "" : "s"})` : "-"} |`,
     `| account | ${s.identity.account} (${s.identity.arn}) |`,
     `| task definition | \`${s.outputs?.taskDefinitionArn ?? "?"}\` |`,

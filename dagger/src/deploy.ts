@@ -4,8 +4,13 @@
  *
  *   preflight ─┬─ check ──┐
  *              ├─ test ───┼─ publish (by digest) ─┐
- *              ├─ build ──┘                       ├─ apply service stack ─ rollout ─ smoke test ─ ledger ─ summary
- *              └─ synth ─ init (─ base stack, local) ┘
+ *              ├─ build ──┘                       ├─ plan (─ apply) service stack ─ rollout ─ smoke test ─ ledger ─ summary
+ *              └─ synth ─ init (─ plan (─ apply) base stack, local) ┘
+ *
+ * Each stack is planned first and its saved plan applied only when it has
+ * changes. When both planned no change and the image is the one running, the
+ * deploy is "unchanged" (deploy-change.ts): nothing is applied, no rollout is
+ * followed, the smoke test confirms the running digest, and the ledger says so.
  *
  * A failure stops the deploy with its cause, what state things are in and what
  * to do. A rollout that fails (or whose smoke test fails) is a failed deploy:
@@ -14,26 +19,20 @@
  */
 import type { Container, Service } from "@dagger.io/dagger";
 
-import { checkSecretsExist, describeSecrets, secretVersionsVar } from "./app-secrets.js";
+import { checkSecretsExist, describeSecrets } from "./app-secrets.js";
 import { checkRepository, effectiveCommit, publish } from "./deploy-image.js";
-import { smokeAws, smokeStandIn } from "./deploy-smoke.js";
+import { planThenApply } from "./deploy-apply.js";
+import { unchangedLine } from "./deploy-change.js";
+import { applyAndVerify, type BaseApply, type Outcome, type RollOutArgs, rerunDeploy } from "./deploy-verify.js";
 import { deploySummary } from "./deploy-summary.js";
 import { runTests, runtimeImage } from "./dockerfile.js";
 import { runChecks } from "./check.js";
 import { type EnvironmentArgs, type OpenEnvironment, openEnvironment } from "./environment.js";
 import { DeployError, indent, redact } from "./errors.js";
 import { digestOf, type LedgerEntry, lastSuccessful } from "./ledger.js";
-import { trackRollout } from "./rollout.js";
-import { ECS_ACCEPTANCE, EMULATOR_ACCEPTANCE } from "./rollout-acceptance.js";
-import { createRolloutClients } from "./rollout-clients.js";
-import type { RolloutResult } from "./rollout-model.js";
-import { formatProgress } from "./rollout-summary.js";
-import type { SmokeResult } from "./smoke.js";
-import { callOn } from "./cli.js";
 import { type Stacks, synthesize } from "./infra-bridge.js";
 import { Steps } from "./steps.js";
-import { serviceOutputs, type ServiceOutputs } from "./stack-outputs.js";
-import { outputs, run, runLocked, tofuInit } from "./tofu.js";
+import { run, tofuInit } from "./tofu.js";
 import { errorLines } from "./tofu-failure.js";
 
 /** What deploy takes beyond the environment. */
@@ -58,10 +57,6 @@ export interface RollbackArgs extends EnvironmentArgs {
   emulatorRegistry?: Service;
 }
 
-// Expected rollout time (shown while waiting; the tracker's budget is 3× this):
-// 90 s on AWS with the stacks' fast defaults (infra README, "deploy-time budget");
-// 30 s on an emulator, which runs no tasks (the stand-in starts in seconds).
-const EXPECTED_ROLLOUT_SECONDS = { aws: 90, emulator: 30 } as const;
 /**
  * `deploy`: builds, tests, publishes and rolls out the source to an environment.
  *
@@ -98,13 +93,23 @@ export async function deploy(args: DeployArgs): Promise<string> {
     const prepared = prepareInfra(env, args, steps);
     prepared.catch(() => {});
     const [, , image] = await Promise.all([checked, tested, built]);
-    const { serviceInit } = await prepared;
+    const { serviceInit, base } = await prepared;
     const ref = await steps.run(
       "publish",
       () => publish(env, image, commit, args.emulatorRegistry),
       (r) => digestOf(r),
     );
-    return await rollOut({ env, args, steps, serviceInit, image: ref, commit, version: args.version, kind: "deploy" });
+    return await rollOut({
+      env,
+      args,
+      steps,
+      serviceInit,
+      base,
+      image: ref,
+      commit,
+      version: args.version,
+      kind: "deploy",
+    });
   } catch (err) {
     throw new DeployError(redact(describeFailure(err, steps), env.secrets));
   } finally {
@@ -141,12 +146,13 @@ export async function rollback(args: RollbackArgs): Promise<string> {
       );
     }
     args.log(`rollback to ${chosen.image} (commit ${chosen.commit}, deployed ${chosen.at})`);
-    const { serviceInit } = await prepareInfra(env, args, steps);
+    const { serviceInit, base } = await prepareInfra(env, args, steps);
     return await rollOut({
       env,
       args,
       steps,
       serviceInit,
+      base,
       image: chosen.image,
       commit: chosen.commit,
       version: chosen.version,
@@ -159,25 +165,26 @@ export async function rollback(args: RollbackArgs): Promise<string> {
   }
 }
 
-/** Synthesis, init of the service stack and, for local (whose emulator may start empty), the base stack applied. */
+/**
+ * Synthesis, init of the service stack and, for local (whose emulator may start
+ * empty), the base stack planned and applied when its plan has changes.
+ */
 async function prepareInfra(
   env: OpenEnvironment,
   args: EnvironmentArgs & { lockTimeoutSeconds: number; forceUnlock?: string },
   steps: Steps,
-) {
+): Promise<{ stacks: Stacks; serviceInit: Container; base?: BaseApply }> {
   const stacks: Stacks = await steps.run("synth", async () => synthesize(env.infra, env.target));
+  let base: BaseApply | undefined;
   if (env.mode === "local") {
-    await steps.run("apply base stack", async () => {
-      const init = await tofuInit(stacks.base, env.tofu, env.runId);
-      const op = {
-        command: "apply",
-        stack: env.target.names.stacks.base,
-        lockTimeoutSeconds: args.lockTimeoutSeconds,
-        rerun: rerunDeploy(args.env, env),
-        next: () => "Run deploy again.",
-      } as const;
-      await runLocked(init, op, ["-auto-approve"]);
-    });
+    const op = {
+      stack: env.target.names.stacks.base,
+      lockTimeoutSeconds: args.lockTimeoutSeconds,
+      rerun: rerunDeploy(args.env, env),
+      next: () => "Run deploy again.",
+    };
+    const done = await planThenApply(steps, "base stack", () => tofuInit(stacks.base, env.tofu, env.runId), op, []);
+    base = { planned: done.planned, applied: done.applied };
   } else {
     await steps.run("check registry", () => checkRepository(env));
   }
@@ -194,39 +201,17 @@ async function prepareInfra(
     }
     return init;
   });
-  return { stacks, serviceInit };
-}
-interface RollOutArgs {
-  env: OpenEnvironment;
-  args: EnvironmentArgs & { lockTimeoutSeconds: number; emulatorRegistry?: Service };
-  steps: Steps;
-  serviceInit: Container;
-  image: string;
-  commit: string;
-  version: string;
-  kind: LedgerEntry["kind"];
-}
-
-/** What one apply + rollout + smoke test gave. */
-interface Outcome {
-  ok: boolean;
-  /** The service stack's outputs; undefined when the apply failed before them. */
-  outputs?: ServiceOutputs;
-  rollout?: RolloutResult;
-  smoke?: SmokeResult;
-  /** One line: why it failed. */
-  cause?: string;
-  /** The evidence, for people. */
-  details: string;
+  return { stacks, serviceInit, ...(base ? { base } : {}) };
 }
 
 /** Apply with the image, track, smoke test; on failure put the previous image back; record; summarize. */
 async function rollOut(r: RollOutArgs): Promise<string> {
   const { env, args, steps } = r;
   const outcome = await applyAndVerify(r, r.image, r.commit, "");
+  const unchanged = outcome.ok && outcome.change?.unchanged === true;
   const entry: LedgerEntry = {
     at: new Date().toISOString(),
-    kind: r.kind,
+    kind: unchanged && r.kind === "deploy" ? "unchanged" : r.kind,
     image: r.image,
     commit: r.commit,
     version: r.version,
@@ -249,7 +234,7 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     );
   if (recorded) args.log(`warning: ${recorded}`);
   if (outcome.ok) {
-    const unsaved = await saveLocalState(env, steps);
+    const unsaved = await saveLocalState(env, steps, outcome.applied || r.base?.applied === true);
     if (unsaved) args.log(`warning: ${unsaved}`);
     const warning = [recorded, unsaved].filter((w) => w !== undefined).join(" — ") || undefined;
     const { kind, image, commit, version } = r;
@@ -274,6 +259,14 @@ async function rollOut(r: RollOutArgs): Promise<string> {
       rollout: outcome.rollout,
       smoke: outcome.smoke,
       stepsTable: steps.table(),
+      ...(outcome.change?.unchanged
+        ? {
+            unchanged: unchangedLine(outcome.change.digest, [
+              ...(r.base ? [r.base.planned.stack] : []),
+              env.target.names.stacks.service,
+            ]),
+          }
+        : {}),
       secrets: versions,
       warning,
     });
@@ -287,7 +280,12 @@ async function rollOut(r: RollOutArgs): Promise<string> {
       `restoring the previous image ${previous.image} (commit ${previous.commit}), as ECS's circuit breaker would`,
     );
     const back = await applyAndVerify(r, previous.image, previous.commit, " (restore)").catch(
-      (err: unknown): Outcome => ({ ok: false, cause: (err as Error).message, details: (err as Error).message }),
+      (err: unknown): Outcome => ({
+        ok: false,
+        cause: (err as Error).message,
+        details: (err as Error).message,
+        applied: false,
+      }),
     );
     await env.ledger.append({
       ...entry,
@@ -322,10 +320,19 @@ async function rollOut(r: RollOutArgs): Promise<string> {
 /**
  * local, after a successful rollout: keeps the emulator's state for the next
  * call. A failed save is a warning (this deploy stands; the next call starts
- * from empty and says why). Returns the warning, if any.
+ * from empty and says why). Returns the warning, if any. When nothing was
+ * applied the emulator holds what the saved state holds: the save is skipped.
+ *
+ * @param env the open environment
+ * @param steps the call's steps
+ * @param applied whether either stack was applied in this call
  */
-async function saveLocalState(env: OpenEnvironment, steps: Steps): Promise<string | undefined> {
+async function saveLocalState(env: OpenEnvironment, steps: Steps, applied: boolean): Promise<string | undefined> {
   if (!env.saveLocalState) return undefined;
+  if (!applied) {
+    steps.skip("save local state", "nothing was applied: the state saved by the last deploy is the emulator's");
+    return undefined;
+  }
   const save = env.saveLocalState;
   return steps
     .run("save local state", save, (s) => `${(s.bytes / 1e6).toFixed(1)} MB`)
@@ -336,115 +343,11 @@ async function saveLocalState(env: OpenEnvironment, steps: Steps): Promise<strin
     );
 }
 
-/** Apply with an image, follow the rollout, smoke test. Throws only when the apply fails or its state lacks an output the rollout needs (MissingOutputError). */
-async function applyAndVerify(r: RollOutArgs, image: string, commit: string, label: string): Promise<Outcome> {
-  const { env, args, steps } = r;
-  const stack = env.target.names.stacks.service;
-  const applyStartedAt = new Date();
-  const op = {
-    command: "apply",
-    stack,
-    lockTimeoutSeconds: args.lockTimeoutSeconds,
-    rerun: rerunDeploy(args.env, env),
-    next: applyState,
-  } as const;
-  const applied = await steps.run(`apply service stack${label}`, async () =>
-    runLocked(r.serviceInit, op, [
-      "-auto-approve",
-      "-var",
-      `${env.target.imageVariable}=${image}`,
-      // The versions now: a secret rotated since the running tasks started redeploys them.
-      ...(await secretVersionsVar(env)),
-    ]),
-  );
-  // Required, each: a rollout followed on a guessed name or an empty task definition would watch the wrong thing.
-  const out = serviceOutputs(await outputs(applied.container), env.target.outputs.service, {
-    role: "service",
-    stack,
-    next: "the apply did not finish writing its state; run deploy again",
-  });
-  const { clusterName: cluster, serviceName: service, taskDefinitionArn } = out;
-  const emulated = isEmulated(env.mode);
-  const rollout = await steps.run(
-    `rollout${label}`,
-    async () => {
-      const clients = await createRolloutClients(env.sdk);
-      try {
-        return await trackRollout({
-          clients,
-          cluster,
-          service,
-          taskDefinitionArn,
-          applyStartedAt,
-          expectedSeconds: EXPECTED_ROLLOUT_SECONDS[emulated ? "emulator" : "aws"],
-          acceptance: emulated ? EMULATOR_ACCEPTANCE : ECS_ACCEPTANCE,
-          onProgress: (p) => args.log(formatProgress(p)),
-        });
-      } finally {
-        clients.destroy();
-      }
-    },
-    (res) => res.verdict,
-  );
-  if (rollout.verdict !== "SUCCESSFUL") {
-    return {
-      ok: false,
-      outputs: out,
-      rollout,
-      cause: `rollout ${rollout.verdict}: ${rollout.reason}`,
-      details: rollout.summary,
-    };
-  }
-  const smoke = await steps.run(
-    `smoke test${label}`,
-    () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out, commit)),
-    (s) => (s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`),
-  );
-  if (!smoke.ok) {
-    return {
-      ok: false,
-      outputs: out,
-      rollout,
-      smoke,
-      cause: `smoke test failed: ${smoke.reason}`,
-      details: [
-        `The rollout reached ${rollout.verdict}, but the health check failed: ${smoke.url} — ${smoke.reason} (${smoke.attempts} attempts in ${smoke.seconds.toFixed(0)} s).`,
-        ...(emulated
-          ? [
-              "(On an emulator the image runs as a stand-in service in the engine; the ALB would mark these targets unhealthy and the circuit breaker would roll back.)",
-            ]
-          : []),
-      ].join("\n"),
-    };
-  }
-  return { ok: true, outputs: out, rollout, smoke, details: rollout.summary };
-}
-
-/**
- * The command that runs a deploy again, for the state-lock message.
- *
- * @param name the environment's name
- * @param env the open environment (local needs no AWS flags)
- */
-function rerunDeploy(name: string, env: OpenEnvironment): string {
-  return env.mode === "local" ? "dagger call deploy" : callOn(name, "deploy");
-}
-
-/**
- * What state a failed service-stack apply left, and what to do.
- *
- * @param partial whether the apply changed some resources before it failed
- */
-function applyState(partial: boolean): string {
-  return partial
-    ? "State: what the apply completed is recorded in the state; the rest was not changed. Fix the cause and run deploy again: it continues from there."
-    : "State: nothing was changed. Fix the cause and run deploy again.";
-}
 /** A failure before or during the apply, with the step it happened in. */
 function describeFailure(err: unknown, steps: Steps): string {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof DeployError) return message;
-  const done = steps.rows.map((r) => r.name);
+  const done = steps.ran;
   const applied = done.some((n) => n.startsWith("apply service stack"));
   return [
     message,
@@ -453,16 +356,4 @@ function describeFailure(err: unknown, steps: Steps): string {
       ? "State: the service stack was applied; see above for what failed after it. `status` shows what runs."
       : "State: nothing was applied to the environment. Fix the cause above and run again.",
   ].join("\n");
-}
-
-/**
- * Whether a rollout gets the emulator's rules: the emulator's verdict (it runs
- * no tasks, so a completed deployment with none running is accepted) and the
- * stand-in smoke test. Only where the caller said there is an emulator: `local`,
- * or with-emulator. AWS at a custom endpoint gets the real rules.
- *
- * @param mode where the deploy runs (environment.ts environmentMode)
- */
-export function isEmulated(mode: OpenEnvironment["mode"]): boolean {
-  return mode !== "aws";
 }

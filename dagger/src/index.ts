@@ -178,7 +178,7 @@ export class FargatePipeline {
   }
 
   /**
-   * The whole pipeline to the local environment, an AWS emulator in the engine (no account): check, test, build, publish by digest, apply, rollout, smoke test; returns a Markdown summary. Other environments: `environment --name NAME … deploy`
+   * The whole pipeline to the local environment, an AWS emulator in the engine (no account): check, test, build, publish by digest, plan and apply what changed, rollout, smoke test (with nothing to change: nothing applied, the running digest smoke-tested, "unchanged"); returns a Markdown summary. Other environments: `environment --name NAME … deploy`
    * Example usage: `dagger call deploy`
    */
   // Never cached: a deploy is a side effect, and its result is only true when it ran.
@@ -351,7 +351,7 @@ export class Environment {
   }
 
   /**
-   * Checks, tests, builds and publishes the app by digest, applies the infrastructure with that digest, follows the rollout to its end and smoke-tests the health path; returns a Markdown summary; fails on any verdict but SUCCESSFUL and puts the previous image back
+   * Checks, tests, builds and publishes the app by digest, plans the infrastructure with that digest and applies what changed, follows the rollout to its end and smoke-tests the health path (with nothing to change: nothing applied, the running digest smoke-tested, "unchanged"); returns a Markdown summary; fails on any verdict but SUCCESSFUL and puts the previous image back
    * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY deploy --git-commit "$(git rev-parse HEAD)" --version 1.2.0`
    */
   // Never cached: a deploy is a side effect, and its result is only true when it ran.

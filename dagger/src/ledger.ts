@@ -20,8 +20,8 @@ import { NODE_IMAGE } from "./npm.js";
 export interface LedgerEntry {
   /** ISO time the deploy finished. */
   at: string;
-  /** deploy: a new build; rollback: an earlier image on request; restore: the previous image put back after a failed deploy. */
-  kind: "deploy" | "rollback" | "restore";
+  /** deploy: a new build; rollback: an earlier image on request; restore: the previous image put back after a failed deploy; unchanged: a deploy whose stacks planned no change and whose image already ran (nothing applied, the smoke test passed). */
+  kind: "deploy" | "rollback" | "restore" | "unchanged";
   /** The image by digest (`repository@sha256:…`). */
   image: string;
   commit: string;

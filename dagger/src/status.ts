@@ -54,7 +54,7 @@ export async function status(args: EnvironmentArgs): Promise<string> {
             (err: unknown) => `MISSING from the local registry (${(err as Error).message.split("\n")[0]})`,
           );
         lines.push(
-          `**Running now**: \`${current.image}\` — commit \`${current.commit}\`, version ${current.version}, ${current.kind} of ${current.at} (${present}).`,
+          `**Running now**: \`${current.image}\` — commit \`${current.commit}\`, version ${current.version}, ${current.kind === "unchanged" ? "deploy (unchanged)" : current.kind} of ${current.at} (${present}).`,
           "",
           "The local environment runs only during a call: `deploy` and `rollback` re-create the emulator and its infrastructure from this ledger, and run the image as a stand-in for the smoke test; `dagger call serve up` serves the image.",
         );

@@ -12,7 +12,8 @@
  */
 export class Steps {
   readonly start = Date.now();
-  readonly rows: { name: string; seconds: number; note?: string }[] = [];
+  /** Steps in the order they ended; skipped: not run at all (the note says why). */
+  readonly rows: { name: string; seconds: number; note?: string; skipped?: true }[] = [];
   private readonly running = new Set<string>();
   private ended = false;
   /**
@@ -46,6 +47,22 @@ export class Steps {
     }
   }
 
+  /**
+   * A step that did not run, with why: logged, and in the table as skipped.
+   *
+   * @param name the step's name in the log and the table
+   * @param why why it did not run (e.g. "the plan has no changes")
+   */
+  skip(name: string, why: string): void {
+    this.rows.push({ name, seconds: 0, note: why, skipped: true });
+    if (!this.ended) this.log(`⏭ ${name}: skipped, ${why}`);
+  }
+
+  /** The names of the steps that ran to the end (skipped ones left out). */
+  get ran(): string[] {
+    return this.rows.filter((r) => !r.skipped).map((r) => r.name);
+  }
+
   /** The call is over: says which steps it leaves running, and prints nothing more. */
   end(): void {
     if (this.ended) return;
@@ -64,7 +81,11 @@ export class Steps {
     return [
       "| step | time | |",
       "|---|---:|---|",
-      ...this.rows.map((r) => `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.note ?? ""} |`),
+      ...this.rows.map((r) =>
+        r.skipped
+          ? `| ${r.name} | – | skipped: ${r.note} |`
+          : `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.note ?? ""} |`,
+      ),
       `| **total** | **${this.total.toFixed(1)} s** | |`,
     ].join("\n");
   }

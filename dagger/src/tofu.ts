@@ -120,6 +120,51 @@ export async function runLocked(ctr: Container, op: TofuOperation, args: string[
   return r;
 }
 
+/** Where planLocked() saves the plan, in the stack's directory. */
+export const PLAN_FILE = "tfplan";
+
+/** A plan saved in its container (PLAN_FILE), and whether applying it would change anything. */
+export interface SavedPlan {
+  /** tofu's -detailed-exitcode: 2 (changes, outputs included) → true, 0 → false. */
+  changes: boolean;
+  /** The plan as it ran: its container holds the saved plan. */
+  run: TofuRun;
+}
+
+/**
+ * `tofu plan -detailed-exitcode -out=tfplan` under the state lock: exit 0 is
+ * no change, 2 is changes (the plan is saved for applySaved()), anything else
+ * throws the TofuError of the failure.
+ *
+ * @param ctr a container from tofuInit()
+ * @param op what to say on failure (command "plan")
+ * @param args the plan's own arguments (e.g. -var image=…)
+ */
+export async function planLocked(ctr: Container, op: TofuOperation, args: string[]): Promise<SavedPlan> {
+  const r = await run(ctr, [
+    "plan",
+    "-input=false",
+    ...lockArgs(op.lockTimeoutSeconds),
+    "-detailed-exitcode",
+    `-out=${PLAN_FILE}`,
+    ...args,
+  ]);
+  // 2 with -detailed-exitcode: the plan succeeded and has changes.
+  if (r.exitCode !== 0 && r.exitCode !== 2) throw tofuFailure(r, op);
+  return { changes: r.exitCode === 2, run: r };
+}
+
+/**
+ * Applies a saved plan (no second refresh; a plan made stale by another run's
+ * apply in between is refused by tofu, and that refusal is the TofuError).
+ *
+ * @param plan what planLocked() returned
+ * @param op what to say on failure (command "apply")
+ */
+export async function applySaved(plan: SavedPlan, op: TofuOperation): Promise<TofuRun> {
+  return runLocked(plan.run.container, op, [PLAN_FILE]);
+}
+
 /** Lock flags for commands that write state. */
 export function lockArgs(lockTimeoutSeconds: number): string[] {
   return ["-lock=true", `-lock-timeout=${Math.max(0, Math.round(lockTimeoutSeconds))}s`];

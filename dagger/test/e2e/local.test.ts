@@ -5,9 +5,12 @@
  * - deploy from a clean state: a --local-state name of its own, so the registry
  *   storage, the deployment ledger and the emulator's saved state start empty
  *   (the engine's build cache may be warm: "clean" is about deployment state);
- * - the next call starts the emulator from the state that deploy saved: a plan
- *   of both stacks shows no changes (OpenTofu's state matches the emulator);
- * - a changed app deploys as a new digest that the smoke test sees;
+ * - the same source deployed again starts the emulator from the state that
+ *   deploy saved: both stacks plan no change (OpenTofu's state matches the
+ *   emulator), nothing is applied, no rollout is followed, the smoke test
+ *   confirms the running digest, and the ledger records it as "unchanged";
+ * - a changed app deploys as a new digest that the smoke test sees (the base
+ *   stack plans no change and is not applied);
  * - an image that fails its health check fails the deploy with the cause, and
  *   the previous image is put back: status shows it;
  * - rollback brings back the digest before it; status reports it;
@@ -21,6 +24,7 @@ import { randomUUID } from "node:crypto";
 import { dag, type Directory } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
+import { digestOf } from "../../src/ledger.js";
 import { EMULATOR_IMAGE } from "../../src/local.js";
 import { emulatorStateVolume, startLocalEmulator } from "../../src/local-state.js";
 import { pipeline, rejection, repoSource, useEngineSession } from "../engine/session.js";
@@ -61,18 +65,21 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     );
     expect(summary).not.toContain("tasks running");
     expect(summary).toMatch(/answered 200 reporting commit `source-[0-9a-f]{12}` \(JSON field "commit"\)/);
+    // Each ran (a time, not "skipped"): from an empty emulator both stacks have everything to create.
     for (const step of [
       "check",
       "test",
       "build",
       "publish",
+      "plan base stack",
       "apply base stack",
+      "plan service stack",
       "apply service stack",
       "rollout",
       "smoke test",
       "save local state",
     ])
-      expect(summary).toContain(`| ${step} |`);
+      expect(summary).toMatch(new RegExp(`^\\| ${step} \\| [\\d.]+ s \\|`, "m"));
     expect(transcript.parts).toContainEqual(
       expect.stringContaining(
         `AWS emulator (moto ${EMULATOR_IMAGE.split(":")[1]}) started empty: no state saved for "${state}" yet`,
@@ -82,15 +89,33 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     expect(statusImage(transcript.add(await status()))).toBe(image);
   });
 
-  it("the next call starts the emulator from the saved state: OpenTofu plans no change to either stack", async () => {
+  it("the same source again: from the saved state both stacks plan no change, nothing is applied, the running digest passes the smoke test, and the ledger says unchanged", async () => {
     const before = transcript.parts.length;
-    const plan = transcript.add(await local(repo).plan());
+    const summary = transcript.add(await deploy(repo));
     expect(transcript.parts.slice(before)).toContainEqual(
       expect.stringMatching(new RegExp(`started from the state saved \\S+ for "${state}" \\(.*ec2.*elbv2.*s3`)),
     );
-    expect(plan).toContain(`service planned with the image running now: \`${digests[0]}\``);
-    expect(plan).toContain("**fargate-pipeline-local-base**: no changes.");
-    expect(plan).toContain("**fargate-pipeline-local**: no changes.");
+    expect(summaryImage(summary)).toBe(digests[0]);
+    expect(summary).toContain(
+      `| change | unchanged: the running digest ${digestOf(digests[0]!)} answered the smoke test; nothing applied (fargate-pipeline-local-base and fargate-pipeline-local planned no change) |`,
+    );
+    for (const stack of ["base stack", "service stack"]) {
+      expect(summary).toMatch(new RegExp(`^\\| plan ${stack} \\| [\\d.]+ s \\| no changes \\|$`, "m"));
+      expect(summary).toContain(`| apply ${stack} | – | skipped: its plan has no changes |`);
+    }
+    expect(summary).toContain(
+      `| rollout | – | skipped: nothing was applied: the service runs ${digestOf(digests[0]!)} already |`,
+    );
+    expect(summary).toContain("| rollout | not followed: nothing was applied, so no deployment started |");
+    expect(summary).toMatch(/^\| smoke test \| [\d.]+ s \| .*→ 200 commit source-[0-9a-f]{12} \|$/m);
+    expect(summary).toMatch(/^\| save local state \| – \| skipped: nothing was applied/m);
+    const report = transcript.add(await status());
+    expect(statusImage(report)).toBe(digests[0]);
+    expect(report).toMatch(
+      new RegExp(
+        `\\| unchanged \\| \`${digestOf(digests[0]!).slice(0, 19)}…\` \\| \`source-[0-9a-f]{12}\` \\| SUCCESSFUL \\|`,
+      ),
+    );
   });
 
   it("a changed app deploys as a new digest, and the smoke test sees its commit", async () => {
@@ -101,6 +126,9 @@ describe("local environment: deploy, redeploy, failed deploy, rollback, status, 
     const commit = /answered 200 reporting commit `(source-[0-9a-f]{12})`/.exec(summary)?.[1];
     expect(commit).toBeDefined();
     expect(summary).toContain(`| commit | \`${commit}\``);
+    // Only the service stack changes with the image: the base stack's apply is skipped.
+    expect(summary).toContain("| apply base stack | – | skipped: its plan has no changes |");
+    expect(summary).toMatch(/^\| apply service stack \| [\d.]+ s \| \|$/m);
     digests.push(image);
   });
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { isEmulated } from "../../src/deploy.js";
+import { isEmulated } from "../../src/deploy-verify.js";
 import { environmentMode, tofuEndpointEnvironment } from "../../src/environment.js";
 
 const FIPS = "https://ecs-fips.us-east-1.amazonaws.com";
