@@ -6,6 +6,7 @@
  *   npm run test:engine      engine tier only (fails when the test bed is down)
  *   npm run test:e2e         e2e tier only (fails when OpenTofu/the provider/moto are missing)
  *   … --tier e2e --if-ready  the same, but a tier that cannot run is reported NOT RUN without failing (.ci/run)
+ *   … --tier e2e -- FILE…    only those test files (vitest's filters), e.g. dagger/test/e2e/secrets.test.ts
  *
  * A tier that cannot run is never counted as passed: it is reported as NOT RUN
  * with the reason and the command that enables it, in the tier list and on the
@@ -20,7 +21,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { testbedReadiness } from "./testbed-env.mjs";
 
-const { values } = parseArgs({
+const { values, positionals: files } = parseArgs({
   options: {
     tier: { type: "string", multiple: true },
     totals: { type: "string" },
@@ -31,8 +32,9 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: node scripts/test.mjs [--tier unit|engine|e2e]... [--if-ready] | --totals FILE\n" +
-      "Default: unit, then engine when the test bed is up. --if-ready: a tier asked for that cannot run is NOT RUN, not a failure.",
+    "usage: node scripts/test.mjs [--tier unit|engine|e2e]... [--if-ready] [-- FILE...] | --totals FILE\n" +
+      "Default: unit, then engine when the test bed is up. --if-ready: a tier asked for that cannot run is NOT RUN, not a failure.\n" +
+      "FILE...: run only these test files of the tier (vitest's file filters).",
   );
   process.exit(0);
 }
@@ -94,6 +96,8 @@ for (const tier of tiers) {
       "--reporter=./scripts/e2e-progress.ts",
       "--reporter=json",
       `--outputFile.json=${report}`,
+      // Only these files (vitest filters); none: the whole tier.
+      ...files,
     ],
     { stdio: "inherit", env: { ...process.env, ...ready.env } },
   );
