@@ -27,9 +27,9 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 # deps: the app workspace's dependencies, dev ones included, exactly as package-lock.json says.
-# Only the manifests reach this step, so it reruns only when they change. The lock file is
-# shared with the other workspaces (infra/, dagger/); `npm ci -w app` installs only what app/
-# needs, and their package.json files are not needed.
+# Only the manifests reach this step, so it reruns only when they change. The root lock file
+# also holds the repository's development tools; `npm ci -w app` installs only what app/ needs
+# (the module's dagger/ and dagger/infra/ are npm projects of their own, with their own locks).
 FROM ${NODE_IMAGE} AS deps
 # No update check: the test stage has no network, and a build should not phone home anyway.
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false

@@ -183,7 +183,7 @@ export async function checkNode(source: Directory, project: NodeProject): Promis
   const lockFile = { npm: "package-lock.json", pnpm: "pnpm-lock.yaml", yarn: "yarn.lock" }[project.manager];
   const lockName = `lock file in sync with ${workspaces.length > 0 ? `the manifests of ${["root", ...workspaces].join(", ")}` : "package.json"}`;
 
-  // npm projects of their own inside this one (the module's dagger/infra): the root's scripts may use them.
+  // npm projects of their own inside this one (the module's dagger/ and dagger/infra): the root's scripts may use them.
   const nested = project.manager === "npm" ? await nestedProjects(source) : [];
   let installed: Container;
   try {
@@ -228,7 +228,7 @@ export async function checkNode(source: Directory, project: NodeProject): Promis
 
 /**
  * npm projects inside the repository that are not its workspaces: a directory
- * with its own package-lock.json (this module's dagger/infra is one).
+ * with its own package-lock.json (this module's dagger/ and dagger/infra are two).
  *
  * @param source the repository root
  */

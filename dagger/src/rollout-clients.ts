@@ -71,15 +71,25 @@ export interface RolloutClientConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** An AWS emulator's URL; unset for AWS. */
   endpoint?: string;
+  /** The SDK's attempts per call: overridden (ROLLOUT_SDK_MAX_ATTEMPTS), the tracker retries. */
   maxAttempts?: number;
   /** Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws.ts). */
   requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
 }
 
+// 1: one request per call, the SDK's own retries off. The tracker is the one retry
+// layer for these calls (rollout.ts: a poll that meets throttling or a 5xx is retried
+// with backoff, shown as "retrying: …" and bounded by MAX_UNOBSERVED_MS; the log reads
+// by withRetry). With the SDK's 3 attempts inside it as well, every retry of the tracker
+// would be up to 3 requests, hidden from its progress lines and its time bound.
+export const ROLLOUT_SDK_MAX_ATTEMPTS = 1;
+
 /**
  * The SDK clients for trackRollout, loaded on demand (the module's other
  * functions do not pay for importing them). Pass the settings awsClientConfig()
- * builds (region, credentials, endpoint, maxAttempts). Call destroy() when done.
+ * builds (region, credentials, endpoint, timeouts); their maxAttempts is
+ * replaced by ROLLOUT_SDK_MAX_ATTEMPTS, since the tracker retries itself.
+ * Call destroy() when done.
  *
  * @param config settings for every client constructor
  */
@@ -89,9 +99,10 @@ export async function createRolloutClients(config: RolloutClientConfig): Promise
     import("@aws-sdk/client-elastic-load-balancing-v2"),
     import("@aws-sdk/client-cloudwatch-logs"),
   ]);
-  const ecs = new ECS(config);
-  const elbv2 = new ElasticLoadBalancingV2(config);
-  const logs = new CloudWatchLogs(config);
+  const settings = { ...config, maxAttempts: ROLLOUT_SDK_MAX_ATTEMPTS };
+  const ecs = new ECS(settings);
+  const elbv2 = new ElasticLoadBalancingV2(settings);
+  const logs = new CloudWatchLogs(settings);
   return {
     ecs,
     elbv2,

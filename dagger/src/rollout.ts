@@ -8,7 +8,8 @@
  *
  * The decisions are in rollout-assess.ts (pure); this file polls AWS (clients
  * injected, rollout-clients.ts: tests pass fakes), retries throttling without
- * ever turning it into a verdict (rollout-errors.ts), reads the failing tasks'
+ * ever turning it into a verdict (rollout-errors.ts; the only retry layer: the
+ * SDK clients make one attempt per call), reads the failing tasks'
  * logs (rollout-logs.ts) and builds the result (worded by rollout-summary.ts).
  *
  * Call it after the apply returned, with the task definition ARN the apply output:
