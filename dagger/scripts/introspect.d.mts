@@ -8,6 +8,8 @@ export const REPO_ROOT: string;
 export function moduleFiles(dir?: string): string[];
 /** The SDK's DaggerModule for dagger/src. */
 export function scanModule(opts?: { loadModule?: boolean }): Promise<unknown>;
+/** How long a test may give scanModule() (over a minute seen under load). */
+export const SCAN_TIMEOUT_MS: number;
 /** kebab-case, as the dagger CLI spells functions and flags. */
 export function cliName(name: string): string;
 

@@ -31,6 +31,14 @@ export function moduleFiles(dir = join(MODULE_DIR, "src")) {
 }
 
 /**
+ * How long a test may give scanModule(): the TypeScript program of dagger/src
+ * with the SDK's and the AWS SDK's types takes ~5 s alone, but over a minute
+ * was seen inside `check` on a loaded 2-core machine (three test files scan at
+ * once, one per worker).
+ */
+export const SCAN_TIMEOUT_MS = 5 * 60_000;
+
+/**
  * Runs the SDK's scan() over the module and returns what it found (the SDK's
  * DaggerModule: { name, description, objects: { Name: { _constructor, methods,
  * properties } } }; see {@link describeModule} for a plain summary).

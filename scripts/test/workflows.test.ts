@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type DescribedModule, describeModule, scanModule } from "../../dagger/scripts/introspect.mjs";
+import { type DescribedModule, describeModule, scanModule, SCAN_TIMEOUT_MS } from "../../dagger/scripts/introspect.mjs";
 import {
   BOOLEAN_ARGS,
   REPO_ROOT,
@@ -524,7 +524,7 @@ describe("the workflows' calls and the module's interface (the SDK's scan() of d
   let mod: DescribedModule;
   beforeAll(async () => {
     mod = describeModule(await scanModule());
-  }, 60_000);
+  }, SCAN_TIMEOUT_MS);
 
   it("every function and flag a workflow calls exists, with its required arguments", () => {
     expect(checkCallsAgainst(workflows, mod)).toEqual([]);

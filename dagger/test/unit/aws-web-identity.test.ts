@@ -22,7 +22,7 @@ import {
   tokenClaims,
   WEB_IDENTITY_SESSION_SECONDS,
 } from "../../src/aws.js";
-import { type DescribedModule, describeModule, scanModule } from "../../scripts/introspect.mjs";
+import { type DescribedModule, describeModule, scanModule, SCAN_TIMEOUT_MS } from "../../scripts/introspect.mjs";
 
 /** A stand-in for a Dagger Secret (only plaintext() is used). */
 const secret = (value: string) => ({ plaintext: async () => value }) as unknown as Secret;
@@ -388,7 +388,7 @@ describe("the web-identity form is chained like the keys (the CLI's functions)",
   let mod: DescribedModule;
   beforeAll(async () => {
     mod = describeModule(await scanModule());
-  }, 60_000);
+  }, SCAN_TIMEOUT_MS);
 
   it("with-web-identity takes the token (a Secret) and the role, both required, and returns the Environment", () => {
     const env = mod.objects.find((o) => o.name === "Environment");

@@ -9,13 +9,20 @@ import { join } from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { type DescribedModule, describeModule, moduleFiles, REPO_ROOT, scanModule } from "../../scripts/introspect.mjs";
+import {
+  type DescribedModule,
+  describeModule,
+  moduleFiles,
+  REPO_ROOT,
+  scanModule,
+  SCAN_TIMEOUT_MS,
+} from "../../scripts/introspect.mjs";
 
 let mod: DescribedModule;
 
 beforeAll(async () => {
   mod = describeModule(await scanModule());
-}, 60_000);
+}, SCAN_TIMEOUT_MS);
 
 /** A function of the main object by its TypeScript name. */
 function fn(name: string) {
