@@ -1,6 +1,7 @@
 /**
  * How a person types a call of this module, for the messages that tell them
- * what to run next. One place, so the messages follow the API.
+ * what to run next (one place, so the messages follow the API), and how a
+ * function's output reaches their terminal.
  */
 
 /** The local environment's name (environment.ts LOCAL, repeated here to keep this file free of imports). */
@@ -15,4 +16,20 @@ const LOCAL = "local";
 export function callOn(env: string, fn: string): string {
   if (env === LOCAL) return `dagger call environment ${fn}`;
   return `dagger call environment --name ${env} with-aws-credentials … ${fn}`;
+}
+
+/**
+ * Prints one progress line (stderr: the function's result is stdout).
+ * @param line the line
+ */
+export function progress(line: string): void {
+  console.error(line);
+}
+
+/**
+ * The text with a final newline, so the shell prompt starts on its own line.
+ * @param text a function's text result
+ */
+export function lf(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
 }

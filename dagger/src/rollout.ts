@@ -24,7 +24,8 @@
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 
 import { type AcceptanceRule, ECS_ACCEPTANCE } from "./rollout-acceptance.js";
-import { assess, belongsTo, findDeployment, timeoutAssessment } from "./rollout-assess.js";
+import { assess, timeoutAssessment } from "./rollout-assess.js";
+import { belongsTo, findDeployment } from "./rollout-membership.js";
 import { type Clock, type RolloutClients, systemClock } from "./rollout-clients.js";
 import { backoffMs, call, errorMessage, errorName, explainError, isRetryable, RolloutError } from "./rollout-errors.js";
 import { readLogs, timeoutLogTasks } from "./rollout-logs.js";

@@ -14,7 +14,7 @@
  */
 import { connection, dag, type Directory } from "@dagger.io/dagger";
 
-import type { Environment } from "../../src/index.js";
+import type { Environment } from "../../src/environment-functions.js";
 import { pipeline, repoSource } from "../engine/session.js";
 import { authRegistry } from "./fixtures.js";
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";

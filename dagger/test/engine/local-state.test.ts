@@ -27,13 +27,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { EMULATOR_CREDENTIALS, EMULATOR_IMAGE } from "../../src/local.js";
 import { awsTransport } from "../../src/aws.js";
-import {
-  clearLocalState,
-  EMULATOR_LAUNCHER,
-  type EmulatorStart,
-  type SavedState,
-  startLocalEmulator,
-} from "../../src/local-state.js";
+import { EMULATOR_LAUNCHER } from "../../src/emulator-launcher.js";
+import { clearLocalState, type EmulatorStart, type SavedState, startLocalEmulator } from "../../src/local-state.js";
 import { testbed, useEngineSession } from "./session.js";
 
 const REGION = "eu-west-1";

@@ -7,14 +7,8 @@ import { ECSServiceException } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 
 import { backoffMs, isRetryable, RolloutError } from "../../src/rollout-errors.js";
-import {
-  assess,
-  belongsTo,
-  circuitBreakerThreshold,
-  CLOCK_SKEW_MS,
-  findDeployment,
-  taskIps,
-} from "../../src/rollout-assess.js";
+import { assess, circuitBreakerThreshold } from "../../src/rollout-assess.js";
+import { belongsTo, CLOCK_SKEW_MS, findDeployment, taskIps } from "../../src/rollout-membership.js";
 import { newTrackerState, type TrackTarget } from "../../src/rollout-model.js";
 import { classifyStoppedTask } from "../../src/rollout-stops.js";
 import {
