@@ -3,14 +3,12 @@
  * too, and no credential value ever appears in a message. The STS client talks
  * to a loopback server that answers like STS does for a bad key.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-
 import type { Secret } from "@dagger.io/dagger";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { callerIdentity, explainAwsError, resolveAwsAuth } from "../../src/aws.js";
 import { ecrTag, registryHost } from "../../src/registry.js";
+import { useLoopbackAws } from "../fixtures/aws/loopback-aws.js";
 
 /** A stand-in for a Dagger Secret (only plaintext() is used). */
 const secret = (value: string) => ({ plaintext: async () => value }) as unknown as Secret;
@@ -25,24 +23,10 @@ const INVALID_TOKEN_XML = `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2
   <RequestId>4c8a9b2e-0000-0000-0000-000000000000</RequestId>
 </ErrorResponse>`;
 
-let server: Server;
-let endpoint: string;
-const requests: string[] = [];
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      requests.push(`${req.headers.authorization ?? ""} ${body}`);
-      res.writeHead(403, { "content-type": "text/xml" }).end(INVALID_TOKEN_XML);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+const sts = useLoopbackAws(
+  () => ({ status: 403, contentType: "text/xml", body: INVALID_TOKEN_XML }),
+  (req, body) => `${req.headers.authorization ?? ""} ${body}`,
+);
 
 describe("resolveAwsAuth", () => {
   it("says how to chain credentials when there are none", async () => {
@@ -87,7 +71,7 @@ describe("callerIdentity with credentials AWS rejects", () => {
         secretAccessKey: secret(SECRET_KEY),
         sessionToken: secret(TOKEN),
         region: "eu-west-1",
-        endpoint,
+        endpoint: sts.endpoint,
       },
       "publish-ecr",
     );
@@ -95,8 +79,8 @@ describe("callerIdentity with credentials AWS rejects", () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(requests.length).toBeGreaterThan(0); // the SDK really called the endpoint, signed with the key id
-    expect(requests[0]).toContain(KEY_ID);
+    expect(sts.requests.length).toBeGreaterThan(0); // the SDK really called the endpoint, signed with the key id
+    expect(sts.requests[0]).toContain(KEY_ID);
     expect(err?.message).toMatch(
       /STS GetCallerIdentity failed: the AWS endpoint http:\/\/127\.0\.0\.1:\d+ rejected the credentials \(InvalidClientTokenId/,
     );

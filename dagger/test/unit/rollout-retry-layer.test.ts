@@ -6,48 +6,41 @@
  * below shows it does, with the module's usual client settings): were both
  * layers on again, each tracker attempt would be several requests.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-
 import { ECS } from "@aws-sdk/client-ecs";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { awsClientConfig, type AwsAuth } from "../../src/aws.js";
 import { trackRollout } from "../../src/rollout.js";
 import { createRolloutClients, ROLLOUT_SDK_MAX_ATTEMPTS } from "../../src/rollout-clients.js";
 import { isRetryable, RolloutError } from "../../src/rollout-errors.js";
 import { FakeClock } from "../fixtures/aws/fake-aws.js";
+import { useLoopbackAws } from "../fixtures/aws/loopback-aws.js";
 
-let server: Server;
+const SERVICE_UNAVAILABLE_XML =
+  "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+
+/** Every request answered 503; recorded as its operation (X-Amz-Target for JSON protocols, Action= for ELBv2's query protocol). */
+const aws = useLoopbackAws(
+  (req) =>
+    typeof req.headers["x-amz-target"] === "string"
+      ? {
+          status: 503,
+          contentType: "application/x-amz-json-1.1",
+          body: JSON.stringify({ __type: "ServiceUnavailableException", message: "Service is unavailable" }),
+        }
+      : { status: 503, contentType: "text/xml", body: SERVICE_UNAVAILABLE_XML },
+  (req, body) => {
+    const target = req.headers["x-amz-target"];
+    return typeof target === "string" ? (target.split(".").pop() ?? target) : (/Action=(\w+)/.exec(body)?.[1] ?? "?");
+  },
+);
+const requests = aws.requests;
 let auth: AwsAuth;
-/** The operation of each request the server got (X-Amz-Target for JSON protocols, Action= for ELBv2's query protocol). */
-const requests: string[] = [];
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      const target = req.headers["x-amz-target"];
-      if (typeof target === "string") {
-        requests.push(target.split(".").pop() ?? target);
-        res
-          .writeHead(503, { "content-type": "application/x-amz-json-1.1" })
-          .end(JSON.stringify({ __type: "ServiceUnavailableException", message: "Service is unavailable" }));
-      } else {
-        requests.push(/Action=(\w+)/.exec(body)?.[1] ?? "?");
-        res
-          .writeHead(503, { "content-type": "text/xml" })
-          .end(
-            "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable</Message></Error><RequestId>1</RequestId></ErrorResponse>",
-          );
-      }
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+beforeAll(() => {
   auth = {
     region: "eu-west-1",
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: aws.endpoint,
     credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example" },
   };
 });
@@ -55,8 +48,6 @@ beforeAll(async () => {
 beforeEach(() => {
   requests.length = 0;
 });
-
-afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
 describe("the rollout tracker's SDK clients", () => {
   it("control: a client with the module's usual settings retries a 503 by itself", async () => {
