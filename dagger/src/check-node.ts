@@ -44,6 +44,8 @@ const JUNIT_PATH = "/tmp/fargate-pipeline-check/junit.xml";
 interface ScriptStep {
   name: string;
   scripts: readonly string[];
+  /** Scripts that fix what the step finds (the first package.json defines is named as the fix); none: rerunning the step is the way. */
+  fixScripts?: readonly string[];
   /** The lines of a failure's output that say what is wrong. */
   keyLines: (output: string) => string[];
 }
@@ -61,6 +63,7 @@ export const SCRIPT_STEPS: readonly ScriptStep[] = [
   {
     name: "format",
     scripts: ["format:check"],
+    fixScripts: ["format"],
     // Prettier names each file it would change ("[warn] src/a.ts"); Biome prints "src/a.ts format".
     keyLines: (out) =>
       lines(out).filter((l) => /^\[warn\] \S+\.\w+$/.test(l.trim()) || /^\S+\.\w+ format\b/.test(l.trim())),
@@ -273,8 +276,26 @@ async function runScript(
   if (outcome.status === "failed") {
     const key = step.keyLines(captured.output);
     outcome.where = key.length > 0 ? place(key, workspaces) : mentioned(captured.output, workspaces);
+    outcome.fix = fixOf(step, scripts, m.shown) ?? outcome.fix;
   }
   return outcome;
+}
+
+/**
+ * The command that fixes what a failed step found, when the project has a script for it
+ * (format:check fails → `npm run format`); undefined: the step's own command is the way.
+ *
+ * @param step the step
+ * @param scripts package.json's scripts
+ * @param shown the script as a person types it (`npm run …`, `pnpm run …`)
+ */
+export function fixOf(
+  step: ScriptStep,
+  scripts: Record<string, string>,
+  shown: (script: string) => string,
+): string | undefined {
+  const fix = step.fixScripts?.find((s) => s in scripts);
+  return fix ? shown(fix) : undefined;
 }
 
 /** " in workspace a, workspace b" for the workspaces a whole output mentions, or "". */

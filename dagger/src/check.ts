@@ -97,13 +97,22 @@ function stepLine(s: StepOutcome, label?: string): string {
   return `✔ ${prefix}${s.name}${cmd}${s.note ? `: ${s.note}` : ""}`;
 }
 
-/** What failed in a step, where, and the command that reproduces and fixes it. */
-function failureDetails(s: StepOutcome, label?: string): string {
+/**
+ * What failed in a step, where, and the command that reproduces and fixes it (or
+ * two, when another command fixes it: `format:check` finds, `format` fixes).
+ *
+ * @param s the failed step
+ * @param label the project it belongs to, when check found several
+ */
+export function failureDetails(s: StepOutcome, label?: string): string {
   const key = s.keyLines ?? [];
+  const fix = s.fix ?? s.command ?? "";
   return [
     `✘ ${label ? `${label}: ` : ""}${s.name}${s.where ?? ""}:`,
     indent(key.slice(0, MAX_KEY_LINES)),
     ...(key.length > MAX_KEY_LINES ? [`    … and ${key.length - MAX_KEY_LINES} more`] : []),
-    `  to reproduce and fix: ${s.fix ?? s.command ?? ""}`,
+    ...(s.command && fix !== s.command
+      ? [`  to reproduce: ${s.command}`, `  to fix: ${fix}`]
+      : [`  to reproduce and fix: ${fix}`]),
   ].join("\n");
 }

@@ -7,7 +7,8 @@ import type { Container } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 
 import { type Captured, plainOutcome, testOutcome } from "../../src/checkstep.js";
-import { SCRIPT_STEPS } from "../../src/check-node.js";
+import { failureDetails } from "../../src/check.js";
+import { fixOf, SCRIPT_STEPS } from "../../src/check-node.js";
 import type { TestResults } from "../../src/testresults.js";
 
 // testOutcome and plainOutcome read only the exit code and the output.
@@ -101,5 +102,31 @@ describe("the format step of a Node project", () => {
     const outcome = plainOutcome("format", "npm run format:check", run(1, out), format?.keyLines ?? (() => []));
     expect(outcome.status).toBe("failed");
     expect(JSON.stringify(outcome)).toContain("[warn] web/src/a.ts");
+  });
+});
+
+describe("the fix a failed step names", () => {
+  const format = SCRIPT_STEPS.find((s) => s.name === "format")!;
+  const lint = SCRIPT_STEPS.find((s) => s.name === "lint")!;
+  const npm = (script: string) => `npm run ${script}`;
+
+  it("is the project's format script when it has one, not the check that found the files", () => {
+    expect(fixOf(format, { "format:check": "prettier --check .", format: "prettier --write ." }, npm)).toBe(
+      "npm run format",
+    );
+    expect(fixOf(format, { "format:check": "prettier --check ." }, npm)).toBeUndefined();
+    expect(fixOf(lint, { lint: "eslint .", format: "prettier --write ." }, npm)).toBeUndefined();
+  });
+
+  it("is shown apart from the command that reproduces, when they differ", () => {
+    const failed = plainOutcome("format", "npm run format:check", run(1, "[warn] web/src/a.ts"), format.keyLines);
+    const text = failureDetails({ ...failed, fix: "npm run format" });
+    expect(text).toContain("  to reproduce: npm run format:check\n  to fix: npm run format");
+    expect(text).not.toContain("reproduce and fix");
+  });
+
+  it("is one line when the command that reproduces also fixes", () => {
+    const failed = plainOutcome("lint", "npm run lint", run(1, "/src/a.ts\n  1:7  error  x  rule"), lint.keyLines);
+    expect(failureDetails(failed)).toContain("  to reproduce and fix: npm run lint");
   });
 });
