@@ -266,8 +266,8 @@ async function runScript(
     const captured = await capture(tree, `${m.run(script)}${args}`);
     const outcome = testOutcome(command, captured, vitest ? await junitLeftBy(captured, JUNIT_PATH) : undefined);
     if (outcome.status === "failed") {
-      const failing = (outcome.keyLines ?? []).filter((l) => l.startsWith("failing: "));
-      outcome.where = failing.length > 0 ? place(failing, workspaces) : mentioned(captured.output, workspaces);
+      const files = failingFiles(outcome.keyLines ?? []);
+      outcome.where = files.length > 0 ? place(files, workspaces) : mentioned(captured.output, workspaces);
     }
     return outcome;
   }
@@ -296,6 +296,18 @@ export function fixOf(
 ): string | undefined {
   const fix = step.fixScripts?.find((s) => s in scripts);
   return fix ? shown(fix) : undefined;
+}
+
+/**
+ * The failing tests' files, from a test step's key lines ("failing: FILE > suite > test — cause"):
+ * where a failure is placed, so a test whose name mentions another workspace's path is not put there.
+ *
+ * @param keyLines the step's key lines
+ */
+export function failingFiles(keyLines: readonly string[]): string[] {
+  return keyLines
+    .filter((l) => l.startsWith("failing: "))
+    .map((l) => l.slice("failing: ".length).split(" > ")[0]!.split(" — ")[0]!);
 }
 
 /** " in workspace a, workspace b" for the workspaces a whole output mentions, or "". */

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 
 import { type Captured, plainOutcome, testOutcome } from "../../src/checkstep.js";
 import { failureDetails } from "../../src/check.js";
-import { fixOf, SCRIPT_STEPS } from "../../src/check-node.js";
+import { failingFiles, fixOf, SCRIPT_STEPS, workspacesIn } from "../../src/check-node.js";
 import type { TestResults } from "../../src/testresults.js";
 
 // testOutcome and plainOutcome read only the exit code and the output.
@@ -128,5 +128,18 @@ describe("the fix a failed step names", () => {
   it("is one line when the command that reproduces also fixes", () => {
     const failed = plainOutcome("lint", "npm run lint", run(1, "/src/a.ts\n  1:7  error  x  rule"), lint.keyLines);
     expect(failureDetails(failed)).toContain("  to reproduce and fix: npm run lint");
+  });
+});
+
+describe("where a failing unit test is placed", () => {
+  it("by its file, not by a path its name mentions", () => {
+    const key = [
+      "failing: scripts/test/type-aware-lint.test.ts > lint > fails an un-awaited sync() at app/src/server.ts — AssertionError: expected 0 to be 1",
+      "failing: app/test/unit/health.test.ts > GET /healthcheck > answers 200",
+      "4 tests: 2 passed, 2 failed, 0 skipped (JUnit XML)",
+    ];
+    expect(failingFiles(key)).toEqual(["scripts/test/type-aware-lint.test.ts", "app/test/unit/health.test.ts"]);
+    expect(workspacesIn(failingFiles(key.slice(0, 1)).join("\n"), ["app"])).toEqual([]);
+    expect(workspacesIn(key[0]!, ["app"])).toEqual(["app"]); // what the name alone would have said
   });
 });
