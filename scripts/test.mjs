@@ -8,17 +8,23 @@
  *   … --tier e2e --if-ready  the same, but a tier that cannot run is reported NOT RUN without failing (.ci/run)
  *   … --tier e2e -- FILE…    only those test files (vitest's filters), e.g. dagger/test/e2e/secrets.test.ts
  *
+ * The whole e2e tier runs in lanes side by side (scripts/e2e-lanes.mjs), each
+ * line of a lane's output prefixed with its name, e.g. "[infra] ".
+ *
  * A tier that cannot run is never counted as passed: it is reported as NOT RUN
  * with the reason and the command that enables it, in the tier list and on the
  * last line, after the total:
  *
  *   tests: N passed, N failed, N skipped; NOT RUN: e2e (the AWS provider is not built yet …)
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+
+import { E2E_LANES } from "./e2e-lanes.mjs";
 import { testbedReadiness } from "./testbed-env.mjs";
 
 const { values, positionals: files } = parseArgs({
@@ -83,30 +89,34 @@ for (const tier of tiers) {
     if (explicit.includes(tier) && !values["if-ready"]) exitCode = 1;
     continue;
   }
-  const report = join(outDir, `${tier}.json`);
-  const res = spawnSync(
-    "npx",
-    // The flags replace the config's reporters: the progress reporter (e2e) is named again.
-    [
-      "vitest",
-      "run",
-      "--project",
-      tier,
-      "--reporter=default",
-      "--reporter=./scripts/e2e-progress.ts",
-      "--reporter=json",
-      `--outputFile.json=${report}`,
-      // Only these files (vitest filters); none: the whole tier.
-      ...files,
-    ],
-    { stdio: "inherit", env: { ...process.env, ...ready.env } },
+  // The whole e2e tier: its lanes side by side; otherwise one vitest run.
+  const runs =
+    tier === "e2e" && files.length === 0
+      ? E2E_LANES.map((lane) => ({
+          report: join(outDir, `${tier}-${lane.name}.json`),
+          files: lane.filters,
+          prefix: lane.name,
+        }))
+      : [{ report: join(outDir, `${tier}.json`), files, prefix: undefined }];
+  const started = Date.now();
+  const lanes = await Promise.all(
+    runs.map(async (r) => {
+      const status = await vitest(tier, r.files, r.report, r.prefix, ready.env);
+      return { ...r, status, seconds: Math.round((Date.now() - started) / 1000) };
+    }),
   );
-  const counts = readCounts(report);
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const lane of lanes) {
+    const c = readCounts(lane.report);
+    for (const k of Object.keys(counts)) counts[k] += c[k];
+    if (lane.status !== 0) exitCode = 1;
+  }
   totals.passed += counts.passed;
   totals.failed += counts.failed;
   totals.skipped += counts.skipped;
-  summary.push(`${tier}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
-  if (res.status !== 0) exitCode = 1;
+  const laneTimes =
+    lanes.length > 1 ? ` (lanes side by side: ${lanes.map((l) => `${l.prefix} ${l.seconds} s`).join(", ")})` : "";
+  summary.push(`${tier}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${laneTimes}`);
 }
 
 console.log("\n== test tiers");
@@ -129,6 +139,51 @@ process.exit(exitCode);
 function printTotal(t, missed) {
   const notRun = missed.length > 0 ? `; NOT RUN: ${missed.map((m) => `${m.tier} (${m.reason})`).join("; ")}` : "";
   console.log(`tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped${notRun}`);
+}
+
+/**
+ * One vitest run of a tier's project; resolves to its exit status. With a
+ * prefix, each line of its output is prefixed "[prefix] " (lanes side by side).
+ *
+ * @param {string} tier the vitest project
+ * @param {string[]} filters file filters (none: the whole project)
+ * @param {string} report where its JSON report goes
+ * @param {string | undefined} prefix the lane's name
+ * @param {NodeJS.ProcessEnv | undefined} env the test bed's environment
+ * @returns {Promise<number>}
+ */
+function vitest(tier, filters, report, prefix, env) {
+  const args = [
+    "vitest",
+    "run",
+    "--project",
+    tier,
+    // The flags replace the config's reporters: the progress reporter (e2e) is named again.
+    "--reporter=default",
+    "--reporter=./scripts/e2e-progress.ts",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...filters,
+  ];
+  const child = spawn("npx", args, {
+    stdio: prefix ? ["ignore", "pipe", "pipe"] : "inherit",
+    env: { ...process.env, ...env },
+  });
+  if (prefix) {
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      createInterface({ input: from }).on("line", (line) => to.write(`[${prefix}] ${line}\n`));
+    }
+  }
+  return new Promise((resolve) => {
+    child.on("error", (err) => {
+      console.error(`could not start vitest: ${err.message}`);
+      resolve(1);
+    });
+    child.on("close", (code) => resolve(code ?? 1));
+  });
 }
 
 /** Reads pass/fail/skip counts from vitest's JSON report (zeros when it is missing). */

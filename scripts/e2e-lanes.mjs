@@ -1,0 +1,33 @@
+/**
+ * The e2e tier's lanes: groups of test files that `scripts/test.mjs` runs side
+ * by side, each in its own vitest process, files one at a time within a lane.
+ *
+ * Why these two: the module's files are full deploys through the one Dagger
+ * engine and keep both cores busy, so two of them at once only slow each other
+ * (and stretch the state-lock tests' windows); the infra and test-bed files run
+ * OpenTofu on the host against moto, mostly in the AWS provider's fixed waits,
+ * so they fit beside the engine's work. Each file uses accounts, local-state
+ * names and temp directories of its own; none resets the shared emulator.
+ */
+
+/**
+ * @typedef {object} Lane
+ * @property {string} name the prefix of its output lines
+ * @property {string[]} filters vitest file filters (path fragments) that select its files
+ */
+
+/** @type {Lane[]} */
+export const E2E_LANES = [
+  { name: "module", filters: ["dagger/test/e2e/"] },
+  { name: "infra", filters: ["dagger/infra/test/e2e/", "testbed/test/e2e/"] },
+];
+
+/**
+ * The lanes a test file belongs to (exactly one for every e2e file: a test keeps it so).
+ *
+ * @param {string} file the file's path from the repository root
+ * @returns {Lane[]}
+ */
+export function lanesOf(file) {
+  return E2E_LANES.filter((lane) => lane.filters.some((f) => file.includes(f)));
+}
