@@ -66,7 +66,8 @@ export function testbedReadiness(env = readTestbedEnv()) {
     if (!env.TF_CLI_CONFIG_FILE || !existsSync(env.TF_CLI_CONFIG_FILE))
       return {
         ok: false,
-        reason: "the AWS provider is not built yet (its cold build takes about an hour)",
+        reason:
+          "the AWS provider is not built yet (its cold build takes about 35 minutes on 2 cores left to it, hours beside other work; testbed/status shows how far it is)",
         fix: "sudo testbed/up --wait-provider",
       };
     return engine;
