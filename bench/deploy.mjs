@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 /**
- * Local deploys (`deploy` with the default environment, local) on this machine,
- * each call in an engine session and process of its own (as `dagger call deploy`
- * runs), with each step's time and its share of the call:
+ * Deploys on this machine, each call in an engine session and process of its
+ * own (as `dagger call` runs), with each step's time and its share of the call,
+ * along two paths, one after the other:
+ *
+ *   local        `deploy` with the default environment: the emulator in the engine,
+ *                its state kept between calls under a --local-state name
+ *   staging      `environment --name staging with-aws-credentials … with-emulator …
+ *                deploy`: the real-AWS code path (S3 state and lock, ECR login,
+ *                the real plan/apply) against the test bed's emulator on the host,
+ *                in an emulator account of its own, bootstrapped first
+ *
+ * and for each path these calls:
  *
  *   cold         a new --local-state (empty registry, ledger and emulator state)
  *                and an app change nothing has built yet: check, test, build run,
@@ -18,20 +27,24 @@
  *   infra change the same app, the log retention changed in its fargate-pipeline.yaml
  *
  * After the cold call, the three others run ROUNDS times in turn (medians are
- * printed, every call is kept in bench/results/deploy-<time>.json).
+ * printed, a table per path, every call is kept in bench/results/deploy-<time>.json).
  *
- *   node bench/deploy.mjs [rounds]      (needs the test bed: sudo testbed/up; ~15 minutes for 3 rounds)
+ *   node bench/deploy.mjs [rounds] [local|staging]   (default: 3 rounds, both paths;
+ *                                                     needs the test bed: sudo testbed/up;
+ *                                                     ~40 minutes for 3 rounds of both)
  *
  * Not included: `dagger call`'s TypeScript module start (its runtime cannot be
- * built here; the module is driven through the SDK, one process per call), and
- * the staging path against the host's emulator (not measured yet).
+ * built here; the module is driven through the SDK, one process per call).
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 
 import { readTestbedEnv, testbedReadiness } from "../scripts/testbed-env.mjs";
 
@@ -39,11 +52,25 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const APP_FILE = "app/src/app.ts";
 /** The sample's deployment configuration, where an infrastructure change is made. */
 const CONFIG_FILE = "fargate-pipeline.yaml";
+/** The stacks' snapshots, which the unit tests (and so `check`) compare with that configuration. */
+const SNAPSHOT_FILE = "dagger/infra/test/unit/__snapshots__/snapshot.test.ts.snap";
 const ROUNDS = Number(process.argv[2] ?? 3);
+const PATHS = process.argv[3] ? [process.argv[3]] : ["local", "staging"];
+if (!PATHS.every((p) => p === "local" || p === "staging"))
+  throw new Error(`unknown path ${process.argv[3]}: use local or staging (default: both)`);
+// The staging path's region: the sample's staging environment's.
+const STAGING_REGION = "eu-west-1";
+// The environment variables the driver reads the staging path's keys from (never on a command line).
+const STAGING_KEYS = {
+  accessKeyId: "BENCH_AWS_KEY",
+  secretAccessKey: "BENCH_AWS_SECRET",
+  sessionToken: "BENCH_AWS_TOKEN",
+};
 // Log retention periods the infra-only change alternates between (both differ from the default, 30 days).
 const RETENTIONS = [14, 7];
 
-const readiness = testbedReadiness(readTestbedEnv());
+const bed = readTestbedEnv();
+const readiness = testbedReadiness(bed);
 if (!readiness.e2e.ok) {
   console.error(
     `bench/deploy.mjs needs the test bed's engine, OpenTofu and AWS provider: ${readiness.e2e.reason} (${readiness.e2e.fix})`,
@@ -54,26 +81,116 @@ if (!readiness.e2e.ok) {
 const state = `bench-${Date.now().toString(36)}`;
 const appText = readFileSync(join(ROOT, APP_FILE), "utf8");
 const configText = readFileSync(join(ROOT, CONFIG_FILE), "utf8");
-if (!/^ {2}local: \{\}$/m.test(configText))
-  throw new Error(`${CONFIG_FILE} no longer has "  local: {}": update the infra-change step of bench/deploy.mjs`);
+if (!/^ {2}local: \{\}$/m.test(configText) || !/^ {2}staging:\n/m.test(configText))
+  throw new Error(
+    `${CONFIG_FILE} no longer has "  local: {}" and "  staging:": update the infra-change step of bench/deploy.mjs`,
+  );
 
 /**
- * One deploy in its own process and session.
+ * The configuration file with an environment's log retention set (the infra-only change).
  *
+ * @param {string} env local or staging
+ * @param {number} days the retention
+ */
+function withRetention(env, days) {
+  if (env === "local")
+    return configText.replace(/^ {2}local: \{\}$/m, `  local:\n    service:\n      logRetentionDays: ${days}`);
+  return configText.replace(/^ {2}staging:\n/m, `  staging:\n    service:\n      logRetentionDays: ${days}\n`);
+}
+
+/**
+ * The stacks' snapshot file for a configuration, as a developer commits it with an
+ * infrastructure change (`vitest -u` of the snapshot test): without it, `check`'s unit
+ * tests fail on the changed stack. Made before the call is timed, in a clone of the repository.
+ *
+ * @param config the configuration file's text
+ * @returns the snapshot file's text
+ */
+function snapshotFor(config) {
+  const dir = mkdtempSync(join(tmpdir(), "fp-bench-snapshot-"));
+  try {
+    execFileSync("git", ["clone", "--quiet", "--local", ROOT, dir]);
+    for (const m of ["node_modules", "dagger/node_modules", "dagger/infra/node_modules"])
+      symlinkSync(join(ROOT, m), join(dir, m));
+    writeFileSync(join(dir, CONFIG_FILE), config);
+    const r = spawnSync(
+      join(ROOT, "node_modules/.bin/vitest"),
+      // The file before --update: vitest 5 reads a value after --update as its mode.
+      ["run", "--project", "unit", "dagger/infra/test/unit/snapshot.test.ts", "--update"],
+      { cwd: dir, encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(`updating the stacks' snapshot failed:\n${r.stdout}\n${r.stderr}`);
+    return readFileSync(join(dir, SNAPSHOT_FILE), "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** snapshotFor(), once per configuration. */
+const snapshots = new Map();
+
+/**
+ * The staging path's environment: an emulator account of its own on the host's moto (AssumeRole
+ * switches to any account id there), its keys in the driver's environment variables, and the
+ * registry that stands in for ECR (moto has none) accepting exactly the credentials moto's ECR hands out.
+ *
+ * @returns {Promise<Pick<import("../dagger/test/e2e/driver.ts").DriverCall, "keys" | "emulator">>}
+ */
+async function stagingAccount() {
+  const account = String(randomInt(100_000_000_000, 999_999_999_999));
+  const sts = new STSClient({
+    region: STAGING_REGION,
+    endpoint: bed.MOTO_ENDPOINT,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
+  const { Credentials: c } = await sts.send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/bench-deploy`, RoleSessionName: "bench" }),
+  );
+  sts.destroy();
+  process.env[STAGING_KEYS.accessKeyId] = c.AccessKeyId;
+  process.env[STAGING_KEYS.secretAccessKey] = c.SecretAccessKey;
+  process.env[STAGING_KEYS.sessionToken] = c.SessionToken;
+  return {
+    keys: STAGING_KEYS,
+    emulator: {
+      endpoint: bed.MOTO_ENGINE_ENDPOINT,
+      configOverrides: JSON.stringify({ accountId: account }),
+      registry: {
+        htpasswd: execFileSync("htpasswd", ["-Bbn", "AWS", `${account}-auth-token`], { encoding: "utf8" }),
+        volume: `fargate-pipeline-bench-registry-${account}`,
+      },
+    },
+  };
+}
+
+/**
+ * One call in its own process and session.
+ *
+ * @param {{ name: string, env: import("../dagger/test/e2e/driver.ts").DriverCall["env"], fn?: "deploy" | "bootstrap" } & Partial<import("../dagger/test/e2e/driver.ts").DriverCall>} path
+ *   the path: its name, environment, keys and emulator (staging)
  * @param {string} kind the row it belongs to
  * @param {string} mark what makes the app's source differ
  * @param {number | undefined} retention the local environment's log retention (days) written into fargate-pipeline.yaml; undefined: the file as it is
  * @returns {{ kind: string, seconds: number, steps: Record<string, number>, digest: string, emulator: string, unchanged: boolean }}
  */
-function deploy(kind, mark, retention) {
+function deploy(path, kind, mark, retention) {
   const sourceFiles = { [APP_FILE]: `${appText}\n// bench ${mark}\n` };
   // An infrastructure change as a user makes one: in the app's configuration file.
-  if (retention !== undefined)
-    sourceFiles[CONFIG_FILE] = configText.replace(
-      /^ {2}local: \{\}$/m,
-      `  local:\n    service:\n      logRetentionDays: ${retention}`,
-    );
-  const call = { env: { name: "local", localState: state }, fn: "deploy", args: ["0.0.0-bench"], sourceFiles };
+  if (retention !== undefined) {
+    const config = withRetention(path.env.name, retention);
+    if (!snapshots.has(config)) snapshots.set(config, snapshotFor(config));
+    sourceFiles[CONFIG_FILE] = config;
+    sourceFiles[SNAPSHOT_FILE] = snapshots.get(config);
+  }
+  const fn = path.fn ?? "deploy";
+  const call = {
+    env: path.env,
+    ...(path.keys ? { keys: path.keys } : {}),
+    ...(path.emulator ? { emulator: path.emulator } : {}),
+    fn,
+    args: fn === "deploy" ? ["0.0.0-bench"] : [],
+    sourceFiles,
+  };
   const t0 = performance.now();
   const r = spawnSync(
     join(ROOT, "node_modules/.bin/tsx"),
@@ -90,8 +207,8 @@ function deploy(kind, mark, retention) {
     const failed =
       /^(?:check failed|tofu|applying|deploy of)[^\n]*(?:\n(?!State:)[^\n]*){0,8}/m.exec(r.stderr)?.[0] ??
       r.stderr.slice(-800);
-    console.error(`${kind}: deploy FAILED after ${seconds.toFixed(1)} s (exit ${r.status}):\n${failed}`);
-    return { kind, seconds, steps: {}, digest: "?", emulator: "?", unchanged: false, failed };
+    console.error(`${path.name} ${kind}: ${fn} FAILED after ${seconds.toFixed(1)} s (exit ${r.status}):\n${failed}`);
+    return { path: path.name, kind, seconds, steps: {}, digest: "?", emulator: "?", unchanged: false, failed };
   }
   const steps = {};
   for (const m of r.stdout.matchAll(/^\| ([a-z][a-z ()]*?) \| ([\d.]+) s \|/gm)) steps[m[1]] = Number(m[2]);
@@ -104,9 +221,9 @@ function deploy(kind, mark, retention) {
   // The summary's row for a deploy that applied nothing (deploy-change.ts unchangedLine).
   const unchanged = /^\| change \| unchanged: /m.test(r.stdout);
   console.error(
-    `${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…; emulator ${emulator}${unchanged ? "; unchanged" : ""})`,
+    `${path.name} ${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…; emulator ${emulator}${unchanged ? "; unchanged" : ""})`,
   );
-  return { kind, seconds, steps, digest, emulator, unchanged };
+  return { path: path.name, kind, seconds, steps, digest, emulator, unchanged };
 }
 
 /** The median of numbers (undefined when there are none). */
@@ -117,45 +234,96 @@ function median(xs) {
 }
 
 console.error(
-  `bench/deploy.mjs: local deploys, state "${state}", ${ROUNDS} rounds, load average ${loadavg()[0].toFixed(2)}`,
+  `bench/deploy.mjs: ${PATHS.join(" and ")} deploys, local state "${state}", ${ROUNDS} rounds, load average ${loadavg()[0].toFixed(2)}`,
 );
-const runs = [deploy("cold", `${state}-cold`, undefined)];
-let retention;
-for (let round = 1; round <= ROUNDS; round++) {
-  const mark = `${state}-${round}`;
-  runs.push(deploy("app change", mark, retention));
-  runs.push(deploy("no change", mark, retention));
-  retention = RETENTIONS[(round - 1) % RETENTIONS.length];
-  runs.push(deploy("infra change", mark, retention));
-}
-
 const kinds = ["cold", "app change", "no change", "infra change"];
-const of = (kind) => runs.filter((r) => r.kind === kind && !r.failed);
-const failures = runs.filter((r) => r.failed);
-const wall = Object.fromEntries(kinds.map((k) => [k, median(of(k).map((r) => r.seconds))]));
-const stepNames = [...new Set(runs.flatMap((r) => Object.keys(r.steps)))].filter((n) => n !== "total");
-const col = (s) => String(s).padStart(16);
-const cell = (kind, name) => {
-  const t = median(of(kind).map((r) => r.steps[name]));
-  return t === undefined || wall[kind] === undefined
-    ? "-"
-    : `${t.toFixed(1)} s ${String(Math.round((100 * t) / wall[kind])).padStart(3)}%`;
-};
-const lines = [
-  `local deploy, ${new Date().toISOString()} (2 shared cores; medians of ${ROUNDS} rounds, cold: 1; share = step / wall time)`,
-  `${"".padEnd(24)}${kinds.map(col).join("")}`,
-  `${"wall time (call)".padEnd(24)}${kinds.map((k) => col(wall[k] === undefined ? "-" : `${wall[k].toFixed(1)} s`)).join("")}`,
-  `${"  min-max".padEnd(24)}${kinds.map((k) => col(of(k).length ? `${Math.min(...of(k).map((r) => r.seconds)).toFixed(0)}-${Math.max(...of(k).map((r) => r.seconds)).toFixed(0)} s` : "-")).join("")}`,
-  ...stepNames.map((n) => `${`  ${n}`.padEnd(24)}${kinds.map((k) => col(cell(k, n))).join("")}`),
-  "Steps overlap (check, test, build, preflight and synth run in parallel): shares do not add up to 100 %; - is a step that did not run (e.g. an apply skipped: its plan had no changes).",
-  `emulator started from saved state: ${kinds.map((k) => `${k} ${of(k).filter((r) => r.emulator.startsWith("started from")).length}/${of(k).length}`).join(", ")}`,
-  `recorded as unchanged (nothing applied): ${kinds.map((k) => `${k} ${of(k).filter((r) => r.unchanged).length}/${of(k).length}`).join(", ")}`,
-  `failed calls (left out): ${failures.length}${failures.map((r) => `\n  ${r.kind}: ${r.failed.split("\n").slice(0, 6).join(" | ")}`).join("")}`,
-  `no change published the app change's digest again: ${runs.every((r, i) => r.kind !== "no change" || r.failed || runs[i - 1]?.failed || r.digest === runs[i - 1]?.digest) ? "yes" : "NO"}`,
-];
-console.log(lines.join("\n"));
+const runs = [];
+for (const name of PATHS) {
+  const path =
+    name === "local"
+      ? { name, env: { name: "local", localState: state } }
+      : { name, env: { name: "staging" }, ...(await stagingAccount()) };
+  const pathRuns = [];
+  // The staging path's one-time setup (state bucket, base stack): timed, not a deploy row.
+  if (name === "staging") runs.push(deploy({ ...path, fn: "bootstrap" }, "bootstrap", `${state}-bootstrap`, undefined));
+  pathRuns.push(deploy(path, "cold", `${state}-${name}-cold`, undefined));
+  let retention;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const mark = `${state}-${name}-${round}`;
+    pathRuns.push(deploy(path, "app change", mark, retention));
+    pathRuns.push(deploy(path, "no change", mark, retention));
+    retention = RETENTIONS[(round - 1) % RETENTIONS.length];
+    pathRuns.push(deploy(path, "infra change", mark, retention));
+  }
+  runs.push(...pathRuns);
+  // Printed as soon as the path is done: a failure on the next path cannot lose it.
+  console.log(`${table(name, pathRuns)}\n`);
+}
+const bootstrap = runs.find((r) => r.kind === "bootstrap");
+if (bootstrap)
+  console.log(
+    `staging bootstrap (once, before its cold deploy): ${bootstrap.failed ? "FAILED" : `${bootstrap.seconds.toFixed(1)} s`}`,
+  );
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(
   join(ROOT, `bench/results/deploy-${Date.now()}.json`),
-  JSON.stringify({ state, rounds: ROUNDS, loadavg: loadavg(), runs, medians: wall }, null, 2),
+  JSON.stringify(
+    {
+      state,
+      rounds: ROUNDS,
+      paths: PATHS,
+      loadavg: loadavg(),
+      runs,
+      medians: Object.fromEntries(PATHS.map((p) => [p, medians(runs.filter((r) => r.path === p))])),
+    },
+    null,
+    2,
+  ),
 );
+
+/**
+ * The wall-time medians of each kind of call.
+ *
+ * @param {ReturnType<typeof deploy>[]} pathRuns one path's calls
+ */
+function medians(pathRuns) {
+  return Object.fromEntries(
+    kinds.map((k) => [k, median(pathRuns.filter((r) => r.kind === k && !r.failed).map((r) => r.seconds))]),
+  );
+}
+
+/**
+ * One path's table: wall time and each step's median and share, per kind of call.
+ *
+ * @param {string} name the path
+ * @param {ReturnType<typeof deploy>[]} pathRuns its calls
+ */
+function table(name, pathRuns) {
+  const of = (kind) => pathRuns.filter((r) => r.kind === kind && !r.failed);
+  const failures = pathRuns.filter((r) => r.failed);
+  const wall = medians(pathRuns);
+  const stepNames = [...new Set(pathRuns.flatMap((r) => Object.keys(r.steps)))].filter((n) => n !== "total");
+  const col = (s) => String(s).padStart(16);
+  const cell = (kind, step) => {
+    const t = median(of(kind).map((r) => r.steps[step]));
+    return t === undefined || wall[kind] === undefined
+      ? "-"
+      : `${t.toFixed(1)} s ${String(Math.round((100 * t) / wall[kind])).padStart(3)}%`;
+  };
+  return [
+    `${name} deploy, ${new Date().toISOString()} (2 shared cores; medians of ${ROUNDS} rounds, cold: 1; share = step / wall time)`,
+    `${"".padEnd(24)}${kinds.map(col).join("")}`,
+    `${"wall time (call)".padEnd(24)}${kinds.map((k) => col(wall[k] === undefined ? "-" : `${wall[k].toFixed(1)} s`)).join("")}`,
+    `${"  min-max".padEnd(24)}${kinds.map((k) => col(of(k).length ? `${Math.min(...of(k).map((r) => r.seconds)).toFixed(0)}-${Math.max(...of(k).map((r) => r.seconds)).toFixed(0)} s` : "-")).join("")}`,
+    ...stepNames.map((n) => `${`  ${n}`.padEnd(24)}${kinds.map((k) => col(cell(k, n))).join("")}`),
+    "Steps overlap (check, test, build, preflight and synth run in parallel): shares do not add up to 100 %; - is a step that did not run (e.g. an apply skipped: its plan had no changes).",
+    ...(name === "local"
+      ? [
+          `emulator started from saved state: ${kinds.map((k) => `${k} ${of(k).filter((r) => r.emulator.startsWith("started from")).length}/${of(k).length}`).join(", ")}`,
+        ]
+      : []),
+    `recorded as unchanged (nothing applied): ${kinds.map((k) => `${k} ${of(k).filter((r) => r.unchanged).length}/${of(k).length}`).join(", ")}`,
+    `failed calls (left out): ${failures.length}${failures.map((r) => `\n  ${r.kind}: ${r.failed.split("\n").slice(0, 6).join(" | ")}`).join("")}`,
+    `no change published the app change's digest again: ${pathRuns.every((r, i) => r.kind !== "no change" || r.failed || pathRuns[i - 1]?.failed || r.digest === pathRuns[i - 1]?.digest) ? "yes" : "NO"}`,
+  ].join("\n");
+}
