@@ -221,7 +221,9 @@ function deploy(path, kind, mark, retention) {
   // The summary's row for a deploy that applied nothing (deploy-change.ts unchangedLine).
   const unchanged = /^\| change \| unchanged: /m.test(r.stdout);
   console.error(
-    `${path.name} ${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…; emulator ${emulator}${unchanged ? "; unchanged" : ""})`,
+    fn === "deploy"
+      ? `${path.name} ${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…; emulator ${emulator}${unchanged ? "; unchanged" : ""})`
+      : `${path.name} ${kind}: ${seconds.toFixed(1)} s`,
   );
   return { path: path.name, kind, seconds, steps, digest, emulator, unchanged };
 }
