@@ -4,6 +4,7 @@
  * and the bench can time whole calls):
  *
  *   node_modules/.bin/tsx --tsconfig dagger/tsconfig.json dagger/test/e2e/driver.ts '<json>'
+ *   … dagger/test/e2e/driver.ts @FILE      (the json in a file: one argument may not exceed 128 KiB)
  *
  * where json is a DriverCall: the environment and what is chained onto it
  * (`dagger call environment --name … with-aws-credentials … with-emulator …`),
@@ -12,6 +13,8 @@
  * function's result goes to stdout, progress and errors to stderr; the exit
  * status is 0 on success, 1 on failure.
  */
+import { readFileSync } from "node:fs";
+
 import { connection, dag, type Directory } from "@dagger.io/dagger";
 
 import type { Environment } from "../../src/environment-functions.js";
@@ -35,7 +38,8 @@ export interface DriverCall {
   sourceFiles?: Record<string, string>;
 }
 
-const call = JSON.parse(process.argv[2] ?? "{}") as DriverCall;
+const arg = process.argv[2] ?? "{}";
+const call = JSON.parse(arg.startsWith("@") ? readFileSync(arg.slice(1), "utf8") : arg) as DriverCall;
 const bed = readTestbedEnv();
 for (const key of ["_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"]) process.env[key] ??= bed[key];
 process.env.DO_NOT_TRACK = "1";
