@@ -8,7 +8,7 @@ import type { Container } from "@dagger.io/dagger";
 
 import { type PlannedStack, planLine } from "./deploy-change.js";
 import type { Steps } from "./steps.js";
-import { applySaved, planLocked } from "./tofu.js";
+import { applySaved, planLocked, type SavedPlan } from "./tofu.js";
 import type { TofuOperation } from "./tofu-failure.js";
 
 /** What planThenApply() did. */
@@ -37,7 +37,27 @@ export async function planThenApply(
   op: Omit<TofuOperation, "command">,
   vars: string[],
 ): Promise<StackApply> {
-  const plan = await steps.run(
+  return applyPlanned(steps, what, await planStack(steps, what, init, op, vars), op);
+}
+
+/**
+ * The plan step of planThenApply() alone ("plan <what>"): deploy makes the
+ * service stack's plan beside the base stack's and applies it with applyPlanned().
+ *
+ * @param steps the call's steps
+ * @param what the stack as the steps name it
+ * @param init a container from tofuInit(), or a function that makes one
+ * @param op the stack, lock timeout and messages
+ * @param vars the plan's variables
+ */
+export async function planStack(
+  steps: Steps,
+  what: string,
+  init: Container | (() => Promise<Container>),
+  op: Omit<TofuOperation, "command">,
+  vars: string[],
+): Promise<SavedPlan> {
+  return steps.run(
     `plan ${what}`,
     async () => {
       const ctr = typeof init === "function" ? await init() : init;
@@ -53,6 +73,23 @@ export async function planThenApply(
     },
     (p) => planLine(p.run.stdout, p.changes),
   );
+}
+
+/**
+ * The apply step of planThenApply() alone: the saved plan applied when it has
+ * changes ("apply <what>"), else a skipped row that says why.
+ *
+ * @param steps the call's steps
+ * @param what the stack as the steps name it
+ * @param plan the saved plan (planStack())
+ * @param op the stack, lock timeout and messages
+ */
+export async function applyPlanned(
+  steps: Steps,
+  what: string,
+  plan: SavedPlan,
+  op: Omit<TofuOperation, "command">,
+): Promise<StackApply> {
   const planned: PlannedStack = {
     stack: op.stack,
     changes: plan.changes,

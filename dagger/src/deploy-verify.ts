@@ -9,7 +9,7 @@ import type { Container, Service } from "@dagger.io/dagger";
 
 import { secretVersionsVar } from "./app-secrets.js";
 import { callOn } from "./cli.js";
-import { planThenApply } from "./deploy-apply.js";
+import { applyPlanned, planThenApply } from "./deploy-apply.js";
 import { type Change, deployChange, type PlannedStack } from "./deploy-change.js";
 import { smokeAws, smokeStandIn } from "./deploy-smoke.js";
 import type { EnvironmentArgs, OpenEnvironment } from "./environment.js";
@@ -23,7 +23,8 @@ import { serviceState } from "./service-state.js";
 import type { SmokeResult } from "./smoke.js";
 import { serviceOutputs, type ServiceOutputs } from "./stack-outputs.js";
 import type { Steps } from "./steps.js";
-import { outputs } from "./tofu.js";
+import { outputs, type SavedPlan } from "./tofu.js";
+import type { TofuOperation } from "./tofu-failure.js";
 
 // Expected rollout time (shown while waiting; the tracker's budget is 3× this):
 // 90 s on AWS with the stacks' fast defaults (infra README, "deploy-time budget");
@@ -44,6 +45,8 @@ export interface RollOutArgs {
   serviceInit: Container;
   /** The base stack's plan, where this call applies it (local). */
   base?: BaseApply;
+  /** The service stack's plan with `image`, made already (beside the base stack's plan): applied instead of planning again. */
+  servicePlan?: SavedPlan;
   image: string;
   commit: string;
   version: string;
@@ -81,27 +84,35 @@ export interface Outcome {
  */
 export async function applyAndVerify(r: RollOutArgs, image: string, commit: string, label: string): Promise<Outcome> {
   const { env, args, steps } = r;
-  const stack = env.target.names.stacks.service;
   const applyStartedAt = new Date();
-  const op = {
-    stack,
-    lockTimeoutSeconds: args.lockTimeoutSeconds,
-    rerun: rerunDeploy(args.env, env),
-    next: applyState,
-  };
-  const done = await planThenApply(steps, `service stack${label}`, r.serviceInit, op, [
-    "-var",
-    `${env.target.imageVariable}=${image}`,
-    // The versions now: a secret rotated since the running tasks started makes the plan redeploy them.
-    ...(await secretVersionsVar(env)),
+  const op = serviceStackOp(r);
+  const what = `service stack${label}`;
+  const done =
+    r.servicePlan && label === "" && image === r.image
+      ? await applyPlanned(steps, what, r.servicePlan, op)
+      : await planThenApply(steps, what, r.serviceInit, op, await serviceStackVars(env, image));
+  const emulated = isEmulated(env.mode);
+  const smokeTest = (out?: ServiceOutputs) =>
+    steps.run(
+      `smoke test${label}`,
+      // out: undefined only for the stand-in's (it needs no outputs).
+      () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out!, commit)),
+      (s) => (s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`),
+    );
+  // Nothing applied on an emulator: the stand-in's smoke test needs only the image, so it starts
+  // now, beside reading the outputs and what runs (a no-change deploy's last steps, ~1.3 s).
+  const earlySmoke = !done.applied && emulated ? smokeTest() : undefined;
+  earlySmoke?.catch(() => {});
+  const [stackOutputs, running] = await Promise.all([
+    outputs(done.container),
+    done.applied ? undefined : serviceState(env),
   ]);
   // Required, each: a rollout followed on a guessed name or an empty task definition would watch the wrong thing.
-  const out = serviceOutputs(await outputs(done.container), env.target.outputs.service, {
+  const out = serviceOutputs(stackOutputs, env.target.outputs.service, {
     role: "service",
-    stack,
+    stack: op.stack,
     next: "the apply did not finish writing its state; run deploy again",
   });
-  const emulated = isEmulated(env.mode);
   let rollout: RolloutResult | undefined;
   let change: Change | undefined;
   if (done.applied) {
@@ -121,7 +132,7 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
       ...(r.base ? { base: r.base.planned } : {}),
       service: done.planned,
       image,
-      ...(await serviceState(env).then((s) => (s.image ? { running: s.image } : {}))),
+      ...(running?.image ? { running: running.image } : {}),
     });
     steps.skip(
       `rollout${label}`,
@@ -130,11 +141,7 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
         : `nothing was applied to the service (${change.why})`,
     );
   }
-  const smoke = await steps.run(
-    `smoke test${label}`,
-    () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out, commit)),
-    (s) => (s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`),
-  );
+  const smoke = await (earlySmoke ?? smokeTest(out));
   const ran = {
     outputs: out,
     smoke,
@@ -164,6 +171,35 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
     ...ran,
     details: rollout?.summary ?? (change?.unchanged ? "unchanged" : "nothing was applied to the service"),
   };
+}
+
+/**
+ * The service stack's plan and apply: its state, lock timeout and what to say on failure.
+ *
+ * @param r the rollout's environment and arguments
+ */
+export function serviceStackOp(r: Pick<RollOutArgs, "env" | "args">): Omit<TofuOperation, "command"> {
+  return {
+    stack: r.env.target.names.stacks.service,
+    lockTimeoutSeconds: r.args.lockTimeoutSeconds,
+    rerun: rerunDeploy(r.args.env, r.env),
+    next: applyState,
+  };
+}
+
+/**
+ * The service stack's plan variables for an image.
+ *
+ * @param env the open environment
+ * @param image the image to run, by digest
+ */
+export async function serviceStackVars(env: OpenEnvironment, image: string): Promise<string[]> {
+  return [
+    "-var",
+    `${env.target.imageVariable}=${image}`,
+    // The versions now: a secret rotated since the running tasks started makes the plan redeploy them.
+    ...(await secretVersionsVar(env)),
+  ];
 }
 
 /**

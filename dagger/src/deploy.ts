@@ -3,9 +3,16 @@
  * rollout, one path for every environment.
  *
  *   preflight ─┬─ check ──┐
- *              ├─ test ───┼─ publish (by digest) ─┐
- *              ├─ build ──┘                       ├─ plan (─ apply) service stack ─ rollout ─ smoke test ─ ledger ─ summary
- *              └─ synth ─ init (─ plan (─ apply) base stack, local) ┘
+ *              ├─ test ───┼─ publish (by digest) ──────────────┐
+ *              ├─ build ──┘                                    ├─ plan (─ apply) service stack ─ rollout ─ smoke test ─ ledger ─ summary
+ *              └─ synth ─┬─ init ──────────────────────────────┤
+ *                        └─ plan (─ apply) base stack (local) ─┘
+ *
+ * On local with the emulator restored from the last deploy's state, the
+ * service stack is planned as soon as the image is published and init done,
+ * beside the base stack's plan; a base stack that then has changes to apply
+ * makes that plan void, and the service stack is planned again after its apply
+ * (deploy-infra.ts). Elsewhere `check registry` comes before init and publish.
  *
  * Each stack is planned first and its saved plan applied only when it has
  * changes. When both planned no change and the image is the one running, the
@@ -17,23 +24,20 @@
  * the previous successful image is put back through the same apply and
  * tracking (as ECS's circuit breaker would), and the call fails.
  */
-import type { Container, Service } from "@dagger.io/dagger";
+import type { Service } from "@dagger.io/dagger";
 
 import { checkSecretsExist, describeSecrets } from "./app-secrets.js";
-import { checkRepository, effectiveCommit, publish } from "./deploy-image.js";
-import { planThenApply } from "./deploy-apply.js";
+import { effectiveCommit, publish } from "./deploy-image.js";
 import { unchangedLine } from "./deploy-change.js";
-import { applyAndVerify, type BaseApply, type Outcome, type RollOutArgs, rerunDeploy } from "./deploy-verify.js";
+import { planServiceBesideBase, prepareInfra, servicePlanStanding } from "./deploy-infra.js";
+import { applyAndVerify, type Outcome, type RollOutArgs } from "./deploy-verify.js";
 import { deploySummary } from "./deploy-summary.js";
 import { runTests, runtimeImage } from "./dockerfile.js";
 import { runChecks } from "./check.js";
 import { type EnvironmentArgs, type OpenEnvironment, openEnvironment } from "./environment.js";
-import { DeployError, indent, redact } from "./errors.js";
+import { DeployError, redact } from "./errors.js";
 import { digestOf, type LedgerEntry, lastSuccessful } from "./ledger.js";
-import { type Stacks, synthesize } from "./infra-bridge.js";
 import { Steps } from "./steps.js";
-import { run, tofuInit } from "./tofu.js";
-import { errorLines } from "./tofu-failure.js";
 
 /** What deploy takes beyond the environment. */
 export interface DeployArgs extends EnvironmentArgs {
@@ -90,21 +94,34 @@ export async function deploy(args: DeployArgs): Promise<string> {
       () => checkSecretsExist(env),
       (line) => line,
     );
-    const prepared = prepareInfra(env, args, steps);
-    prepared.catch(() => {});
-    const [, , image] = await Promise.all([checked, tested, built]);
-    const { serviceInit, base } = await prepared;
-    const ref = await steps.run(
-      "publish",
-      () => publish(env, image, commit, args.emulatorRegistry),
-      (r) => digestOf(r),
+    const images = Promise.all([checked, tested, built]).then(([, , image]) => image);
+    images.catch(() => {});
+    const infra = prepareInfra(env, args, steps);
+    // local pushes to its own registry, which needs nothing of the stacks; elsewhere the ECR
+    // repository is checked first (prepareInfra).
+    const published = (env.mode === "local" ? images : Promise.all([images, infra.base]).then(([i]) => i)).then(
+      (image) =>
+        steps.run(
+          "publish",
+          () => publish(env, image, commit, args.emulatorRegistry),
+          (r) => digestOf(r),
+        ),
     );
+    published.catch(() => {});
+    const besideBase = planServiceBesideBase(env, args, steps, infra, published);
+    besideBase?.catch(() => {});
+    // Awaited in this order: a failed check, test or build is the failure reported, then the base stack's.
+    await images;
+    const base = await infra.base;
+    const serviceInit = await infra.serviceInit;
+    const ref = await published;
     return await rollOut({
       env,
       args,
       steps,
       serviceInit,
-      base,
+      ...(base ? { base } : {}),
+      ...(besideBase ? await servicePlanStanding(besideBase, base, steps, args.log) : {}),
       image: ref,
       commit,
       version: args.version,
@@ -146,13 +163,15 @@ export async function rollback(args: RollbackArgs): Promise<string> {
       );
     }
     args.log(`rollback to ${chosen.image} (commit ${chosen.commit}, deployed ${chosen.at})`);
-    const { serviceInit, base } = await prepareInfra(env, args, steps);
+    const infra = prepareInfra(env, args, steps);
+    const base = await infra.base;
+    const serviceInit = await infra.serviceInit;
     return await rollOut({
       env,
       args,
       steps,
       serviceInit,
-      base,
+      ...(base ? { base } : {}),
       image: chosen.image,
       commit: chosen.commit,
       version: chosen.version,
@@ -163,45 +182,6 @@ export async function rollback(args: RollbackArgs): Promise<string> {
   } finally {
     await env.close();
   }
-}
-
-/**
- * Synthesis, init of the service stack and, for local (whose emulator may start
- * empty), the base stack planned and applied when its plan has changes.
- */
-async function prepareInfra(
-  env: OpenEnvironment,
-  args: EnvironmentArgs & { lockTimeoutSeconds: number; forceUnlock?: string },
-  steps: Steps,
-): Promise<{ stacks: Stacks; serviceInit: Container; base?: BaseApply }> {
-  const stacks: Stacks = await steps.run("synth", async () => synthesize(env.infra, env.target));
-  let base: BaseApply | undefined;
-  if (env.mode === "local") {
-    const op = {
-      stack: env.target.names.stacks.base,
-      lockTimeoutSeconds: args.lockTimeoutSeconds,
-      rerun: rerunDeploy(args.env, env),
-      next: () => "Run deploy again.",
-    };
-    const done = await planThenApply(steps, "base stack", () => tofuInit(stacks.base, env.tofu, env.runId), op, []);
-    base = { planned: done.planned, applied: done.applied };
-  } else {
-    await steps.run("check registry", () => checkRepository(env));
-  }
-  const serviceInit = await steps.run("init", async () => {
-    const init = await tofuInit(stacks.service, env.tofu, env.runId);
-    if (args.forceUnlock) {
-      const r = await run(init, ["force-unlock", "-force", args.forceUnlock]);
-      if (r.exitCode !== 0)
-        throw new DeployError(
-          `--force-unlock ${args.forceUnlock} failed (nothing else was done):\n${indent(errorLines(r))}`,
-        );
-      args.log(`removed the state lock ${args.forceUnlock} (--force-unlock)`);
-      return r.container;
-    }
-    return init;
-  });
-  return { stacks, serviceInit, ...(base ? { base } : {}) };
 }
 
 /** Apply with the image, track, smoke test; on failure put the previous image back; record; summarize. */

@@ -23,7 +23,7 @@ import {
 } from "./aws.js";
 import { type Ledger, s3Ledger, volumeLedger } from "./ledger.js";
 import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, registryService } from "./local.js";
-import { type SavedState, startLocalEmulator } from "./local-state.js";
+import { type EmulatorStart, type SavedState, startLocalEmulator } from "./local-state.js";
 import { ensureStateBucket } from "./state-bucket.js";
 import { type AppConfig, infraContainer, resolveTarget, type Target } from "./infra-bridge.js";
 import type { TofuAws } from "./tofu.js";
@@ -84,6 +84,8 @@ export interface OpenEnvironment {
   secrets: string[];
   /** local: keeps the emulator's state (and OpenTofu's, in it) for the next call; call after a successful deploy or rollback only. */
   saveLocalState?: () => Promise<SavedState>;
+  /** local: what the emulator started from (restored: the state the last deploy saved is loaded). */
+  emulatorStart?: EmulatorStart["outcome"];
   /** Stops the services this call started. */
   close(): Promise<void>;
 }
@@ -224,6 +226,7 @@ async function openLocal(
       runId,
       secrets: [],
       saveLocalState: emulator.save,
+      emulatorStart: emulator.start.outcome,
       close,
     };
   } catch (err) {

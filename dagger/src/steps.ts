@@ -58,6 +58,20 @@ export class Steps {
     if (!this.ended) this.log(`⏭ ${name}: skipped, ${why}`);
   }
 
+  /**
+   * A step that ran but whose result was not used (e.g. a plan superseded by
+   * another): its row is renamed "<name>, discarded", with why.
+   *
+   * @param name the step's name
+   * @param why why its result is not used
+   */
+  discard(name: string, why: string): void {
+    const row = this.rows.findLast((r) => r.name === name && !r.skipped);
+    if (!row) return;
+    row.name = `${name}, discarded`;
+    row.note = why;
+  }
+
   /** The names of the steps that ran to the end (skipped ones left out). */
   get ran(): string[] {
     return this.rows.filter((r) => !r.skipped).map((r) => r.name);
