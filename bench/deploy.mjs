@@ -28,10 +28,14 @@
  *
  * After the cold call, the three others run ROUNDS times in turn (medians are
  * printed, a table per path, every call is kept in bench/results/deploy-<time>.json).
+ * With COLD (3: a median), that many cold calls per path, each on a state of its
+ * own (local: a new --local-state; staging: a new emulator account, bootstrapped);
+ * the rounds run on the first one's.
  *
- *   node bench/deploy.mjs [rounds] [local|staging]   (default: 3 rounds, both paths;
- *                                                     needs the test bed: sudo testbed/up;
- *                                                     ~40 minutes for 3 rounds of both)
+ *   node bench/deploy.mjs [rounds] [local|staging|both] [cold]
+ *                          (default: 3 rounds, both paths, 1 cold; needs the test bed:
+ *                          sudo testbed/up; ~45 minutes for 3 rounds of both, each
+ *                          further cold call ~4 min local, ~6 min staging)
  *
  * Not included: `dagger call`'s TypeScript module start (its runtime cannot be
  * built here; the module is driven through the SDK, one process per call).
@@ -55,9 +59,12 @@ const CONFIG_FILE = "fargate-pipeline.yaml";
 /** The stacks' snapshots, which the unit tests (and so `check`) compare with that configuration. */
 const SNAPSHOT_FILE = "dagger/infra/test/unit/__snapshots__/snapshot.test.ts.snap";
 const ROUNDS = Number(process.argv[2] ?? 3);
-const PATHS = process.argv[3] ? [process.argv[3]] : ["local", "staging"];
+const PATHS = process.argv[3] && process.argv[3] !== "both" ? [process.argv[3]] : ["local", "staging"];
 if (!PATHS.every((p) => p === "local" || p === "staging"))
-  throw new Error(`unknown path ${process.argv[3]}: use local or staging (default: both)`);
+  throw new Error(`unknown path ${process.argv[3]}: use local, staging or both (default: both)`);
+const COLD = Number(process.argv[4] ?? 1);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 0 || !Number.isInteger(COLD) || COLD < 1)
+  throw new Error(`rounds (${process.argv[2]}) must be a whole number, and cold (${process.argv[4]}) 1 or more`);
 // The staging path's region: the sample's staging environment's.
 const STAGING_REGION = "eu-west-1";
 // The environment variables the driver reads the staging path's keys from (never on a command line).
@@ -252,19 +259,36 @@ function median(xs) {
 }
 
 console.error(
-  `bench/deploy.mjs: ${PATHS.join(" and ")} deploys, local state "${state}", ${ROUNDS} rounds, load average ${loadavg()[0].toFixed(2)}`,
+  `bench/deploy.mjs: ${PATHS.join(" and ")} deploys, local state "${state}", ${ROUNDS} rounds, ${COLD} cold per path, load average ${loadavg()[0].toFixed(2)}`,
 );
 const kinds = ["cold", "app change", "no change", "infra change"];
 const runs = [];
+/**
+ * A path on a state of its own: local a new --local-state, staging a new emulator account.
+ *
+ * @param {string} name local or staging
+ * @param {number} n which one (0: the rounds run on it)
+ */
+async function pathOn(name, n) {
+  return name === "local"
+    ? { name, env: { name: "local", localState: n === 0 ? state : `${state}-cold${n}` } }
+    : { name, env: { name: "staging" }, ...(await stagingAccount()) };
+}
+
 for (const name of PATHS) {
-  const path =
-    name === "local"
-      ? { name, env: { name: "local", localState: state } }
-      : { name, env: { name: "staging" }, ...(await stagingAccount()) };
   const pathRuns = [];
-  // The staging path's one-time setup (state bucket, base stack): timed, not a deploy row.
-  if (name === "staging") runs.push(deploy({ ...path, fn: "bootstrap" }, "bootstrap", `${state}-bootstrap`, undefined));
-  pathRuns.push(deploy(path, "cold", `${state}-${name}-cold`, undefined));
+  /** @type {Awaited<ReturnType<typeof pathOn>> | undefined} */
+  let path;
+  for (let n = COLD - 1; n >= 0; n--) {
+    // The rounds' state last: on staging, the account's keys are the driver's until the next one.
+    const on = await pathOn(name, n);
+    // The staging path's one-time setup (state bucket, base stack): timed, not a deploy row.
+    if (name === "staging")
+      runs.push(deploy({ ...on, fn: "bootstrap" }, "bootstrap", `${state}-bootstrap${n}`, undefined));
+    pathRuns.push(deploy(on, "cold", `${state}-${name}-cold${n}`, undefined));
+    path = on;
+  }
+  if (!path) throw new Error("no cold call ran");
   let retention;
   for (let round = 1; round <= ROUNDS; round++) {
     const mark = `${state}-${name}-${round}`;
@@ -277,10 +301,10 @@ for (const name of PATHS) {
   // Printed as soon as the path is done: a failure on the next path cannot lose it.
   console.log(`${table(name, pathRuns)}\n`);
 }
-const bootstrap = runs.find((r) => r.kind === "bootstrap");
-if (bootstrap)
+const bootstraps = runs.filter((r) => r.kind === "bootstrap");
+if (bootstraps.length > 0)
   console.log(
-    `staging bootstrap (once, before its cold deploy): ${bootstrap.failed ? "FAILED" : `${bootstrap.seconds.toFixed(1)} s`}`,
+    `staging bootstrap (once per account, before its cold deploy): ${bootstraps.map((b) => (b.failed ? "FAILED" : `${b.seconds.toFixed(1)} s`)).join(", ")}`,
   );
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(
@@ -289,6 +313,7 @@ writeFileSync(
     {
       state,
       rounds: ROUNDS,
+      cold: COLD,
       paths: PATHS,
       loadavg: loadavg(),
       runs,
@@ -329,7 +354,7 @@ function table(name, pathRuns) {
       : `${t.toFixed(1)} s ${String(Math.round((100 * t) / wall[kind])).padStart(3)}%`;
   };
   return [
-    `${name} deploy, ${new Date().toISOString()} (2 shared cores; medians of ${ROUNDS} rounds, cold: 1; share = step / wall time)`,
+    `${name} deploy, ${new Date().toISOString()} (2 shared cores; medians of ${ROUNDS} rounds, cold: ${COLD}; share = step / wall time)`,
     `${"".padEnd(24)}${kinds.map(col).join("")}`,
     `${"wall time (call)".padEnd(24)}${kinds.map((k) => col(wall[k] === undefined ? "-" : `${wall[k].toFixed(1)} s`)).join("")}`,
     `${"  min-max".padEnd(24)}${kinds.map((k) => col(of(k).length ? `${Math.min(...of(k).map((r) => r.seconds)).toFixed(0)}-${Math.max(...of(k).map((r) => r.seconds)).toFixed(0)} s` : "-")).join("")}`,
