@@ -58,6 +58,9 @@ const APP_FILE = "app/src/app.ts";
 const CONFIG_FILE = "fargate-pipeline.yaml";
 /** The stacks' snapshots, which the unit tests (and so `check`) compare with that configuration. */
 const SNAPSHOT_FILE = "dagger/infra/test/unit/__snapshots__/snapshot.test.ts.snap";
+/** The unit test that pins staging's log retention (30 days, the default): a staging change updates it too. */
+const RETENTION_TEST_FILE = "dagger/infra/test/unit/constructs/service.test.ts";
+const STAGING_RETENTION_EXPECTED = "      retention_in_days: 30,\n";
 const ROUNDS = Number(process.argv[2] ?? 3);
 const PATHS = process.argv[3] && process.argv[3] !== "both" ? [process.argv[3]] : ["local", "staging"];
 if (!PATHS.every((p) => p === "local" || p === "staging"))
@@ -92,6 +95,21 @@ if (!/^ {2}local: \{\}$/m.test(configText) || !/^ {2}staging:\n/m.test(configTex
   throw new Error(
     `${CONFIG_FILE} no longer has "  local: {}" and "  staging:": update the infra-change step of bench/deploy.mjs`,
   );
+
+/**
+ * The unit test that pins staging's log retention, expecting `days`: a developer who changes
+ * staging's retention changes this expectation with it, or `check` fails.
+ *
+ * @param {number} days the retention
+ */
+function withStagingRetentionTest(days) {
+  const text = readFileSync(join(ROOT, RETENTION_TEST_FILE), "utf8");
+  if (!text.includes(STAGING_RETENTION_EXPECTED))
+    throw new Error(
+      `${RETENTION_TEST_FILE} no longer pins staging's retention as "${STAGING_RETENTION_EXPECTED.trim()}": update the infra-change step of bench/deploy.mjs`,
+    );
+  return text.replace(STAGING_RETENTION_EXPECTED, `      retention_in_days: ${days},\n`);
+}
 
 /**
  * The configuration file with an environment's log retention set (the infra-only change).
@@ -200,6 +218,7 @@ function deploy(path, kind, mark, retention) {
     if (!snapshots.has(config)) snapshots.set(config, snapshotFor(config));
     sourceFiles[CONFIG_FILE] = config;
     sourceFiles[SNAPSHOT_FILE] = snapshots.get(config);
+    if (path.env.name === "staging") sourceFiles[RETENTION_TEST_FILE] = withStagingRetentionTest(retention);
   }
   const fn = path.fn ?? "deploy";
   const call = {
