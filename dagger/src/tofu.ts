@@ -15,9 +15,13 @@ import { errorLines, type TofuOperation, tofuFailure } from "./tofu-failure.js";
 /** The OpenTofu image (≥ 1.10: the S3 backend's native lock file, `use_lockfile`). */
 export const TOFU_IMAGE = "opentofu/opentofu:1.12.6";
 
-// Providers downloaded by `tofu init` are kept between calls (the AWS provider is ~700 MB unpacked).
-const PLUGIN_CACHE_VOLUME = "fargate-pipeline-tofu-plugins";
-const PLUGIN_CACHE_DIR = "/var/cache/tofu-plugins";
+// No shared provider cache (TF_PLUGIN_CACHE_DIR): the synthesized stacks carry no
+// dependency lock file, and without one OpenTofu never takes a provider from the
+// cache; it installs it into the cache again on every init, and two inits at once
+// (the two stacks' inits run side by side) remove each other's copy mid-install
+// ("failed to compute a checksum … no such file or directory"; the cache is not
+// safe for concurrent use, opentofu/opentofu#1483). Each init installs into its
+// own working directory instead, as it did into the cache.
 
 /** Where OpenTofu's AWS calls go and with which credentials. */
 export interface TofuAws {
@@ -59,8 +63,6 @@ export async function tofuInit(stack: Directory, aws: TofuAws, runId: string): P
   let ctr = dag
     .container()
     .from(TOFU_IMAGE)
-    .withMountedCache(PLUGIN_CACHE_DIR, dag.cacheVolume(PLUGIN_CACHE_VOLUME))
-    .withEnvVariable("TF_PLUGIN_CACHE_DIR", PLUGIN_CACHE_DIR)
     .withEnvVariable("TF_IN_AUTOMATION", "1")
     .withEnvVariable("TF_INPUT", "0")
     .withEnvVariable("AWS_REGION", aws.region);
