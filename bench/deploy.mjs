@@ -264,7 +264,8 @@ function deploy(path, kind, mark, retention) {
   const unchanged = /^\| change \| unchanged: /m.test(r.stdout);
   console.error(
     fn === "deploy"
-      ? `${path.name} ${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…; emulator ${emulator}${unchanged ? "; unchanged" : ""})`
+      ? // Only local starts an emulator of its own (staging's is the host's, always running).
+        `${path.name} ${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…${path.name === "local" ? `; emulator ${emulator}` : ""}${unchanged ? "; unchanged" : ""})`
       : `${path.name} ${kind}: ${seconds.toFixed(1)} s`,
   );
   return { path: path.name, kind, seconds, steps, digest, emulator, unchanged };
