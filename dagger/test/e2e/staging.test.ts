@@ -8,10 +8,10 @@
  * rollout tracking against the emulator's ECS, plan, status, logs, destroy —
  * and no credential in any output.
  *
- * - two deploys at once: the second meets the lock the first holds and fails
- *   with a message naming it (a zero lock timeout makes that deterministic);
- * - a deploy killed mid-apply (its process SIGKILLed while it holds the lock)
- *   leaves its lock, which a rerun names and `--force-unlock` removes.
+ * - two deploys at once: the second meets the lock the first's apply holds and
+ *   fails with a message naming it (a zero lock timeout makes that deterministic);
+ * - a deploy killed while it holds the lock (its process SIGKILLed mid-plan or
+ *   mid-apply) leaves its lock, which a rerun names and `--force-unlock` removes.
  *
  * Every wait is bounded by the run it waits on (waits.ts): a deploy that fails
  * before taking the lock fails the test at once with that deploy's message.
@@ -104,15 +104,17 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   const deploy = (source: Directory, opts: { lockTimeout?: number; forceUnlock?: string; overrides?: string } = {}) =>
     staging(source, opts).deploy("1.0.0-e2e", undefined, opts.lockTimeout ?? 300, opts.forceUnlock);
 
-  /** The service state's lock object, if a run holds it. */
-  async function lockHolder(): Promise<string | undefined> {
+  /** The service state's lock object (its ID and tofu's operation, e.g. "OperationTypeApply"), if a run holds it. */
+  async function lock(): Promise<{ ID?: string; Operation?: string } | undefined> {
     try {
       const out = await s3.send(new GetObjectCommand({ Bucket: stateBucket, Key: serviceLock }));
-      return (JSON.parse(await out.Body!.transformToString()) as { ID?: string }).ID;
+      return JSON.parse(await out.Body!.transformToString()) as { ID?: string; Operation?: string };
     } catch {
       return undefined;
     }
   }
+  /** The ID of the service state's lock, if a run holds it. */
+  const lockHolder = async () => (await lock())?.ID;
 
   // 15 min: a cold deploy's check, test, build and publish come before its apply takes the lock.
   const LOCK_WAIT = { timeoutMs: 15 * 60_000 };
@@ -120,6 +122,23 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   /** The ID of the lock `run` takes, as soon as it holds it; fails at once with the run's message if the run ends first. */
   const waitForLock = (run: WatchedRun) =>
     pollWhileRunning(`${run.name} to take the state lock ${serviceLock}`, lockHolder, run, LOCK_WAIT);
+  /**
+   * The ID of the lock `run`'s apply takes. A plan holds the lock only for its
+   * few seconds, and a deploy plans, releases it and takes it again for the
+   * apply: a second run started on a plan's lock can reach its own plan in that
+   * gap, and it then deploys (CI saw it once). An apply that creates the
+   * service stack holds it for over a minute.
+   */
+  const waitForApplyLock = (run: WatchedRun) =>
+    pollWhileRunning(
+      `${run.name}'s apply to take the state lock ${serviceLock}`,
+      async () => {
+        const held = await lock();
+        return held?.Operation === "OperationTypeApply" ? held.ID : undefined;
+      },
+      run,
+      LOCK_WAIT,
+    );
 
   it("refuses credentials of an account other than the environment's, naming both", async () => {
     const other = String(Number(account) + 1);
@@ -164,7 +183,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
   it("two deploys at once: the second meets the first's state lock and fails naming it; the first succeeds", async () => {
     const a = deploy(repo).then((s) => transcript.add(s));
     a.catch(() => {});
-    const held = await waitForLock({ name: "the first deploy", done: a });
+    const held = await waitForApplyLock({ name: "the first deploy", done: a });
     const b = transcript.add(
       await whileWaitingOn("the second deploy to meet the lock", () => rejection(deploy(repo, { lockTimeout: 0 }))),
     );
@@ -186,7 +205,7 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     expect(await lockHolder()).toBeUndefined();
   });
 
-  it("a deploy killed mid-apply leaves its lock: a rerun names it, and --force-unlock removes it and deploys", async () => {
+  it("a deploy killed while it holds the state lock leaves it: a rerun names it, and --force-unlock removes it and deploys", async () => {
     const appPath = "app/src/app.ts";
     const changed = `${readFileSync(join(REPO_ROOT, appPath), "utf8")}\n// e2e killed deploy ${account}\n`;
     const source = repo.withNewFile(appPath, changed);
@@ -212,8 +231,8 @@ describe("staging on the host's AWS emulator: the real-AWS path", () => {
     child.stderr?.on("data", (d: Buffer) => (childOut += d.toString()));
     const driver = processRun(child, "the deploy to be killed", () => childOut);
     const held = await waitForLock(driver);
-    // Mid-apply (the lock is taken at the start of the apply, which then refreshes the
-    // whole stack): killed the hard way, as a lost runner or an OOM kill would.
+    // While it holds the lock (its plan's or its apply's, whichever was seen: a dead run
+    // leaves either): killed the hard way, as a lost runner or an OOM kill would.
     process.kill(-child.pid!, "SIGKILL");
     await driver.done.catch(() => {});
     transcript.add(childOut);
