@@ -1,14 +1,15 @@
 /**
  * What a failed tofu command means: the state lock another run holds (and what
- * to do about it), a resource that already exists outside the state, or any other
- * error, with the lines of tofu's output that say why. TofuError carries that
+ * to do about it), a saved plan another run's apply made stale, a resource that
+ * already exists outside the state, or any other error, with the lines of tofu's
+ * output that say why. TofuError carries that
  * classification; tofuFailure() reads it from the command's output. Pure: no
  * container here (tofu.ts runs the commands).
  */
 import { DeployError, indent, stripAnsi, tail } from "./errors.js";
 
 /** What went wrong, as far as what to do next is concerned. */
-export type TofuErrorKind = "lock" | "already-exists" | "other";
+export type TofuErrorKind = "lock" | "stale-plan" | "already-exists" | "other";
 
 /** What a tofu command printed. */
 export interface TofuOutput {
@@ -126,6 +127,31 @@ export interface TofuOperation {
   next?: (partial: boolean) => string;
 }
 
+/**
+ * A saved plan that another run's apply overtook: between this run's plan and
+ * its apply (each takes the lock for itself), that run applied the stack, and
+ * tofu refuses the plan before it changes anything.
+ *
+ * @param output what tofu printed
+ */
+export function stalePlan(output: string): boolean {
+  return /Saved plan is stale/.test(output);
+}
+
+/**
+ * The message for a stale saved plan: nothing changed, and why running again is the fix.
+ *
+ * @param stack the stack's name
+ * @param rerun the command to run again
+ */
+export function explainStalePlan(stack: string, rerun: string): string {
+  return [
+    `The state of ${stack} changed between this run's plan and its apply (another run applied it in between): nothing was changed by this one.`,
+    `What to do: run again, and it plans from the state as that run left it: ${rerun}`,
+    "Runs that deploy one environment at once are better queued (e.g. a `concurrency` group in the workflow).",
+  ].join("\n");
+}
+
 /** The hint for resources an interrupted apply created but did not record. */
 const ALREADY_EXISTS_HINT =
   "A resource already exists that the state does not know (an earlier run was killed between creating it and recording it): import it (`tofu import`) or delete it, then run again.";
@@ -143,7 +169,7 @@ export class TofuError extends DeployError {
 
   /**
    * @param message the message for people
-   * @param kind lock, already-exists or other
+   * @param kind lock, stale-plan, already-exists or other
    * @param operation what was run
    * @param lines the lines of tofu's output that say why
    * @param partial whether some resources changed before the failure
@@ -183,6 +209,7 @@ export function tofuFailure(r: TofuOutput, op: TofuOperation): TofuError {
       partial,
       lock,
     );
+  if (stalePlan(text)) return new TofuError(explainStalePlan(op.stack, op.rerun), "stale-plan", op, lines, partial);
   const kind: TofuErrorKind = alreadyExists(text) ? "already-exists" : "other";
   const message = [
     `tofu ${op.command} of ${op.stack} failed${partial ? " partway" : ""}:`,

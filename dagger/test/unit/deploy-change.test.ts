@@ -132,14 +132,17 @@ describe("how an unchanged deploy is shown", () => {
 });
 
 describe("a saved plan made stale by another run", () => {
-  it("fails the apply with tofu's reason (nothing applied)", () => {
+  it("fails the apply saying that nothing was applied and that running again plans afresh", () => {
     const err = tofuFailure(
       { stdout: "", stderr: fixture("tofu-apply-stale-plan.txt") },
       { command: "apply", stack: "fargate-pipeline-local", lockTimeoutSeconds: 0, rerun: "dagger call deploy" },
     );
-    expect(err.kind).toBe("other");
+    expect(err.kind).toBe("stale-plan");
     expect(err.partial).toBe(false);
-    expect(err.message).toContain("tofu apply of fargate-pipeline-local failed:");
-    expect(err.message).toContain("Error: Saved plan is stale");
+    expect(err.lines).toContain("Error: Saved plan is stale");
+    expect(err.message).toContain(
+      "The state of fargate-pipeline-local changed between this run's plan and its apply (another run applied it in between): nothing was changed by this one.",
+    );
+    expect(err.message).toContain("run again, and it plans from the state as that run left it: dagger call deploy");
   });
 });

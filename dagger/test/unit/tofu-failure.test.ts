@@ -1,9 +1,11 @@
 /**
  * The one reading of a failed tofu plan, apply or destroy (tofu-failure.ts):
- * which kind of failure it is (another run's lock, a resource that exists
- * outside the state, anything else), whether the apply got partway, and the
+ * which kind of failure it is (another run's lock, a plan another run's apply
+ * made stale, a resource that exists outside the state, anything else), whether the apply got partway, and the
  * message for people — on output as OpenTofu 1.12 prints it with -no-color.
  */
+import { readFileSync } from "node:fs";
+
 import { describe, expect, it } from "vitest";
 
 import { DeployError } from "../../src/errors.js";
@@ -42,6 +44,9 @@ const EXISTS_STDERR = `╷
 ╵
 `;
 
+// What OpenTofu 1.12.6 printed when another run applied the stack after this run's plan was saved.
+const STALE = readFileSync(new URL("fixtures/tofu-apply-stale-plan.txt", import.meta.url), "utf8");
+
 const DENIED = `╷
 │ Error: reading ECS Cluster (fargate-pipeline-staging): operation error ECS: DescribeClusters, https response error StatusCode: 400, RequestID: 9f8e, api error AccessDeniedException: User: arn:aws:sts::111111111111:assumed-role/fargate-pipeline-staging-plan/GitHubActions is not authorized to perform: ecs:DescribeClusters
 ╵
@@ -69,6 +74,23 @@ describe("tofuFailure", () => {
       "dagger call deploy --env staging --aws-… --force-unlock 6f1d2a3b-0c4e-5f60-7a8b-9c0d1e2f3a4b",
     );
     expect(err.message).not.toContain("State:");
+  });
+
+  it("a saved plan another run's apply made stale: kind stale-plan, nothing changed, and running again as the fix (not the caller's next step)", () => {
+    const err = tofuFailure({ stdout: "", stderr: STALE }, APPLY);
+    expect(err.kind).toBe("stale-plan");
+    expect(err.partial).toBe(false);
+    expect(err.lock).toBeUndefined();
+    expect(err.lines[0]).toBe("Error: Saved plan is stale");
+    const lines = err.message.split("\n");
+    expect(lines[0]).toBe(
+      "The state of fargate-pipeline-staging changed between this run's plan and its apply (another run applied it in between): nothing was changed by this one.",
+    );
+    expect(lines[1]).toBe(
+      "What to do: run again, and it plans from the state as that run left it: dagger call deploy --env staging --aws-…",
+    );
+    expect(err.message).not.toContain("State:");
+    expect(tofuFailure({ stdout: "", stderr: DENIED }, APPLY).kind).toBe("other");
   });
 
   it("a resource outside the state after a partial apply: kind already-exists, partway, the error line, the next step, then the import hint", () => {
