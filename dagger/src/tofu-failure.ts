@@ -2,9 +2,9 @@
  * What a failed tofu command means: the state lock another run holds (and what
  * to do about it), a saved plan another run's apply made stale, a resource that
  * already exists outside the state, or any other error, with the lines of tofu's
- * output that say why. TofuError carries that
- * classification; tofuFailure() reads it from the command's output. Pure: no
- * container here (tofu.ts runs the commands).
+ * output that say why. TofuError carries that classification; tofuFailure()
+ * reads it from the command's output. Pure: no container here (tofu.ts runs the
+ * commands).
  */
 import { DeployError, indent, stripAnsi, tail } from "./errors.js";
 

@@ -1,8 +1,9 @@
 /**
  * The one reading of a failed tofu plan, apply or destroy (tofu-failure.ts):
  * which kind of failure it is (another run's lock, a plan another run's apply
- * made stale, a resource that exists outside the state, anything else), whether the apply got partway, and the
- * message for people — on output as OpenTofu 1.12 prints it with -no-color.
+ * made stale, a resource that exists outside the state, anything else), whether
+ * the apply got partway, and the message for people — on output as OpenTofu
+ * 1.12 prints it with -no-color.
  */
 import { readFileSync } from "node:fs";
 
