@@ -101,15 +101,8 @@ const timed = async (f) => {
   return { value, seconds: (performance.now() - t0) / 1000 };
 };
 
-const rows = {
-  exec: [],
-  plan: [],
-  sessions: [],
-  sessionSeconds: [],
-  host: [],
-  hostSessions: [],
-  hostSessionSeconds: [],
-};
+/** @type {{ exec: number, plan: number, sessions: number, sessionSeconds: number, host: number, hostSessions: number, hostSessionSeconds: number }[]} */
+const rounds = [];
 
 // Host: the test bed's tofu, its CLI config (the provider from the local mirror), the emulator on loopback.
 const hostDir = mkdtempSync(join(tmpdir(), "fp-bench-tofu-"));
@@ -144,20 +137,22 @@ try {
         if (code !== 0) throw new Error(`tofu plan failed in the engine:\n${stderr.slice(-2000)}`);
         return providerSessions(stderr);
       });
-      const t0 = performance.now();
-      const host = hostTofu(["plan", "-input=false", "-lock=false", "-no-color"], { TF_LOG: "debug" });
-      const hostSeconds = (performance.now() - t0) / 1000;
-      if (host.status !== 0) throw new Error(`host tofu plan failed:\n${host.stderr.slice(-2000)}`);
-      const hostSessions = providerSessions(host.stderr);
-      rows.exec.push(exec.seconds);
-      rows.plan.push(plan.seconds);
-      rows.sessions.push(plan.value.count);
-      rows.sessionSeconds.push(plan.value.seconds);
-      rows.host.push(hostSeconds);
-      rows.hostSessions.push(hostSessions.count);
-      rows.hostSessionSeconds.push(hostSessions.seconds);
+      const host = await timed(async () => {
+        const r = hostTofu(["plan", "-input=false", "-lock=false", "-no-color"], { TF_LOG: "debug" });
+        if (r.status !== 0) throw new Error(`host tofu plan failed:\n${r.stderr.slice(-2000)}`);
+        return providerSessions(r.stderr);
+      });
+      rounds.push({
+        exec: exec.seconds,
+        plan: plan.seconds,
+        sessions: plan.value.count,
+        sessionSeconds: plan.value.seconds,
+        host: host.seconds,
+        hostSessions: host.value.count,
+        hostSessionSeconds: host.value.seconds,
+      });
       console.log(
-        `round ${round}: exec ${exec.seconds.toFixed(2)} s, plan ${plan.seconds.toFixed(2)} s (${plan.value.count} provider sessions, ${plan.value.seconds.toFixed(2)} s), host plan ${hostSeconds.toFixed(2)} s (${hostSessions.count} sessions, ${hostSessions.seconds.toFixed(2)} s)`,
+        `round ${round}: exec ${exec.seconds.toFixed(2)} s, plan ${plan.seconds.toFixed(2)} s (${plan.value.count} provider sessions, ${plan.value.seconds.toFixed(2)} s), host plan ${host.seconds.toFixed(2)} s (${host.value.count} sessions, ${host.value.seconds.toFixed(2)} s)`,
       );
     }
   });
@@ -165,19 +160,21 @@ try {
   rmSync(hostDir, { recursive: true, force: true });
 }
 
-const f = (xs) => `${median(xs).toFixed(2)} s`;
+/** The median of one figure over the rounds. */
+const med = (key) => median(rounds.map((r) => r[key]));
+const f = (key) => `${med(key).toFixed(2)} s`;
 console.log(
   `\n${TOFU_IMAGE}, hashicorp/aws ${PROVIDER}; medians of ${ROUNDS}; load average ${loadavg()[0].toFixed(2)}`,
 );
 console.log("| what | wall | AWS provider sessions |");
 console.log("|---|---:|---|");
-console.log(`| exec: \`tofu version\` in the engine (baseline) | ${f(rows.exec)} | – |`);
+console.log(`| exec: \`tofu version\` in the engine (baseline) | ${f("exec")} | – |`);
 console.log(
-  `| \`tofu plan\`, one data source, in the engine | ${f(rows.plan)} | ${median(rows.sessions)}, ${f(rows.sessionSeconds)} in all |`,
+  `| \`tofu plan\`, one data source, in the engine | ${f("plan")} | ${med("sessions")}, ${f("sessionSeconds")} in all |`,
 );
 console.log(
-  `| the same plan on the host (no engine) | ${f(rows.host)} | ${median(rows.hostSessions)}, ${f(rows.hostSessionSeconds)} in all |`,
+  `| the same plan on the host (no engine) | ${f("host")} | ${med("hostSessions")}, ${f("hostSessionSeconds")} in all |`,
 );
 console.log(
-  `\nA plan's floor in the engine, beyond the exec baseline: ${(median(rows.plan) - median(rows.exec)).toFixed(2)} s, of which the provider sessions ${f(rows.sessionSeconds)}.`,
+  `\nA plan's floor in the engine, beyond the exec baseline: ${(med("plan") - med("exec")).toFixed(2)} s, of which the provider sessions ${f("sessionSeconds")}.`,
 );
