@@ -99,7 +99,7 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
       expect(created).not.toContain("aws_lb_listener");
       expect(created).not.toContain("aws_acm_certificate");
       expect(created).not.toContain("aws_vpc");
-      const apply = await tofu.must(dir, ["apply", "-input=false", "first.tfplan"]);
+      const apply = await tofu.apply(dir, "first.tfplan", vars(role));
       recordTiming(`${ENV} (existing edge)`, role, "apply", apply.seconds, apply.stdout);
     }
   });

@@ -122,7 +122,7 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
         [2],
       );
       recordTiming(env, role, "plan", plan.seconds);
-      const apply = await run.tofu.must(dir, ["apply", "-input=false", "first.tfplan"]);
+      const apply = await run.tofu.apply(dir, "first.tfplan", vars(role));
       recordTiming(env, role, "apply", apply.seconds, apply.stdout);
     }
     const base = JSON.parse((await run.tofu.must(stack("base").directory, ["output", "-json"])).stdout) as Record<
