@@ -51,6 +51,7 @@ import { fileURLToPath } from "node:url";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 
 import { readTestbedEnv, testbedReadiness } from "../scripts/testbed-env.mjs";
+import { median } from "./median.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const APP_FILE = "app/src/app.ts";
@@ -269,13 +270,6 @@ function deploy(path, kind, mark, retention) {
       : `${path.name} ${kind}: ${seconds.toFixed(1)} s`,
   );
   return { path: path.name, kind, seconds, steps, digest, emulator, unchanged };
-}
-
-/** The median of numbers (undefined when there are none). */
-function median(xs) {
-  const s = xs.filter((x) => x !== undefined).sort((a, b) => a - b);
-  if (s.length === 0) return undefined;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 console.error(

@@ -39,6 +39,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { readTestbedEnv } from "../scripts/testbed-env.mjs";
+import { median } from "./median.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DOCKER = process.env.DOCKER ?? "/usr/bin/docker";
@@ -178,12 +179,6 @@ function freshEngine(suffix, { customCAs }, context) {
 /** Stops every bench engine started so far. */
 function stopEngines() {
   while (engines.length > 0) stopFreshEngine(engines.pop());
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** A copy of the repository (without dependencies and outputs) with a nonce in package.json. */

@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { connection, dag, ReturnType } from "@dagger.io/dagger";
 
 import { readTestbedEnv, testbedReadiness } from "../scripts/testbed-env.mjs";
+import { median } from "./median.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -94,7 +95,6 @@ function providerSessions(log) {
   return { count, seconds };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const timed = async (f) => {
   const t0 = performance.now();
   const value = await f();
