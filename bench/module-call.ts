@@ -11,7 +11,7 @@
 import { connection, dag } from "@dagger.io/dagger";
 
 import { FargatePipeline } from "../dagger/src/index.js";
-import { NODE_IMAGE } from "../dagger/src/npm.js";
+import { NODE_IMAGE } from "../dagger/src/common/npm.js";
 import { describeModule, scanModule } from "../dagger/scripts/introspect.mjs";
 
 const [what, sourceDir] = process.argv.slice(2);

@@ -17,9 +17,9 @@
  */
 import { connection, type Container, dag } from "@dagger.io/dagger";
 
-import { runtimeImage } from "../dagger/src/dockerfile.js";
-import { reachable, standInService } from "../dagger/src/local.js";
-import { smokeTest } from "../dagger/src/smoke.js";
+import { runtimeImage } from "../dagger/src/build/dockerfile.js";
+import { reachable, standInService } from "../dagger/src/local/services.js";
+import { smokeTest } from "../dagger/src/deploy/probe.js";
 import { describeModule, scanModule } from "../dagger/scripts/introspect.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -35,11 +35,11 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`rounds (${process.
 
 // The image and provider version a deploy uses: read from the module and the test bed's pins, not repeated here.
 const TOFU_IMAGE = /export const TOFU_IMAGE = "([^"]+)"/.exec(
-  readFileSync(join(ROOT, "dagger/src/tofu.ts"), "utf8"),
+  readFileSync(join(ROOT, "dagger/src/stacks/tofu.ts"), "utf8"),
 )?.[1];
 const PROVIDER = /^AWS_PROVIDER_VERSION=(\S+)$/m.exec(readFileSync(join(ROOT, "testbed/versions.env"), "utf8"))?.[1];
 if (!TOFU_IMAGE || !PROVIDER)
-  throw new Error("TOFU_IMAGE (dagger/src/tofu.ts) or AWS_PROVIDER_VERSION (testbed/versions.env) not found");
+  throw new Error("TOFU_IMAGE (dagger/src/stacks/tofu.ts) or AWS_PROVIDER_VERSION (testbed/versions.env) not found");
 
 const bed = readTestbedEnv();
 const readiness = testbedReadiness(bed);

@@ -1,296 +1,379 @@
 /**
- * Opening an environment for an operation: its configuration (the app's
- * configuration file, validated by the module's infra/), where AWS is (the
- * in-engine emulator for `local`, an emulator named explicitly with
- * `with-emulator`, or AWS — at its own endpoints or at a custom one such as a
- * FIPS or VPC endpoint, with every real-AWS behaviour), who we are there (the
- * STS preflight, which refuses the wrong account), credentials for OpenTofu and
- * for the module's own SDK calls, the registry, and the deployment ledger.
- * `close()` stops what it started.
+ * The functions chained after `dagger call environment --name NAME`: the
+ * credentials or endpoint given once (`with-aws-credentials`,
+ * `with-web-identity`, `with-endpoint`, `with-emulator`), then one operation
+ * (deploy, rollback, plan, status, logs, destroy, bootstrap, set-secret,
+ * publish-ecr). Each is a thin call into the file that owns the operation;
+ * environment.ts opens the environment for it.
  */
-import { randomUUID } from "node:crypto";
+import { type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
-import { type Container, dag, type Directory, type Service } from "@dagger.io/dagger";
+import { setSecret } from "./env/secrets.js";
+import { bootstrap } from "./ops/bootstrap.js";
+import { lf, progress } from "./common/cli.js";
+import { deploy, rollback } from "./deploy/deploy.js";
+import { effectiveCommit } from "./deploy/image.js";
+import { destroy } from "./ops/destroy.js";
+import { runtimeImage } from "./build/dockerfile.js";
+import type { EnvironmentArgs } from "./env/open.js";
+import { logs } from "./ops/logs.js";
+import { moduleInfra } from "./stacks/module-files.js";
+import { plan } from "./ops/plan.js";
+import { publishToEcrOf } from "./build/publish.js";
+import { status } from "./ops/status.js";
 
-import { readCredential } from "./credentials.js";
-import {
-  type AwsArgs,
-  type AwsAuth,
-  type AwsIdentity,
-  awsClientConfig,
-  callerIdentity,
-  resolveAwsAuth,
-} from "./aws.js";
-import { type Ledger, s3Ledger, volumeLedger } from "./ledger.js";
-import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, registryService } from "./local.js";
-import { type EmulatorStart, type SavedState, startLocalEmulator } from "./local-state.js";
-import { ensureStateBucket } from "./state-bucket.js";
-import { type AppConfig, infraContainer, resolveTarget, type Target } from "./infra-bridge.js";
-import type { TofuAws } from "./tofu.js";
-
-/** The local environment's name: everything in the engine, no account. */
-export const LOCAL = "local";
-
-/** An AWS emulator the caller named (not `local`'s, which runs in the engine). */
-export interface EmulatorArgs {
-  /** Its API endpoint, e.g. http://localhost:5000. */
-  endpoint: string;
-  /** A registry to push to instead of ECR (emulators have none). */
-  registry?: Service;
-}
-
-/** The arguments every operation on an environment takes. */
-export interface EnvironmentArgs {
-  /** The environment's name (a key of the configuration file's environments). */
-  env: string;
-  /** The app's source. */
+/** One environment of the app, with the credentials and endpoints chained onto it. */
+@object()
+export class Environment {
+  /** The app's source directory. */
   source: Directory;
-  /** The app's configuration file; undefined: it has none (the built-in environments). */
-  config?: AppConfig;
-  /** The module's infra (module-files.ts moduleInfra()). */
-  infra: Directory;
-  /** AWS credentials; `endpoint` is a custom AWS endpoint (FIPS, VPC), never an emulator. */
-  aws: AwsArgs;
-  /** An AWS emulator, named explicitly: emulator-only infrastructure settings, the emulator's verdict rule, a stand-in smoke test. */
-  emulator?: EmulatorArgs;
-  /** JSON merged over the environment's configuration (emulators, tests). */
-  configOverrides?: string;
-  /** The local environment's state name (registry storage and ledger volumes). */
+  /** Path of the Dockerfile inside the source. */
+  dockerfile: string;
+  /** Path of the deployment configuration inside the source. */
+  config: string;
+  /** The environment's name. */
+  @func()
+  name: string;
+  /** The local environment's state name. */
   localState: string;
-  /** Prints one progress line. */
-  log: (line: string) => void;
-}
+  /** AWS access key id. */
+  accessKeyId?: Secret;
+  /** AWS secret access key. */
+  secretAccessKey?: Secret;
+  /** AWS session token. */
+  sessionToken?: Secret;
+  /** OIDC token to assume roleArn with. */
+  webIdentityToken?: Secret;
+  /** Role to assume with the web-identity token. */
+  roleArn?: string;
+  /** A custom AWS endpoint (real AWS). */
+  endpoint?: string;
+  /** An AWS emulator's endpoint, named explicitly. */
+  emulatorEndpoint?: string;
+  /** The registry standing in for ECR on that emulator. */
+  emulatorRegistry?: Service;
+  /** JSON merged over the environment's configuration. */
+  configOverrides: string;
 
-/** An opened environment. */
-export interface OpenEnvironment {
-  target: Target;
-  /** The module's infra container with the app's configuration (built once per call: resolve, synth). */
-  infra: Container;
-  /** local: the in-engine emulator; emulator: an emulator at --aws-endpoint; aws: AWS. */
-  mode: "local" | "emulator" | "aws";
-  identity: AwsIdentity;
-  /** Credentials and endpoint for the module's own SDK calls. */
-  sdk: ReturnType<typeof awsClientConfig>;
-  /** Credentials and endpoint for OpenTofu. */
-  tofu: TofuAws;
-  /** The AWS credentials resolved (for ECR); undefined for local. */
-  auth?: AwsAuth;
-  /** The in-engine registry (local only). */
-  registry?: Service;
-  ledger: Ledger;
-  /** Unique per call. */
-  runId: string;
-  /** Plaintext values that must never appear in output (credentials). */
-  secrets: string[];
-  /** local: keeps the emulator's state (and OpenTofu's, in it) for the next call; call after a successful deploy or rollback only. */
-  saveLocalState?: () => Promise<SavedState>;
-  /** local: what the emulator started from (restored: the state the last deploy saved is loaded). */
-  emulatorStart?: EmulatorStart["outcome"];
-  /** Stops the services this call started. */
-  close(): Promise<void>;
-}
-
-/**
- * Opens an environment: configuration, preflight, credentials, ledger.
- *
- * @param args the operation's arguments
- * @param action the operation, for messages (e.g. "deploy")
- * @param opts startLocal: false opens `local` without starting its emulator (status reads only the ledger)
- */
-export async function openEnvironment(
-  args: EnvironmentArgs,
-  action: string,
-  opts: { startLocal?: boolean } = {},
-): Promise<OpenEnvironment> {
-  const runId = randomUUID();
-  const mode = environmentMode(args);
-  const local = mode === "local";
-  const onEmulator = mode === "emulator";
-  const infra = await infraContainer(args.infra, args.config);
-  const target = await resolveTarget(infra, args.env, args.configOverrides ?? "", onEmulator);
-  if (local && opts.startLocal === false) return localRecords(args, target, infra, runId);
-  if (local) return await openLocal(args, target, infra, runId);
-
-  if (args.aws.region && args.aws.region !== target.region) {
-    throw new Error(
-      `${action}: environment "${target.name}" is in ${target.region} (${target.configFile}), but the credentials name ${args.aws.region}. ` +
-        `Leave the region out (it comes from the configuration), or change the environment's region.`,
-    );
+  /**
+   * @param source the app's source
+   * @param dockerfile path of its Dockerfile
+   * @param config path of its configuration file
+   * @param name the environment's name
+   * @param localState the local environment's state name
+   */
+  constructor(source: Directory, dockerfile: string, config: string, name: string, localState: string) {
+    this.source = source;
+    this.dockerfile = dockerfile;
+    this.config = config;
+    this.name = name;
+    this.localState = localState;
+    this.configOverrides = "";
   }
-  const endpoint = args.emulator?.endpoint ?? args.aws.endpoint;
-  const auth = await resolveAwsAuth({ ...args.aws, region: target.region, ...(endpoint ? { endpoint } : {}) }, action);
-  const identity = await callerIdentity(auth, action);
-  // The token too is kept out of every output (the temporary credentials are in `auth`).
-  const webIdentityToken = args.aws.webIdentityToken ? (await readCredential(args.aws.webIdentityToken)).trim() : "";
-  const ends = auth.webIdentity?.expiration ? ` (session ends ${auth.webIdentity.expiration.toISOString()})` : "";
-  const via = auth.webIdentity ? `, assumed with a web-identity token${ends}` : "";
-  const at = onEmulator
-    ? ` (AWS emulator at ${auth.endpoint})`
-    : auth.endpoint
-      ? ` (AWS endpoint ${auth.endpoint})`
-      : "";
-  args.log(`preflight: AWS account ${identity.account}, identity ${identity.arn}${via}${at}`);
-  if (target.accountId && identity.account !== target.accountId) {
-    throw new Error(
-      [
-        `${action} refused: the credentials belong to AWS account ${identity.account} (${identity.arn}),`,
-        `but environment "${target.name}" is configured for account ${target.accountId} (accountId in ${target.configFile}).`,
-        "Either use credentials of that account (check the role you assumed, or AWS_PROFILE), or, if the environment moved, change its accountId there.",
-      ].join("\n"),
-    );
-  }
-  // OpenTofu gets the credentials resolved above (the keys without a file:'s
-  // trailing newline, or the role's temporary credentials that STS returned),
-  // as secrets named for this run only.
-  const resolved = (name: string, value: string) => dag.setSecret(`fp-${name}-${runId}`, value);
-  const { sessionToken } = auth.credentials;
-  const tofu: TofuAws = {
-    region: target.region,
-    accessKeyId: resolved("key", auth.credentials.accessKeyId),
-    secretAccessKey: resolved("secret", auth.credentials.secretAccessKey),
-    ...(sessionToken ? { sessionToken: resolved("session", sessionToken) } : {}),
-    // A custom endpoint of real AWS reaches the provider as AWS_ENDPOINT_URL, and only that:
-    // none of the emulator's relaxations (skipped validations, path-style S3) apply.
-    emulatorEnv: tofuEndpointEnvironment(mode, target, auth.endpoint),
-    backendConfig: onEmulator ? target.emulatorBackendConfig : [],
-  };
-  const sdk = awsClientConfig(auth);
-  return {
-    target,
-    infra,
-    mode: onEmulator ? "emulator" : "aws",
-    identity,
-    sdk,
-    tofu,
-    auth,
-    ledger: s3Ledger(sdk, target.state.bucket, target.names.state.ledger),
-    runId,
-    secrets: [
-      auth.credentials.accessKeyId,
-      auth.credentials.secretAccessKey,
-      auth.credentials.sessionToken ?? "",
-      webIdentityToken,
-    ].filter((s) => s !== ""),
-    close: async () => {},
-  };
-}
 
-/** The local environment: the emulator from its saved state, the persistent registry and ledger, the state bucket created. */
-async function openLocal(
-  args: EnvironmentArgs,
-  target: Target,
-  infra: Container,
-  runId: string,
-): Promise<OpenEnvironment> {
-  if (!target.emulator)
-    throw new Error(`environment "${LOCAL}" must have emulator: true (${target.configFile}, environments.local)`);
-  if (args.aws.accessKeyId || args.aws.webIdentityToken || args.aws.endpoint || args.emulator) {
-    args.log(
-      "note: the local environment ignores AWS credentials, endpoints and emulators: it runs its own emulator in the engine",
-    );
+  /**
+   * The same environment with AWS access keys (of the environment's account; the region is the environment's)
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY --session-token env:AWS_SESSION_TOKEN status`
+   */
+  @func()
+  withAwsCredentials(
+    /**
+     * AWS access key id, e.g. env:AWS_ACCESS_KEY_ID or file:PATH (one trailing newline is ignored)
+     */
+    accessKeyId: Secret,
+    /**
+     * AWS secret access key, e.g. env:AWS_SECRET_ACCESS_KEY
+     */
+    secretAccessKey: Secret,
+    /**
+     * Session token of temporary credentials (assumed roles, SSO), e.g. env:AWS_SESSION_TOKEN
+     */
+    sessionToken?: Secret,
+  ): Environment {
+    return this.copy({ accessKeyId, secretAccessKey, sessionToken, webIdentityToken: undefined, roleArn: undefined });
   }
-  const started: { close(): Promise<void> }[] = [];
-  const close = async () => {
-    for (const s of started.reverse()) await s.close().catch(() => {});
-  };
-  try {
-    const emulator = await startLocalEmulator(args.localState, args.log);
-    started.push(emulator);
-    const registry = registryService(args.localState);
-    await registry.start();
-    started.push({ close: () => registry.stop().then(() => {}) });
-    args.log(`local: AWS emulator (${emulator.reach.via}) and registry started in the engine`);
-    const auth: AwsAuth = {
-      region: target.region,
-      endpoint: emulator.reach.url,
-      credentials: { ...EMULATOR_CREDENTIALS },
+
+  /**
+   * The same environment with a role assumed through an OIDC token (STS AssumeRoleWithWebIdentity, a one-hour session) instead of access keys
+   * Example usage: `dagger call environment --name production with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy deploy`
+   */
+  @func()
+  withWebIdentity(
+    /**
+     * The OIDC token for audience sts.amazonaws.com, e.g. env:AWS_WEB_IDENTITY_TOKEN or file:/var/run/secrets/token
+     */
+    token: Secret,
+    /**
+     * IAM role to assume, e.g. arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints it)
+     */
+    roleArn: string,
+  ): Environment {
+    return this.copy({
+      webIdentityToken: token,
+      roleArn,
+      accessKeyId: undefined,
+      secretAccessKey: undefined,
+      sessionToken: undefined,
+    });
+  }
+
+  /**
+   * The same environment reached through a custom AWS endpoint (a FIPS or VPC endpoint): every real-AWS behaviour is kept
+   * Example usage: `dagger call environment --name production with-endpoint --url https://ecs-fips.us-east-1.amazonaws.com with-aws-credentials … plan`
+   */
+  @func()
+  withEndpoint(
+    /**
+     * The endpoint URL, e.g. https://vpce-0123.ecs.eu-west-1.vpce.amazonaws.com
+     */
+    url: string,
+  ): Environment {
+    return this.copy({ endpoint: url });
+  }
+
+  /**
+   * The same environment rehearsed on an AWS emulator (moto): the stacks get the emulator-only settings, the rollout the emulator's verdict (it runs no tasks), and the image runs as a stand-in for the smoke test
+   * Example usage: `dagger call environment --name staging with-emulator --endpoint http://localhost:5000 --registry tcp://localhost:5001 with-aws-credentials … deploy`
+   */
+  @func()
+  withEmulator(
+    /**
+     * The emulator's API endpoint, e.g. http://localhost:5000
+     */
+    endpoint: string,
+    /**
+     * A registry to push to instead of ECR (emulators have none), e.g. tcp://localhost:5001; it is sent the credentials ECR hands out
+     */
+    registry?: Service,
+    /**
+     * JSON merged over the environment's configuration, e.g. '{"accountId":"123456789012"}' (the emulator's account)
+     */
+    configOverrides = "",
+  ): Environment {
+    return this.copy({ emulatorEndpoint: endpoint, emulatorRegistry: registry, configOverrides });
+  }
+
+  /**
+   * Checks, tests, builds and publishes the app by digest, plans the infrastructure with that digest and applies what changed, follows the rollout to its end and smoke-tests the health path (with nothing to change: nothing applied, the running digest smoke-tested, "unchanged"); returns a Markdown summary; fails on any verdict but SUCCESSFUL and puts the previous image back
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY deploy --git-commit "$(git rev-parse HEAD)" --version 1.2.0`
+   */
+  // Never cached: a deploy is a side effect, and its result is only true when it ran.
+  @func({ cache: "never" })
+  async deploy(
+    /**
+     * Version of the build (build arg VERSION); CI passes the release or short commit
+     */
+    version = "0.0.0-dev",
+    /**
+     * Git commit of the source (build arg GIT_COMMIT; the smoke test expects the app to report it when its configuration says where); default: source-<12 hex of the source's content hash>
+     */
+    gitCommit?: string,
+    /**
+     * Seconds to wait for the state lock when another deploy holds it, before failing with the lock's details
+     */
+    lockTimeout = 300,
+    /**
+     * Lock ID of a run that died holding the state lock (the lock error prints it): removed before applying. Only when that run is really dead
+     */
+    forceUnlock?: string,
+  ): Promise<string> {
+    const common = {
+      ...(await this.args()),
+      lockTimeoutSeconds: lockTimeout,
+      forceUnlock,
+      emulatorRegistry: this.emulatorRegistry,
     };
-    const sdk = awsClientConfig(auth);
-    const identity = await callerIdentity(auth, "local");
-    await ensureStateBucket(sdk, target.state.bucket, target.state.region);
+    return lf(await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit: gitCommit ?? "" }));
+  }
+
+  /**
+   * Rolls back to the last successful image before the current one (from the deployment ledger), through the same apply, rollout tracking and smoke test as deploy; returns a Markdown summary
+   * Example usage: `dagger call environment --name production with-aws-credentials … rollback`
+   */
+  @func({ cache: "never" })
+  async rollback(
+    /**
+     * Roll back to this image (by digest, e.g. REPO@sha256:…) instead of the last successful one before the current
+     */
+    image?: string,
+    /**
+     * Seconds to wait for the state lock when another run holds it
+     */
+    lockTimeout = 300,
+    /**
+     * Lock ID of a run that died holding the state lock: removed before applying
+     */
+    forceUnlock?: string,
+  ): Promise<string> {
+    const args = {
+      ...(await this.args()),
+      lockTimeoutSeconds: lockTimeout,
+      forceUnlock,
+      emulatorRegistry: this.emulatorRegistry,
+    };
+    return lf(await rollback({ ...args, ...(image ? { image } : {}) }));
+  }
+
+  /**
+   * Sets or rotates one of the app's secrets (service.secrets) in the environment's account: SSM PutParameter SecureString (overwrite, with the named KMS key or the AWS-managed one), or Secrets Manager PutSecretValue (created when missing; for a secret with a `key`, reads the current JSON, sets that key and puts the whole back). Prints the name and the new version, never the value. Running tasks keep the value they started with: the next deploy, even with nothing else changed, redeploys them to read it
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY set-secret --name DATABASE_URL --value env:DATABASE_URL`
+   */
+  @func({ cache: "never" })
+  async setSecret(
+    /**
+     * The secret's environment variable: its key in service.secrets (the store, parameter or secret name and KMS key come from there)
+     */
+    name: string,
+    /**
+     * The new value (env:NAME, file:PATH, cmd:…); one trailing newline is trimmed
+     */
+    value: Secret,
+  ): Promise<string> {
+    return lf(await setSecret(await this.args(), name, value));
+  }
+
+  /**
+   * What applying the infrastructure would change, both stacks, as Markdown for a pull-request comment (the service planned with the image running now); says so when nothing changes
+   * Example usage: `dagger call environment --name production with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn arn:aws:iam::123456789012:role/fargate-pipeline-production-plan plan`
+   */
+  @func({ cache: "never" })
+  async plan(
+    /**
+     * Seconds to wait for the state lock when a deploy holds it
+     */
+    lockTimeout = 300,
+  ): Promise<string> {
+    return lf(await plan(await this.args(), lockTimeout));
+  }
+
+  /**
+   * What runs now (image digest, commit, task counts, deployments in progress), the health of the URL, and the recent deployments
+   * Example usage: `dagger call environment status`
+   */
+  @func({ cache: "never" })
+  async status(): Promise<string> {
+    return lf(await status(await this.args()));
+  }
+
+  /**
+   * Recent lines of the service's tasks' logs (CloudWatch Logs), newest last
+   * Example usage: `dagger call environment --name production with-aws-credentials … logs --since 60`
+   */
+  @func({ cache: "never" })
+  async logs(
+    /**
+     * Minutes back to read
+     */
+    since = 30,
+    /**
+     * Most lines to show
+     */
+    lines = 200,
+  ): Promise<string> {
+    return lf(await logs(await this.args(), since, lines));
+  }
+
+  /**
+   * Removes the environment: the service stack (and with --include-base the base stack); for local, its emulator state, registry storage and deployment ledger. Refuses unless --confirm repeats the environment's name
+   * Example usage: `dagger call environment destroy --confirm local`
+   */
+  @func({ cache: "never" })
+  async destroy(
+    /**
+     * The environment's name again, to confirm
+     */
+    confirm = "",
+    /**
+     * Also destroy the base stack (registry with its images, hosted zone, CI roles)
+     */
+    includeBase = false,
+    /**
+     * Seconds to wait for the state lock when another run holds it
+     */
+    lockTimeout = 300,
+  ): Promise<string> {
+    return lf(await destroy(await this.args(), confirm, includeBase, lockTimeout));
+  }
+
+  /**
+   * One-time setup of an AWS environment, as an administrator: the state bucket (versioned, encrypted, public access blocked; idempotent), then the base stack (ECR repository, hosted zone, GitHub OIDC deploy and plan roles); prints the next steps
+   * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY bootstrap`
+   */
+  @func({ cache: "never" })
+  async bootstrap(
+    /**
+     * Seconds to wait for the state lock when another run holds it
+     */
+    lockTimeout = 300,
+  ): Promise<string> {
+    return lf(await bootstrap(await this.args(), lockTimeout));
+  }
+
+  /**
+   * Builds the runtime image and pushes it to the environment's ECR repository (STS, then ECR GetAuthorizationToken); returns the reference with its digest. A deploy publishes by itself: this is for pipelines that only push
+   * Example usage: `dagger call environment --name production with-aws-credentials … publish-ecr --git-commit "$(git rev-parse HEAD)"`
+   */
+  // Never cached: a push is a side effect, and the ECR login must be checked each time.
+  @func({ cache: "never" })
+  async publishEcr(
+    /**
+     * Image tag (ECR tags are immutable); default: the commit
+     */
+    tag?: string,
+    /**
+     * Version of the build (build arg VERSION)
+     */
+    version = "0.0.0-dev",
+    /**
+     * Git commit of the source (build arg GIT_COMMIT); default: the source's content hash
+     */
+    gitCommit?: string,
+  ): Promise<string> {
+    const commit = await effectiveCommit(this.source, gitCommit ?? "");
+    const image = await runtimeImage(this.source, this.dockerfile, { version, gitCommit: commit });
+    return lf(await publishToEcrOf(image, await this.args(), tag ?? commit));
+  }
+
+  /** What the operations take: the environment, as opened by environment.ts. */
+  private async args(): Promise<EnvironmentArgs> {
     return {
-      target,
-      infra,
-      mode: "local",
-      identity,
-      sdk,
-      tofu: {
-        region: target.region,
-        ...EMULATOR_CREDENTIALS,
-        emulatorEnv: withEndpoint(target.emulatorEnvironment, `http://${EMULATOR_BINDING}:${EMULATOR_PORT}`),
-        backendConfig: target.emulatorBackendConfig,
-        service: { binding: EMULATOR_BINDING, svc: emulator.service },
+      env: this.name,
+      source: this.source,
+      ...((await this.source.exists(this.config))
+        ? { config: { file: this.source.file(this.config), name: this.config } }
+        : {}),
+      infra: moduleInfra(),
+      aws: {
+        accessKeyId: this.accessKeyId,
+        secretAccessKey: this.secretAccessKey,
+        sessionToken: this.sessionToken,
+        webIdentityToken: this.webIdentityToken,
+        roleArn: this.roleArn,
+        endpoint: this.endpoint,
       },
-      registry,
-      ledger: volumeLedger(args.localState),
-      runId,
-      secrets: [],
-      saveLocalState: emulator.save,
-      emulatorStart: emulator.start.outcome,
-      close,
+      ...(this.emulatorEndpoint
+        ? {
+            emulator: {
+              endpoint: this.emulatorEndpoint,
+              ...(this.emulatorRegistry ? { registry: this.emulatorRegistry } : {}),
+            },
+          }
+        : {}),
+      configOverrides: this.configOverrides,
+      localState: this.localState,
+      log: progress,
     };
-  } catch (err) {
-    await close();
-    throw err;
   }
-}
 
-/** The local environment without its services: configuration, registry and ledger (both persistent). */
-function localRecords(args: EnvironmentArgs, target: Target, infra: Container, runId: string): OpenEnvironment {
-  const registry = registryService(args.localState);
-  return {
-    target,
-    infra,
-    mode: "local",
-    identity: { account: "(emulator, not started)", arn: "local" },
-    sdk: awsClientConfig({ region: target.region, credentials: { ...EMULATOR_CREDENTIALS } }),
-    tofu: {
-      region: target.region,
-      ...EMULATOR_CREDENTIALS,
-      emulatorEnv: {},
-      backendConfig: [],
-    },
-    registry,
-    ledger: volumeLedger(args.localState),
-    runId,
-    secrets: [],
-    close: async () => {
-      await registry.stop().catch(() => {});
-    },
-  };
-}
-
-/**
- * Where an operation runs: `local` (the emulator in the engine), an emulator
- * the caller named (with-emulator), or AWS — with a custom endpoint too: an
- * endpoint alone never makes an emulator of a real environment.
- *
- * @param args the operation's arguments
- */
-export function environmentMode(args: Pick<EnvironmentArgs, "env" | "emulator">): OpenEnvironment["mode"] {
-  if (args.env === LOCAL) return "local";
-  return args.emulator ? "emulator" : "aws";
-}
-
-/**
- * The variables that point OpenTofu's AWS provider at the endpoint: on an
- * emulator, infra's emulator settings (endpoints, skipped validations,
- * path-style S3); on AWS at a custom endpoint, only AWS_ENDPOINT_URL.
- *
- * @param mode where the operation runs
- * @param target the environment
- * @param endpoint the endpoint, if any
- */
-export function tofuEndpointEnvironment(
-  mode: OpenEnvironment["mode"],
-  target: Pick<Target, "emulatorEnvironment">,
-  endpoint: string | undefined,
-): Record<string, string> {
-  if (mode === "emulator" && endpoint) return withEndpoint(target.emulatorEnvironment, endpoint);
-  return endpoint ? { AWS_ENDPOINT_URL: endpoint } : {};
-}
-
-/** infra's emulatorEnvironment() with the endpoint filled in. */
-function withEndpoint(env: Record<string, string>, endpoint: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace("{{ENDPOINT}}", endpoint)]));
+  /**
+   * A copy with some fields changed (objects returned between calls carry their state).
+   * @param changes the fields to change
+   */
+  private copy(changes: Partial<Environment>): Environment {
+    return Object.assign(
+      new Environment(this.source, this.dockerfile, this.config, this.name, this.localState),
+      this,
+      changes,
+    );
+  }
 }

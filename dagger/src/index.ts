@@ -19,12 +19,12 @@ import {
   type Service,
 } from "@dagger.io/dagger";
 
-import { runChecks } from "./check.js";
-import { lf } from "./cli.js";
-import { effectiveCommit } from "./deploy-image.js";
-import { appService, runTests, runtimeImage } from "./dockerfile.js";
-import { Environment } from "./environment-functions.js";
-import { publishToRegistry } from "./registry.js";
+import { runChecks } from "./check/run-checks.js";
+import { lf } from "./common/cli.js";
+import { effectiveCommit } from "./deploy/image.js";
+import { appService, runTests, runtimeImage } from "./build/dockerfile.js";
+import { Environment } from "./environment.js";
+import { publishToRegistry } from "./build/publish.js";
 
 /** Default path of the app's deployment configuration in its source. */
 const CONFIG_FILE = "fargate-pipeline.yaml";

@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACTIONLINT_IMAGE } from "../../dagger/src/check-workflows.ts";
+import { ACTIONLINT_IMAGE } from "../../dagger/src/check/workflows.ts";
 import { REPO_ROOT, actionSteps, loadLocalActions, loadWorkflows } from "./workflow-policy.js";
 
 /** The pinned version: testbed/versions.env when it names one, else testbed/lib/actionlint.sh's default. */

@@ -1,6 +1,6 @@
 /**
  * Every AWS SDK client the tests make has the module's retries and connection
- * and request timeouts (awsTransport in dagger/src/aws.ts), so a silent
+ * and request timeouts (awsTransport in dagger/src/aws/auth.ts), so a silent
  * emulator fails a test's request in seconds as it fails the module's, never
  * hangs it until the test's own 30-minute timeout.
  */

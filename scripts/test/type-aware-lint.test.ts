@@ -30,7 +30,7 @@ describe("type-aware lint on dagger/src", () => {
     "reports an un-awaited Dagger call and an async callback where a sync one is expected",
     async () => {
       const eslint = new ESLint({ cwd: REPO_ROOT });
-      const [result] = await eslint.lintText(SNIPPET, { filePath: join(REPO_ROOT, "dagger/src/dockerfile.ts") });
+      const [result] = await eslint.lintText(SNIPPET, { filePath: join(REPO_ROOT, "dagger/src/build/dockerfile.ts") });
       const found = (result?.messages ?? []).map((m) => ({ rule: m.ruleId, line: m.line, severity: m.severity }));
       expect(found).toContainEqual({ rule: "@typescript-eslint/no-floating-promises", line: 5, severity: 2 });
       expect(found).toContainEqual({ rule: "@typescript-eslint/no-misused-promises", line: 6, severity: 2 });

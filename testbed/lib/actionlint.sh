@@ -13,7 +13,7 @@ ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-1.7.12}
 ACTIONLINT_HOME=$TESTBED_CACHE/actionlint-$ACTIONLINT_VERSION
 ACTIONLINT_BIN=$ACTIONLINT_HOME/actionlint
 ACTIONLINT_MODULE=github.com/rhysd/actionlint
-# The image `check` lints workflows with (dagger/src/check-workflows.ts ACTIONLINT_IMAGE),
+# The image `check` lints workflows with (dagger/src/check/workflows.ts ACTIONLINT_IMAGE),
 # pushed to the mirror under the official image's name and tag.
 ACTIONLINT_IMAGE=rhysd/actionlint:$ACTIONLINT_VERSION
 

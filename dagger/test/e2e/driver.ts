@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 
 import { connection, dag, type Directory } from "@dagger.io/dagger";
 
-import type { Environment } from "../../src/environment-functions.js";
+import type { Environment } from "../../src/environment.js";
 import { pipeline, repoSource } from "../engine/session.js";
 import { authRegistry } from "./fixtures.js";
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";

@@ -24,9 +24,9 @@ import { randomUUID } from "node:crypto";
 import { dag, type Directory } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
-import { digestOf } from "../../src/ledger.js";
-import { EMULATOR_IMAGE } from "../../src/local.js";
-import { emulatorStateVolume, startLocalEmulator } from "../../src/local-state.js";
+import { digestOf } from "../../src/env/ledger.js";
+import { EMULATOR_IMAGE } from "../../src/local/services.js";
+import { emulatorStateVolume, startLocalEmulator } from "../../src/local/state.js";
 import { pipeline, rejection, repoSource, useEngineSession } from "../engine/session.js";
 import { BROKEN_BODY, changedApp, statusImage, summaryImage, Transcript, unhealthyApp } from "./fixtures.js";
 

@@ -34,7 +34,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { whileWaitingOn } from "../../../scripts/e2e-waiting.js";
 import { pipeline, rejection, repoSource, testbed, useEngineSession } from "../engine/session.js";
-import { awsTransport } from "../../src/aws.js";
+import { awsTransport } from "../../src/aws/auth.js";
 import { authRegistry, changedApp, Transcript } from "./fixtures.js";
 
 const hostEndpoint = testbed.MOTO_ENDPOINT;

@@ -36,7 +36,7 @@ import { dag, type Directory, type Secret, type Service } from "@dagger.io/dagge
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { REPO_ROOT } from "../../scripts/introspect.mjs";
-import { awsTransport } from "../../src/aws.js";
+import { awsTransport } from "../../src/aws/auth.js";
 import { pipeline, rejection, repoSource, testbed, useEngineSession } from "../engine/session.js";
 import type { DriverCall } from "./driver.js";
 import { whileWaitingOn } from "../../../scripts/e2e-waiting.js";

@@ -18,8 +18,8 @@ import { join } from "node:path";
 import { dag, type Directory, type Secret } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type AwsAuth, callerIdentity, resolveAwsAuth } from "../../src/aws.js";
-import { openEnvironment } from "../../src/environment.js";
+import { type AwsAuth, callerIdentity, resolveAwsAuth } from "../../src/aws/auth.js";
+import { openEnvironment } from "../../src/env/open.js";
 import { moduleSource, pipeline, rejection, repoSource, testbed, useEngineSession } from "../engine/session.js";
 
 const hostEndpoint = testbed.MOTO_ENDPOINT;

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 
-import { NODE_IMAGE } from "../../src/npm.js";
+import { NODE_IMAGE } from "../../src/common/npm.js";
 import { EXAMPLE_FIXTURES, fetchScript } from "./fixtures.js";
 import { exampleSource, pipeline, rejection, testbed, useEngineSession } from "./session.js";
 

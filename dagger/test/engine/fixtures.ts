@@ -5,7 +5,7 @@
  */
 import { dag, type Directory } from "@dagger.io/dagger";
 
-import { stageRuns, TEST_STAGE } from "../../src/dockerfile.js";
+import { stageRuns, TEST_STAGE } from "../../src/build/dockerfile.js";
 
 /** Where fixture tests go: the app's unit test directory (the test stage runs it). */
 const FIXTURE_TEST = "app/test/unit/zz-engine-fixture.test.ts";

@@ -1,5 +1,5 @@
 /**
- * The local environment's emulator state between calls (dagger/src/local-state.ts):
+ * The local environment's emulator state between calls (dagger/src/local/state.ts):
  *
  * - on moto alone, the test bed's moto on loopback, no engine: resources
  *   created, saved, the emulator stopped and started again from the saved
@@ -25,10 +25,10 @@ import {
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { EMULATOR_CREDENTIALS, EMULATOR_IMAGE } from "../../src/local.js";
-import { awsTransport } from "../../src/aws.js";
-import { EMULATOR_LAUNCHER } from "../../src/emulator-launcher.js";
-import { clearLocalState, type EmulatorStart, type SavedState, startLocalEmulator } from "../../src/local-state.js";
+import { EMULATOR_CREDENTIALS, EMULATOR_IMAGE } from "../../src/local/services.js";
+import { awsTransport } from "../../src/aws/auth.js";
+import { EMULATOR_LAUNCHER } from "../../src/local/launcher.js";
+import { clearLocalState, type EmulatorStart, type SavedState, startLocalEmulator } from "../../src/local/state.js";
 import { testbed, useEngineSession } from "./session.js";
 
 const REGION = "eu-west-1";

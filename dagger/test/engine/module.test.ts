@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { dag, type Directory } from "@dagger.io/dagger";
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { NODE_IMAGE } from "../../src/npm.js";
+import { NODE_IMAGE } from "../../src/common/npm.js";
 import {
   FAILING_TEST_NAME,
   fetchScript,

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 import { ownWaits } from "../../../scripts/e2e-waiting.js";
-import { DeployError } from "../../src/errors.js";
+import { DeployError } from "../../src/common/errors.js";
 import { pollWhileRunning, processRun } from "../e2e/waits.js";
 
 // The staging test's lock wait (dagger/test/e2e/staging.test.ts).

@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
-import { awsTransport } from "../../../dagger/src/aws.ts";
+import { awsTransport } from "../../../dagger/src/aws/auth.ts";
 import { testbedValue } from "../support/testbed-env.ts";
 
 // moto's default account (MOTO_ACCOUNT_ID unset); any access key maps to it.

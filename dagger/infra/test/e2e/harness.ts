@@ -71,7 +71,7 @@ import type { EnvironmentConfig } from "../../src/config/validate.ts";
 import { emulatorBackendConfig, emulatorEnvironment } from "../../src/emulator.ts";
 import { IMAGE_VARIABLE } from "../../src/tofu.ts";
 // The module's SDK client settings (retries, connection and request timeouts), not a copy of its numbers.
-import { awsTransport } from "../../../src/aws.ts";
+import { awsTransport } from "../../../src/aws/auth.ts";
 import { whileWaitingOn } from "../../../../scripts/e2e-waiting.ts";
 
 /** Where `testbed/up` records what tests need (KEY=VALUE lines); TESTBED_ENV_FILE overrides it. */

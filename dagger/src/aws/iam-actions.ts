@@ -1,0 +1,190 @@
+/**
+ * The AWS API calls the module's own code makes (the SDK calls, and the ECR
+ * registry calls Dagger makes when it pushes or pulls with the module's login),
+ * each with the functions it is made by. OpenTofu's calls are not here: what
+ * an apply needs follows from the stacks, and infra's policies list it.
+ *
+ * The roles infra creates must allow these: the deploy role everything
+ * deploy, rollback, logs and the publish functions call; the plan role what
+ * plan and status call (pull requests run them with it). A unit test
+ * (dagger/test/unit/aws-actions.test.ts) checks this list against the policies
+ * infra synthesizes and against the SDK commands dagger/src imports, so a new
+ * call the roles do not allow fails there, not as AccessDenied in a pipeline.
+ */
+import { ROLLOUT_IAM_ACTIONS } from "../rollout/clients.js";
+
+/** The module's functions that call AWS (their names in index.ts). */
+export type ModuleFunction =
+  "deploy" | "rollback" | "status" | "logs" | "plan" | "destroy" | "bootstrap" | "publish-ecr" | "set-secret";
+
+/** Which identity a function runs as in CI, and so which role's policy must allow its calls. */
+export const FUNCTION_ROLE = {
+  deploy: "deploy",
+  rollback: "deploy",
+  logs: "deploy",
+  destroy: "deploy",
+  "publish-ecr": "deploy",
+  // Pull requests plan and check status with the plan role: read-only.
+  plan: "plan",
+  status: "plan",
+  // Before the roles exist: an administrator's credentials (docs/deploy.md).
+  bootstrap: "administrator",
+  // Writes a secret's value: whoever owns the value (an operator), never the deploy or plan role.
+  "set-secret": "administrator",
+} as const satisfies Record<ModuleFunction, "deploy" | "plan" | "administrator">;
+
+/**
+ * How a call is authorized: by the caller's identity policy, by the trust
+ * policy of the role it assumes, or not at all (AWS lets every identity call it).
+ */
+export type Authorization = "identity-policy" | "trust-policy" | "none";
+
+/** One AWS action the module's code calls. */
+export interface ModuleAwsAction {
+  /** The IAM action, e.g. ecs:DescribeServices. */
+  action: string;
+  /** The functions that call it. */
+  functions: readonly ModuleFunction[];
+  /** Where in dagger/src, for the reader. */
+  source: string;
+  authorization: Authorization;
+}
+
+/** Every function that opens an AWS environment (environment.ts openEnvironment: resolves credentials, asks STS who they are). */
+const EVERY_AWS_FUNCTION: readonly ModuleFunction[] = [
+  "deploy",
+  "rollback",
+  "status",
+  "logs",
+  "plan",
+  "destroy",
+  "bootstrap",
+  "publish-ecr",
+  "set-secret",
+];
+
+/** The deploy's rollout tracking and the rollback's, which runs the same rollout. */
+const ROLLOUT_FUNCTIONS: readonly ModuleFunction[] = ["deploy", "rollback"];
+
+/** The AWS actions the module's code calls, with the functions each comes from. */
+export const MODULE_AWS_ACTIONS: readonly ModuleAwsAction[] = [
+  {
+    action: "sts:GetCallerIdentity",
+    functions: EVERY_AWS_FUNCTION,
+    source: "aws.ts callerIdentity",
+    authorization: "none",
+  },
+  {
+    action: "sts:AssumeRoleWithWebIdentity",
+    functions: EVERY_AWS_FUNCTION,
+    source: "aws.ts resolveAwsAuth (with-web-identity)",
+    authorization: "trust-policy",
+  },
+  {
+    action: "ecr:GetAuthorizationToken",
+    functions: ["deploy", "rollback", "publish-ecr"],
+    source: "registry.ts ecrLogin",
+    authorization: "identity-policy",
+  },
+  {
+    action: "ecr:DescribeRepositories",
+    functions: ["deploy", "rollback"],
+    source: "deploy-image.ts checkRepository (deploy.ts prepareInfra)",
+    authorization: "identity-policy",
+  },
+  // Dagger's push with the module's ECR login (deploy-image.ts publish, registry.ts publishToEcr).
+  ...[
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+  ].map((action): ModuleAwsAction => ({
+    action,
+    functions: ["deploy", "publish-ecr"],
+    source: "deploy-image.ts publish, registry.ts publishToEcr (Dagger pushes)",
+    authorization: "identity-policy",
+  })),
+  // Dagger's pull of the image back by digest for the stand-in smoke test (deploy-image.ts pullBack).
+  ...["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map((action): ModuleAwsAction => ({
+    action,
+    functions: ROLLOUT_FUNCTIONS,
+    source: "deploy-image.ts pullBack (Dagger pulls)",
+    authorization: "identity-policy",
+  })),
+  {
+    action: "s3:GetObject",
+    functions: ["deploy", "rollback", "status"],
+    source: "ledger.ts s3Ledger read",
+    authorization: "identity-policy",
+  },
+  // Without it S3 answers a ledger not written yet with AccessDenied, not NoSuchKey (ledger.ts reads NoSuchKey as empty).
+  {
+    action: "s3:ListBucket",
+    functions: ["deploy", "rollback", "status"],
+    source: "ledger.ts s3Ledger read (a missing ledger)",
+    authorization: "identity-policy",
+  },
+  {
+    action: "s3:PutObject",
+    functions: ["deploy", "rollback"],
+    source: "ledger.ts s3Ledger append",
+    authorization: "identity-policy",
+  },
+  ...[
+    "s3:CreateBucket",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock",
+  ].map((action): ModuleAwsAction => ({
+    action,
+    functions: ["bootstrap"],
+    source: "state-bucket.ts ensureStateBucket",
+    authorization: "identity-policy",
+  })),
+  ...["ecs:DescribeServices", "ecs:DescribeTaskDefinition"].map((action): ModuleAwsAction => ({
+    action,
+    functions: ["status", "plan"],
+    source: "service-state.ts serviceState",
+    authorization: "identity-policy",
+  })),
+  ...ROLLOUT_IAM_ACTIONS.map((action): ModuleAwsAction => ({
+    action,
+    functions: ROLLOUT_FUNCTIONS,
+    source: "rollout.ts trackRollout (rollout-clients.ts)",
+    authorization: "identity-policy",
+  })),
+  { action: "logs:FilterLogEvents", functions: ["logs"], source: "logs.ts logs", authorization: "identity-policy" },
+  // The app's secrets: metadata only for deploy (preflight, the summary's versions) and status; values only by set-secret.
+  {
+    action: "ssm:DescribeParameters",
+    functions: ["deploy", "rollback", "status", "set-secret"],
+    source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus",
+    authorization: "identity-policy",
+  },
+  {
+    action: "secretsmanager:DescribeSecret",
+    functions: ["deploy", "rollback", "status", "set-secret"],
+    source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus",
+    authorization: "identity-policy",
+  },
+  ...[
+    "ssm:PutParameter",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:GetSecretValue",
+  ].map((action): ModuleAwsAction => ({
+    action,
+    functions: ["set-secret"],
+    source: "app-secrets.ts setSecret",
+    authorization: "identity-policy",
+  })),
+  ...["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingActivities"].map(
+    (action): ModuleAwsAction => ({
+      action,
+      functions: ["status"],
+      source: "app-scaling.ts scalingStatus",
+      authorization: "identity-policy",
+    }),
+  ),
+];

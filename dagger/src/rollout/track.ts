@@ -1,0 +1,320 @@
+/**
+ * The rollout tracker: follows the ECS deployment an infrastructure apply started
+ * to a verdict you can trust — SUCCESSFUL, FAILED (with the cause), ROLLED_BACK
+ * (the circuit breaker took the service back: a failed deploy) or TIMED_OUT —
+ * failing within a poll on causes that repeat on every retry (image pull,
+ * resource initialization, crash loops, failing health checks) and printing why:
+ * stopped-task reasons, exit codes, target-health reason codes, the last log lines.
+ *
+ * The decisions are in rollout-assess.ts (pure); this file polls AWS (clients
+ * injected, rollout-clients.ts: tests pass fakes), retries throttling without
+ * ever turning it into a verdict (rollout-errors.ts; the only retry layer: the
+ * SDK clients make one attempt per call), reads the failing tasks'
+ * logs (rollout-logs.ts) and builds the result (worded by rollout-summary.ts).
+ *
+ * Call it after the apply returned, with the task definition ARN the apply output:
+ *
+ *   const result = await trackRollout({ clients, cluster, service, taskDefinitionArn,
+ *     applyStartedAt, expectedSeconds: 90, onProgress: (p) => console.log(formatProgress(p)) });
+ *   console.log(result.summary);
+ *   if (result.verdict !== "SUCCESSFUL") throw new Error(result.summary);   // exitCodeFor(result.verdict)
+ *
+ * IAM: ROLLOUT_IAM_ACTIONS (rollout-clients.ts) lists what the deploy identity needs.
+ */
+import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
+
+import { type AcceptanceRule, ECS_ACCEPTANCE } from "./acceptance.js";
+import { assess, timeoutAssessment } from "./assess.js";
+import { belongsTo, findDeployment } from "./membership.js";
+import { type Clock, type RolloutClients, systemClock } from "./clients.js";
+import { backoffMs, call, errorMessage, errorName, explainError, isRetryable, RolloutError } from "./errors.js";
+import { readLogs, timeoutLogTasks } from "./logs.js";
+import {
+  arnTail,
+  type Assessment,
+  exitCodeFor,
+  newTrackerState,
+  type Observation,
+  type RolloutCounts,
+  type RolloutProgress,
+  type RolloutResult,
+  type TaskLogLines,
+  type TrackerState,
+  type TrackTarget,
+} from "./model.js";
+import { formatSummary } from "./summary.js";
+
+// 5 s: the ALB checks every 5 s and a task starts in tens of seconds, so a state
+// change is seen within one check interval; ~1 DescribeServices + 2 ListTasks +
+// 1–2 Describe* per poll stays far below ECS's API rate limits.
+export const DEFAULT_POLL_INTERVAL_SECONDS = 5;
+
+// 3×: a cold image pull, a slow availability zone or one extra health-check round
+// can double a deploy; at 3× something is wrong that ECS is not reporting, and a
+// ~90 s deploy still ends in minutes, not after the 10-minute services-stable waiter.
+export const BUDGET_FACTOR = 3;
+
+// 120 s: Fargate provisioning plus an image pull alone varies by tens of seconds;
+// a smaller budget would time out healthy deploys with small expected times.
+export const MIN_BUDGET_SECONDS = 120;
+
+// 120 s: AWS's throttling clears within seconds; two minutes without one answer
+// means something else is wrong (network, endpoint) and any verdict would be a guess.
+export const MAX_UNOBSERVED_MS = 120_000;
+
+// 100: DescribeTasks' limit per call and ListTasks' page size.
+const TASKS_PER_CALL = 100;
+
+/** Options of trackRollout. */
+export interface TrackRolloutOptions {
+  /** ECS, ELBv2 and CloudWatch Logs clients (createRolloutClients() or fakes). */
+  clients: RolloutClients;
+  /** Cluster name or ARN. */
+  cluster: string;
+  /** Service name or ARN. */
+  service: string;
+  /** The task definition revision ARN the apply registered (its output). */
+  taskDefinitionArn: string;
+  /** When the apply started: a deployment created before it (minus clock skew) is not this apply's. */
+  applyStartedAt: Date;
+  /** The expected deploy time in seconds (shown while waiting; the budget is BUDGET_FACTOR × this). */
+  expectedSeconds: number;
+  /** Overrides the budget (seconds) after which the verdict is TIMED_OUT. */
+  budgetSeconds?: number;
+  /** Seconds between polls (default DEFAULT_POLL_INTERVAL_SECONDS). */
+  pollIntervalSeconds?: number;
+  /** What counts as success (default ECS_ACCEPTANCE; EMULATOR_ACCEPTANCE for an AWS emulator, whose deployments are static): see rollout-acceptance.ts. */
+  acceptance?: AcceptanceRule;
+  /** Called after every poll that did not decide; print formatProgress(p). */
+  onProgress?: (progress: RolloutProgress) => void;
+  /** Time source (tests pass a fake). */
+  clock?: Clock;
+  /** Random source in [0, 1) for backoff jitter (tests pass a fixed one). */
+  random?: () => number;
+}
+
+/**
+ * Follows the deployment the apply started until a verdict, polling ECS (and
+ * the target groups, and the failing tasks' logs). Throttling and AWS server
+ * errors are retried with backoff; they never become a verdict. Other AWS errors
+ * throw a RolloutError that says what to do.
+ *
+ * @param opts what to track, the clients, timing and callbacks (see TrackRolloutOptions)
+ * @returns the verdict with its evidence, timings and a summary for people
+ */
+export async function trackRollout(opts: TrackRolloutOptions): Promise<RolloutResult> {
+  const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? Math.random;
+  const intervalMs = (opts.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000;
+  const expectedMs = opts.expectedSeconds * 1000;
+  const budgetMs = (opts.budgetSeconds ?? Math.max(MIN_BUDGET_SECONDS, opts.expectedSeconds * BUDGET_FACTOR)) * 1000;
+  const startedAt = clock.now();
+  const target: TrackTarget = {
+    taskDefinitionArn: opts.taskDefinitionArn,
+    applyStartedAt: opts.applyStartedAt.getTime(),
+    trackingStartedAt: startedAt,
+  };
+  const acceptance = opts.acceptance ?? ECS_ACCEPTANCE;
+  const state = newTrackerState();
+  const ctx: PollContext = { opts, stoppedCache: new Map(), taskDefinitions: new Map() };
+
+  let attempt = 0;
+  let unobservedSince: number | undefined;
+  let last: Assessment | undefined;
+  for (;;) {
+    let obs: Observation;
+    try {
+      obs = await observe(ctx, target, state, clock);
+      attempt = 0;
+      unobservedSince = undefined;
+    } catch (err) {
+      if (!isRetryable(err)) throw new RolloutError(explainError(err, opts));
+      const now = clock.now();
+      unobservedSince ??= now;
+      if (now - unobservedSince >= MAX_UNOBSERVED_MS) {
+        throw new RolloutError(
+          `Could not observe the rollout of ${arnTail(opts.taskDefinitionArn)} for ${Math.round((now - unobservedSince) / 1000)} s: AWS kept answering ${errorName(err)} (${errorMessage(err)}). ` +
+            "Its state is unknown, not failed: check it with `status`, and retry the tracking later.",
+        );
+      }
+      const delay = backoffMs(attempt++, random);
+      opts.onProgress?.({
+        phase: "retrying: AWS is throttling or unavailable",
+        ...(state.deploymentId ? { deploymentId: state.deploymentId } : {}),
+        counts: last?.evidence.counts ?? emptyCounts(),
+        elapsedMs: now - startedAt,
+        expectedMs,
+        budgetMs,
+        polls: state.polls,
+        retrying: `${errorName(err)}: ${errorMessage(err)} (retry ${attempt} in ${(delay / 1000).toFixed(1)} s)`,
+      });
+      await clock.sleep(delay);
+      continue;
+    }
+    last = assess(obs, target, state, acceptance);
+    const elapsed = obs.at - startedAt;
+    if (last.terminal) {
+      const logLines = await readLogs(opts.clients, ctx.taskDefinitions, obs.service, last.logTasks, clock, random);
+      return buildResult({
+        opts,
+        state,
+        startedAt,
+        finishedAt: clock.now(),
+        expectedMs,
+        budgetMs,
+        assessment: last,
+        logLines,
+      });
+    }
+    if (elapsed >= budgetMs) {
+      const logTasks = timeoutLogTasks(obs, last.evidence);
+      const logLines = await readLogs(opts.clients, ctx.taskDefinitions, obs.service, logTasks, clock, random);
+      const budget = `${Math.round(budgetMs / 1000)} s${opts.budgetSeconds === undefined ? ` = ${BUDGET_FACTOR} × the expected ${opts.expectedSeconds} s, at least ${MIN_BUDGET_SECONDS} s` : ""}`;
+      return buildResult({
+        opts,
+        state,
+        startedAt,
+        finishedAt: clock.now(),
+        expectedMs,
+        budgetMs,
+        assessment: timeoutAssessment(last, elapsed, budget, target),
+        logLines,
+      });
+    }
+    opts.onProgress?.({
+      phase: last.phase,
+      ...(state.deploymentId ? { deploymentId: state.deploymentId } : {}),
+      counts: last.evidence.counts,
+      elapsedMs: elapsed,
+      expectedMs,
+      budgetMs,
+      polls: state.polls,
+    });
+    // The last poll lands on the budget, so TIMED_OUT always rests on a fresh observation.
+    await clock.sleep(Math.min(intervalMs, budgetMs - elapsed));
+  }
+}
+
+interface PollContext {
+  opts: TrackRolloutOptions;
+  /** Tasks already seen STOPPED (they never change again): not described twice. */
+  stoppedCache: Map<string, Task>;
+  taskDefinitions: Map<string, TaskDefinition>;
+}
+
+/** One poll: the service, the tracked deployment's tasks, the target groups' health. */
+async function observe(ctx: PollContext, target: TrackTarget, state: TrackerState, clock: Clock): Promise<Observation> {
+  const { ecs, elbv2 } = ctx.opts.clients;
+  const { cluster, service: serviceName } = ctx.opts;
+  const out = await call("ECS DescribeServices", () => ecs.describeServices({ cluster, services: [serviceName] }));
+  const at = clock.now();
+  const service = out.services?.[0];
+  if (!service) {
+    const failure = out.failures?.[0];
+    throw new RolloutError(
+      `The service ${serviceName} was not found in cluster ${cluster} (${failure?.reason ?? "no service returned"}${failure?.detail ? `: ${failure.detail}` : ""}). ` +
+        "Check the cluster and service names the apply output, and the region.",
+    );
+  }
+  // Once seen, a deployment's tasks stay readable after ECS dropped the deployment (rolled back):
+  // they carry the cause.
+  const { deployment: found } = findDeployment(service, target, state);
+  const deployment =
+    found ?? (state.deploymentId ? { id: state.deploymentId, taskDefinition: target.taskDefinitionArn } : undefined);
+  let tasks: Task[] = [];
+  if (deployment) {
+    const name = service.serviceName ?? serviceName;
+    const all = await serviceTasks(ctx, name);
+    tasks = all.filter((t) => belongsTo(t, deployment, name));
+  }
+  const groups = [
+    ...new Set((service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a): a is string => !!a)),
+  ];
+  const targetHealth = deployment
+    ? await Promise.all(
+        groups.map(async (targetGroupArn) => {
+          const th = await call("ELBv2 DescribeTargetHealth", () =>
+            elbv2.describeTargetHealth({ TargetGroupArn: targetGroupArn }),
+          );
+          return { targetGroupArn, descriptions: th.TargetHealthDescriptions ?? [] };
+        }),
+      )
+    : [];
+  return { at, service, tasks, targetHealth };
+}
+
+/** The service's running and recently stopped tasks (ListTasks + DescribeTasks, stopped ones cached). */
+async function serviceTasks(ctx: PollContext, serviceName: string): Promise<Task[]> {
+  const { ecs } = ctx.opts.clients;
+  const { cluster } = ctx.opts;
+  // startedBy would filter by deployment, but ECS allows it only as the sole filter (no desiredStatus):
+  // list the service's tasks per desired status and match startedBy afterwards.
+  const [running, stopped] = await Promise.all(
+    (["RUNNING", "STOPPED"] as const).map((desiredStatus) =>
+      call("ECS ListTasks", () => ecs.listTasks({ cluster, serviceName, desiredStatus, maxResults: TASKS_PER_CALL })),
+    ),
+  );
+  const arns = [...new Set([...(running?.taskArns ?? []), ...(stopped?.taskArns ?? [])])];
+  const fresh = arns.filter((a) => !ctx.stoppedCache.has(a));
+  const described: Task[] = [];
+  for (let i = 0; i < fresh.length; i += TASKS_PER_CALL) {
+    const out = await call("ECS DescribeTasks", () =>
+      ecs.describeTasks({ cluster, tasks: fresh.slice(i, i + TASKS_PER_CALL) }),
+    );
+    described.push(...(out.tasks ?? []));
+  }
+  for (const t of described) if (t.lastStatus === "STOPPED" && t.taskArn) ctx.stoppedCache.set(t.taskArn, t);
+  return [
+    ...described.filter((t) => t.lastStatus !== "STOPPED"),
+    ...arns.map((a) => ctx.stoppedCache.get(a)).filter((t): t is Task => t !== undefined),
+  ];
+}
+
+interface BuildArgs {
+  opts: TrackRolloutOptions;
+  state: TrackerState;
+  startedAt: number;
+  finishedAt: number;
+  expectedMs: number;
+  budgetMs: number;
+  assessment: Extract<Assessment, { terminal: true }>;
+  logLines: TaskLogLines[];
+}
+
+function buildResult(b: BuildArgs): RolloutResult {
+  const a = b.assessment;
+  const verdict = a.verdict;
+  const result: Omit<RolloutResult, "summary"> = {
+    verdict,
+    ...(b.state.deploymentId ? { deploymentId: b.state.deploymentId } : {}),
+    taskDefinition: b.opts.taskDefinitionArn,
+    cause: a.cause,
+    reason: a.reason,
+    ...(a.hint ? { hint: a.hint } : {}),
+    details: {
+      stoppedTasks: a.evidence.stoppedTasks,
+      targetHealth: a.evidence.targets,
+      logLines: b.logLines,
+      events: a.evidence.events,
+      notes: a.notes,
+      counts: a.evidence.counts,
+    },
+    timings: {
+      startedAt: new Date(b.startedAt),
+      finishedAt: new Date(b.finishedAt),
+      elapsedMs: b.finishedAt - b.startedAt,
+      expectedMs: b.expectedMs,
+      budgetMs: b.budgetMs,
+      polls: b.state.polls,
+      ...(b.state.deploymentSeenAt !== undefined
+        ? { deploymentSeenAfterMs: b.state.deploymentSeenAt - b.startedAt }
+        : {}),
+    },
+    exitCode: exitCodeFor(verdict),
+  };
+  return { ...result, summary: formatSummary(result) };
+}
+
+function emptyCounts(): RolloutCounts {
+  return { running: 0, desired: 0, pending: 0, failedTasks: 0, oldRunning: 0 };
+}

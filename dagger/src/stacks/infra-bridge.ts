@@ -1,0 +1,267 @@
+/**
+ * The bridge to the infrastructure: the module's own `infra/` (module-files.ts)
+ * runs in a Node container with the app's configuration file, and answers with
+ * the environment's validated configuration (names, region, account, what the
+ * emulator needs, how to smoke-test the app) and the synthesized stacks.
+ *
+ * The module never imports infra's code: it runs it, the way a developer does
+ * (`node main.ts`). So every cdktf import stays inside infra/; the stacks are the
+ * module's, the configuration is the app's.
+ */
+import { dag, type Container, type Directory, type File } from "@dagger.io/dagger";
+
+import { commandFailure, indent, tail } from "../common/errors.js";
+import { explainNpmInstallFailure, nodeContainer, withSystemCAs } from "../common/npm.js";
+import type { CommitFrom } from "../deploy/probe.js";
+import type { OutputNames } from "./outputs.js";
+
+/** Where infra sits in its container. */
+const INFRA_PATH = "/infra";
+
+/** Where the app's configuration file is put in the container. */
+const CONFIG_PATH = "/config";
+
+/** Where synthesis writes, inside the container. */
+const SYNTH_OUT = "/synth";
+
+/** The app's configuration file, when it has one. */
+export interface AppConfig {
+  /** The file. */
+  file: File;
+  /** Its path in the app's source, for messages (e.g. fargate-pipeline.yaml). */
+  name: string;
+}
+
+/** The names of an environment's resources (infra's ResourceNames, the fields the module uses). */
+export interface TargetNames {
+  prefix: string;
+  stacks: { base: string; service: string };
+  cluster: string;
+  service: string;
+  taskFamily: string;
+  container: string;
+  logGroup: string;
+  logStreamPrefix: string;
+  repository: string;
+  roles: { deploy: string; plan: string };
+  /** State bucket, state keys, and the deployment ledger's key (next to the service stack's state). */
+  state: { bucket: string; keys: { base: string; service: string }; ledger: string };
+}
+
+/** An environment as the deploy needs it: infra's validated configuration, reduced to what the module reads. */
+export interface Target {
+  /** The environment's name, e.g. `local`, `staging`. */
+  name: string;
+  region: string;
+  /** The account the environment lives in; undefined only for `local`. */
+  accountId?: string;
+  /** The HTTPS name of the service. */
+  domain: string;
+  /** Applied to an AWS emulator (the stacks carry the emulator-only settings). */
+  emulator: boolean;
+  names: TargetNames;
+  /** The state bucket and its region. */
+  state: { bucket: string; region: string };
+  desiredCount: number;
+  containerPort: number;
+  healthCheckPath: string;
+  /** Whether the base stack creates the hosted zone (bootstrap then prints its name servers). */
+  createsZone: boolean;
+  /** How the smoke test proves the new image answers (service.smokeTest). */
+  smokeTest: { commitFrom?: CommitFrom };
+  /** The configuration file the environment came from, for messages. */
+  configFile: string;
+  /** The overrides synthesis must use (the caller's, plus the emulator's when on one), as JSON. */
+  overrides: string;
+  /** `tofu init` flags for a state backend on the emulator (infra's emulatorBackendConfig()); empty for AWS. */
+  emulatorBackendConfig: string[];
+  /** Environment variables that point tools at the emulator (infra's emulatorEnvironment()), with {{ENDPOINT}} for the URL. */
+  emulatorEnvironment: Record<string, string>;
+  /** The names of the stacks' outputs (infra's BASE_OUTPUTS, SERVICE_OUTPUTS): the module reads outputs by these, never by literals. */
+  outputs: OutputNames;
+  /** The service stack's input variable that takes the image by digest (infra's IMAGE_VARIABLE). */
+  imageVariable: string;
+  /** The service stack's input variable that takes the secrets' versions (infra's SECRET_VERSIONS_VARIABLE; app-secrets.ts secretVersions()). */
+  secretVersionsVariable: string;
+  /** The secrets the tasks read at start (service.secrets), sorted by variable; empty when none. Names only, never values. */
+  secrets: TargetSecret[];
+  /** Who owns the task count, and its bounds (service.autoscaling). */
+  autoscaling: { enabled: boolean; minCount: number; maxCount: number };
+}
+
+/** One secret environment variable of the service (infra's SecretSummary). */
+export interface TargetSecret {
+  /** The container's environment variable, e.g. DATABASE_URL. */
+  envVar: string;
+  /** SSM Parameter Store or Secrets Manager. */
+  kind: "ssm" | "secretsManager";
+  /** The parameter's or secret's name (a secret ARN's random suffix left out). */
+  name: string;
+  /** The ARN as configured, when one was (then it is the SecretId). */
+  arn?: string;
+  /** The store's region. */
+  region: string;
+  /** The one JSON key of the secret the variable gets, when only one. */
+  key?: string;
+  /** The customer-managed KMS key, when one is named. */
+  kmsKeyArn?: string;
+}
+
+/** The synthesized stacks of one environment. */
+export interface Stacks {
+  base: Directory;
+  service: Directory;
+}
+
+/**
+ * Runs in the infra container: reads the app's configuration file (FP_CONFIG,
+ * none for the built-in environments) with infra's parseConfigFile(), resolves
+ * the environment with resolveEnvironment(), adds infra's emulatorOverrides()
+ * when the caller named an emulator explicitly, and prints the Target as JSON.
+ * A ConfigError's message (every bad field, where it is written, what is
+ * allowed) goes to stderr with exit status 2.
+ * Exported for the contract test (dagger/test/unit/target-contract.test.ts),
+ * which runs it against this repository's infra/.
+ */
+export const RESOLVE_SCRIPT = `
+const infra = await import(process.cwd() + "/src/index.ts");
+const { readFileSync } = await import("node:fs");
+const env = process.env.FP_ENV;
+let overrides = JSON.parse(process.env.FP_OVERRIDES || "{}");
+try {
+  const path = process.env.FP_CONFIG;
+  const config = path ? infra.parseConfigFile(readFileSync(path, "utf8"), process.env.FP_CONFIG_NAME || path) : infra.noConfigFile();
+  let c = infra.resolveEnvironment(env, { config, overrides });
+  if (process.env.FP_ON_EMULATOR === "1" && !c.emulator) {
+    overrides = infra.mergeOverrides(overrides, infra.emulatorOverrides(c.accountId));
+    c = infra.resolveEnvironment(env, { config, overrides });
+  }
+  const n = c.names;
+  process.stdout.write(JSON.stringify({
+    name: c.name, region: c.region, accountId: c.accountId, domain: c.domain, emulator: c.emulator === true,
+    names: { prefix: n.prefix, stacks: n.stacks, cluster: n.cluster, service: n.service, taskFamily: n.taskFamily, container: n.container,
+      logGroup: n.logGroup, logStreamPrefix: n.logStreamPrefix, repository: n.repository, roles: { deploy: n.roles.deploy, plan: n.roles.plan }, state: n.state },
+    state: { bucket: c.state.bucket, region: c.state.region },
+    desiredCount: c.service.desiredCount, containerPort: c.service.containerPort, healthCheckPath: c.service.healthCheckPath,
+    createsZone: c.hostedZone.mode === "create",
+    smokeTest: c.service.smokeTest, configFile: config.file,
+    overrides: JSON.stringify(overrides),
+    emulatorBackendConfig: infra.emulatorBackendConfig(),
+    emulatorEnvironment: infra.emulatorEnvironment("{{ENDPOINT}}"),
+    outputs: { base: infra.BASE_OUTPUTS, service: infra.SERVICE_OUTPUTS }, imageVariable: infra.IMAGE_VARIABLE,
+    secretVersionsVariable: infra.SECRET_VERSIONS_VARIABLE,
+    ...infra.secretsAndScaling(c),
+  }));
+} catch (e) {
+  if (e && e.name === "ConfigError") { process.stderr.write(e.message + "\\n"); process.exit(2); }
+  throw e;
+}
+`;
+
+/**
+ * The module's infra installed with `npm ci --omit=dev` from its own manifest
+ * and lock file (so the engine installs it once, and again only when they
+ * change), its source on top, and the app's configuration file beside it.
+ * Built once per call: the caller keeps the container for resolve and synth.
+ *
+ * @param infra the module's infra directory (moduleInfra())
+ * @param config the app's configuration file; undefined: the built-in environments only
+ */
+export async function infraContainer(infra: Directory, config: AppConfig | undefined): Promise<Container> {
+  const manifests = dag
+    .directory()
+    .withDirectory("/", infra, { include: ["package.json", "package-lock.json", ".npmrc"] });
+  let installed: Container;
+  try {
+    installed = await nodeContainer()
+      .withDirectory(INFRA_PATH, manifests)
+      .withWorkdir(INFRA_PATH)
+      .withExec(withSystemCAs(["npm", "ci", "--omit=dev", "--prefer-offline"]))
+      .sync();
+  } catch (err) {
+    const { output } = commandFailure(err);
+    throw new Error(
+      explainNpmInstallFailure(output, "the module's infra/") ??
+        `npm ci of the module's infra/ failed:\n${indent(tail(output, 15))}`,
+      { cause: err },
+    );
+  }
+  const withSource = installed.withDirectory(INFRA_PATH, infra, {
+    exclude: ["node_modules", "cdktf.out", "test", "scripts"],
+  });
+  if (!config) return withSource.withEnvVariable("FP_CONFIG", "");
+  return withSource
+    .withFile(`${CONFIG_PATH}/${basename(config.name)}`, config.file)
+    .withEnvVariable("FP_CONFIG", `${CONFIG_PATH}/${basename(config.name)}`)
+    .withEnvVariable("FP_CONFIG_NAME", config.name);
+}
+
+/**
+ * The last part of a path.
+ * @param path e.g. deploy/fargate-pipeline.yaml
+ */
+function basename(path: string): string {
+  return (
+    path
+      .split("/")
+      .filter((p) => p !== "")
+      .at(-1) ?? path
+  );
+}
+
+/**
+ * The environment's configuration, validated by infra.
+ *
+ * @param infra the container of infraContainer()
+ * @param env the environment's name
+ * @param overrides JSON merged over the environment's entry (infra's FP_OVERRIDES), or ""
+ * @param onEmulator true when the caller named an AWS emulator (adds infra's emulatorOverrides())
+ */
+export async function resolveTarget(
+  infra: Container,
+  env: string,
+  overrides: string,
+  onEmulator: boolean,
+): Promise<Target> {
+  const run = infra
+    .withEnvVariable("FP_ENV", env)
+    .withEnvVariable("FP_OVERRIDES", overrides)
+    .withEnvVariable("FP_ON_EMULATOR", onEmulator ? "1" : "0")
+    .withNewFile("/tmp/resolve.mjs", RESOLVE_SCRIPT)
+    .withExec(withSystemCAs(["node", "/tmp/resolve.mjs"]));
+  try {
+    return JSON.parse(await run.stdout()) as Target;
+  } catch (err) {
+    const { output, exitCode } = commandFailure(err);
+    if (exitCode === 2)
+      throw new Error(`${tail(output, 30).join("\n")}\nFix the configuration file and run again.`, { cause: err });
+    throw new Error(
+      `reading the configuration of environment "${env}" failed in the module's infra/:\n${indent(tail(output, 15))}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Synthesizes the environment's two stacks (`node main.ts` in infra).
+ *
+ * @param infra the container of infraContainer()
+ * @param target the environment (its overrides are passed to synthesis)
+ */
+export async function synthesize(infra: Container, target: Target): Promise<Stacks> {
+  const run = infra
+    .withEnvVariable("FP_ENV", target.name)
+    .withEnvVariable("FP_OVERRIDES", target.overrides)
+    .withEnvVariable("FP_OUTDIR", SYNTH_OUT)
+    .withExec(withSystemCAs(["node", "main.ts"]));
+  try {
+    await run.sync();
+  } catch (err) {
+    throw new Error(
+      `synthesizing the stacks of "${target.name}" (node main.ts in the module's infra/) failed:\n${indent(tail(commandFailure(err).output, 20))}`,
+      { cause: err },
+    );
+  }
+  const stacks = run.directory(`${SYNTH_OUT}/stacks`);
+  return { base: stacks.directory(target.names.stacks.base), service: stacks.directory(target.names.stacks.service) };
+}

@@ -1,0 +1,40 @@
+/**
+ * Emulator mode is explicit: `local`, or an emulator named with with-emulator.
+ * A custom endpoint on a real environment (a FIPS or VPC endpoint) keeps every
+ * real-AWS behaviour: the real rollout verdict, the smoke test through the URL,
+ * and OpenTofu with nothing but the endpoint.
+ */
+import { describe, expect, it } from "vitest";
+
+import { isEmulated } from "../../../src/deploy/apply-and-verify.js";
+import { environmentMode, tofuEndpointEnvironment } from "../../../src/env/open.js";
+
+const FIPS = "https://ecs-fips.us-east-1.amazonaws.com";
+// What infra's emulatorEnvironment("{{ENDPOINT}}") gives (the contract test checks the Target's shape).
+const target = { emulatorEnvironment: { AWS_ENDPOINT_URL: "{{ENDPOINT}}", AWS_EC2_METADATA_DISABLED: "true" } };
+
+describe("where an operation runs", () => {
+  it("a custom endpoint on a real environment is AWS: real verdict rules and the real smoke test", () => {
+    const mode = environmentMode({ env: "production" });
+    expect(mode).toBe("aws");
+    expect(isEmulated(mode)).toBe(false);
+    // The endpoint reaches OpenTofu alone: none of the emulator's relaxations.
+    const tofu = tofuEndpointEnvironment(mode, target, FIPS);
+    expect(tofu).toEqual({ AWS_ENDPOINT_URL: FIPS });
+    expect(Object.keys(target.emulatorEnvironment).length).toBeGreaterThan(1);
+  });
+
+  it("only a named emulator (or local) gets the emulator's rules and settings", () => {
+    expect(environmentMode({ env: "staging", emulator: { endpoint: "http://moto:5000" } })).toBe("emulator");
+    expect(environmentMode({ env: "local" })).toBe("local");
+    expect(isEmulated("emulator")).toBe(true);
+    expect(isEmulated("local")).toBe(true);
+    const tofu = tofuEndpointEnvironment("emulator", target, "http://moto:5000");
+    expect(Object.values(tofu).join(" ")).toContain("http://moto:5000");
+    expect(Object.values(tofu).join(" ")).not.toContain("{{ENDPOINT}}");
+  });
+
+  it("AWS at its own endpoints: nothing set", () => {
+    expect(tofuEndpointEnvironment("aws", target, undefined)).toEqual({});
+  });
+});
