@@ -8,18 +8,17 @@
  */
 import { type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
-import { setSecret } from "./env/secrets.js";
+import { setSecret } from "./ops/set-secret.js";
 import { bootstrap } from "./ops/bootstrap.js";
 import { lf, progress } from "./common/cli.js";
 import { deploy, rollback } from "./deploy/deploy.js";
-import { effectiveCommit } from "./deploy/image.js";
 import { destroy } from "./ops/destroy.js";
-import { runtimeImage } from "./build/dockerfile.js";
+import { effectiveCommit, runtimeImage } from "./build/dockerfile.js";
 import type { EnvironmentArgs } from "./env/open.js";
 import { logs } from "./ops/logs.js";
 import { moduleInfra } from "./stacks/module-files.js";
 import { plan } from "./ops/plan.js";
-import { publishToEcrOf } from "./build/publish.js";
+import { publishEcr } from "./ops/publish-ecr.js";
 import { status } from "./ops/status.js";
 
 /** One environment of the app, with the credentials and endpoints chained onto it. */
@@ -331,7 +330,7 @@ export class Environment {
   ): Promise<string> {
     const commit = await effectiveCommit(this.source, gitCommit ?? "");
     const image = await runtimeImage(this.source, this.dockerfile, { version, gitCommit: commit });
-    return lf(await publishToEcrOf(image, await this.args(), tag ?? commit));
+    return lf(await publishEcr(image, await this.args(), tag ?? commit));
   }
 
   /** What the operations take: the environment, as opened by environment.ts. */

@@ -21,8 +21,8 @@ import {
 
 import { runChecks } from "./check/run-checks.js";
 import { lf } from "./common/cli.js";
-import { effectiveCommit } from "./deploy/image.js";
-import { appService, runTests, runtimeImage } from "./build/dockerfile.js";
+import { appService, effectiveCommit, runtimeImage } from "./build/dockerfile.js";
+import { runTests } from "./build/test-stage.js";
 import { Environment } from "./environment.js";
 import { publishToRegistry } from "./build/publish.js";
 

@@ -291,6 +291,16 @@ export function explainWebIdentityError(
   return redact(message, [ctx.token]);
 }
 
+/** S3 client settings (awsClientConfig() plus path style on an emulator). */
+export interface S3Config {
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  endpoint?: string;
+  maxAttempts?: number;
+  /** Connection and request timeouts (AWS_HTTP_TIMEOUTS below). */
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
+}
+
 /**
  * Settings for any `@aws-sdk/client-*` constructor.
  *

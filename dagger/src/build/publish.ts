@@ -19,7 +19,6 @@ import {
 } from "../aws/auth.js";
 import { indent, redact, tail } from "../common/errors.js";
 import { trimmedSecret } from "../common/credentials.js";
-import { type EnvironmentArgs, LOCAL, openEnvironment } from "../env/open.js";
 
 /** Credentials for a registry. */
 export interface RegistryAuth {
@@ -141,7 +140,7 @@ export async function publishToEcr(image: Container, repository: string, tag: st
  * What to check when a push is refused, for the credentials used.
  * @param auth the resolved credentials
  */
-function credentialsHint(auth: AwsAuth): string {
+export function credentialsHint(auth: AwsAuth): string {
   return auth.webIdentity
     ? `that the role ${auth.webIdentity.roleArn} (with-web-identity --role-arn) may push to the repository`
     : "the AWS credentials (with-aws-credentials)";
@@ -186,35 +185,5 @@ export async function ecrLogin(auth: AwsAuth, action: string): Promise<EcrLogin>
     throw new Error(explainAwsError(err, auth, `${action}: ECR GetAuthorizationToken (as ${identity.arn})`));
   } finally {
     ecr.destroy();
-  }
-}
-
-/**
- * `publish-ecr` of an environment: the image pushed to the environment's ECR
- * repository (its configuration names it), with the environment's credentials.
- *
- * @param image the image to push
- * @param args the environment
- * @param tag image tag (ECR tags are immutable)
- */
-export async function publishToEcrOf(image: Container, args: EnvironmentArgs, tag: string): Promise<string> {
-  if (args.env === LOCAL) {
-    throw new Error(
-      "publish-ecr: the local environment has no ECR: `dagger call deploy` pushes to its registry in the engine. Name an AWS environment: `dagger call environment --name production with-aws-credentials … publish-ecr`",
-    );
-  }
-  const env = await openEnvironment(args, "publish-ecr");
-  try {
-    const login = await ecrLogin(env.auth!, "publish-ecr");
-    const flags = `${credentialsHint(env.auth!)} and that the repository exists in that account (bootstrap creates it)`;
-    return await publishImage(
-      image,
-      `${login.registry}/${env.target.names.repository}:${tag}`,
-      login,
-      [login.plaintext, ...env.secrets],
-      flags,
-    );
-  } finally {
-    await env.close();
   }
 }

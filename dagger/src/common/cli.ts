@@ -33,3 +33,8 @@ export function progress(line: string): void {
 export function lf(text: string): string {
   return text.endsWith("\n") ? text : `${text}\n`;
 }
+
+/** How to create or rotate one secret, for messages (the CLI spelling). */
+export function setSecretCommand(env: string, envVar: string): string {
+  return `dagger call environment --name ${env} with-aws-credentials … set-secret --name ${envVar} --value env:${envVar}`;
+}

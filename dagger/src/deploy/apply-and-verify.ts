@@ -5,15 +5,13 @@
  * there is no rollout to follow: the smoke test checks the running image, and
  * deployChange() says whether the deploy is unchanged.
  */
-import type { Container, Service } from "@dagger.io/dagger";
-
 import { secretVersionsVar } from "../env/secrets.js";
 import { callOn } from "../common/cli.js";
 import { applyPlanned, planThenApply } from "./plan-apply.js";
-import { type Change, deployChange, type PlannedStack } from "./change.js";
+import { type Change, deployChange } from "./change.js";
+import type { RollOutArgs } from "./args.js";
 import { smokeAws, smokeStandIn } from "./smoke.js";
-import type { EnvironmentArgs, OpenEnvironment } from "../env/open.js";
-import type { LedgerEntry } from "../env/ledger.js";
+import type { OpenEnvironment } from "../env/open.js";
 import { trackRollout } from "../rollout/track.js";
 import { ECS_ACCEPTANCE, EMULATOR_ACCEPTANCE } from "../rollout/acceptance.js";
 import { createRolloutClients } from "../rollout/clients.js";
@@ -22,36 +20,13 @@ import { formatProgress } from "../rollout/summary.js";
 import { serviceState } from "../env/service-state.js";
 import type { SmokeResult } from "./probe.js";
 import { serviceOutputs, type ServiceOutputs } from "../stacks/outputs.js";
-import type { Steps } from "./steps.js";
-import { outputs, type SavedPlan } from "../stacks/tofu.js";
+import { outputs } from "../stacks/tofu.js";
 import type { TofuOperation } from "../stacks/tofu-failure.js";
 
 // Expected rollout time (shown while waiting; the tracker's budget is 3× this):
 // 90 s on AWS with the stacks' fast defaults (infra README, "deploy-time budget");
 // 30 s on an emulator, which runs no tasks (the stand-in starts in seconds).
 const EXPECTED_ROLLOUT_SECONDS = { aws: 90, emulator: 30 } as const;
-
-/** The base stack's plan and whether it was applied (local only: on AWS, `bootstrap` applies it). */
-export interface BaseApply {
-  planned: PlannedStack;
-  applied: boolean;
-}
-
-/** What one rollout needs: the open environment, the call's steps, the service stack's init, the image. */
-export interface RollOutArgs {
-  env: OpenEnvironment;
-  args: EnvironmentArgs & { lockTimeoutSeconds: number; emulatorRegistry?: Service };
-  steps: Steps;
-  serviceInit: Container;
-  /** The base stack's plan, where this call applies it (local). */
-  base?: BaseApply;
-  /** The service stack's plan with `image`, made already (beside the base stack's plan): applied instead of planning again. */
-  servicePlan?: SavedPlan;
-  image: string;
-  commit: string;
-  version: string;
-  kind: LedgerEntry["kind"];
-}
 
 /** What one apply + rollout + smoke test gave. */
 export interface Outcome {

@@ -24,42 +24,20 @@
  * the previous successful image is put back through the same apply and
  * tracking (as ECS's circuit breaker would), and the call fails.
  */
-import type { Service } from "@dagger.io/dagger";
-
 import { checkSecretsExist, describeSecrets } from "../env/secrets.js";
-import { effectiveCommit, publish } from "./image.js";
+import { publish } from "./image.js";
 import { unchangedLine } from "./change.js";
 import { planServiceBesideBase, prepareInfra, servicePlanStanding } from "./prepare-stacks.js";
-import { applyAndVerify, type Outcome, type RollOutArgs } from "./apply-and-verify.js";
+import { applyAndVerify, type Outcome } from "./apply-and-verify.js";
+import type { DeployArgs, RollbackArgs, RollOutArgs } from "./args.js";
 import { deploySummary } from "./summary.js";
-import { runTests, runtimeImage } from "../build/dockerfile.js";
+import { effectiveCommit, runtimeImage } from "../build/dockerfile.js";
+import { runTests } from "../build/test-stage.js";
 import { runChecks } from "../check/run-checks.js";
-import { type EnvironmentArgs, type OpenEnvironment, openEnvironment } from "../env/open.js";
+import { type OpenEnvironment, openEnvironment } from "../env/open.js";
 import { DeployError, redact } from "../common/errors.js";
 import { digestOf, type LedgerEntry, lastSuccessful } from "../env/ledger.js";
 import { Steps } from "./steps.js";
-
-/** What deploy takes beyond the environment. */
-export interface DeployArgs extends EnvironmentArgs {
-  dockerfile: string;
-  version: string;
-  gitCommit: string;
-  /** A registry to push to instead of the account's ECR registry (AWS emulators only: moto has no registry). */
-  emulatorRegistry?: Service;
-  /** Seconds to wait for a state lock another run holds. */
-  lockTimeoutSeconds: number;
-  /** The ID of a dead run's lock to remove first. */
-  forceUnlock?: string;
-}
-
-/** What rollback takes beyond the environment. */
-export interface RollbackArgs extends EnvironmentArgs {
-  /** Roll back to this image (by digest) instead of the last successful one before the current. */
-  image?: string;
-  lockTimeoutSeconds: number;
-  forceUnlock?: string;
-  emulatorRegistry?: Service;
-}
 
 /**
  * `deploy`: builds, tests, publishes and rolls out the source to an environment.

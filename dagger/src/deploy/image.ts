@@ -3,10 +3,8 @@
  * repository it goes to (ECR, checked first; an emulator's registry; local's),
  * its reference by digest, and pulling it back for the emulator's stand-in.
  */
-import { createHash } from "node:crypto";
-
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { type Container, dag, type Directory, type Service } from "@dagger.io/dagger";
+import { type Container, dag, type Service } from "@dagger.io/dagger";
 
 import { explainAwsError } from "../aws/auth.js";
 import type { OpenEnvironment } from "../env/open.js";
@@ -14,22 +12,6 @@ import { DeployError } from "../common/errors.js";
 import { LOCAL_REGISTRY, pullLocal } from "../local/services.js";
 import { type EcrLogin, ecrLogin, publishImage } from "../build/publish.js";
 import { callOn } from "../common/cli.js";
-
-/**
- * The commit the image reports: --git-commit, or else the source's content
- * hash (`source-…`), so that every different source is a different, checkable
- * build even without git metadata (the module reads no .git).
- *
- * @param source the app's source
- * @param gitCommit --git-commit
- */
-export async function effectiveCommit(source: Directory, gitCommit: string): Promise<string> {
-  if (gitCommit && gitCommit !== "unknown") return gitCommit;
-  return `source-${createHash("sha256")
-    .update(await source.digest())
-    .digest("hex")
-    .slice(0, 12)}`;
-}
 
 /**
  * An immutable tag for a push: the commit (12) and the UTC time, so a rerun of

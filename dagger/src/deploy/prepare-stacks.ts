@@ -8,9 +8,9 @@ import type { Container } from "@dagger.io/dagger";
 
 import { planStack, planThenApply } from "./plan-apply.js";
 import { checkRepository } from "./image.js";
-import type { DeployArgs } from "./deploy.js";
-import { type BaseApply, rerunDeploy, serviceStackOp, serviceStackVars } from "./apply-and-verify.js";
-import type { EnvironmentArgs, OpenEnvironment } from "../env/open.js";
+import type { BaseApply, DeployArgs, LockArgs } from "./args.js";
+import { rerunDeploy, serviceStackOp, serviceStackVars } from "./apply-and-verify.js";
+import type { OpenEnvironment } from "../env/open.js";
 import { DeployError, indent } from "../common/errors.js";
 import { type Stacks, synthesize } from "../stacks/infra-bridge.js";
 import type { Steps } from "./steps.js";
@@ -27,7 +27,7 @@ import { errorLines } from "../stacks/tofu-failure.js";
  */
 export function prepareInfra(
   env: OpenEnvironment,
-  args: EnvironmentArgs & { lockTimeoutSeconds: number; forceUnlock?: string },
+  args: LockArgs,
   steps: Steps,
 ): { serviceInit: Promise<Container>; base: Promise<BaseApply | undefined> } {
   const stacks: Promise<Stacks> = steps.run("synth", async () => synthesize(env.infra, env.target));
@@ -56,11 +56,7 @@ export function prepareInfra(
 }
 
 /** `tofu init` of the service stack, and the dead run's lock removed first when --force-unlock names one. */
-async function initServiceStack(
-  stacks: Stacks,
-  env: OpenEnvironment,
-  args: EnvironmentArgs & { forceUnlock?: string },
-): Promise<Container> {
+async function initServiceStack(stacks: Stacks, env: OpenEnvironment, args: LockArgs): Promise<Container> {
   const init = await tofuInit(stacks.service, env.tofu, env.runId);
   if (!args.forceUnlock) return init;
   const r = await run(init, ["force-unlock", "-force", args.forceUnlock]);

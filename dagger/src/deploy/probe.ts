@@ -10,6 +10,8 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 
+import type { CommitFrom } from "../stacks/infra-bridge.js";
+
 /** What the smoke test saw. */
 export interface SmokeResult {
   ok: boolean;
@@ -53,9 +55,6 @@ function reportedCommit(
 export function describeCommitFrom(from: CommitFrom): string {
   return "header" in from ? `response header ${from.header}` : `JSON field "${from.jsonField}"`;
 }
-
-/** Where an app reports its commit (the configuration's service.smokeTest.commitFrom). */
-export type CommitFrom = { jsonField: string } | { header: string };
 
 /** Options of smokeTest(). */
 export interface SmokeOptions {

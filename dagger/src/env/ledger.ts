@@ -14,6 +14,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { dag, type Container } from "@dagger.io/dagger";
 
+import type { S3Config } from "../aws/auth.js";
 import { NODE_IMAGE } from "../common/npm.js";
 
 /** One deploy or rollback. */
@@ -116,16 +117,6 @@ export function volumeLedger(stateName: string): Ledger {
         .sync();
     },
   };
-}
-
-/** S3 client settings (awsClientConfig() plus path style on an emulator). */
-export interface S3Config {
-  region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  endpoint?: string;
-  maxAttempts?: number;
-  /** Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws.ts). */
-  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
 }
 
 // 5 tries: a conflict needs two writers finishing within the same second; five in a row means something else is wrong.

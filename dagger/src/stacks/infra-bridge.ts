@@ -12,7 +12,6 @@ import { dag, type Container, type Directory, type File } from "@dagger.io/dagge
 
 import { commandFailure, indent, tail } from "../common/errors.js";
 import { explainNpmInstallFailure, nodeContainer, withSystemCAs } from "../common/npm.js";
-import type { CommitFrom } from "../deploy/probe.js";
 import type { OutputNames } from "./outputs.js";
 
 /** Where infra sits in its container. */
@@ -31,6 +30,9 @@ export interface AppConfig {
   /** Its path in the app's source, for messages (e.g. fargate-pipeline.yaml). */
   name: string;
 }
+
+/** Where an app reports its commit (the configuration's service.smokeTest.commitFrom). */
+export type CommitFrom = { jsonField: string } | { header: string };
 
 /** The names of an environment's resources (infra's ResourceNames, the fields the module uses). */
 export interface TargetNames {

@@ -13,7 +13,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 
-import type { S3Config } from "../env/ledger.js";
+import type { S3Config } from "../aws/auth.js";
 
 /** What ensureStateBucket() did. */
 export interface StateBucketResult {

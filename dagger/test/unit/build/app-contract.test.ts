@@ -7,7 +7,8 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { dockerfileStages, explainTestStageFailure, failureSection, stageRuns } from "../../../src/build/dockerfile.js";
+import { dockerfileStages, stageRuns } from "../../../src/build/dockerfile.js";
+import { explainTestStageFailure, failureSection } from "../../../src/build/test-stage.js";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../fixtures", name), "utf8");
 

@@ -8,7 +8,7 @@ import type { Container } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 
 import { type BesideBase, servicePlanStanding } from "../../../src/deploy/prepare-stacks.js";
-import type { BaseApply } from "../../../src/deploy/apply-and-verify.js";
+import type { BaseApply } from "../../../src/deploy/args.js";
 import { Steps } from "../../../src/deploy/steps.js";
 import type { SavedPlan } from "../../../src/stacks/tofu.js";
 

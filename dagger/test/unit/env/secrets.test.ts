@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { executionRoleMismatch, type SecretMetadata, secretVersions, setSecretCommand } from "../../../src/env/secrets.js";
+import { executionRoleMismatch, type SecretMetadata, secretVersions } from "../../../src/env/secrets.js";
+import { setSecretCommand } from "../../../src/common/cli.js";
 
 const ACCOUNT = "123456789012";
 const sm = (arn: string, name = "production/db", configuredArn?: string): SecretMetadata => ({
