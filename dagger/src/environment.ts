@@ -10,7 +10,7 @@ import { type Directory, func, object, type Secret, type Service } from "@dagger
 
 import { setSecret } from "./ops/set-secret.js";
 import { bootstrap } from "./ops/bootstrap.js";
-import { lf, progress } from "./common/cli.js";
+import { asOutput, progress } from "./common/cli.js";
 import { deploy, rollback } from "./deploy/deploy.js";
 import { destroy } from "./ops/destroy.js";
 import { effectiveCommit, runtimeImage } from "./build/dockerfile.js";
@@ -182,7 +182,7 @@ export class Environment {
       forceUnlock,
       emulatorRegistry: this.emulatorRegistry,
     };
-    return lf(await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit: gitCommit ?? "" }));
+    return asOutput(await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit: gitCommit ?? "" }));
   }
 
   /**
@@ -210,7 +210,7 @@ export class Environment {
       forceUnlock,
       emulatorRegistry: this.emulatorRegistry,
     };
-    return lf(await rollback({ ...args, ...(image ? { image } : {}) }));
+    return asOutput(await rollback({ ...args, ...(image ? { image } : {}) }));
   }
 
   /**
@@ -228,7 +228,7 @@ export class Environment {
      */
     value: Secret,
   ): Promise<string> {
-    return lf(await setSecret(await this.args(), name, value));
+    return asOutput(await setSecret(await this.args(), name, value));
   }
 
   /**
@@ -242,7 +242,7 @@ export class Environment {
      */
     lockTimeout = 300,
   ): Promise<string> {
-    return lf(await plan(await this.args(), lockTimeout));
+    return asOutput(await plan(await this.args(), lockTimeout));
   }
 
   /**
@@ -251,7 +251,7 @@ export class Environment {
    */
   @func({ cache: "never" })
   async status(): Promise<string> {
-    return lf(await status(await this.args()));
+    return asOutput(await status(await this.args()));
   }
 
   /**
@@ -269,7 +269,7 @@ export class Environment {
      */
     lines = 200,
   ): Promise<string> {
-    return lf(await logs(await this.args(), since, lines));
+    return asOutput(await logs(await this.args(), since, lines));
   }
 
   /**
@@ -291,7 +291,7 @@ export class Environment {
      */
     lockTimeout = 300,
   ): Promise<string> {
-    return lf(await destroy(await this.args(), confirm, includeBase, lockTimeout));
+    return asOutput(await destroy(await this.args(), confirm, includeBase, lockTimeout));
   }
 
   /**
@@ -305,7 +305,7 @@ export class Environment {
      */
     lockTimeout = 300,
   ): Promise<string> {
-    return lf(await bootstrap(await this.args(), lockTimeout));
+    return asOutput(await bootstrap(await this.args(), lockTimeout));
   }
 
   /**
@@ -330,18 +330,18 @@ export class Environment {
   ): Promise<string> {
     const commit = await effectiveCommit(this.source, gitCommit ?? "");
     const image = await runtimeImage(this.source, this.dockerfile, { version, gitCommit: commit });
-    return lf(await publishEcr(image, await this.args(), tag ?? commit));
+    return asOutput(await publishEcr(image, await this.args(), tag ?? commit));
   }
 
   /** What the operations take: the environment, as opened by environment.ts. */
   private async args(): Promise<EnvironmentArgs> {
     return {
-      env: this.name,
+      name: this.name,
       source: this.source,
       ...((await this.source.exists(this.config))
-        ? { config: { file: this.source.file(this.config), name: this.config } }
+        ? { configFile: { file: this.source.file(this.config), name: this.config } }
         : {}),
-      infra: moduleInfra(),
+      infraSource: moduleInfra(),
       aws: {
         accessKeyId: this.accessKeyId,
         secretAccessKey: this.secretAccessKey,

@@ -20,7 +20,7 @@ import {
 } from "@dagger.io/dagger";
 
 import { runChecks } from "./check/run-checks.js";
-import { lf } from "./common/cli.js";
+import { asOutput } from "./common/cli.js";
 import { appService, effectiveCommit, runtimeImage } from "./build/dockerfile.js";
 import { runTests } from "./build/test-stage.js";
 import { Environment } from "./environment.js";
@@ -85,7 +85,7 @@ export class FargatePipeline {
   @func()
   @check()
   async check(): Promise<string> {
-    return lf(await runChecks(this.source, { workflows: true }));
+    return asOutput(await runChecks(this.source, { workflows: true }));
   }
 
   /**
@@ -95,7 +95,7 @@ export class FargatePipeline {
   @func()
   @check()
   async test(): Promise<string> {
-    return lf(await runTests(this.source, this.dockerfile));
+    return asOutput(await runTests(this.source, this.dockerfile));
   }
 
   /**
@@ -165,7 +165,7 @@ export class FargatePipeline {
      */
     gitCommit?: string,
   ): Promise<string> {
-    return lf(
+    return asOutput(
       await publishToRegistry(await this.build(version, gitCommit), address, registryUsername, registryPassword),
     );
   }

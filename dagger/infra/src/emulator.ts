@@ -17,7 +17,7 @@
  * No cdktf here (the package's public entry re-exports this file):
  * stacks/emulator-fields.ts applies the list to the synthesized stacks.
  */
-import type { EnvironmentOverrides } from "./config/resolve.ts";
+import type { EnvironmentOverrides } from "./config/types.ts";
 
 /**
  * `tofu init` flags for an S3 backend served by the emulator: path-style

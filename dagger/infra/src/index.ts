@@ -22,14 +22,8 @@ export {
   type ResourceNames,
   type StackRole,
 } from "./config/naming.ts";
-export {
-  ConfigError,
-  environmentNames,
-  mergeOverrides,
-  resolveEnvironment,
-  type EnvironmentOverrides,
-  type ResolveOptions,
-} from "./config/resolve.ts";
+export { ConfigError, environmentNames, mergeOverrides, resolveEnvironment, type ResolveOptions } from "./resolve.ts";
+export { type EnvironmentOverrides } from "./config/types.ts";
 export { DEFAULT_TLS_POLICY, EnvironmentSchema, isDomainName, type EnvironmentInput } from "./config/schema.ts";
 export {
   resolveSecret,
@@ -48,13 +42,9 @@ export {
   type SecretsAndScaling,
   type SecretSummary,
 } from "./config/runtime.ts";
-export {
-  validateEnvironment,
-  type ConfigIssue,
-  type EnvironmentConfig,
-  type ValidationResult,
-} from "./config/validate.ts";
-export { deploySubjects, planSubjects } from "./policies.ts";
+export { validateEnvironment } from "./config/validate.ts";
+export { type ConfigIssue, type EnvironmentConfig, type ValidationResult } from "./config/types.ts";
+export { deploySubjects, planSubjects } from "./policies/trust.ts";
 export {
   EMULATOR_OMITTED_RESOURCES,
   EMULATOR_UNHELD_FIELDS,

@@ -6,9 +6,10 @@
 import { join } from "node:path";
 import { App } from "cdktf";
 import { STACK_ROLES, type StackRole } from "./config/naming.ts";
-import { environmentNames, resolveEnvironment, type EnvironmentOverrides } from "./config/resolve.ts";
+import { environmentNames, resolveEnvironment } from "./resolve.ts";
+import { type EnvironmentOverrides } from "./config/types.ts";
 import type { ConfigFile } from "./config/file.ts";
-import type { EnvironmentConfig } from "./config/validate.ts";
+import type { EnvironmentConfig } from "./config/types.ts";
 import { BaseStack } from "./stacks/base-stack.ts";
 import { ServiceStack } from "./stacks/service-stack.ts";
 

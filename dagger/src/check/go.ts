@@ -5,7 +5,7 @@
  */
 import { type Container, dag, type Directory } from "@dagger.io/dagger";
 
-import { capture, type EcosystemOutcome, lines, plainOutcome, type StepOutcome, testOutcome } from "./step.js";
+import { capture, type EcosystemOutcome, plainLines, plainOutcome, type StepOutcome, testOutcome } from "./step.js";
 import { indent, tail } from "../common/errors.js";
 import { lockMessage } from "./lockfiles.js";
 import { parseGoTestJson } from "./test-results.js";
@@ -47,7 +47,7 @@ export async function checkGo(source: Directory): Promise<EcosystemOutcome> {
   const tidy = "go mod tidy -diff";
   const lock = await capture(tree, tidy);
   if (lock.exitCode !== 0) {
-    const out = lines(lock.output);
+    const out = plainLines(lock.output);
     // The diff it would apply (-diff prints a unified diff of go.mod and go.sum and exits 1).
     const diff = out.filter((l) => /^([-+]{3} |[-+]\S|[-+]\t|@@)/.test(l));
     const message =
@@ -78,7 +78,7 @@ export async function checkGo(source: Directory): Promise<EcosystemOutcome> {
 async function vet(tree: Container): Promise<StepOutcome> {
   const command = "go vet ./...";
   return plainOutcome("vet", command, await capture(tree, command), (out) =>
-    lines(out).filter((l) => /\.go:\d+(:\d+)?: /.test(l)),
+    plainLines(out).filter((l) => /\.go:\d+(:\d+)?: /.test(l)),
   );
 }
 
@@ -89,7 +89,7 @@ async function format(tree: Container): Promise<StepOutcome> {
     `unformatted="$(gofmt -l .)" && if [ -n "$unformatted" ]; then echo "$unformatted"; exit 1; fi`,
   );
   const outcome = plainOutcome("format", "gofmt -l .", captured, (out) =>
-    lines(out)
+    plainLines(out)
       .filter((l) => l.endsWith(".go"))
       .map((f) => `not formatted: ${f}`),
   );

@@ -10,7 +10,7 @@ import {
   capture,
   type EcosystemOutcome,
   junitLeftBy,
-  lines,
+  plainLines,
   plainOutcome,
   type StepOutcome,
   testOutcome,
@@ -52,13 +52,17 @@ interface ScriptStep {
 
 /** The steps after the install, run in parallel against the same installed tree. */
 export const SCRIPT_STEPS: readonly ScriptStep[] = [
-  { name: "typecheck", scripts: ["typecheck"], keyLines: (out) => lines(out).filter((l) => /error TS\d+/.test(l)) },
+  {
+    name: "typecheck",
+    scripts: ["typecheck"],
+    keyLines: (out) => plainLines(out).filter((l) => /error TS\d+/.test(l)),
+  },
   {
     name: "lint",
     scripts: ["lint"],
     // eslint's stylish format: a file path line, then "  3:5  error  message  rule".
     keyLines: (out) =>
-      lines(out).filter((l) => /^\s*\d+:\d+\s+error\s/.test(l) || /^\/\S+\.[cm]?[jt]sx?$/.test(l.trim())),
+      plainLines(out).filter((l) => /^\s*\d+:\d+\s+error\s/.test(l) || /^\/\S+\.[cm]?[jt]sx?$/.test(l.trim())),
   },
   {
     name: "format",
@@ -66,7 +70,7 @@ export const SCRIPT_STEPS: readonly ScriptStep[] = [
     fixScripts: ["format"],
     // Prettier names each file it would change ("[warn] src/a.ts"); Biome prints "src/a.ts format".
     keyLines: (out) =>
-      lines(out).filter((l) => /^\[warn\] \S+\.\w+$/.test(l.trim()) || /^\S+\.\w+ format\b/.test(l.trim())),
+      plainLines(out).filter((l) => /^\[warn\] \S+\.\w+$/.test(l.trim()) || /^\S+\.\w+ format\b/.test(l.trim())),
   },
   { name: "unit tests", scripts: ["test:unit", "test"], keyLines: () => [] },
 ];
@@ -134,7 +138,7 @@ function manager(project: NodeProject): Manager {
  * @param nested npm projects of their own inside it (nestedProjects()), installed from their own lock files
  * @throws Error explaining the failure: a lock file out of sync names `npm install`
  */
-export async function install(
+export async function npmInstalled(
   source: Directory,
   workspaces: readonly string[],
   nested: readonly string[] = [],
@@ -191,7 +195,9 @@ export async function checkNode(source: Directory, project: NodeProject): Promis
   let installed: Container;
   try {
     installed =
-      project.manager === "npm" ? await install(source, workspaces, nested) : await installWith(source, project, m);
+      project.manager === "npm"
+        ? await npmInstalled(source, workspaces, nested)
+        : await installWith(source, project, m);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return {

@@ -11,7 +11,7 @@ import {
   type Captured,
   type EcosystemOutcome,
   junitLeftBy,
-  lines,
+  plainLines,
   plainOutcome,
   type StepOutcome,
   testOutcome,
@@ -218,7 +218,9 @@ async function typecheck(tree: Container, tool: Tool, project: PythonProject): P
     return { name: "typecheck", status: "skipped", note: "no [tool.mypy] in pyproject.toml, nor mypy.ini" };
   const command = tool.run(project.mypyFiles ? "mypy" : "mypy .");
   const captured = await capture(tree, command);
-  const outcome = plainOutcome("typecheck", command, captured, (out) => lines(out).filter((l) => /: error: /.test(l)));
+  const outcome = plainOutcome("typecheck", command, captured, (out) =>
+    plainLines(out).filter((l) => /: error: /.test(l)),
+  );
   return missingTool(outcome, captured, tool, "mypy", "[tool.mypy]");
 }
 
@@ -230,7 +232,7 @@ async function lint(tree: Container, tool: Tool, project: PythonProject): Promis
   // One line per finding ("app.py:1:8: F401 [*] `os` imported but unused").
   const captured = await capture(tree, `${command} --output-format=concise`);
   const outcome = plainOutcome("lint", command, captured, (out) =>
-    lines(out).filter((l) => /^\S+:\d+:\d+: [A-Z]+\d+/.test(l)),
+    plainLines(out).filter((l) => /^\S+:\d+:\d+: [A-Z]+\d+/.test(l)),
   );
   return missingTool(outcome, captured, tool, "ruff", "[tool.ruff]");
 }
@@ -243,7 +245,7 @@ async function format(tree: Container, tool: Tool, project: PythonProject): Prom
   // One line per file ("Would reformat: app.py"), then "1 file would be reformatted".
   const captured = await capture(tree, command);
   const outcome = plainOutcome("format", command, captured, (out) =>
-    lines(out).filter((l) => /^Would reformat: /.test(l)),
+    plainLines(out).filter((l) => /^Would reformat: /.test(l)),
   );
   const checked = missingTool(outcome, captured, tool, "ruff", "[tool.ruff]");
   return checked.status === "failed" && checked.fix === command

@@ -145,6 +145,6 @@ export function testOutcome(command: string, captured: Captured, results: TestRe
 }
 
 /** Output split into lines without colour codes. */
-export function lines(output: string): string[] {
+export function plainLines(output: string): string[] {
   return stripAnsi(output).split("\n");
 }

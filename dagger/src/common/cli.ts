@@ -30,7 +30,7 @@ export function progress(line: string): void {
  * The text with a final newline, so the shell prompt starts on its own line.
  * @param text a function's text result
  */
-export function lf(text: string): string {
+export function asOutput(text: string): string {
   return text.endsWith("\n") ? text : `${text}\n`;
 }
 

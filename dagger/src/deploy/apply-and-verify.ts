@@ -20,7 +20,7 @@ import { formatProgress } from "../rollout/summary.js";
 import { serviceState } from "../env/service-state.js";
 import type { SmokeResult } from "./probe.js";
 import { serviceOutputs, type ServiceOutputs } from "../stacks/outputs.js";
-import { outputs } from "../stacks/tofu.js";
+import { readOutputs } from "../stacks/tofu.js";
 import type { TofuOperation } from "../stacks/tofu-failure.js";
 
 // Expected rollout time (shown while waiting; the tracker's budget is 3× this):
@@ -79,11 +79,11 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
   const earlySmoke = !done.applied && emulated ? smokeTest() : undefined;
   earlySmoke?.catch(() => {});
   const [stackOutputs, running] = await Promise.all([
-    outputs(done.container),
+    readOutputs(done.container),
     done.applied ? undefined : serviceState(env),
   ]);
   // Required, each: a rollout followed on a guessed name or an empty task definition would watch the wrong thing.
-  const out = serviceOutputs(stackOutputs, env.target.outputs.service, {
+  const out = serviceOutputs(stackOutputs, env.config.outputs.service, {
     role: "service",
     stack: op.stack,
     next: "the apply did not finish writing its state; run deploy again",
@@ -155,9 +155,9 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
  */
 export function serviceStackOp(r: Pick<RollOutArgs, "env" | "args">): Omit<TofuOperation, "command"> {
   return {
-    stack: r.env.target.names.stacks.service,
+    stack: r.env.config.names.stacks.service,
     lockTimeoutSeconds: r.args.lockTimeoutSeconds,
-    rerun: rerunDeploy(r.args.env, r.env),
+    rerun: rerunDeploy(r.args.name, r.env),
     next: applyState,
   };
 }
@@ -171,7 +171,7 @@ export function serviceStackOp(r: Pick<RollOutArgs, "env" | "args">): Omit<TofuO
 export async function serviceStackVars(env: OpenEnvironment, image: string): Promise<string[]> {
   return [
     "-var",
-    `${env.target.imageVariable}=${image}`,
+    `${env.config.imageVariable}=${image}`,
     // The versions now: a secret rotated since the running tasks started makes the plan redeploy them.
     ...(await secretVersionsVar(env)),
   ];

@@ -25,7 +25,7 @@
  * tracking (as ECS's circuit breaker would), and the call fails.
  */
 import { checkSecretsExist, describeSecrets } from "../env/secrets.js";
-import { publish } from "./image.js";
+import { pushToEnvironment } from "./image.js";
 import { unchangedLine } from "./change.js";
 import { planServiceBesideBase, prepareInfra, servicePlanStanding } from "./prepare-stacks.js";
 import { applyAndVerify, type Outcome } from "./apply-and-verify.js";
@@ -81,7 +81,7 @@ export async function deploy(args: DeployArgs): Promise<string> {
       (image) =>
         steps.run(
           "publish",
-          () => publish(env, image, commit, args.emulatorRegistry),
+          () => pushToEnvironment(env, image, commit, args.emulatorRegistry),
           (r) => digestOf(r),
         ),
     );
@@ -136,8 +136,8 @@ export async function rollback(args: RollbackArgs): Promise<string> {
     if (!chosen) {
       throw new DeployError(
         args.image
-          ? `rollback: ${args.image} is not in the deployment ledger of "${env.target.name}" (${env.ledger.where}); \`status\` lists the images deployed`
-          : `rollback: no earlier successful deploy in the ledger of "${env.target.name}" (${env.ledger.where})${current ? `; the only one is ${current.image}` : ""}: nothing to roll back to`,
+          ? `rollback: ${args.image} is not in the deployment ledger of "${env.config.name}" (${env.ledger.where}); \`status\` lists the images deployed`
+          : `rollback: no earlier successful deploy in the ledger of "${env.config.name}" (${env.ledger.where})${current ? `; the only one is ${current.image}` : ""}: nothing to roll back to`,
       );
     }
     args.log(`rollback to ${chosen.image} (commit ${chosen.commit}, deployed ${chosen.at})`);
@@ -196,7 +196,7 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     if (unsaved) args.log(`warning: ${unsaved}`);
     const warning = [recorded, unsaved].filter((w) => w !== undefined).join(" — ") || undefined;
     const { kind, image, commit, version } = r;
-    const { mode, target, identity } = env;
+    const { mode, config, identity } = env;
     // Metadata only; a store that cannot be asked leaves the row out rather than fail a deploy that succeeded.
     const secrets = mode === "local" ? [] : await describeSecrets(env).catch(() => []);
     const versions = secrets.map((m) => ({
@@ -208,7 +208,7 @@ async function rollOut(r: RollOutArgs): Promise<string> {
     return deploySummary({
       kind,
       mode,
-      target,
+      config,
       identity,
       image,
       commit,
@@ -221,7 +221,7 @@ async function rollOut(r: RollOutArgs): Promise<string> {
         ? {
             unchanged: unchangedLine(outcome.change.digest, [
               ...(r.base ? [r.base.planned.stack] : []),
-              env.target.names.stacks.service,
+              env.config.names.stacks.service,
             ]),
           }
         : {}),
@@ -264,7 +264,7 @@ async function rollOut(r: RollOutArgs): Promise<string> {
   }
   throw new DeployError(
     [
-      `${r.kind} of ${r.image} to ${env.target.name} FAILED: ${outcome.cause ?? "see below"}`,
+      `${r.kind} of ${r.image} to ${env.config.name} FAILED: ${outcome.cause ?? "see below"}`,
       "",
       outcome.details,
       "",

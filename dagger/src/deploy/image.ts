@@ -52,12 +52,12 @@ export async function checkRepository(env: OpenEnvironment): Promise<void> {
   if (!env.auth) return;
   const ecr = new ECRClient(env.sdk);
   try {
-    await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [env.target.names.repository] }));
+    await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [env.config.names.repository] }));
   } catch (err) {
     if ((err as { name?: string }).name === "RepositoryNotFoundException") {
       throw new DeployError(
-        `the ECR repository ${env.target.names.repository} does not exist in account ${env.identity.account} (${env.target.region}): ` +
-          `the base stack is not applied. Run \`${callOn(env.target.name, "bootstrap")}\` once, as an administrator (README, "Deploying to AWS").`,
+        `the ECR repository ${env.config.names.repository} does not exist in account ${env.identity.account} (${env.config.region}): ` +
+          `the base stack is not applied. Run \`${callOn(env.config.name, "bootstrap")}\` once, as an administrator (README, "Deploying to AWS").`,
       );
     }
     throw new DeployError(explainAwsError(err, env.auth, "deploy: ECR DescribeRepositories"));
@@ -74,30 +74,30 @@ export async function checkRepository(env: OpenEnvironment): Promise<void> {
  * @param commit the build's commit (in the tag)
  * @param emulatorRegistry the registry an AWS emulator's images go to (with-emulator --registry)
  */
-export async function publish(
+export async function pushToEnvironment(
   env: OpenEnvironment,
   image: Container,
   commit: string,
   emulatorRegistry?: Service,
 ): Promise<string> {
-  const repo = env.target.names.repository;
+  const repo = env.config.names.repository;
   const tag = imageTag(commit);
   if (env.mode === "local") {
     return byDigest(await image.publish(`${LOCAL_REGISTRY}/${repo}:${tag}`, { registryService: env.registry! }));
   }
   const login = await deployLogin(env);
-  const target = await registryTarget(env, login.registry, emulatorRegistry);
-  const auth = { registry: target.host, username: login.username, password: login.password };
+  const registry = await registryTarget(env, login.registry, emulatorRegistry);
+  const auth = { registry: registry.host, username: login.username, password: login.password };
   const flags =
     "the AWS credentials (their identity needs ecr:GetAuthorizationToken and push rights on the repository)";
   return byDigest(
     await publishImage(
       image,
-      `${target.host}/${repo}:${tag}`,
+      `${registry.host}/${repo}:${tag}`,
       auth,
       [login.plaintext, ...env.secrets],
       flags,
-      target.service,
+      registry.service,
     ),
   );
 }
@@ -157,9 +157,9 @@ async function registryTarget(
 export async function pullBack(env: OpenEnvironment, image: string, emulatorRegistry?: Service): Promise<Container> {
   if (env.mode === "local") return pullLocal(image, env.registry!);
   const login = await deployLogin(env);
-  const target = await registryTarget(env, login.registry, emulatorRegistry);
+  const registry = await registryTarget(env, login.registry, emulatorRegistry);
   return dag
     .container()
-    .withRegistryAuth(target.host, login.username, login.password)
-    .from(image, target.service ? { registryService: target.service } : {});
+    .withRegistryAuth(registry.host, login.username, login.password)
+    .from(image, registry.service ? { registryService: registry.service } : {});
 }

@@ -14,7 +14,7 @@ import type { OpenEnvironment } from "../env/open.js";
 import { DeployError, indent } from "../common/errors.js";
 import { type Stacks, synthesize } from "../stacks/infra-bridge.js";
 import type { Steps } from "./steps.js";
-import { run, type SavedPlan, tofuInit } from "../stacks/tofu.js";
+import { runTofu, type SavedPlan, tofuInit } from "../stacks/tofu.js";
 import { errorLines } from "../stacks/tofu-failure.js";
 
 /**
@@ -30,14 +30,14 @@ export function prepareInfra(
   args: LockArgs,
   steps: Steps,
 ): { serviceInit: Promise<Container>; base: Promise<BaseApply | undefined> } {
-  const stacks: Promise<Stacks> = steps.run("synth", async () => synthesize(env.infra, env.target));
+  const stacks: Promise<Stacks> = steps.run("synth", async () => synthesize(env.infra, env.config));
   const base: Promise<BaseApply | undefined> =
     env.mode === "local"
       ? stacks.then(async (s) => {
           const op = {
-            stack: env.target.names.stacks.base,
+            stack: env.config.names.stacks.base,
             lockTimeoutSeconds: args.lockTimeoutSeconds,
-            rerun: rerunDeploy(args.env, env),
+            rerun: rerunDeploy(args.name, env),
             next: () => "Run deploy again.",
           };
           const done = await planThenApply(steps, "base stack", () => tofuInit(s.base, env.tofu, env.runId), op, []);
@@ -59,7 +59,7 @@ export function prepareInfra(
 async function initServiceStack(stacks: Stacks, env: OpenEnvironment, args: LockArgs): Promise<Container> {
   const init = await tofuInit(stacks.service, env.tofu, env.runId);
   if (!args.forceUnlock) return init;
-  const r = await run(init, ["force-unlock", "-force", args.forceUnlock]);
+  const r = await runTofu(init, ["force-unlock", "-force", args.forceUnlock]);
   if (r.exitCode !== 0)
     throw new DeployError(
       `--force-unlock ${args.forceUnlock} failed (nothing else was done):\n${indent(errorLines(r))}`,

@@ -29,10 +29,10 @@ export async function smokeAws(
   out: Pick<ServiceOutputs, "url" | "albDnsName">,
   commit: string,
 ): Promise<SmokeResult> {
-  const url = `${out.url.replace(/\/$/, "")}${env.target.healthCheckPath}`;
+  const url = `${out.url.replace(/\/$/, "")}${env.config.healthCheckPath}`;
   const check = {
     expectCommit: commit,
-    commitFrom: env.target.smokeTest.commitFrom,
+    commitFrom: env.config.smokeTest.commitFrom,
     maxBadAnswers: SMOKE_MAX_BAD_ANSWERS,
   };
   const first = await smokeTest({ url, ...check, timeoutSeconds: SMOKE_TIMEOUT_SECONDS.aws });
@@ -42,7 +42,7 @@ export async function smokeAws(
   return viaAlb.ok
     ? {
         ...viaAlb,
-        url: `${url} (through ${out.albDnsName}: ${env.target.domain} does not resolve yet — delegate its zone)`,
+        url: `${url} (through ${out.albDnsName}: ${env.config.domain} does not resolve yet — delegate its zone)`,
       }
     : viaAlb;
 }
@@ -63,24 +63,24 @@ export async function smokeStandIn(
   emulatorRegistry?: Service,
 ): Promise<SmokeResult> {
   const pulled = await pullBack(env, image, emulatorRegistry);
-  const svc: Service = standInService(pulled, env.target.containerPort);
+  const svc: Service = standInService(pulled, env.config.containerPort);
   const url0 = `(stand-in for ${image})`;
   try {
     await svc.start();
   } catch (err) {
     return { ok: false, url: url0, attempts: 1, seconds: 0, reason: await standInFailure(err, pulled) };
   }
-  const reach = await reachable(svc, env.target.containerPort);
+  const reach = await reachable(svc, env.config.containerPort);
   try {
     const res = await smokeTest({
-      url: `${reach.url}${env.target.healthCheckPath}`,
+      url: `${reach.url}${env.config.healthCheckPath}`,
       expectCommit: commit,
-      commitFrom: env.target.smokeTest.commitFrom,
+      commitFrom: env.config.smokeTest.commitFrom,
       timeoutSeconds: SMOKE_TIMEOUT_SECONDS.emulator,
       intervalSeconds: 1,
       maxBadAnswers: SMOKE_MAX_BAD_ANSWERS,
     });
-    return { ...res, url: `${env.target.healthCheckPath} of the stand-in for ${image}` };
+    return { ...res, url: `${env.config.healthCheckPath} of the stand-in for ${image}` };
   } finally {
     await reach.close().catch(() => {});
     await svc.stop().catch(() => {});

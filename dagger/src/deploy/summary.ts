@@ -14,7 +14,7 @@ export interface SummaryInput {
   kind: LedgerEntry["kind"];
   /** local, an AWS emulator, or AWS. */
   mode: OpenEnvironment["mode"];
-  target: { name: string; domain: string; names: { service: string } };
+  config: { name: string; domain: string; names: { service: string } };
   identity: { account: string; arn: string };
   /** The image rolled out, by digest. */
   image: string;
@@ -41,7 +41,7 @@ export interface SummaryInput {
  * @param s what was deployed where, and what the rollout and smoke test said
  */
 export function deploySummary(s: SummaryInput): string {
-  const url = s.outputs?.url ?? `https://${s.target.domain}`;
+  const url = s.outputs?.url ?? `https://${s.config.domain}`;
   const where =
     s.mode === "local"
       ? `${url} (local: nothing serves it after this call; the image ran as a stand-in for the smoke test — \`dagger call serve up\` serves it)`
@@ -49,7 +49,7 @@ export function deploySummary(s: SummaryInput): string {
         ? `${url} (AWS emulator: no tasks run; the image ran as a stand-in for the smoke test)`
         : url;
   return [
-    `### ${s.kind === "rollback" ? "Rolled back" : "Deployed"} ${s.target.names.service} to ${s.target.name} ✔`,
+    `### ${s.kind === "rollback" ? "Rolled back" : "Deployed"} ${s.config.names.service} to ${s.config.name} ✔`,
     "",
     "| | |",
     "|---|---|",

@@ -25,7 +25,12 @@ import { type Ledger, s3Ledger, volumeLedger } from "./ledger.js";
 import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, registryService } from "../local/services.js";
 import { type EmulatorStart, type SavedState, startLocalEmulator } from "../local/state.js";
 import { ensureStateBucket } from "../stacks/state-bucket.js";
-import { type AppConfig, infraContainer, resolveTarget, type Target } from "../stacks/infra-bridge.js";
+import {
+  type ConfigFile,
+  infraContainer,
+  resolveEnvironmentConfig,
+  type EnvironmentConfig,
+} from "../stacks/infra-bridge.js";
 import type { TofuAws } from "../stacks/tofu.js";
 
 /** The local environment's name: everything in the engine, no account. */
@@ -42,13 +47,13 @@ export interface EmulatorArgs {
 /** The arguments every operation on an environment takes. */
 export interface EnvironmentArgs {
   /** The environment's name (a key of the configuration file's environments). */
-  env: string;
+  name: string;
   /** The app's source. */
   source: Directory;
   /** The app's configuration file; undefined: it has none (the built-in environments). */
-  config?: AppConfig;
+  configFile?: ConfigFile;
   /** The module's infra (module-files.ts moduleInfra()). */
-  infra: Directory;
+  infraSource: Directory;
   /** AWS credentials; `endpoint` is a custom AWS endpoint (FIPS, VPC), never an emulator. */
   aws: AwsArgs;
   /** An AWS emulator, named explicitly: emulator-only infrastructure settings, the emulator's verdict rule, a stand-in smoke test. */
@@ -63,7 +68,7 @@ export interface EnvironmentArgs {
 
 /** An opened environment. */
 export interface OpenEnvironment {
-  target: Target;
+  config: EnvironmentConfig;
   /** The module's infra container with the app's configuration (built once per call: resolve, synth). */
   infra: Container;
   /** local: the in-engine emulator; emulator: an emulator at --aws-endpoint; aws: AWS. */
@@ -106,19 +111,19 @@ export async function openEnvironment(
   const mode = environmentMode(args);
   const local = mode === "local";
   const onEmulator = mode === "emulator";
-  const infra = await infraContainer(args.infra, args.config);
-  const target = await resolveTarget(infra, args.env, args.configOverrides ?? "", onEmulator);
-  if (local && opts.startLocal === false) return localRecords(args, target, infra, runId);
-  if (local) return await openLocal(args, target, infra, runId);
+  const infra = await infraContainer(args.infraSource, args.configFile);
+  const config = await resolveEnvironmentConfig(infra, args.name, args.configOverrides ?? "", onEmulator);
+  if (local && opts.startLocal === false) return localRecords(args, config, infra, runId);
+  if (local) return await openLocal(args, config, infra, runId);
 
-  if (args.aws.region && args.aws.region !== target.region) {
+  if (args.aws.region && args.aws.region !== config.region) {
     throw new Error(
-      `${action}: environment "${target.name}" is in ${target.region} (${target.configFile}), but the credentials name ${args.aws.region}. ` +
+      `${action}: environment "${config.name}" is in ${config.region} (${config.configFile}), but the credentials name ${args.aws.region}. ` +
         `Leave the region out (it comes from the configuration), or change the environment's region.`,
     );
   }
   const endpoint = args.emulator?.endpoint ?? args.aws.endpoint;
-  const auth = await resolveAwsAuth({ ...args.aws, region: target.region, ...(endpoint ? { endpoint } : {}) }, action);
+  const auth = await resolveAwsAuth({ ...args.aws, region: config.region, ...(endpoint ? { endpoint } : {}) }, action);
   const identity = await callerIdentity(auth, action);
   // The token too is kept out of every output (the temporary credentials are in `auth`).
   const webIdentityToken = args.aws.webIdentityToken ? (await readCredential(args.aws.webIdentityToken)).trim() : "";
@@ -130,11 +135,11 @@ export async function openEnvironment(
       ? ` (AWS endpoint ${auth.endpoint})`
       : "";
   args.log(`preflight: AWS account ${identity.account}, identity ${identity.arn}${via}${at}`);
-  if (target.accountId && identity.account !== target.accountId) {
+  if (config.accountId && identity.account !== config.accountId) {
     throw new Error(
       [
         `${action} refused: the credentials belong to AWS account ${identity.account} (${identity.arn}),`,
-        `but environment "${target.name}" is configured for account ${target.accountId} (accountId in ${target.configFile}).`,
+        `but environment "${config.name}" is configured for account ${config.accountId} (accountId in ${config.configFile}).`,
         "Either use credentials of that account (check the role you assumed, or AWS_PROFILE), or, if the environment moved, change its accountId there.",
       ].join("\n"),
     );
@@ -145,25 +150,25 @@ export async function openEnvironment(
   const resolved = (name: string, value: string) => dag.setSecret(`fp-${name}-${runId}`, value);
   const { sessionToken } = auth.credentials;
   const tofu: TofuAws = {
-    region: target.region,
+    region: config.region,
     accessKeyId: resolved("key", auth.credentials.accessKeyId),
     secretAccessKey: resolved("secret", auth.credentials.secretAccessKey),
     ...(sessionToken ? { sessionToken: resolved("session", sessionToken) } : {}),
     // A custom endpoint of real AWS reaches the provider as AWS_ENDPOINT_URL, and only that:
     // none of the emulator's relaxations (skipped validations, path-style S3) apply.
-    emulatorEnv: tofuEndpointEnvironment(mode, target, auth.endpoint),
-    backendConfig: onEmulator ? target.emulatorBackendConfig : [],
+    emulatorEnv: tofuEndpointEnvironment(mode, config, auth.endpoint),
+    backendConfig: onEmulator ? config.emulatorBackendConfig : [],
   };
   const sdk = awsClientConfig(auth);
   return {
-    target,
+    config,
     infra,
     mode: onEmulator ? "emulator" : "aws",
     identity,
     sdk,
     tofu,
     auth,
-    ledger: s3Ledger(sdk, target.state.bucket, target.names.state.ledger),
+    ledger: s3Ledger(sdk, config.state.bucket, config.names.state.ledger),
     runId,
     secrets: [
       auth.credentials.accessKeyId,
@@ -178,12 +183,12 @@ export async function openEnvironment(
 /** The local environment: the emulator from its saved state, the persistent registry and ledger, the state bucket created. */
 async function openLocal(
   args: EnvironmentArgs,
-  target: Target,
+  config: EnvironmentConfig,
   infra: Container,
   runId: string,
 ): Promise<OpenEnvironment> {
-  if (!target.emulator)
-    throw new Error(`environment "${LOCAL}" must have emulator: true (${target.configFile}, environments.local)`);
+  if (!config.emulator)
+    throw new Error(`environment "${LOCAL}" must have emulator: true (${config.configFile}, environments.local)`);
   if (args.aws.accessKeyId || args.aws.webIdentityToken || args.aws.endpoint || args.emulator) {
     args.log(
       "note: the local environment ignores AWS credentials, endpoints and emulators: it runs its own emulator in the engine",
@@ -201,24 +206,24 @@ async function openLocal(
     started.push({ close: () => registry.stop().then(() => {}) });
     args.log(`local: AWS emulator (${emulator.reach.via}) and registry started in the engine`);
     const auth: AwsAuth = {
-      region: target.region,
+      region: config.region,
       endpoint: emulator.reach.url,
       credentials: { ...EMULATOR_CREDENTIALS },
     };
     const sdk = awsClientConfig(auth);
     const identity = await callerIdentity(auth, "local");
-    await ensureStateBucket(sdk, target.state.bucket, target.state.region);
+    await ensureStateBucket(sdk, config.state.bucket, config.state.region);
     return {
-      target,
+      config,
       infra,
       mode: "local",
       identity,
       sdk,
       tofu: {
-        region: target.region,
+        region: config.region,
         ...EMULATOR_CREDENTIALS,
-        emulatorEnv: withEndpoint(target.emulatorEnvironment, `http://${EMULATOR_BINDING}:${EMULATOR_PORT}`),
-        backendConfig: target.emulatorBackendConfig,
+        emulatorEnv: withEndpoint(config.emulatorEnvironment, `http://${EMULATOR_BINDING}:${EMULATOR_PORT}`),
+        backendConfig: config.emulatorBackendConfig,
         service: { binding: EMULATOR_BINDING, svc: emulator.service },
       },
       registry,
@@ -236,16 +241,21 @@ async function openLocal(
 }
 
 /** The local environment without its services: configuration, registry and ledger (both persistent). */
-function localRecords(args: EnvironmentArgs, target: Target, infra: Container, runId: string): OpenEnvironment {
+function localRecords(
+  args: EnvironmentArgs,
+  config: EnvironmentConfig,
+  infra: Container,
+  runId: string,
+): OpenEnvironment {
   const registry = registryService(args.localState);
   return {
-    target,
+    config,
     infra,
     mode: "local",
     identity: { account: "(emulator, not started)", arn: "local" },
-    sdk: awsClientConfig({ region: target.region, credentials: { ...EMULATOR_CREDENTIALS } }),
+    sdk: awsClientConfig({ region: config.region, credentials: { ...EMULATOR_CREDENTIALS } }),
     tofu: {
-      region: target.region,
+      region: config.region,
       ...EMULATOR_CREDENTIALS,
       emulatorEnv: {},
       backendConfig: [],
@@ -267,8 +277,8 @@ function localRecords(args: EnvironmentArgs, target: Target, infra: Container, r
  *
  * @param args the operation's arguments
  */
-export function environmentMode(args: Pick<EnvironmentArgs, "env" | "emulator">): OpenEnvironment["mode"] {
-  if (args.env === LOCAL) return "local";
+export function environmentMode(args: Pick<EnvironmentArgs, "name" | "emulator">): OpenEnvironment["mode"] {
+  if (args.name === LOCAL) return "local";
   return args.emulator ? "emulator" : "aws";
 }
 
@@ -278,15 +288,15 @@ export function environmentMode(args: Pick<EnvironmentArgs, "env" | "emulator">)
  * path-style S3); on AWS at a custom endpoint, only AWS_ENDPOINT_URL.
  *
  * @param mode where the operation runs
- * @param target the environment
+ * @param config the environment
  * @param endpoint the endpoint, if any
  */
 export function tofuEndpointEnvironment(
   mode: OpenEnvironment["mode"],
-  target: Pick<Target, "emulatorEnvironment">,
+  config: Pick<EnvironmentConfig, "emulatorEnvironment">,
   endpoint: string | undefined,
 ): Record<string, string> {
-  if (mode === "emulator" && endpoint) return withEndpoint(target.emulatorEnvironment, endpoint);
+  if (mode === "emulator" && endpoint) return withEndpoint(config.emulatorEnvironment, endpoint);
   return endpoint ? { AWS_ENDPOINT_URL: endpoint } : {};
 }
 

@@ -10,7 +10,7 @@ import { explainAwsError } from "../aws/auth.js";
 import type { OpenEnvironment } from "./open.js";
 import { DeployError } from "../common/errors.js";
 import { setSecretCommand } from "../common/cli.js";
-import type { TargetSecret } from "../stacks/infra-bridge.js";
+import type { SecretSummary } from "../stacks/infra-bridge.js";
 
 /** Clients for a store in a region (a secret may live in another region than the service). */
 export function ssmIn(env: OpenEnvironment, region: string): SSMClient {
@@ -31,7 +31,7 @@ export function isNotFound(err: unknown): boolean {
 
 /** What a store says about one secret, without its value. */
 export interface SecretMetadata {
-  secret: TargetSecret;
+  secret: SecretSummary;
   /** False: it does not exist (or is scheduled for deletion). */
   exists: boolean;
   /** The current version (SSM: its number; Secrets Manager: the AWSCURRENT version id). */
@@ -50,11 +50,11 @@ export interface SecretMetadata {
  */
 export async function describeSecrets(env: OpenEnvironment): Promise<SecretMetadata[]> {
   return Promise.all(
-    env.target.secrets.map((s) => (s.kind === "ssm" ? describeParameter(env, s) : describeSecret(env, s))),
+    env.config.secrets.map((s) => (s.kind === "ssm" ? describeParameter(env, s) : describeSecret(env, s))),
   );
 }
 
-async function describeParameter(env: OpenEnvironment, s: TargetSecret): Promise<SecretMetadata> {
+async function describeParameter(env: OpenEnvironment, s: SecretSummary): Promise<SecretMetadata> {
   const ssm = ssmIn(env, s.region);
   try {
     const out = await ssm.send(
@@ -74,7 +74,7 @@ async function describeParameter(env: OpenEnvironment, s: TargetSecret): Promise
   }
 }
 
-async function describeSecret(env: OpenEnvironment, s: TargetSecret): Promise<SecretMetadata> {
+async function describeSecret(env: OpenEnvironment, s: SecretSummary): Promise<SecretMetadata> {
   const sm = secretsManagerIn(env, s.region);
   try {
     const out = await sm.send(new DescribeSecretCommand({ SecretId: s.arn ?? s.name }));
@@ -121,8 +121,8 @@ export function secretVersions(found: readonly SecretMetadata[]): string {
  */
 export async function secretVersionsVar(env: OpenEnvironment): Promise<string[]> {
   const versions =
-    env.mode === "local" || env.target.secrets.length === 0 ? "" : secretVersions(await describeSecrets(env));
-  return ["-var", `${env.target.secretVersionsVariable}=${versions}`];
+    env.mode === "local" || env.config.secrets.length === 0 ? "" : secretVersions(await describeSecrets(env));
+  return ["-var", `${env.config.secretVersionsVariable}=${versions}`];
 }
 
 /**
@@ -134,10 +134,10 @@ export async function secretVersionsVar(env: OpenEnvironment): Promise<string[]>
  * @returns one line for the progress log
  */
 export async function checkSecretsExist(env: OpenEnvironment): Promise<string> {
-  if (env.target.secrets.length === 0) return "none configured";
+  if (env.config.secrets.length === 0) return "none configured";
   // local's emulator starts empty on every call and runs no tasks: nothing could exist, and nothing reads them.
   if (env.mode === "local")
-    return `${env.target.secrets.length} configured, not checked on local (its emulator starts empty and runs no tasks)`;
+    return `${env.config.secrets.length} configured, not checked on local (its emulator starts empty and runs no tasks)`;
   let found: SecretMetadata[];
   try {
     found = await describeSecrets(env);
@@ -145,7 +145,7 @@ export async function checkSecretsExist(env: OpenEnvironment): Promise<string> {
     throw new DeployError(
       explainAwsError(
         err,
-        env.auth ?? { region: env.target.region, credentials: env.sdk.credentials },
+        env.auth ?? { region: env.config.region, credentials: env.sdk.credentials },
         "deploy preflight: describe the app's secrets",
       ),
     );
@@ -154,10 +154,10 @@ export async function checkSecretsExist(env: OpenEnvironment): Promise<string> {
   if (missing.length > 0) {
     throw new DeployError(
       [
-        `deploy refused: ${missing.length === 1 ? "a secret" : `${missing.length} secrets`} of service.secrets (${env.target.configFile}) ${missing.length === 1 ? "does" : "do"} not exist in environment "${env.target.name}"; nothing was changed. ECS would fail every task at start.`,
+        `deploy refused: ${missing.length === 1 ? "a secret" : `${missing.length} secrets`} of service.secrets (${env.config.configFile}) ${missing.length === 1 ? "does" : "do"} not exist in environment "${env.config.name}"; nothing was changed. ECS would fail every task at start.`,
         ...missing.map(
           (m) =>
-            `- ${m.secret.envVar}: ${m.secret.kind === "ssm" ? "SSM parameter" : "Secrets Manager secret"} ${m.secret.arn ?? m.secret.name} (${m.secret.region}) — create it: ${setSecretCommand(env.target.name, m.secret.envVar)}`,
+            `- ${m.secret.envVar}: ${m.secret.kind === "ssm" ? "SSM parameter" : "Secrets Manager secret"} ${m.secret.arn ?? m.secret.name} (${m.secret.region}) — create it: ${setSecretCommand(env.config.name, m.secret.envVar)}`,
         ),
       ].join("\n"),
     );
@@ -169,7 +169,7 @@ export async function checkSecretsExist(env: OpenEnvironment): Promise<string> {
   if (denied.length > 0) {
     throw new DeployError(
       [
-        `deploy refused: the task execution role would not be allowed to read ${denied.length === 1 ? "a secret" : `${denied.length} secrets`} of service.secrets (${env.target.configFile}); nothing was changed.`,
+        `deploy refused: the task execution role would not be allowed to read ${denied.length === 1 ? "a secret" : `${denied.length} secrets`} of service.secrets (${env.config.configFile}); nothing was changed.`,
         ...denied,
       ].join("\n"),
     );
@@ -211,7 +211,7 @@ export function executionRoleMismatch(m: SecretMetadata, account: string): strin
  * @param runningSince when the running (PRIMARY) deployment was created
  */
 export async function secretsStatus(env: OpenEnvironment, runningSince: Date | undefined): Promise<string[]> {
-  if (env.target.secrets.length === 0) return [];
+  if (env.config.secrets.length === 0) return [];
   const found = await describeSecrets(env).catch((err: unknown) => err as Error);
   if (found instanceof Error) return ["", `**Secrets**: could not be described (${found.message.split("\n")[0]}).`];
   return [

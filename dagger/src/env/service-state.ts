@@ -34,25 +34,25 @@ export async function serviceState(env: OpenEnvironment): Promise<ServiceState> 
   const ecs = new ECSClient(env.sdk);
   try {
     const out = await ecs.send(
-      new DescribeServicesCommand({ cluster: env.target.names.cluster, services: [env.target.names.service] }),
+      new DescribeServicesCommand({ cluster: env.config.names.cluster, services: [env.config.names.service] }),
     );
     const service = out.services?.find((s) => s.status !== "INACTIVE");
     if (!service)
       return {
-        missing: `no service ${env.target.names.service} in cluster ${env.target.names.cluster} (not deployed yet, or destroyed)`,
+        missing: `no service ${env.config.names.service} in cluster ${env.config.names.cluster} (not deployed yet, or destroyed)`,
       };
     const td = service.taskDefinition
       ? (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }))).taskDefinition
       : undefined;
-    const image = td?.containerDefinitions?.find((c) => c.name === env.target.names.container)?.image;
+    const image = td?.containerDefinitions?.find((c) => c.name === env.config.names.container)?.image;
     return { service, ...(image ? { image } : {}) };
   } catch (err) {
     if ((err as { name?: string }).name === "ClusterNotFoundException")
-      return { missing: `no cluster ${env.target.names.cluster} (not deployed yet, or destroyed)` };
+      return { missing: `no cluster ${env.config.names.cluster} (not deployed yet, or destroyed)` };
     throw new DeployError(
       explainAwsError(
         err,
-        env.auth ?? { region: env.target.region, credentials: env.sdk.credentials },
+        env.auth ?? { region: env.config.region, credentials: env.sdk.credentials },
         "status: ECS DescribeServices",
       ),
     );

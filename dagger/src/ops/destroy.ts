@@ -29,16 +29,16 @@ export async function destroy(
   includeBase: boolean,
   lockTimeoutSeconds: number,
 ): Promise<string> {
-  if (confirm !== args.env) {
+  if (confirm !== args.name) {
     throw new DeployError(
       [
-        `destroy refused: it deletes environment "${args.env}"${args.env === LOCAL ? " (its emulator state, registry storage and deployment ledger)" : " (load balancer, service, network" + (includeBase ? ", and the base stack: registry with its images, zone, CI roles" : "") + ")"}.`,
+        `destroy refused: it deletes environment "${args.name}"${args.name === LOCAL ? " (its emulator state, registry storage and deployment ledger)" : " (load balancer, service, network" + (includeBase ? ", and the base stack: registry with its images, zone, CI roles" : "") + ")"}.`,
         "To go ahead, repeat the environment's name:",
-        `  ${callOn(args.env, `destroy --confirm ${args.env}${includeBase ? " --include-base" : ""}`)}`,
+        `  ${callOn(args.name, `destroy --confirm ${args.name}${includeBase ? " --include-base" : ""}`)}`,
       ].join("\n"),
     );
   }
-  if (args.env === LOCAL) {
+  if (args.name === LOCAL) {
     const env = await openEnvironment(args, "destroy", { startLocal: false });
     await env.ledger.clear();
     await clearLocalState(args.localState);
@@ -47,7 +47,7 @@ export async function destroy(
   }
   const env = await openEnvironment(args, "destroy");
   try {
-    const stacks = await synthesize(env.infra, env.target);
+    const stacks = await synthesize(env.infra, env.config);
     const done: string[] = [];
     for (const [role, dir] of (includeBase
       ? [
@@ -55,18 +55,18 @@ export async function destroy(
           ["base", stacks.base],
         ]
       : [["service", stacks.service]]) as ["base" | "service", typeof stacks.base][]) {
-      const name = env.target.names.stacks[role];
+      const name = env.config.names.stacks[role];
       args.log(`▶ destroy ${name}`);
       const init = await tofuInit(dir, env.tofu, env.runId);
       const op = {
         command: "destroy",
         stack: name,
         lockTimeoutSeconds,
-        rerun: callOn(args.env, `destroy --confirm ${args.env}`),
+        rerun: callOn(args.name, `destroy --confirm ${args.name}`),
       } as const;
       const r = await runLocked(init, op, [
         "-auto-approve",
-        ...(role === "service" ? ["-var", `${env.target.imageVariable}=${PLACEHOLDER_IMAGE}`] : []),
+        ...(role === "service" ? ["-var", `${env.config.imageVariable}=${PLACEHOLDER_IMAGE}`] : []),
       ]).catch((err: unknown) => {
         if (!(err instanceof TofuError)) throw err;
         const then = [
@@ -90,8 +90,8 @@ export async function destroy(
         `Destroyed ${done.join(" and ")} in account ${env.identity.account}.`,
         includeBase
           ? ""
-          : `The base stack ${env.target.names.stacks.base} (registry, zone, CI roles) remains: add --include-base to remove it too (as an administrator).`,
-        `The state bucket ${env.target.state.bucket} remains (it holds the state history and the deployment ledger); delete it by hand when nothing uses it.`,
+          : `The base stack ${env.config.names.stacks.base} (registry, zone, CI roles) remains: add --include-base to remove it too (as an administrator).`,
+        `The state bucket ${env.config.state.bucket} remains (it holds the state history and the deployment ledger); delete it by hand when nothing uses it.`,
       ]
         .filter((l) => l !== "")
         .join("\n"),

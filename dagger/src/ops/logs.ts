@@ -15,7 +15,7 @@ import { DeployError } from "../common/errors.js";
  * @param limit at most this many lines (the newest)
  */
 export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: number): Promise<string> {
-  if (args.env === LOCAL) {
+  if (args.name === LOCAL) {
     return [
       "The local environment runs no tasks between calls, so it has no logs to show.",
       "Its image ran as a stand-in during the last deploy's smoke test; to watch it run:",
@@ -32,7 +32,7 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
     do {
       const out = await client.send(
         new FilterLogEventsCommand({
-          logGroupName: env.target.names.logGroup,
+          logGroupName: env.config.names.logGroup,
           startTime,
           ...(nextToken ? { nextToken } : {}),
         }),
@@ -41,9 +41,9 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
       nextToken = out.nextToken;
     } while (nextToken && events.length < 10_000);
     const shown = events.slice(-limit);
-    if (shown.length === 0) return `No log lines in ${env.target.names.logGroup} in the last ${sinceMinutes} minutes.`;
+    if (shown.length === 0) return `No log lines in ${env.config.names.logGroup} in the last ${sinceMinutes} minutes.`;
     return [
-      `${env.target.names.logGroup}, last ${sinceMinutes} min (${shown.length} of ${events.length} lines; streams ecs/app/<task id>):`,
+      `${env.config.names.logGroup}, last ${sinceMinutes} min (${shown.length} of ${events.length} lines; streams ecs/app/<task id>):`,
       ...shown.map(
         (e) =>
           `${new Date(e.timestamp ?? 0).toISOString()} ${(e.logStreamName ?? "").split("/").pop()?.slice(0, 8) ?? ""} ${(e.message ?? "").trimEnd()}`,
@@ -51,11 +51,11 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
     ].join("\n");
   } catch (err) {
     if ((err as { name?: string }).name === "ResourceNotFoundException")
-      return `There is no log group ${env.target.names.logGroup} (not deployed yet, or destroyed).`;
+      return `There is no log group ${env.config.names.logGroup} (not deployed yet, or destroyed).`;
     throw new DeployError(
       explainAwsError(
         err,
-        env.auth ?? { region: env.target.region, credentials: env.sdk.credentials },
+        env.auth ?? { region: env.config.region, credentials: env.sdk.credentials },
         "logs: CloudWatch Logs FilterLogEvents",
       ),
     );

@@ -16,7 +16,7 @@ import { type EnvironmentArgs, LOCAL, openEnvironment } from "../env/open.js";
  * @param tag image tag (ECR tags are immutable)
  */
 export async function publishEcr(image: Container, args: EnvironmentArgs, tag: string): Promise<string> {
-  if (args.env === LOCAL) {
+  if (args.name === LOCAL) {
     throw new Error(
       "publish-ecr: the local environment has no ECR: `dagger call deploy` pushes to its registry in the engine. Name an AWS environment: `dagger call environment --name production with-aws-credentials … publish-ecr`",
     );
@@ -27,7 +27,7 @@ export async function publishEcr(image: Container, args: EnvironmentArgs, tag: s
     const flags = `${credentialsHint(env.auth!)} and that the repository exists in that account (bootstrap creates it)`;
     return await publishImage(
       image,
-      `${login.registry}/${env.target.names.repository}:${tag}`,
+      `${login.registry}/${env.config.names.repository}:${tag}`,
       login,
       [login.plaintext, ...env.secrets],
       flags,

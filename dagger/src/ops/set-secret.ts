@@ -12,15 +12,15 @@ import { readCredential } from "../common/credentials.js";
 import { DeployError, redact } from "../common/errors.js";
 import { type EnvironmentArgs, LOCAL, type OpenEnvironment, openEnvironment } from "../env/open.js";
 import { isNotFound, secretsManagerIn, ssmIn } from "../env/secrets.js";
-import type { TargetSecret } from "../stacks/infra-bridge.js";
+import type { SecretSummary } from "../stacks/infra-bridge.js";
 
 /** The configured secret for an environment variable, or an error listing the configured ones. */
-function configuredSecret(env: OpenEnvironment, envVar: string): TargetSecret {
-  const s = env.target.secrets.find((x) => x.envVar === envVar);
+function configuredSecret(env: OpenEnvironment, envVar: string): SecretSummary {
+  const s = env.config.secrets.find((x) => x.envVar === envVar);
   if (s) return s;
-  const known = env.target.secrets.map((x) => x.envVar);
+  const known = env.config.secrets.map((x) => x.envVar);
   throw new DeployError(
-    `set-secret: ${envVar} is not in service.secrets of environment "${env.target.name}" (${env.target.configFile}); ` +
+    `set-secret: ${envVar} is not in service.secrets of environment "${env.config.name}" (${env.config.configFile}); ` +
       (known.length ? `the configured ones are ${known.join(", ")}.` : "it names none.") +
       ` Add it there first (e.g. ${envVar}: { ssm: "/app/${envVar.toLowerCase().replace(/_/g, "-")}" }), so the store and the name come from the configuration.`,
   );
@@ -38,7 +38,7 @@ function configuredSecret(env: OpenEnvironment, envVar: string): TargetSecret {
  * @param value the new value (one trailing newline trimmed)
  */
 export async function setSecret(args: EnvironmentArgs, envVar: string, value: Secret): Promise<string> {
-  if (args.env === LOCAL)
+  if (args.name === LOCAL)
     throw new DeployError(
       `set-secret: the local environment's emulator starts empty on every call, so a value set there is gone at once; set secrets in an AWS environment (or one on an emulator with with-emulator)`,
     );
@@ -61,7 +61,7 @@ export async function setSecret(args: EnvironmentArgs, envVar: string, value: Se
       redact(
         explainAwsError(
           err,
-          env.auth ?? { region: env.target.region, credentials: env.sdk.credentials },
+          env.auth ?? { region: env.config.region, credentials: env.sdk.credentials },
           `set-secret ${envVar}`,
         ),
         [...env.secrets, plain],
@@ -72,7 +72,7 @@ export async function setSecret(args: EnvironmentArgs, envVar: string, value: Se
   }
 }
 
-async function putParameter(env: OpenEnvironment, s: TargetSecret, value: string): Promise<string> {
+async function putParameter(env: OpenEnvironment, s: SecretSummary, value: string): Promise<string> {
   const ssm = ssmIn(env, s.region);
   try {
     const out = await ssm.send(
@@ -90,7 +90,7 @@ async function putParameter(env: OpenEnvironment, s: TargetSecret, value: string
   }
 }
 
-async function putSecretValue(env: OpenEnvironment, s: TargetSecret, value: string): Promise<string> {
+async function putSecretValue(env: OpenEnvironment, s: SecretSummary, value: string): Promise<string> {
   const sm = secretsManagerIn(env, s.region);
   const id = s.arn ?? s.name;
   try {

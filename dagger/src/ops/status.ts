@@ -50,7 +50,7 @@ export async function status(args: EnvironmentArgs): Promise<string> {
   try {
     const entries = await env.ledger.read();
     const current = [...entries].reverse().find((e) => e.verdict === "SUCCESSFUL");
-    const lines = [`### ${env.target.names.service} (${env.target.name}): status`, ""];
+    const lines = [`### ${env.config.names.service} (${env.config.name}): status`, ""];
     if (env.mode === "local") {
       if (current) {
         const present = await pullLocal(current.image, env.registry!)
@@ -84,11 +84,11 @@ export async function status(args: EnvironmentArgs): Promise<string> {
         );
         lines.push(...(await secretsStatus(env, s.deployments?.find((d) => d.status === "PRIMARY")?.createdAt)));
         if (env.mode === "aws") {
-          const url = `https://${env.target.domain}${env.target.healthCheckPath}`;
+          const url = `https://${env.config.domain}${env.config.healthCheckPath}`;
           const h = await smokeTest({
             url,
             expectCommit: deployed?.commit ?? "(any)",
-            commitFrom: deployed ? env.target.smokeTest.commitFrom : undefined,
+            commitFrom: deployed ? env.config.smokeTest.commitFrom : undefined,
             timeoutSeconds: 6,
             intervalSeconds: 3,
           });
@@ -114,10 +114,10 @@ export async function status(args: EnvironmentArgs): Promise<string> {
  * @param desired the service's desired count as ECS reports it (the autoscaler's, when on)
  */
 async function scalingStatus(env: OpenEnvironment, desired: number | undefined): Promise<string[]> {
-  const a = env.target.autoscaling;
+  const a = env.config.autoscaling;
   if (!a.enabled)
     return [
-      `**Scaling**: off — the desired count is the configured ${env.target.desiredCount} (service.desiredCount).`,
+      `**Scaling**: off — the desired count is the configured ${env.config.desiredCount} (service.desiredCount).`,
     ];
   const configured = `configured ${a.minCount}–${a.maxCount}`;
   if (env.mode !== "aws") {
@@ -125,7 +125,7 @@ async function scalingStatus(env: OpenEnvironment, desired: number | undefined):
       `**Scaling**: on (${configured}), ${desired ?? "?"} desired — the emulator leaves the scaling target and policies out (infra's EMULATOR_OMITTED_RESOURCES), so there is no activity to show.`,
     ];
   }
-  const resourceId = `service/${env.target.names.cluster}/${env.target.names.service}`;
+  const resourceId = `service/${env.config.names.cluster}/${env.config.names.service}`;
   const aas = new ApplicationAutoScalingClient(env.sdk);
   try {
     const targets = await aas.send(

@@ -21,7 +21,7 @@ export class RolloutError extends Error {
  * @param what the call, e.g. "ECS DescribeServices"
  * @param fn the call
  */
-export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+export async function tagged<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

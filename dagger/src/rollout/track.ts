@@ -27,7 +27,7 @@ import { type AcceptanceRule, ECS_ACCEPTANCE } from "./acceptance.js";
 import { assess, timeoutAssessment } from "./assess.js";
 import { belongsTo, findDeployment } from "./membership.js";
 import { type Clock, type RolloutClients, systemClock } from "./clients.js";
-import { backoffMs, call, errorMessage, errorName, explainError, isRetryable, RolloutError } from "./errors.js";
+import { backoffMs, tagged, errorMessage, errorName, explainError, isRetryable, RolloutError } from "./errors.js";
 import { readLogs, timeoutLogTasks } from "./logs.js";
 import {
   arnTail,
@@ -206,7 +206,7 @@ interface PollContext {
 async function observe(ctx: PollContext, target: TrackTarget, state: TrackerState, clock: Clock): Promise<Observation> {
   const { ecs, elbv2 } = ctx.opts.clients;
   const { cluster, service: serviceName } = ctx.opts;
-  const out = await call("ECS DescribeServices", () => ecs.describeServices({ cluster, services: [serviceName] }));
+  const out = await tagged("ECS DescribeServices", () => ecs.describeServices({ cluster, services: [serviceName] }));
   const at = clock.now();
   const service = out.services?.[0];
   if (!service) {
@@ -233,7 +233,7 @@ async function observe(ctx: PollContext, target: TrackTarget, state: TrackerStat
   const targetHealth = deployment
     ? await Promise.all(
         groups.map(async (targetGroupArn) => {
-          const th = await call("ELBv2 DescribeTargetHealth", () =>
+          const th = await tagged("ELBv2 DescribeTargetHealth", () =>
             elbv2.describeTargetHealth({ TargetGroupArn: targetGroupArn }),
           );
           return { targetGroupArn, descriptions: th.TargetHealthDescriptions ?? [] };
@@ -251,14 +251,14 @@ async function serviceTasks(ctx: PollContext, serviceName: string): Promise<Task
   // list the service's tasks per desired status and match startedBy afterwards.
   const [running, stopped] = await Promise.all(
     (["RUNNING", "STOPPED"] as const).map((desiredStatus) =>
-      call("ECS ListTasks", () => ecs.listTasks({ cluster, serviceName, desiredStatus, maxResults: TASKS_PER_CALL })),
+      tagged("ECS ListTasks", () => ecs.listTasks({ cluster, serviceName, desiredStatus, maxResults: TASKS_PER_CALL })),
     ),
   );
   const arns = [...new Set([...(running?.taskArns ?? []), ...(stopped?.taskArns ?? [])])];
   const fresh = arns.filter((a) => !ctx.stoppedCache.has(a));
   const described: Task[] = [];
   for (let i = 0; i < fresh.length; i += TASKS_PER_CALL) {
-    const out = await call("ECS DescribeTasks", () =>
+    const out = await tagged("ECS DescribeTasks", () =>
       ecs.describeTasks({ cluster, tasks: fresh.slice(i, i + TASKS_PER_CALL) }),
     );
     described.push(...(out.tasks ?? []));

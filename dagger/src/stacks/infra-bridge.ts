@@ -5,8 +5,12 @@
  * emulator needs, how to smoke-test the app) and the synthesized stacks.
  *
  * The module never imports infra's code: it runs it, the way a developer does
- * (`node main.ts`). So every cdktf import stays inside infra/; the stacks are the
- * module's, the configuration is the app's.
+ * (`node environment.ts`, `node main.ts`). So every cdktf import stays inside
+ * infra/; the stacks are the module's, the configuration is the app's.
+ * EnvironmentConfig restates infra's ModuleEnvironment (infra/src/module-view.ts),
+ * the fields the module reads; the contract test
+ * (dagger/test/unit/stacks/config-contract.test.ts) runs infra's program and
+ * checks every field, so a field renamed or dropped there fails in the unit tier.
  */
 import { dag, type Container, type Directory, type File } from "@dagger.io/dagger";
 
@@ -24,7 +28,7 @@ const CONFIG_PATH = "/config";
 const SYNTH_OUT = "/synth";
 
 /** The app's configuration file, when it has one. */
-export interface AppConfig {
+export interface ConfigFile {
   /** The file. */
   file: File;
   /** Its path in the app's source, for messages (e.g. fargate-pipeline.yaml). */
@@ -35,7 +39,7 @@ export interface AppConfig {
 export type CommitFrom = { jsonField: string } | { header: string };
 
 /** The names of an environment's resources (infra's ResourceNames, the fields the module uses). */
-export interface TargetNames {
+export interface ResourceNames {
   prefix: string;
   stacks: { base: string; service: string };
   cluster: string;
@@ -51,7 +55,7 @@ export interface TargetNames {
 }
 
 /** An environment as the deploy needs it: infra's validated configuration, reduced to what the module reads. */
-export interface Target {
+export interface EnvironmentConfig {
   /** The environment's name, e.g. `local`, `staging`. */
   name: string;
   region: string;
@@ -61,7 +65,7 @@ export interface Target {
   domain: string;
   /** Applied to an AWS emulator (the stacks carry the emulator-only settings). */
   emulator: boolean;
-  names: TargetNames;
+  names: ResourceNames;
   /** The state bucket and its region. */
   state: { bucket: string; region: string };
   desiredCount: number;
@@ -86,13 +90,13 @@ export interface Target {
   /** The service stack's input variable that takes the secrets' versions (infra's SECRET_VERSIONS_VARIABLE; app-secrets.ts secretVersions()). */
   secretVersionsVariable: string;
   /** The secrets the tasks read at start (service.secrets), sorted by variable; empty when none. Names only, never values. */
-  secrets: TargetSecret[];
+  secrets: SecretSummary[];
   /** Who owns the task count, and its bounds (service.autoscaling). */
   autoscaling: { enabled: boolean; minCount: number; maxCount: number };
 }
 
 /** One secret environment variable of the service (infra's SecretSummary). */
-export interface TargetSecret {
+export interface SecretSummary {
   /** The container's environment variable, e.g. DATABASE_URL. */
   envVar: string;
   /** SSM Parameter Store or Secrets Manager. */
@@ -116,51 +120,6 @@ export interface Stacks {
 }
 
 /**
- * Runs in the infra container: reads the app's configuration file (FP_CONFIG,
- * none for the built-in environments) with infra's parseConfigFile(), resolves
- * the environment with resolveEnvironment(), adds infra's emulatorOverrides()
- * when the caller named an emulator explicitly, and prints the Target as JSON.
- * A ConfigError's message (every bad field, where it is written, what is
- * allowed) goes to stderr with exit status 2.
- * Exported for the contract test (dagger/test/unit/target-contract.test.ts),
- * which runs it against this repository's infra/.
- */
-export const RESOLVE_SCRIPT = `
-const infra = await import(process.cwd() + "/src/index.ts");
-const { readFileSync } = await import("node:fs");
-const env = process.env.FP_ENV;
-let overrides = JSON.parse(process.env.FP_OVERRIDES || "{}");
-try {
-  const path = process.env.FP_CONFIG;
-  const config = path ? infra.parseConfigFile(readFileSync(path, "utf8"), process.env.FP_CONFIG_NAME || path) : infra.noConfigFile();
-  let c = infra.resolveEnvironment(env, { config, overrides });
-  if (process.env.FP_ON_EMULATOR === "1" && !c.emulator) {
-    overrides = infra.mergeOverrides(overrides, infra.emulatorOverrides(c.accountId));
-    c = infra.resolveEnvironment(env, { config, overrides });
-  }
-  const n = c.names;
-  process.stdout.write(JSON.stringify({
-    name: c.name, region: c.region, accountId: c.accountId, domain: c.domain, emulator: c.emulator === true,
-    names: { prefix: n.prefix, stacks: n.stacks, cluster: n.cluster, service: n.service, taskFamily: n.taskFamily, container: n.container,
-      logGroup: n.logGroup, logStreamPrefix: n.logStreamPrefix, repository: n.repository, roles: { deploy: n.roles.deploy, plan: n.roles.plan }, state: n.state },
-    state: { bucket: c.state.bucket, region: c.state.region },
-    desiredCount: c.service.desiredCount, containerPort: c.service.containerPort, healthCheckPath: c.service.healthCheckPath,
-    createsZone: c.hostedZone.mode === "create",
-    smokeTest: c.service.smokeTest, configFile: config.file,
-    overrides: JSON.stringify(overrides),
-    emulatorBackendConfig: infra.emulatorBackendConfig(),
-    emulatorEnvironment: infra.emulatorEnvironment("{{ENDPOINT}}"),
-    outputs: { base: infra.BASE_OUTPUTS, service: infra.SERVICE_OUTPUTS }, imageVariable: infra.IMAGE_VARIABLE,
-    secretVersionsVariable: infra.SECRET_VERSIONS_VARIABLE,
-    ...infra.secretsAndScaling(c),
-  }));
-} catch (e) {
-  if (e && e.name === "ConfigError") { process.stderr.write(e.message + "\\n"); process.exit(2); }
-  throw e;
-}
-`;
-
-/**
  * The module's infra installed with `npm ci --omit=dev` from its own manifest
  * and lock file (so the engine installs it once, and again only when they
  * change), its source on top, and the app's configuration file beside it.
@@ -169,7 +128,7 @@ try {
  * @param infra the module's infra directory (moduleInfra())
  * @param config the app's configuration file; undefined: the built-in environments only
  */
-export async function infraContainer(infra: Directory, config: AppConfig | undefined): Promise<Container> {
+export async function infraContainer(infra: Directory, config: ConfigFile | undefined): Promise<Container> {
   const manifests = dag
     .directory()
     .withDirectory("/", infra, { include: ["package.json", "package-lock.json", ".npmrc"] });
@@ -215,30 +174,31 @@ function basename(path: string): string {
  * The environment's configuration, validated by infra.
  *
  * @param infra the container of infraContainer()
- * @param env the environment's name
+ * @param name the environment's name
  * @param overrides JSON merged over the environment's entry (infra's FP_OVERRIDES), or ""
  * @param onEmulator true when the caller named an AWS emulator (adds infra's emulatorOverrides())
  */
-export async function resolveTarget(
+export async function resolveEnvironmentConfig(
   infra: Container,
-  env: string,
+  name: string,
   overrides: string,
   onEmulator: boolean,
-): Promise<Target> {
+): Promise<EnvironmentConfig> {
+  // infra's environment.ts: the configuration file parsed, the environment resolved and validated
+  // (emulatorOverrides() added on an emulator), printed as this EnvironmentConfig; exit 2 on a ConfigError.
   const run = infra
-    .withEnvVariable("FP_ENV", env)
+    .withEnvVariable("FP_ENV", name)
     .withEnvVariable("FP_OVERRIDES", overrides)
     .withEnvVariable("FP_ON_EMULATOR", onEmulator ? "1" : "0")
-    .withNewFile("/tmp/resolve.mjs", RESOLVE_SCRIPT)
-    .withExec(withSystemCAs(["node", "/tmp/resolve.mjs"]));
+    .withExec(withSystemCAs(["node", "environment.ts"]));
   try {
-    return JSON.parse(await run.stdout()) as Target;
+    return JSON.parse(await run.stdout()) as EnvironmentConfig;
   } catch (err) {
     const { output, exitCode } = commandFailure(err);
     if (exitCode === 2)
       throw new Error(`${tail(output, 30).join("\n")}\nFix the configuration file and run again.`, { cause: err });
     throw new Error(
-      `reading the configuration of environment "${env}" failed in the module's infra/:\n${indent(tail(output, 15))}`,
+      `reading the configuration of environment "${name}" failed in the module's infra/:\n${indent(tail(output, 15))}`,
       { cause: err },
     );
   }
@@ -248,22 +208,22 @@ export async function resolveTarget(
  * Synthesizes the environment's two stacks (`node main.ts` in infra).
  *
  * @param infra the container of infraContainer()
- * @param target the environment (its overrides are passed to synthesis)
+ * @param config the environment (its overrides are passed to synthesis)
  */
-export async function synthesize(infra: Container, target: Target): Promise<Stacks> {
+export async function synthesize(infra: Container, config: EnvironmentConfig): Promise<Stacks> {
   const run = infra
-    .withEnvVariable("FP_ENV", target.name)
-    .withEnvVariable("FP_OVERRIDES", target.overrides)
+    .withEnvVariable("FP_ENV", config.name)
+    .withEnvVariable("FP_OVERRIDES", config.overrides)
     .withEnvVariable("FP_OUTDIR", SYNTH_OUT)
     .withExec(withSystemCAs(["node", "main.ts"]));
   try {
     await run.sync();
   } catch (err) {
     throw new Error(
-      `synthesizing the stacks of "${target.name}" (node main.ts in the module's infra/) failed:\n${indent(tail(commandFailure(err).output, 20))}`,
+      `synthesizing the stacks of "${config.name}" (node main.ts in the module's infra/) failed:\n${indent(tail(commandFailure(err).output, 20))}`,
       { cause: err },
     );
   }
   const stacks = run.directory(`${SYNTH_OUT}/stacks`);
-  return { base: stacks.directory(target.names.stacks.base), service: stacks.directory(target.names.stacks.service) };
+  return { base: stacks.directory(config.names.stacks.base), service: stacks.directory(config.names.stacks.service) };
 }

@@ -119,7 +119,7 @@ export interface ServiceOutputs {
  * The service stack's outputs a rollout and smoke test need, each required.
  *
  * @param out the service stack's outputs after the apply
- * @param names target.outputs.service
+ * @param names config.outputs.service
  * @param source the service stack and what to do when one is missing
  */
 export function serviceOutputs(out: StackOutputs, names: ServiceOutputNames, source: OutputSource): ServiceOutputs {

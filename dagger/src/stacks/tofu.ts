@@ -76,7 +76,7 @@ export async function tofuInit(stack: Directory, aws: TofuAws, runId: string): P
   for (const [k, v] of Object.entries(aws.emulatorEnv)) ctr = ctr.withEnvVariable(k, v);
   if (aws.service) ctr = ctr.withServiceBinding(aws.service.binding, aws.service.svc);
   ctr = ctr.withDirectory("/stack", stack).withWorkdir("/stack").withEnvVariable("FP_RUN", runId);
-  const init = await run(ctr, ["init", "-input=false", ...aws.backendConfig]);
+  const init = await runTofu(ctr, ["init", "-input=false", ...aws.backendConfig]);
   if (init.exitCode !== 0) {
     throw new Error(
       [
@@ -98,7 +98,7 @@ export async function tofuInit(stack: Directory, aws: TofuAws, runId: string): P
  * @param ctr a container from tofuInit()
  * @param args arguments after `tofu`
  */
-export async function run(ctr: Container, args: string[]): Promise<TofuRun> {
+export async function runTofu(ctr: Container, args: string[]): Promise<TofuRun> {
   const start = Date.now();
   const out = ctr
     .withEnvVariable("FP_STEP_AT", String(start))
@@ -117,7 +117,7 @@ export async function run(ctr: Container, args: string[]): Promise<TofuRun> {
  * @param args the command's own arguments (e.g. -auto-approve, -var image=…)
  */
 export async function runLocked(ctr: Container, op: TofuOperation, args: string[]): Promise<TofuRun> {
-  const r = await run(ctr, [op.command, "-input=false", ...lockArgs(op.lockTimeoutSeconds), ...args]);
+  const r = await runTofu(ctr, [op.command, "-input=false", ...lockArgs(op.lockTimeoutSeconds), ...args]);
   if (r.exitCode !== 0) throw tofuFailure(r, op);
   return r;
 }
@@ -143,7 +143,7 @@ export interface SavedPlan {
  * @param args the plan's own arguments (e.g. -var image=…)
  */
 export async function planLocked(ctr: Container, op: TofuOperation, args: string[]): Promise<SavedPlan> {
-  const r = await run(ctr, [
+  const r = await runTofu(ctr, [
     "plan",
     "-input=false",
     ...lockArgs(op.lockTimeoutSeconds),
@@ -177,8 +177,8 @@ export function lockArgs(lockTimeoutSeconds: number): string[] {
  *
  * @param ctr a container from tofuInit() (after an apply or not)
  */
-export async function outputs(ctr: Container): Promise<StackOutputs> {
-  const r = await run(ctr, ["output", "-json"]);
+export async function readOutputs(ctr: Container): Promise<StackOutputs> {
+  const r = await runTofu(ctr, ["output", "-json"]);
   if (r.exitCode !== 0) throw new Error(`tofu output failed:\n${indent(errorLines(r))}`);
   return parseOutputs(r.stdout);
 }

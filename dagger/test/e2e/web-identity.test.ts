@@ -103,10 +103,10 @@ describe("web-identity credentials on the host's AWS emulator", () => {
     const log: string[] = [];
     const env = await openEnvironment(
       {
-        env: "staging",
+        name: "staging",
         source: repo,
-        config: { file: repo.file("fargate-pipeline.yaml"), name: "fargate-pipeline.yaml" },
-        infra: moduleSource().directory("infra"),
+        configFile: { file: repo.file("fargate-pipeline.yaml"), name: "fargate-pipeline.yaml" },
+        infraSource: moduleSource().directory("infra"),
         aws: { webIdentityToken: token, roleArn },
         emulator: { endpoint: engineEndpoint! },
         configOverrides: JSON.stringify({ accountId: account }),

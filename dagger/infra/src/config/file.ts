@@ -24,7 +24,7 @@
 import * as v from "valibot";
 import { isMap, LineCounter, parseDocument, type Document } from "yaml";
 import { builtinEnvironments } from "./builtin.ts";
-import type { ConfigIssue } from "./validate.ts";
+import type { ConfigIssue } from "./types.ts";
 import type { EnvironmentInput } from "./schema.ts";
 
 /** The configuration file's name, at the root of the app's repository. */

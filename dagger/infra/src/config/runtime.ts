@@ -5,7 +5,7 @@
  * the task count (for rollout tracking and the status).
  */
 import { resolveSecrets, type SecretStore } from "./secrets.ts";
-import type { EnvironmentConfig } from "./validate.ts";
+import type { EnvironmentConfig } from "./types.ts";
 
 /** One secret environment variable, as the module sees it. */
 export interface SecretSummary {

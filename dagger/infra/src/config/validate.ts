@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { blockContains, blocksOverlap, parseIpv4Cidr, type Ipv4Block } from "./cidr.ts";
 import { checkFargateSize } from "./fargate.ts";
-import { containerEnvironment, LOCAL_ENVIRONMENT, resourceNames, type ResourceNames } from "./naming.ts";
+import { containerEnvironment, LOCAL_ENVIRONMENT, resourceNames } from "./naming.ts";
 import {
   ALB_ARN_PATTERN,
   CERTIFICATE_ARN_PATTERN,
@@ -18,31 +18,7 @@ import {
   type EnvironmentParsed,
 } from "./schema.ts";
 import { resolveSecrets } from "./secrets.ts";
-import { DEPLOY_POLICY_PARTS, deployRolePolicies, taskBoundaryPolicy, type PolicyDocument } from "../policies.ts";
-import { policyContext } from "../stacks/policy-context.ts";
-
-/** One problem in a configuration. */
-export interface ConfigIssue {
-  /** Dotted path of the field, e.g. "network.publicSubnetCidrs.1". */
-  path: string;
-  /** What is wrong and what is allowed. */
-  message: string;
-}
-
-/** An environment's configuration after validation: defaults filled in, derived values resolved. */
-export type EnvironmentConfig = Omit<EnvironmentParsed, "github" | "state" | "service"> & {
-  /** The account id; undefined only for `local`. */
-  accountId: string | undefined;
-  github: EnvironmentParsed["github"] & { environment: string };
-  service: EnvironmentParsed["service"] & { targetGroupNamePrefix: string };
-  /** Where this environment's OpenTofu state lives (the bucket is created by `bootstrap`). */
-  state: { bucket: string; region: string; keys: ResourceNames["state"]["keys"] };
-  /** Every resource name, derived from the fields above. */
-  names: ResourceNames;
-};
-
-/** The outcome of validating one environment. */
-export type ValidationResult = { ok: true; config: EnvironmentConfig } | { ok: false; issues: ConfigIssue[] };
+import type { ConfigIssue, EnvironmentConfig, ValidationResult } from "./types.ts";
 
 /**
  * The smallest and largest VPC and subnet prefix lengths AWS accepts (/16 to /28).
@@ -262,45 +238,6 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
   return issues;
 }
 
-/** IAM's limit for a customer-managed policy, in characters (whitespace excluded; the documents have none). */
-export const MANAGED_POLICY_LIMIT = 6144;
-
-/**
- * Policies that grow with the configured secrets (the task boundary, the deploy
- * role's parts) must fit IAM's size limit; measured with the longest partition
- * and DNS suffix in use, where the stacks have references.
- * @param config The resolved configuration.
- */
-function policySizeIssues(config: EnvironmentConfig): ConfigIssue[] {
-  if (Object.keys(config.service.secrets).length === 0) return [];
-  const account = config.accountId ?? "123456789012";
-  const ctx = {
-    ...policyContext(config, {
-      partition: "aws-us-gov",
-      dnsSuffix: "amazonaws.com.cn",
-      account,
-      hostedZoneId: "Z".repeat(32),
-      boundaryPolicyArn: `arn:aws-us-gov:iam::${account}:policy/${config.names.taskBoundaryPolicy}`,
-    }),
-    oidcProviderArn: `arn:aws-us-gov:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
-  };
-  const deploy = deployRolePolicies(ctx);
-  const documents: [string, PolicyDocument][] = [
-    [`the task roles' permissions boundary (${config.names.taskBoundaryPolicy})`, taskBoundaryPolicy(ctx)],
-    ...DEPLOY_POLICY_PARTS.map((part): [string, PolicyDocument] => [
-      `the deploy role's "${part}" policy`,
-      deploy[part],
-    ]),
-  ];
-  return documents
-    .map(([what, doc]) => [what, JSON.stringify(doc).length] as const)
-    .filter(([, size]) => size > MANAGED_POLICY_LIMIT)
-    .map(([what, size]) => ({
-      path: "service.secrets",
-      message: `these secrets make ${what} ${size} characters long, over IAM's ${MANAGED_POLICY_LIMIT} for a managed policy; reference fewer parameters or secrets (keys of one Secrets Manager secret count once: keep related values in one JSON secret)`,
-    }));
-}
-
 /**
  * Turns a valibot issue into a ConfigIssue with a dotted path.
  * @param issue The schema issue.
@@ -336,6 +273,5 @@ export function validateEnvironment(input: unknown): ValidationResult {
     state: { bucket: names.state.bucket, region: c.state.region ?? c.region, keys: names.state.keys },
     names,
   };
-  const sizes = policySizeIssues(config);
-  return sizes.length > 0 ? { ok: false, issues: sizes } : { ok: true, config };
+  return { ok: true, config };
 }

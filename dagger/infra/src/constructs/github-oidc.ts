@@ -4,18 +4,16 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { Construct } from "constructs";
+import { DEPLOY_POLICY_PARTS, deployRolePolicies } from "../policies/deploy-role.ts";
 import {
-  DEPLOY_POLICY_PARTS,
-  deployRolePolicies,
   deploySubjects,
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST,
   githubTrustPolicy,
-  planRolePolicy,
   planSubjects,
-  type PolicyContext,
-  type ServicePolicyContext,
-} from "../policies.ts";
+} from "../policies/trust.ts";
+import { planRolePolicy } from "../policies/plan-role.ts";
+import { type PolicyContext, type ServicePolicyContext } from "../policies/document.ts";
 
 /**
  * Thumbprints of GitHub's OIDC endpoint certificates. AWS no longer uses them for

@@ -2,12 +2,9 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { Construct } from "constructs";
-import {
-  ecsTasksTrustPolicy,
-  executionRolePolicy,
-  taskBoundaryPolicy,
-  type ServicePolicyContext,
-} from "../policies.ts";
+import { ecsTasksTrustPolicy } from "../policies/trust.ts";
+import { executionRolePolicy, taskBoundaryPolicy } from "../policies/task.ts";
+import { type ServicePolicyContext } from "../policies/document.ts";
 
 /** Options of TaskRoles. */
 export interface TaskRolesOptions {

@@ -1,13 +1,13 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import type { EnvironmentConfig } from "../config/validate.ts";
+import type { EnvironmentConfig } from "../config/types.ts";
 import { HostedZone } from "../constructs/dns.ts";
 import { GithubOidc } from "../constructs/github-oidc.ts";
 import { TaskBoundary } from "../constructs/iam.ts";
 import { Registry } from "../constructs/registry.ts";
 import { BASE_OUTPUTS } from "../tofu.ts";
 import { EnvironmentStack } from "./environment-stack.ts";
-import { boundaryPolicyArn, policyContext } from "./policy-context.ts";
+import { boundaryPolicyArn, policyContext } from "../policies/context.ts";
 
 /**
  * The base stack of an environment: what must exist before the first deploy and

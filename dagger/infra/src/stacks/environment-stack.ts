@@ -3,9 +3,9 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition/index.js";
 import { Aspects, S3Backend, TerraformElement, TerraformStack } from "cdktf";
 import type { Construct, Node } from "constructs";
-import type { EnvironmentConfig } from "../config/validate.ts";
+import type { EnvironmentConfig } from "../config/types.ts";
 import type { StackRole } from "../config/naming.ts";
-import { STACK_TAG } from "../policies.ts";
+import { STACK_TAG } from "../policies/document.ts";
 import { EmulatorUnheldFields } from "./emulator-fields.ts";
 
 /**

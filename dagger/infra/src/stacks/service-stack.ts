@@ -1,7 +1,7 @@
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { secretValueFrom } from "../config/secrets.ts";
-import type { EnvironmentConfig } from "../config/validate.ts";
+import type { EnvironmentConfig } from "../config/types.ts";
 import { Certificate } from "../constructs/certificate.ts";
 import { AliasRecord, zoneIdFor } from "../constructs/dns.ts";
 import { ServiceAutoscaling } from "../constructs/autoscaling.ts";
@@ -11,7 +11,7 @@ import { Network } from "../constructs/network.ts";
 import { FargateService } from "../constructs/service.ts";
 import { IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SECRET_VERSIONS_VARIABLE, SERVICE_OUTPUTS } from "../tofu.ts";
 import { EnvironmentStack } from "./environment-stack.ts";
-import { boundaryPolicyArn, policyContext } from "./policy-context.ts";
+import { boundaryPolicyArn, policyContext } from "../policies/context.ts";
 
 /**
  * The service stack of an environment: network, certificate, load balancer,

@@ -11,8 +11,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mergeOverrides, resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
-import type { EnvironmentConfig } from "../../src/config/validate.ts";
+import { mergeOverrides, resolveEnvironment } from "../../src/resolve.ts";
+import { type EnvironmentOverrides } from "../../src/config/types.ts";
+import type { EnvironmentConfig } from "../../src/config/types.ts";
 import { emulatorOverrides } from "../../src/emulator.ts";
 import { synthesize, type SynthesizedStack } from "../../src/synth.ts";
 import {

@@ -67,7 +67,7 @@ import {
 } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, S3Client, type BucketLocationConstraint } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import type { EnvironmentConfig } from "../../src/config/validate.ts";
+import type { EnvironmentConfig } from "../../src/config/types.ts";
 import { emulatorBackendConfig, emulatorEnvironment } from "../../src/emulator.ts";
 import { IMAGE_VARIABLE } from "../../src/tofu.ts";
 // The module's SDK client settings (retries, connection and request timeouts), not a copy of its numbers.

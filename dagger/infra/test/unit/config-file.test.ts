@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigFile } from "../../src/config/file.ts";
-import { resolveEnvironment } from "../../src/config/resolve.ts";
+import { resolveEnvironment } from "../../src/resolve.ts";
 
 /** A small app's file, as a user writes it. */
 const APP = `serviceName: flask-demo

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConfigError,
-  mergeOverrides,
-  resolveEnvironment,
-  type EnvironmentOverrides,
-} from "../../src/config/resolve.ts";
+import { ConfigError, mergeOverrides, resolveEnvironment } from "../../src/resolve.ts";
+import { type EnvironmentOverrides } from "../../src/config/types.ts";
 import { EXISTING_EDGE } from "./support.ts";
 import { SAMPLE } from "./sample.ts";
 

@@ -1,7 +1,8 @@
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js";
 import { Aspects } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { mergeOverrides, resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
+import { mergeOverrides, resolveEnvironment } from "../../src/resolve.ts";
+import { type EnvironmentOverrides } from "../../src/config/types.ts";
 import {
   EMULATOR_OMITTED_RESOURCES,
   EMULATOR_UNHELD_FIELDS,

@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { resolveEnvironment } from "../../src/config/resolve.ts";
-import {
-  DEPLOY_POLICY_PARTS,
-  deployRolePolicies,
-  deploySubjects,
-  ecsTasksTrustPolicy,
-  executionRolePolicy,
-  githubTrustPolicy,
-  planRolePolicy,
-  planSubjects,
-  taskBoundaryPolicy,
-  type PolicyContext,
-  type PolicyDocument,
-  type PolicyStatement,
-} from "../../src/policies.ts";
-import { policyContext } from "../../src/stacks/policy-context.ts";
+import { resolveEnvironment } from "../../src/resolve.ts";
+import { DEPLOY_POLICY_PARTS, deployRolePolicies } from "../../src/policies/deploy-role.ts";
+import { deploySubjects, ecsTasksTrustPolicy, githubTrustPolicy, planSubjects } from "../../src/policies/trust.ts";
+import { executionRolePolicy, taskBoundaryPolicy } from "../../src/policies/task.ts";
+import { planRolePolicy } from "../../src/policies/plan-role.ts";
+import { type PolicyContext, type PolicyDocument, type PolicyStatement } from "../../src/policies/document.ts";
+import { policyContext } from "../../src/policies/context.ts";
 import { EXISTING_EDGE } from "./support.ts";
 import { SAMPLE } from "./sample.ts";
 

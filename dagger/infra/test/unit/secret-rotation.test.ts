@@ -5,7 +5,7 @@
  * (triggers + force_new_deployment); a stack without secrets is unchanged.
  */
 import { describe, expect, it } from "vitest";
-import type { EnvironmentOverrides } from "../../src/config/resolve.ts";
+import type { EnvironmentOverrides } from "../../src/config/types.ts";
 import { SECRET_VERSIONS_VARIABLE } from "../../src/tofu.ts";
 import { one, synthEnvironment } from "./support.ts";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
+import { ConfigError, resolveEnvironment } from "../../src/resolve.ts";
+import { type EnvironmentOverrides } from "../../src/config/types.ts";
 import { secretsAndScaling } from "../../src/config/runtime.ts";
 import {
   resolveSecrets,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { environmentNames } from "../../src/config/resolve.ts";
+import { environmentNames } from "../../src/resolve.ts";
 import { synthesize } from "../../src/synth.ts";
 import { EXISTING_EDGE } from "./support.ts";
 import { SAMPLE } from "./sample.ts";

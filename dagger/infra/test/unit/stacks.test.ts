@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { resolveEnvironment } from "../../src/config/resolve.ts";
+import { resolveEnvironment } from "../../src/resolve.ts";
 import { Network } from "../../src/constructs/network.ts";
 import { ReadableIdStack } from "../../src/stacks/environment-stack.ts";
 import { IMAGE_DIGEST_PATTERN } from "../../src/tofu.ts";

@@ -5,8 +5,9 @@
 import { Testing, type TerraformStack } from "cdktf";
 import { ReadableIdStack } from "../../src/stacks/environment-stack.ts";
 import { expect } from "vitest";
-import { resolveEnvironment, type EnvironmentOverrides } from "../../src/config/resolve.ts";
-import type { EnvironmentConfig } from "../../src/config/validate.ts";
+import { resolveEnvironment } from "../../src/resolve.ts";
+import { type EnvironmentOverrides } from "../../src/config/types.ts";
+import type { EnvironmentConfig } from "../../src/config/types.ts";
 import { addEnvironment } from "../../src/synth.ts";
 import { SAMPLE } from "./sample.ts";
 

@@ -189,7 +189,10 @@ function importedSdkActions(): string[] {
     for (const m of text.matchAll(/^import\s+(type\s+)?\{([^}]*)\}\s+from\s+"@aws-sdk\/([a-z0-9-]+)"/gm)) {
       if (m[1]) continue;
       const service = SDK_SERVICE[m[3] ?? ""];
-      expect(service, `${relative(REPO_ROOT, file)} imports @aws-sdk/${m[3]}: add its IAM prefix to SDK_SERVICE`).toBeDefined();
+      expect(
+        service,
+        `${relative(REPO_ROOT, file)} imports @aws-sdk/${m[3]}: add its IAM prefix to SDK_SERVICE`,
+      ).toBeDefined();
       for (const name of (m[2] ?? "").split(",").map((n) => n.trim())) {
         const command = /^([A-Z][A-Za-z0-9]*)Command$/.exec(name)?.[1];
         if (!command) continue;

@@ -113,7 +113,7 @@ describe("how an unchanged deploy is shown", () => {
     const input: SummaryInput = {
       kind: "deploy",
       mode: "local",
-      target: { name: "local", domain: "app.local.example.com", names: { service: "fargate-pipeline-local" } },
+      config: { name: "local", domain: "app.local.example.com", names: { service: "fargate-pipeline-local" } },
       identity: { account: "123456789012", arn: "arn:aws:iam::123456789012:root" },
       image: IMAGE,
       commit: "source-0123456789ab",

@@ -55,7 +55,7 @@ function input(mode: SummaryInput["mode"], rollout: RolloutResult): SummaryInput
   return {
     kind: "deploy",
     mode,
-    target: { name: "local", domain: "app.local.example.com", names: { service: "fargate-pipeline-local" } },
+    config: { name: "local", domain: "app.local.example.com", names: { service: "fargate-pipeline-local" } },
     identity: { account: "123456789012", arn: "arn:aws:iam::123456789012:root" },
     image: IMAGE,
     commit: "source-0123456789ab",

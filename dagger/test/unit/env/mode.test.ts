@@ -15,7 +15,7 @@ const target = { emulatorEnvironment: { AWS_ENDPOINT_URL: "{{ENDPOINT}}", AWS_EC
 
 describe("where an operation runs", () => {
   it("a custom endpoint on a real environment is AWS: real verdict rules and the real smoke test", () => {
-    const mode = environmentMode({ env: "production" });
+    const mode = environmentMode({ name: "production" });
     expect(mode).toBe("aws");
     expect(isEmulated(mode)).toBe(false);
     // The endpoint reaches OpenTofu alone: none of the emulator's relaxations.
@@ -25,8 +25,8 @@ describe("where an operation runs", () => {
   });
 
   it("only a named emulator (or local) gets the emulator's rules and settings", () => {
-    expect(environmentMode({ env: "staging", emulator: { endpoint: "http://moto:5000" } })).toBe("emulator");
-    expect(environmentMode({ env: "local" })).toBe("local");
+    expect(environmentMode({ name: "staging", emulator: { endpoint: "http://moto:5000" } })).toBe("emulator");
+    expect(environmentMode({ name: "local" })).toBe("local");
     expect(isEmulated("emulator")).toBe(true);
     expect(isEmulated("local")).toBe(true);
     const tofu = tofuEndpointEnvironment("emulator", target, "http://moto:5000");

@@ -8,7 +8,7 @@ import { ECSServiceException } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 
 import { ROLLOUT_IAM_ACTIONS } from "../../../src/rollout/clients.js";
-import { call, explainError, isRetryable, RolloutError, withRetry } from "../../../src/rollout/errors.js";
+import { tagged, explainError, isRetryable, RolloutError, withRetry } from "../../../src/rollout/errors.js";
 import { ecsAccessDenied, ecsThrottling, FakeClock } from "../../fixtures/aws/fake-aws.js";
 
 const WHERE = { cluster: "web-production", service: "web-production" };
@@ -55,9 +55,9 @@ describe("withRetry (the log reads)", () => {
 
 describe("explainError (what stops the tracking)", () => {
   it("a denied call names the call and every read-only action the deploy identity needs", async () => {
-    const err = await call("ECS DescribeServices", () => Promise.reject(ecsAccessDenied("ecs:DescribeServices"))).catch(
-      (e: unknown) => e,
-    );
+    const err = await tagged("ECS DescribeServices", () =>
+      Promise.reject(ecsAccessDenied("ecs:DescribeServices")),
+    ).catch((e: unknown) => e);
     expect(isRetryable(err)).toBe(false);
     const msg = explainError(err, WHERE);
     expect(msg).toContain("Rollout tracking: ECS DescribeServices was denied (AccessDeniedException:");

@@ -1,20 +1,18 @@
 /**
- * The contract between the module and infra/. The module cannot import infra's
- * types (its source is dagger/ only), so `Target` and `TargetNames` restate the
- * fields it reads, and RESOLVE_SCRIPT maps infra's resolved configuration onto
- * them inside the infra container. Here the same script runs against this
- * repository's infra/ (Node runs its TypeScript as the container does), and
- * every field the module declares must come back with the type it expects: a
- * field renamed or dropped in infra fails here, not halfway through a deploy.
+ * The contract between the module and infra/. The module never imports infra's
+ * code, so `EnvironmentConfig` and `ResourceNames` restate the fields it reads of
+ * what infra's program `node environment.ts` prints (infra/src/module-view.ts,
+ * typechecked with infra). Here that program runs in this repository's infra/
+ * (Node runs its TypeScript as the container does), and every field the module
+ * declares must come back with the type it expects: a field renamed or dropped
+ * in infra fails here, not halfway through a deploy.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { RESOLVE_SCRIPT, type Target, type TargetNames, type TargetSecret } from "../../../src/stacks/infra-bridge.js";
+import { type EnvironmentConfig, type ResourceNames, type SecretSummary } from "../../../src/stacks/infra-bridge.js";
 import type { BaseOutputNames, ServiceOutputNames } from "../../../src/stacks/outputs.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../../../..");
@@ -31,7 +29,7 @@ type Kind =
   | readonly [Kind]
   | { [field: string]: Kind };
 
-// `satisfies Record<keyof …>`: a field added to Target or TargetNames without a line here fails the typecheck.
+// `satisfies Record<keyof …>`: a field added to EnvironmentConfig or ResourceNames without a line here fails the typecheck.
 const NAMES = {
   prefix: "string",
   stacks: { base: "string", service: "string" },
@@ -44,7 +42,7 @@ const NAMES = {
   repository: "string",
   roles: { deploy: "string", plan: "string" },
   state: { bucket: "string", keys: { base: "string", service: "string" }, ledger: "string" },
-} satisfies Record<keyof TargetNames, Kind>;
+} satisfies Record<keyof ResourceNames, Kind>;
 
 // The outputs the module reads, by infra's names: an output dropped or renamed in infra's tofu.ts fails here.
 const BASE_OUTPUT_NAMES = {
@@ -73,9 +71,9 @@ const SECRET = {
   region: "string",
   key: "string?",
   kmsKeyArn: "string?",
-} satisfies Record<keyof TargetSecret, Kind>;
+} satisfies Record<keyof SecretSummary, Kind>;
 
-const TARGET = {
+const CONFIG = {
   name: "string",
   region: "string",
   accountId: "string?",
@@ -97,7 +95,7 @@ const TARGET = {
   secretVersionsVariable: "string",
   secrets: [SECRET] as const,
   autoscaling: { enabled: "boolean", minCount: "number", maxCount: "number" },
-} satisfies Record<keyof Target, Kind>;
+} satisfies Record<keyof EnvironmentConfig, Kind>;
 
 /** Every path whose value does not match its kind, e.g. "names.logGroup: undefined, expected string". */
 function mismatches(value: unknown, kind: Kind, path = ""): string[] {
@@ -124,14 +122,9 @@ function mismatches(value: unknown, kind: Kind, path = ""): string[] {
   return ok ? [] : [`${at}: ${JSON.stringify(value)}, expected ${kind}`];
 }
 
-const work = mkdtempSync(join(tmpdir(), "fp-target-contract-"));
-const script = join(work, "resolve.mjs");
-writeFileSync(script, RESOLVE_SCRIPT);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** RESOLVE_SCRIPT's output for an environment of the sample's configuration file, run in the module's infra/ as the container runs it. */
-function resolveTarget(env: string, onEmulator: boolean, overrides = "") {
-  const r = spawnSync(process.execPath, [script], {
+/** `node environment.ts` for an environment of the sample's configuration file, run in the module's infra/ as the container runs it. */
+function environmentProgram(env: string, onEmulator: boolean, overrides = "") {
+  const r = spawnSync(process.execPath, ["environment.ts"], {
     cwd: join(REPO_ROOT, "dagger/infra"),
     encoding: "utf8",
     env: {
@@ -146,28 +139,28 @@ function resolveTarget(env: string, onEmulator: boolean, overrides = "") {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe("the Target the module reads from infra's configuration", () => {
+describe("the EnvironmentConfig the module reads from infra's configuration", () => {
   it.each([
     ["local", false],
     ["staging", false],
     ["production", false],
     ["staging", true],
   ])("%s (on an emulator: %s) has every field the module declares, typed as it expects", (env, onEmulator) => {
-    const r = resolveTarget(env, onEmulator);
+    const r = environmentProgram(env, onEmulator);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const target = JSON.parse(r.stdout) as Target;
-    expect(mismatches(target, TARGET)).toEqual([]);
-    expect(target.name).toBe(env);
+    const config = JSON.parse(r.stdout) as EnvironmentConfig;
+    expect(mismatches(config, CONFIG)).toEqual([]);
+    expect(config.name).toBe(env);
     // On an emulator the emulator-only settings are in (infra's emulatorOverrides()).
-    expect(target.emulator).toBe(env === "local" || onEmulator);
-    expect(target.configFile).toBe("fargate-pipeline.yaml");
+    expect(config.emulator).toBe(env === "local" || onEmulator);
+    expect(config.configFile).toBe("fargate-pipeline.yaml");
     // The sample reports its commit as a JSON field: the smoke test checks it.
-    expect(target.smokeTest).toEqual({ commitFrom: { jsonField: "commit" } });
+    expect(config.smokeTest).toEqual({ commitFrom: { jsonField: "commit" } });
   });
 
   it("the output and variable names are the ones the synthesized stacks declare (infra's tofu.ts), each a distinct OpenTofu identifier", () => {
-    const target = JSON.parse(resolveTarget("staging", false).stdout) as Target;
+    const config = JSON.parse(environmentProgram("staging", false).stdout) as EnvironmentConfig;
     const tofu = spawnSync(
       process.execPath,
       [
@@ -187,14 +180,14 @@ describe("the Target the module reads from infra's configuration", () => {
       image: string;
       secretVersions: string;
     };
-    expect(target.outputs).toEqual({ base: declared.base, service: declared.service });
-    expect(target.imageVariable).toBe(declared.image);
-    expect(target.secretVersionsVariable).toBe(declared.secretVersions);
+    expect(config.outputs).toEqual({ base: declared.base, service: declared.service });
+    expect(config.imageVariable).toBe(declared.image);
+    expect(config.secretVersionsVariable).toBe(declared.secretVersions);
     // Exactly the fields the module declares: one infra adds is listed here (and in stack-outputs.ts) or it is unread.
-    expect(Object.keys(target.outputs.base).sort()).toEqual(Object.keys(BASE_OUTPUT_NAMES).sort());
-    expect(Object.keys(target.outputs.service).sort()).toEqual(Object.keys(SERVICE_OUTPUT_NAMES).sort());
-    const all = [...Object.values(target.outputs.base), ...Object.values(target.outputs.service)];
-    for (const name of [...all, target.imageVariable, target.secretVersionsVariable])
+    expect(Object.keys(config.outputs.base).sort()).toEqual(Object.keys(BASE_OUTPUT_NAMES).sort());
+    expect(Object.keys(config.outputs.service).sort()).toEqual(Object.keys(SERVICE_OUTPUT_NAMES).sort());
+    const all = [...Object.values(config.outputs.base), ...Object.values(config.outputs.service)];
+    for (const name of [...all, config.imageVariable, config.secretVersionsVariable])
       expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
     expect(new Set(all).size).toBe(all.length);
   });
@@ -209,39 +202,41 @@ describe("the Target the module reads from infra's configuration", () => {
         autoscaling: { enabled: true, minCount: 2, maxCount: 6 },
       },
     });
-    const r = resolveTarget("staging", true, overrides);
+    const r = environmentProgram("staging", true, overrides);
     expect(r.stderr).toBe("");
-    const target = JSON.parse(r.stdout) as Target;
-    expect(mismatches(target, TARGET)).toEqual([]);
-    expect(target.secrets.map((s) => [s.envVar, s.kind, s.name, s.key])).toEqual([
+    const config = JSON.parse(r.stdout) as EnvironmentConfig;
+    expect(mismatches(config, CONFIG)).toEqual([]);
+    expect(config.secrets.map((s) => [s.envVar, s.kind, s.name, s.key])).toEqual([
       ["DATABASE_URL", "ssm", "/app/db-url", undefined],
       ["DB_PASSWORD", "secretsManager", "staging/db", "password"],
     ]);
-    expect(target.autoscaling).toEqual({ enabled: true, minCount: 2, maxCount: 6 });
+    expect(config.autoscaling).toEqual({ enabled: true, minCount: 2, maxCount: 6 });
     // Off: the bounds are the configured count.
-    const off = JSON.parse(resolveTarget("local", false).stdout) as Target;
+    const off = JSON.parse(environmentProgram("local", false).stdout) as EnvironmentConfig;
     expect(off.autoscaling).toEqual({ enabled: false, minCount: off.desiredCount, maxCount: off.desiredCount });
     expect(off.secrets).toEqual([]);
   });
 
   it("an account id for every AWS environment, none for local", () => {
-    expect(resolveTarget("local", false).stdout).not.toContain('"accountId"');
-    expect((JSON.parse(resolveTarget("staging", false).stdout) as Target).accountId).toMatch(/^\d{12}$/);
+    expect(environmentProgram("local", false).stdout).not.toContain('"accountId"');
+    expect((JSON.parse(environmentProgram("staging", false).stdout) as EnvironmentConfig).accountId).toMatch(
+      /^\d{12}$/,
+    );
   });
 
   it("reports infra's configuration error on stderr with exit status 2 (what the module turns into its message)", () => {
-    const r = resolveTarget("nowhere", false);
+    const r = environmentProgram("nowhere", false);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/nowhere/);
   });
 
   it("the shape check itself catches a missing, empty or mistyped field", () => {
-    const good = JSON.parse(resolveTarget("local", false).stdout) as Record<string, unknown> & {
+    const good = JSON.parse(environmentProgram("local", false).stdout) as Record<string, unknown> & {
       names: Record<string, unknown>;
     };
     const broken = { ...good, desiredCount: "1", names: { ...good.names, logGroup: undefined, repository: "" } };
-    expect(mismatches(broken, TARGET)).toEqual([
+    expect(mismatches(broken, CONFIG)).toEqual([
       "names.logGroup: undefined, expected string",
       'names.repository: "", expected string',
       'desiredCount: "1", expected number',

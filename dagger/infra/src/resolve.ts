@@ -4,21 +4,16 @@
  * (file.ts; without one, the built-in `local`). Overrides are how a caller
  * changes fields without editing the file: the e2e tests and emulator
  * rehearsals use them for what the emulator needs (its account, a zone it
- * created). They pass the same validation as the file.
+ * created). They pass the same validation as the file, and then the IAM
+ * documents the configuration makes are checked against IAM's size limit
+ * (policies/size.ts): everything that makes a configuration unusable is a
+ * ConfigError, reported before any synthesis.
  */
-import { noConfigFile, type ConfigFile } from "./file.ts";
-import type { EnvironmentInput } from "./schema.ts";
-import { validateEnvironment, type ConfigIssue, type EnvironmentConfig } from "./validate.ts";
-
-/** A partial configuration, merged field by field over an environment's entry. */
-export type EnvironmentOverrides = DeepPartial<EnvironmentInput>;
-
-/** Every field optional, recursively. */
-export type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+import { noConfigFile, type ConfigFile } from "./config/file.ts";
+import type { EnvironmentInput } from "./config/schema.ts";
+import type { ConfigIssue, EnvironmentConfig, EnvironmentOverrides } from "./config/types.ts";
+import { validateEnvironment } from "./config/validate.ts";
+import { policySizeIssues } from "./policies/size.ts";
 
 /** A configuration that failed validation; `issues` holds every problem. */
 export class ConfigError extends Error {
@@ -112,7 +107,10 @@ export function resolveEnvironment(name: string, options: ResolveOptions = {}): 
     );
   }
   const input = mergeOverrides(entry, options.overrides);
-  const result = validateEnvironment(input);
+  const validated = validateEnvironment(input);
+  // The IAM documents the configuration makes must fit IAM's limits: one more check, reported like the others.
+  const sizes = validated.ok ? policySizeIssues(validated.config) : [];
+  const result = sizes.length > 0 ? { ok: false as const, issues: sizes } : validated;
   if (!result.ok) {
     const file = options.overrides === undefined ? config.file : `${config.file} with overrides`;
     throw new ConfigError(name, result.issues, file, (path) => config.locate(name, path));

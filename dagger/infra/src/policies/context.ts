@@ -1,7 +1,11 @@
-import type { EnvironmentConfig } from "../config/validate.ts";
+/**
+ * What the policy documents know of an environment: its names, account and
+ * partition (the stack's data sources), zone and ARNs, and the ARN of its task boundary.
+ */
+import type { EnvironmentConfig } from "../config/types.ts";
 import { ALB_ARN_PATTERN } from "../config/schema.ts";
 import { resolveSecrets } from "../config/secrets.ts";
-import type { ServicePolicyContext } from "../policies.ts";
+import type { ServicePolicyContext } from "./document.ts";
 
 /**
  * The name of the ALB the service sits behind: the stack's own, or the name in
