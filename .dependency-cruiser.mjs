@@ -7,7 +7,7 @@
  * The levels of dagger/src, top first: index.ts (the main object) calls environment.ts (the
  * Environment object), whose operations live in ops/, which call deploy/, which opens env/, which
  * reads stacks/ (infra and OpenTofu) and build/ (the image), which use aws/ and check/, which use
- * the leaves: rollout/ (the tracker, pure), local/ (the in-engine emulator) and common/.
+ * rollout/ (the tracker) and local/ (the in-engine emulator), and at the bottom common/.
  */
 export const MODULE_LEVELS = [
   ["index.ts"],
@@ -17,7 +17,8 @@ export const MODULE_LEVELS = [
   ["env"],
   ["stacks", "build"],
   ["aws", "check"],
-  ["rollout", "local", "common"],
+  ["rollout", "local"],
+  ["common"],
 ];
 
 /**
@@ -74,6 +75,14 @@ export default {
       severity: "error",
       from: {},
       to: { circular: true },
+    },
+    {
+      name: "rollout imports nothing else",
+      comment:
+        "The rollout tracker is pure (its clients and clock are injected), so it can be replayed on recorded AWS responses: it imports nothing outside dagger/src/rollout/.",
+      severity: "error",
+      from: { path: "^dagger/src/rollout/" },
+      to: { path: "^dagger/src/", pathNot: "^dagger/src/rollout/" },
     },
     ...layerRules("dagger/src", MODULE_LEVELS),
     ...layerRules("dagger/infra/src", INFRA_LEVELS),

@@ -256,12 +256,12 @@ function deploy(path, kind, mark, retention) {
   const steps = {};
   for (const m of r.stdout.matchAll(/^\| ([a-z][a-z ()]*?) \| ([\d.]+) s \|/gm)) steps[m[1]] = Number(m[2]);
   const digest = /\| image \| `[^`]*@(sha256:[0-9a-f]{64})` \|/.exec(r.stdout)?.[1] ?? "?";
-  // What the emulator started from (local-state.ts describeStart).
+  // What the emulator started from (dagger/src/local/state.ts describeStart).
   const emulator =
     /local: (?:the )?AWS emulator[^\n]*?(started from the state saved|started empty|cannot be used)/.exec(
       r.stderr,
     )?.[1] ?? "?";
-  // The summary's row for a deploy that applied nothing (deploy-change.ts unchangedLine).
+  // The summary's row for a deploy that applied nothing (dagger/src/deploy/change.ts unchangedLine).
   const unchanged = /^\| change \| unchanged: /m.test(r.stdout);
   console.error(
     fn === "deploy"

@@ -1,7 +1,7 @@
 /**
  * Where the local deploy's "smoke test" step spends its time: the runtime
- * image started as the stand-in service (local.ts standInService), reached,
- * probed by the smoke test (smoke.ts), stopped; three rounds per variant, in
+ * image started as the stand-in service (local/services.ts standInService), reached,
+ * probed by the smoke test (deploy/probe.ts), stopped; three rounds per variant, in
  * one Dagger session. Prints one JSON line per round.
  *
  *   tsx --tsconfig dagger/tsconfig.json bench/stand-in.ts [variant…]

@@ -24,8 +24,8 @@ const cell = (s) =>
     .replace(/\|/g, "\\|")
     .replace(/\s*\n\s*/g, " ");
 
-/** A function's description without its "Example usage" line (the table has no room for it; `--help` shows it). */
-const helpText = (s) => String(s).replace(/\s*Example usage:[\s\S]*$/, "");
+/** A function's first line, as `dagger functions` shows it (`--help` shows the rest and its example). */
+const helpText = (s) => String(s).split("\n")[0] ?? "";
 
 /** An argument as `--flag Type (default x)`. */
 const arg = (a) => {

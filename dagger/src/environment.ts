@@ -1,25 +1,25 @@
 /**
- * The functions chained after `dagger call environment --name NAME`: the
- * credentials or endpoint given once (`with-aws-credentials`,
- * `with-web-identity`, `with-endpoint`, `with-emulator`), then one operation
- * (deploy, rollback, plan, status, logs, destroy, bootstrap, set-secret,
- * publish-ecr). Each is a thin call into the file that owns the operation;
- * environment.ts opens the environment for it.
+ * The Environment object: `dagger call environment --name NAME`, then how to
+ * reach it, given once (`with-aws-credentials`, `with-web-identity`,
+ * `with-endpoint`, `with-emulator`), then one operation. Each operation is a
+ * thin call into the area that owns it: deploy/ for deploy and rollback, ops/
+ * for the rest; env/open.ts opens the environment for them.
  */
 import { type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
-import { setSecret } from "./ops/set-secret.js";
-import { bootstrap } from "./ops/bootstrap.js";
+import { buildRuntime } from "./build/dockerfile.js";
 import { asOutput, progress } from "./common/cli.js";
+import type { LockArgs } from "./deploy/args.js";
 import { deploy, rollback } from "./deploy/deploy.js";
-import { destroy } from "./ops/destroy.js";
-import { effectiveCommit, runtimeImage } from "./build/dockerfile.js";
 import type { EnvironmentArgs } from "./env/open.js";
+import { bootstrap } from "./ops/bootstrap.js";
+import { destroy } from "./ops/destroy.js";
 import { logs } from "./ops/logs.js";
-import { moduleInfra } from "./stacks/module-files.js";
 import { plan } from "./ops/plan.js";
 import { publishEcr } from "./ops/publish-ecr.js";
+import { setSecret } from "./ops/set-secret.js";
 import { status } from "./ops/status.js";
+import { moduleInfra } from "./common/module-files.js";
 
 /** One environment of the app, with the credentials and endpoints chained onto it. */
 @object()
@@ -71,7 +71,10 @@ export class Environment {
   }
 
   /**
-   * The same environment with AWS access keys (of the environment's account; the region is the environment's)
+   * Use AWS access keys of the environment's account.
+   *
+   * The region is the environment's; temporary credentials (an assumed role, SSO) add their session token.
+   *
    * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY --session-token env:AWS_SESSION_TOKEN status`
    */
   @func()
@@ -93,7 +96,10 @@ export class Environment {
   }
 
   /**
-   * The same environment with a role assumed through an OIDC token (STS AssumeRoleWithWebIdentity, a one-hour session) instead of access keys
+   * Assume a role with an OIDC token instead of access keys.
+   *
+   * STS AssumeRoleWithWebIdentity, a one-hour session: a token from GitHub Actions, GitLab CI `id_tokens`, a Kubernetes projected token or any OIDC issuer the role trusts.
+   *
    * Example usage: `dagger call environment --name production with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy deploy`
    */
   @func()
@@ -117,7 +123,10 @@ export class Environment {
   }
 
   /**
-   * The same environment reached through a custom AWS endpoint (a FIPS or VPC endpoint): every real-AWS behaviour is kept
+   * Reach AWS through a custom endpoint, such as a FIPS or VPC endpoint.
+   *
+   * Every real-AWS behaviour is kept: an endpoint never makes an emulator of a real environment (that is with-emulator).
+   *
    * Example usage: `dagger call environment --name production with-endpoint --url https://ecs-fips.us-east-1.amazonaws.com with-aws-credentials … plan`
    */
   @func()
@@ -131,7 +140,10 @@ export class Environment {
   }
 
   /**
-   * The same environment rehearsed on an AWS emulator (moto): the stacks get the emulator-only settings, the rollout the emulator's verdict (it runs no tasks), and the image runs as a stand-in for the smoke test
+   * Rehearse the environment on an AWS emulator (moto) at an endpoint.
+   *
+   * The stacks get the emulator-only settings, the rollout the emulator's verdict (it runs no tasks), and the image runs as a stand-in for the smoke test.
+   *
    * Example usage: `dagger call environment --name staging with-emulator --endpoint http://localhost:5000 --registry tcp://localhost:5001 with-aws-credentials … deploy`
    */
   @func()
@@ -153,7 +165,10 @@ export class Environment {
   }
 
   /**
-   * Checks, tests, builds and publishes the app by digest, plans the infrastructure with that digest and applies what changed, follows the rollout to its end and smoke-tests the health path (with nothing to change: nothing applied, the running digest smoke-tested, "unchanged"); returns a Markdown summary; fails on any verdict but SUCCESSFUL and puts the previous image back
+   * Build, test, publish and roll out the app; return a Markdown summary.
+   *
+   * Checks, tests, builds and publishes the image by digest, plans the infrastructure with that digest and applies what changed, follows the rollout to its end and smoke-tests the health path. With nothing to change, nothing is applied, the running digest is smoke-tested and the summary says "unchanged". Fails on any verdict but SUCCESSFUL, and puts the previous image back.
+   *
    * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY deploy --git-commit "$(git rev-parse HEAD)" --version 1.2.0`
    */
   // Never cached: a deploy is a side effect, and its result is only true when it ran.
@@ -176,17 +191,15 @@ export class Environment {
      */
     forceUnlock?: string,
   ): Promise<string> {
-    const common = {
-      ...(await this.args()),
-      lockTimeoutSeconds: lockTimeout,
-      forceUnlock,
-      emulatorRegistry: this.emulatorRegistry,
-    };
-    return asOutput(await deploy({ ...common, dockerfile: this.dockerfile, version, gitCommit: gitCommit ?? "" }));
+    const args = await this.lockArgs(lockTimeout, forceUnlock);
+    return asOutput(await deploy({ ...args, dockerfile: this.dockerfile, version, gitCommit: gitCommit ?? "" }));
   }
 
   /**
-   * Rolls back to the last successful image before the current one (from the deployment ledger), through the same apply, rollout tracking and smoke test as deploy; returns a Markdown summary
+   * Roll back to the last good image before the current one.
+   *
+   * The image comes from the deployment ledger (or --image), and goes through the same apply, rollout tracking and smoke test as a deploy; returns a Markdown summary.
+   *
    * Example usage: `dagger call environment --name production with-aws-credentials … rollback`
    */
   @func({ cache: "never" })
@@ -204,17 +217,15 @@ export class Environment {
      */
     forceUnlock?: string,
   ): Promise<string> {
-    const args = {
-      ...(await this.args()),
-      lockTimeoutSeconds: lockTimeout,
-      forceUnlock,
-      emulatorRegistry: this.emulatorRegistry,
-    };
+    const args = await this.lockArgs(lockTimeout, forceUnlock);
     return asOutput(await rollback({ ...args, ...(image ? { image } : {}) }));
   }
 
   /**
-   * Sets or rotates one of the app's secrets (service.secrets) in the environment's account: SSM PutParameter SecureString (overwrite, with the named KMS key or the AWS-managed one), or Secrets Manager PutSecretValue (created when missing; for a secret with a `key`, reads the current JSON, sets that key and puts the whole back). Prints the name and the new version, never the value. Running tasks keep the value they started with: the next deploy, even with nothing else changed, redeploys them to read it
+   * Set or rotate one of the app's secrets in its store; print its new version.
+   *
+   * SSM PutParameter SecureString (overwrite, with the named KMS key or the AWS-managed one), or Secrets Manager PutSecretValue (created when missing; for a secret with a `key`, the current JSON is read, that key set and the whole put back). Prints the name and the new version, never the value. Running tasks keep the value they started with: the next deploy, even with nothing else changed, redeploys them to read it.
+   *
    * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY set-secret --name DATABASE_URL --value env:DATABASE_URL`
    */
   @func({ cache: "never" })
@@ -228,11 +239,14 @@ export class Environment {
      */
     value: Secret,
   ): Promise<string> {
-    return asOutput(await setSecret(await this.args(), name, value));
+    return asOutput(await setSecret({ ...(await this.args()), envVar: name, value }));
   }
 
   /**
-   * What applying the infrastructure would change, both stacks, as Markdown for a pull-request comment (the service planned with the image running now); says so when nothing changes
+   * Show what applying the infrastructure would change, as Markdown.
+   *
+   * Both stacks, for a pull-request comment; the service is planned with the image running now, so the plan shows infrastructure changes only. Says so when nothing changes.
+   *
    * Example usage: `dagger call environment --name production with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn arn:aws:iam::123456789012:role/fargate-pipeline-production-plan plan`
    */
   @func({ cache: "never" })
@@ -242,11 +256,14 @@ export class Environment {
      */
     lockTimeout = 300,
   ): Promise<string> {
-    return asOutput(await plan(await this.args(), lockTimeout));
+    return asOutput(await plan({ ...(await this.args()), lockTimeoutSeconds: lockTimeout }));
   }
 
   /**
-   * What runs now (image digest, commit, task counts, deployments in progress), the health of the URL, and the recent deployments
+   * Show what runs now, its health and the recent deployments.
+   *
+   * The image digest and commit, task counts, deployments in progress, who owns the task count, the secrets' versions, the health of the URL, and the deployment ledger's last entries.
+   *
    * Example usage: `dagger call environment status`
    */
   @func({ cache: "never" })
@@ -255,7 +272,10 @@ export class Environment {
   }
 
   /**
-   * Recent lines of the service's tasks' logs (CloudWatch Logs), newest last
+   * Show recent lines of the service's task logs (CloudWatch Logs).
+   *
+   * Newest last, from every task of the service's log group.
+   *
    * Example usage: `dagger call environment --name production with-aws-credentials … logs --since 60`
    */
   @func({ cache: "never" })
@@ -269,11 +289,14 @@ export class Environment {
      */
     lines = 200,
   ): Promise<string> {
-    return asOutput(await logs(await this.args(), since, lines));
+    return asOutput(await logs({ ...(await this.args()), sinceMinutes: since, limit: lines }));
   }
 
   /**
-   * Removes the environment: the service stack (and with --include-base the base stack); for local, its emulator state, registry storage and deployment ledger. Refuses unless --confirm repeats the environment's name
+   * Remove the environment's service stack, and with --include-base all of it.
+   *
+   * For local: its emulator state, registry storage and deployment ledger. Refuses unless --confirm repeats the environment's name.
+   *
    * Example usage: `dagger call environment destroy --confirm local`
    */
   @func({ cache: "never" })
@@ -291,11 +314,14 @@ export class Environment {
      */
     lockTimeout = 300,
   ): Promise<string> {
-    return asOutput(await destroy(await this.args(), confirm, includeBase, lockTimeout));
+    return asOutput(await destroy({ ...(await this.args()), confirm, includeBase, lockTimeoutSeconds: lockTimeout }));
   }
 
   /**
-   * One-time setup of an AWS environment, as an administrator: the state bucket (versioned, encrypted, public access blocked; idempotent), then the base stack (ECR repository, hosted zone, GitHub OIDC deploy and plan roles); prints the next steps
+   * Set up an AWS environment once, as an administrator.
+   *
+   * The state bucket (versioned, encrypted, public access blocked; idempotent), then the base stack (ECR repository, hosted zone, the CI deploy and plan roles); prints the next steps.
+   *
    * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY bootstrap`
    */
   @func({ cache: "never" })
@@ -305,11 +331,14 @@ export class Environment {
      */
     lockTimeout = 300,
   ): Promise<string> {
-    return asOutput(await bootstrap(await this.args(), lockTimeout));
+    return asOutput(await bootstrap({ ...(await this.args()), lockTimeoutSeconds: lockTimeout }));
   }
 
   /**
-   * Builds the runtime image and pushes it to the environment's ECR repository (STS, then ECR GetAuthorizationToken); returns the reference with its digest. A deploy publishes by itself: this is for pipelines that only push
+   * Build the runtime image and push it to the environment's ECR repository.
+   *
+   * STS, then ECR GetAuthorizationToken; returns the reference with its digest. A deploy publishes by itself: this is for pipelines that only push.
+   *
    * Example usage: `dagger call environment --name production with-aws-credentials … publish-ecr --git-commit "$(git rev-parse HEAD)"`
    */
   // Never cached: a push is a side effect, and the ECR login must be checked each time.
@@ -328,12 +357,11 @@ export class Environment {
      */
     gitCommit?: string,
   ): Promise<string> {
-    const commit = await effectiveCommit(this.source, gitCommit ?? "");
-    const image = await runtimeImage(this.source, this.dockerfile, { version, gitCommit: commit });
-    return asOutput(await publishEcr(image, await this.args(), tag ?? commit));
+    const built = await buildRuntime(this.source, this.dockerfile, { version, gitCommit });
+    return asOutput(await publishEcr({ ...(await this.args()), image: built.image, tag: tag ?? built.commit }));
   }
 
-  /** What the operations take: the environment, as opened by environment.ts. */
+  /** What the operations take: the environment, as env/open.ts opens it. */
   private async args(): Promise<EnvironmentArgs> {
     return {
       name: this.name,
@@ -362,6 +390,15 @@ export class Environment {
       localState: this.localState,
       log: progress,
     };
+  }
+
+  /**
+   * What deploy and rollback take: the environment and the state lock's flags.
+   * @param lockTimeout --lock-timeout
+   * @param forceUnlock --force-unlock
+   */
+  private async lockArgs(lockTimeout: number, forceUnlock: string | undefined): Promise<LockArgs> {
+    return { ...(await this.args()), lockTimeoutSeconds: lockTimeout, ...(forceUnlock ? { forceUnlock } : {}) };
   }
 
   /**

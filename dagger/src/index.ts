@@ -1,12 +1,12 @@
 /**
- * Takes any containerized web app from source to a healthy deployment on AWS
- * ECS Fargate behind an HTTPS load balancer: checks, tests with no network,
- * builds, publishes by digest, applies the module's infrastructure and follows
- * the rollout — the same on a laptop and in CI.
+ * Build, test, publish and deploy a containerized web app to AWS ECS Fargate.
  *
- * The app brings a Dockerfile (a `test` stage, the runtime stage last) and,
- * for environments other than `local`, a fargate-pipeline.yaml; the
- * infrastructure comes with the module.
+ * From source to a healthy deployment behind an HTTPS load balancer: checks,
+ * tests with no network, builds, publishes by digest, applies the module's
+ * infrastructure and follows the rollout — the same on a laptop and in CI. The
+ * app brings a Dockerfile (a `test` stage, the runtime stage last) and, for
+ * environments other than `local`, a fargate-pipeline.yaml; the infrastructure
+ * comes with the module.
  */
 import {
   argument,
@@ -21,7 +21,7 @@ import {
 
 import { runChecks } from "./check/run-checks.js";
 import { asOutput } from "./common/cli.js";
-import { appService, effectiveCommit, runtimeImage } from "./build/dockerfile.js";
+import { appService, buildRuntime } from "./build/dockerfile.js";
 import { runTests } from "./build/test-stage.js";
 import { Environment } from "./environment.js";
 import { publishToRegistry } from "./build/publish.js";
@@ -79,7 +79,10 @@ export class FargatePipeline {
   }
 
   /**
-   * Lock file in sync with its manifest, then the project's own typecheck, lint, format check and unit tests, for the ecosystem the source is (npm, pnpm, yarn, poetry, uv, Go), and the GitHub Actions workflows linted (actionlint); a failure names the step and the command that fixes or reproduces it
+   * Check the lock file, then typecheck, lint, format and unit-test the source.
+   *
+   * The lock file in sync with its manifest, then the project's own typecheck, lint, format check and unit tests, for the ecosystem the source is (npm, pnpm, yarn, poetry, uv, Go), and the GitHub Actions workflows linted (actionlint). A failure names the step and the command that fixes or reproduces it.
+   *
    * Example usage: `dagger call check`
    */
   @func()
@@ -89,7 +92,10 @@ export class FargatePipeline {
   }
 
   /**
-   * Runs the Dockerfile's "test" stage, whose RUN --network=none steps have no network; returns the test report, fails naming the failing tests
+   * Run the Dockerfile's test stage with no network; return the test report.
+   *
+   * The "test" stage's RUN --network=none steps have no network. A failure names the failing tests, or the lock file problem or step that stopped them.
+   *
    * Example usage: `dagger call test`
    */
   @func()
@@ -99,7 +105,10 @@ export class FargatePipeline {
   }
 
   /**
-   * The runtime image (the Dockerfile's last stage), built with VERSION and GIT_COMMIT and labelled with them. Chain `export --path app.tar`, `publish --address REGISTRY/REPO:TAG`, `as-tarball` or `terminal`
+   * Build the runtime image: the Dockerfile's last stage.
+   *
+   * Built with the build args VERSION and GIT_COMMIT and labelled with them. Chain `export --path app.tar`, `publish --address REGISTRY/REPO:TAG`, `as-tarball` or `terminal`.
+   *
    * Example usage: `dagger call build --version 1.2.0 export --path app.tar`
    */
   @func()
@@ -113,14 +122,14 @@ export class FargatePipeline {
      */
     gitCommit?: string,
   ): Promise<Container> {
-    return await runtimeImage(this.source, this.dockerfile, {
-      version,
-      gitCommit: await effectiveCommit(this.source, gitCommit ?? ""),
-    });
+    return (await buildRuntime(this.source, this.dockerfile, { version, gitCommit })).image;
   }
 
   /**
-   * The runtime image as a service on the port its Dockerfile EXPOSEs; `up` serves it on localhost (`up --ports 9090:8080` for another host port)
+   * Serve the runtime image on the port its Dockerfile EXPOSEs.
+   *
+   * `up` serves it on localhost (`up --ports 9090:8080` for another host port).
+   *
    * Example usage: `dagger call serve up`
    */
   @func()
@@ -138,7 +147,10 @@ export class FargatePipeline {
   }
 
   /**
-   * Builds the runtime image and pushes it to a registry; returns the reference with its digest (address@sha256:…)
+   * Build the runtime image and push it to a registry; return it by digest.
+   *
+   * Returns the reference with its digest (address@sha256:…); the registry's credentials are a user name and a Secret.
+   *
    * Example usage: `dagger call publish --address registry.example.com/team/app:1.2.3 --registry-username ci --registry-password env:REGISTRY_TOKEN`
    */
   // Never cached: a push is a side effect; a replayed digest would not prove the image is there.
@@ -165,13 +177,15 @@ export class FargatePipeline {
      */
     gitCommit?: string,
   ): Promise<string> {
-    return asOutput(
-      await publishToRegistry(await this.build(version, gitCommit), address, registryUsername, registryPassword),
-    );
+    const { image } = await buildRuntime(this.source, this.dockerfile, { version, gitCommit });
+    return asOutput(await publishToRegistry(image, address, registryUsername, registryPassword));
   }
 
   /**
-   * The whole pipeline to the local environment, an AWS emulator in the engine (no account): check, test, build, publish by digest, plan and apply what changed, rollout, smoke test (with nothing to change: nothing applied, the running digest smoke-tested, "unchanged"); returns a Markdown summary. Other environments: `environment --name NAME … deploy`
+   * Deploy to the local environment: an AWS emulator in the engine, no account.
+   *
+   * The whole pipeline: check, test, build, publish by digest, plan and apply what changed, rollout, smoke test (with nothing to change: nothing applied, the running digest smoke-tested, "unchanged"); returns a Markdown summary. Other environments: `environment --name NAME … deploy`.
+   *
    * Example usage: `dagger call deploy`
    */
   // Never cached: a deploy is a side effect, and its result is only true when it ran.
@@ -194,7 +208,10 @@ export class FargatePipeline {
   }
 
   /**
-   * An environment of the app's fargate-pipeline.yaml, to chain credentials and an operation onto: deploy, plan, status, logs, rollback, destroy, bootstrap, publish-ecr
+   * Choose an environment, then chain its credentials and one operation.
+   *
+   * An environment of the app's fargate-pipeline.yaml (local is the AWS emulator in the engine); then with-aws-credentials, with-web-identity, with-endpoint or with-emulator, and deploy, plan, status, logs, rollback, destroy, bootstrap, set-secret or publish-ecr.
+   *
    * Example usage: `dagger call environment --name production with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY plan`
    */
   @func()

@@ -44,7 +44,7 @@ const STS_AUDIENCE = "sts.amazonaws.com";
 
 // 3 attempts: the SDK's standard retry mode; throttling and 5xx are retried, a rejected credential is not.
 // It is the one retry layer of every client but the rollout tracker's, which retries
-// its polls itself and turns the SDK's off (ROLLOUT_SDK_MAX_ATTEMPTS in rollout-clients.ts).
+// its polls itself and turns the SDK's off (ROLLOUT_SDK_MAX_ATTEMPTS in rollout/clients.ts).
 const AWS_MAX_ATTEMPTS = 3;
 // Every SDK request gives up instead of hanging: 5 s to connect (AWS answers in
 // milliseconds; an emulator behind a tunnel in well under a second), 30 s of

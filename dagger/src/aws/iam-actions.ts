@@ -7,7 +7,7 @@
  * The roles infra creates must allow these: the deploy role everything
  * deploy, rollback, logs and the publish functions call; the plan role what
  * plan and status call (pull requests run them with it). A unit test
- * (dagger/test/unit/aws-actions.test.ts) checks this list against the policies
+ * (dagger/test/unit/aws/iam-actions.test.ts) checks this list against the policies
  * infra synthesizes and against the SDK commands dagger/src imports, so a new
  * call the roles do not allow fails there, not as AccessDenied in a pipeline.
  */
@@ -50,7 +50,7 @@ export interface ModuleAwsAction {
   authorization: Authorization;
 }
 
-/** Every function that opens an AWS environment (environment.ts openEnvironment: resolves credentials, asks STS who they are). */
+/** Every function that opens an AWS environment (env/open.ts openEnvironment: resolves credentials, asks STS who they are). */
 const EVERY_AWS_FUNCTION: readonly ModuleFunction[] = [
   "deploy",
   "rollback",
@@ -71,28 +71,28 @@ export const MODULE_AWS_ACTIONS: readonly ModuleAwsAction[] = [
   {
     action: "sts:GetCallerIdentity",
     functions: EVERY_AWS_FUNCTION,
-    source: "aws.ts callerIdentity",
+    source: "aws/auth.ts callerIdentity",
     authorization: "none",
   },
   {
     action: "sts:AssumeRoleWithWebIdentity",
     functions: EVERY_AWS_FUNCTION,
-    source: "aws.ts resolveAwsAuth (with-web-identity)",
+    source: "aws/auth.ts resolveAwsAuth (with-web-identity)",
     authorization: "trust-policy",
   },
   {
     action: "ecr:GetAuthorizationToken",
     functions: ["deploy", "rollback", "publish-ecr"],
-    source: "registry.ts ecrLogin",
+    source: "build/publish.ts ecrLogin",
     authorization: "identity-policy",
   },
   {
     action: "ecr:DescribeRepositories",
     functions: ["deploy", "rollback"],
-    source: "deploy-image.ts checkRepository (deploy.ts prepareInfra)",
+    source: "deploy/image.ts checkRepository (deploy/prepare-stacks.ts prepareInfra)",
     authorization: "identity-policy",
   },
-  // Dagger's push with the module's ECR login (deploy-image.ts publish, registry.ts publishToEcr).
+  // Dagger's push with the module's ECR login (env/images.ts ecrImages push, ops/publish-ecr.ts publishEcr).
   ...[
     "ecr:BatchCheckLayerAvailability",
     "ecr:InitiateLayerUpload",
@@ -102,33 +102,33 @@ export const MODULE_AWS_ACTIONS: readonly ModuleAwsAction[] = [
   ].map((action): ModuleAwsAction => ({
     action,
     functions: ["deploy", "publish-ecr"],
-    source: "deploy-image.ts publish, registry.ts publishToEcr (Dagger pushes)",
+    source: "env/images.ts ecrImages push, ops/publish-ecr.ts publishEcr (Dagger pushes)",
     authorization: "identity-policy",
   })),
-  // Dagger's pull of the image back by digest for the stand-in smoke test (deploy-image.ts pullBack).
+  // Dagger's pull of the image back by digest for the stand-in smoke test (env/images.ts ecrImages pull).
   ...["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map((action): ModuleAwsAction => ({
     action,
     functions: ROLLOUT_FUNCTIONS,
-    source: "deploy-image.ts pullBack (Dagger pulls)",
+    source: "env/images.ts ecrImages pull (Dagger pulls)",
     authorization: "identity-policy",
   })),
   {
     action: "s3:GetObject",
     functions: ["deploy", "rollback", "status"],
-    source: "ledger.ts s3Ledger read",
+    source: "env/ledger.ts s3Ledger read",
     authorization: "identity-policy",
   },
-  // Without it S3 answers a ledger not written yet with AccessDenied, not NoSuchKey (ledger.ts reads NoSuchKey as empty).
+  // Without it S3 answers a ledger not written yet with AccessDenied, not NoSuchKey (env/ledger.ts reads NoSuchKey as empty).
   {
     action: "s3:ListBucket",
     functions: ["deploy", "rollback", "status"],
-    source: "ledger.ts s3Ledger read (a missing ledger)",
+    source: "env/ledger.ts s3Ledger read (a missing ledger)",
     authorization: "identity-policy",
   },
   {
     action: "s3:PutObject",
     functions: ["deploy", "rollback"],
-    source: "ledger.ts s3Ledger append",
+    source: "env/ledger.ts s3Ledger append",
     authorization: "identity-policy",
   },
   ...[
@@ -151,7 +151,7 @@ export const MODULE_AWS_ACTIONS: readonly ModuleAwsAction[] = [
   ...ROLLOUT_IAM_ACTIONS.map((action): ModuleAwsAction => ({
     action,
     functions: ROLLOUT_FUNCTIONS,
-    source: "rollout.ts trackRollout (rollout-clients.ts)",
+    source: "rollout/track.ts trackRollout (rollout/clients.ts)",
     authorization: "identity-policy",
   })),
   { action: "logs:FilterLogEvents", functions: ["logs"], source: "logs.ts logs", authorization: "identity-policy" },
@@ -159,13 +159,13 @@ export const MODULE_AWS_ACTIONS: readonly ModuleAwsAction[] = [
   {
     action: "ssm:DescribeParameters",
     functions: ["deploy", "rollback", "status", "set-secret"],
-    source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus",
+    source: "env/secrets.ts checkSecretsExist, describeSecrets, secretsStatus",
     authorization: "identity-policy",
   },
   {
     action: "secretsmanager:DescribeSecret",
     functions: ["deploy", "rollback", "status", "set-secret"],
-    source: "app-secrets.ts checkSecretsExist, describeSecrets, secretsStatus",
+    source: "env/secrets.ts checkSecretsExist, describeSecrets, secretsStatus",
     authorization: "identity-policy",
   },
   ...[
@@ -176,14 +176,14 @@ export const MODULE_AWS_ACTIONS: readonly ModuleAwsAction[] = [
   ].map((action): ModuleAwsAction => ({
     action,
     functions: ["set-secret"],
-    source: "app-secrets.ts setSecret",
+    source: "ops/set-secret.ts setSecret",
     authorization: "identity-policy",
   })),
   ...["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingActivities"].map(
     (action): ModuleAwsAction => ({
       action,
       functions: ["status"],
-      source: "app-scaling.ts scalingStatus",
+      source: "ops/status.ts scalingStatus",
       authorization: "identity-policy",
     }),
   ),

@@ -166,6 +166,33 @@ export async function runtimeImage(source: Directory, dockerfile: string, info: 
     .withLabel(LABEL_REVISION, info.gitCommit);
 }
 
+/** What a build of the runtime image takes. */
+export interface BuildOptions {
+  /** Release version (build arg VERSION). */
+  version: string;
+  /** Git commit (build arg GIT_COMMIT); undefined or "": the source's content hash (effectiveCommit()). */
+  gitCommit?: string | undefined;
+}
+
+/**
+ * The one build recipe of the runtime image, for build, publish, publish-ecr
+ * and deploy alike: the commit resolved (effectiveCommit()), then the image
+ * built with it and its version.
+ *
+ * @param source the app's directory
+ * @param dockerfile path of the Dockerfile inside it
+ * @param opts the version and the commit
+ * @returns the image (not yet built: the engine builds it when it is used) and the commit it reports
+ */
+export async function buildRuntime(
+  source: Directory,
+  dockerfile: string,
+  opts: BuildOptions,
+): Promise<{ image: Container; commit: string }> {
+  const commit = await effectiveCommit(source, opts.gitCommit ?? "");
+  return { image: await runtimeImage(source, dockerfile, { version: opts.version, gitCommit: commit }), commit };
+}
+
 /**
  * The runtime image as a service on the ports its Dockerfile EXPOSEs (started
  * with its own entrypoint and command): the Dockerfile knows where the app

@@ -8,15 +8,7 @@ import { createHash } from "node:crypto";
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { dag, type Container, type Secret, type Service } from "@dagger.io/dagger";
 
-import {
-  type AwsArgs,
-  type AwsAuth,
-  type AwsIdentity,
-  awsClientConfig,
-  callerIdentity,
-  explainAwsError,
-  resolveAwsAuth,
-} from "../aws/auth.js";
+import { type AwsAuth, type AwsIdentity, awsClientConfig, callerIdentity, explainAwsError } from "../aws/auth.js";
 import { indent, redact, tail } from "../common/errors.js";
 import { trimmedSecret } from "../common/credentials.js";
 
@@ -118,22 +110,6 @@ export function ecrTag(tag: string | undefined, gitCommit: string): string {
   throw new Error(
     "publish-ecr needs a tag: pass --git-commit $(git rev-parse HEAD) (the commit becomes the tag) or --tag <tag>",
   );
-}
-
-/**
- * `publish-ecr`: logs in to the ECR registry of the credentials' account and
- * pushes `image` to `repository:tag` there.
- *
- * @param image the image to push
- * @param repository ECR repository name
- * @param tag image tag
- * @param aws the AWS arguments of the function
- */
-export async function publishToEcr(image: Container, repository: string, tag: string, aws: AwsArgs): Promise<string> {
-  const auth = await resolveAwsAuth(aws, "publish-ecr");
-  const login = await ecrLogin(auth, "publish-ecr");
-  const flags = `${credentialsHint(auth)} and that the repository exists in that account`;
-  return await publishImage(image, `${login.registry}/${repository}:${tag}`, login, [login.plaintext], flags);
 }
 
 /**

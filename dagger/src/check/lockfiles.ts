@@ -25,7 +25,7 @@ export interface LockRule {
   detail: RegExp;
 }
 
-/** The rules, by ecosystem. npm's messages come from npm.ts (its wording predates this table). */
+/** The rules, by ecosystem. npm's messages come from common/npm.ts (its wording predates this table). */
 export const LOCK_RULES = {
   pnpm: {
     lockFile: "pnpm-lock.yaml",
@@ -77,7 +77,7 @@ export const LOCK_RULES = {
   },
 } as const satisfies Record<string, LockRule>;
 
-/** The ecosystems with a lock rule (npm's are in npm.ts). */
+/** The ecosystems with a lock rule (npm's are in common/npm.ts). */
 export type LockEcosystem = keyof typeof LOCK_RULES;
 
 // 10 lines: what the tool says about the drift; the fix command shows the rest.

@@ -4,7 +4,7 @@
  * function's output reaches their terminal.
  */
 
-/** The local environment's name (environment.ts LOCAL, repeated here to keep this file free of imports). */
+/** The local environment's name (env/open.ts LOCAL, repeated here to keep this file free of imports). */
 const LOCAL = "local";
 
 /**

@@ -6,9 +6,8 @@
  * deployChange() says whether the deploy is unchanged.
  */
 import { secretVersionsVar } from "../env/secrets.js";
-import { callOn } from "../common/cli.js";
-import { applyPlanned, planThenApply } from "./plan-apply.js";
-import { type Change, deployChange } from "./change.js";
+import { applyPlanned, planThenApply, type StackApply } from "./plan-apply.js";
+import { type Change, deployChange, type PlannedStack } from "./change.js";
 import type { RollOutArgs } from "./args.js";
 import { smokeAws, smokeStandIn } from "./smoke.js";
 import type { OpenEnvironment } from "../env/open.js";
@@ -52,31 +51,25 @@ export interface Outcome {
  * decided (deployChange). Throws only when the plan or apply fails or its state
  * lacks an output the rollout needs (MissingOutputError).
  *
- * @param r the rollout's environment, steps and service stack
+ * @param job the rollout's environment, steps and service stack
  * @param image the image to run, by digest
  * @param commit the commit the smoke test expects the image to report
  * @param label appended to the step names ("" or " (restore)")
  */
-export async function applyAndVerify(r: RollOutArgs, image: string, commit: string, label: string): Promise<Outcome> {
-  const { env, args, steps } = r;
+export async function applyAndVerify(job: RollOutArgs, image: string, commit: string, label: string): Promise<Outcome> {
+  const { env, steps } = job;
   const applyStartedAt = new Date();
-  const op = serviceStackOp(r);
-  const what = `service stack${label}`;
-  const done =
-    r.servicePlan && label === "" && image === r.image
-      ? await applyPlanned(steps, what, r.servicePlan, op)
-      : await planThenApply(steps, what, r.serviceInit, op, await serviceStackVars(env, image));
-  const emulated = isEmulated(env.mode);
+  const done = await applyService(job, image, label);
   const smokeTest = (out?: ServiceOutputs) =>
     steps.run(
       `smoke test${label}`,
       // out: undefined only for the stand-in's (it needs no outputs).
-      () => (emulated ? smokeStandIn(env, image, commit, args.emulatorRegistry) : smokeAws(env, out!, commit)),
+      () => (env.traits.emulated ? smokeStandIn(env, image, commit) : smokeAws(env, out!, commit)),
       (s) => (s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`),
     );
   // Nothing applied on an emulator: the stand-in's smoke test needs only the image, so it starts
   // now, beside reading the outputs and what runs (a no-change deploy's last steps, ~1.3 s).
-  const earlySmoke = !done.applied && emulated ? smokeTest() : undefined;
+  const earlySmoke = !done.applied && env.traits.emulated ? smokeTest() : undefined;
   earlySmoke?.catch(() => {});
   const [stackOutputs, running] = await Promise.all([
     readOutputs(done.container),
@@ -85,13 +78,13 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
   // Required, each: a rollout followed on a guessed name or an empty task definition would watch the wrong thing.
   const out = serviceOutputs(stackOutputs, env.config.outputs.service, {
     role: "service",
-    stack: op.stack,
+    stack: env.config.names.stacks.service,
     next: "the apply did not finish writing its state; run deploy again",
   });
   let rollout: RolloutResult | undefined;
   let change: Change | undefined;
   if (done.applied) {
-    rollout = await followRollout(r, out, applyStartedAt, label);
+    rollout = await followRollout(job, out, applyStartedAt, label);
     if (rollout.verdict !== "SUCCESSFUL") {
       return {
         ok: false,
@@ -103,18 +96,7 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
       };
     }
   } else {
-    change = deployChange({
-      ...(r.base ? { base: r.base.planned } : {}),
-      service: done.planned,
-      image,
-      ...(running?.image ? { running: running.image } : {}),
-    });
-    steps.skip(
-      `rollout${label}`,
-      change.unchanged
-        ? `nothing was applied: the service runs ${change.digest} already`
-        : `nothing was applied to the service (${change.why})`,
-    );
+    change = nothingApplied(job, done.planned, image, running?.image, label);
   }
   const smoke = await (earlySmoke ?? smokeTest(out));
   const ran = {
@@ -124,27 +106,87 @@ export async function applyAndVerify(r: RollOutArgs, image: string, commit: stri
     ...(rollout ? { rollout } : {}),
     ...(change ? { change } : {}),
   };
-  if (!smoke.ok) {
-    return {
-      ok: false,
-      ...ran,
-      cause: `smoke test failed: ${smoke.reason}`,
-      details: [
-        rollout
-          ? `The rollout reached ${rollout.verdict}, but the health check failed: ${smoke.url} — ${smoke.reason} (${smoke.attempts} attempts in ${smoke.seconds.toFixed(0)} s).`
-          : `Nothing was applied (the service stack's plan had no changes), and the health check of the image it runs failed: ${smoke.url} — ${smoke.reason} (${smoke.attempts} attempts in ${smoke.seconds.toFixed(0)} s).`,
-        ...(emulated
-          ? [
-              "(On an emulator the image runs as a stand-in service in the engine; the ALB would mark these targets unhealthy and the circuit breaker would roll back.)",
-            ]
-          : []),
-      ].join("\n"),
-    };
-  }
+  if (!smoke.ok) return { ok: false, ...ran, ...smokeFailure(env, smoke, rollout) };
   return {
     ok: true,
     ...ran,
     details: rollout?.summary ?? (change?.unchanged ? "unchanged" : "nothing was applied to the service"),
+  };
+}
+
+/**
+ * The service stack with the image: the plan made beside the base stack's
+ * applied when it is this image's, else planned now; applied only with changes.
+ *
+ * @param job the rollout
+ * @param image the image to run, by digest
+ * @param label appended to the step names
+ */
+async function applyService(job: RollOutArgs, image: string, label: string): Promise<StackApply> {
+  const op = serviceStackOp(job);
+  const what = `service stack${label}`;
+  return job.servicePlan && label === "" && image === job.image
+    ? await applyPlanned(job.steps, what, job.servicePlan, op)
+    : await planThenApply(job.steps, what, job.serviceInit, op, await serviceStackVars(job.env, image));
+}
+
+/**
+ * Nothing was applied to the service: whether the deploy is unchanged (the
+ * image runs already) or why not, and the rollout's row skipped with that.
+ *
+ * @param job the rollout
+ * @param service the service stack's plan
+ * @param image the image being rolled out
+ * @param running the image the service runs now, if any
+ * @param label appended to the step names
+ */
+function nothingApplied(
+  job: RollOutArgs,
+  service: PlannedStack,
+  image: string,
+  running: string | undefined,
+  label: string,
+): Change {
+  const change = deployChange({
+    ...(job.base ? { base: job.base.planned } : {}),
+    service,
+    image,
+    ...(running ? { running } : {}),
+  });
+  job.steps.skip(
+    `rollout${label}`,
+    change.unchanged
+      ? `nothing was applied: the service runs ${change.digest} already`
+      : `nothing was applied to the service (${change.why})`,
+  );
+  return change;
+}
+
+/**
+ * Why a smoke test's failure fails the rollout, in words.
+ *
+ * @param env the open environment
+ * @param smoke what the smoke test saw
+ * @param rollout the rollout it followed, if one was
+ */
+function smokeFailure(
+  env: OpenEnvironment,
+  smoke: SmokeResult,
+  rollout: RolloutResult | undefined,
+): { cause: string; details: string } {
+  const tried = `${smoke.url} — ${smoke.reason} (${smoke.attempts} attempts in ${smoke.seconds.toFixed(0)} s).`;
+  return {
+    cause: `smoke test failed: ${smoke.reason}`,
+    details: [
+      rollout
+        ? `The rollout reached ${rollout.verdict}, but the health check failed: ${tried}`
+        : `Nothing was applied (the service stack's plan had no changes), and the health check of the image it runs failed: ${tried}`,
+      ...(env.traits.emulated
+        ? [
+            "(On an emulator the image runs as a stand-in service in the engine; the ALB would mark these targets unhealthy and the circuit breaker would roll back.)",
+          ]
+        : []),
+    ].join("\n"),
   };
 }
 
@@ -157,7 +199,7 @@ export function serviceStackOp(r: Pick<RollOutArgs, "env" | "args">): Omit<TofuO
   return {
     stack: r.env.config.names.stacks.service,
     lockTimeoutSeconds: r.args.lockTimeoutSeconds,
-    rerun: rerunDeploy(r.args.name, r.env),
+    rerun: r.env.traits.command("deploy"),
     next: applyState,
   };
 }
@@ -193,7 +235,7 @@ async function followRollout(
 ): Promise<RolloutResult> {
   const { env, args, steps } = r;
   const { clusterName: cluster, serviceName: service, taskDefinitionArn } = out;
-  const emulated = isEmulated(env.mode);
+  const emulated = env.traits.emulated;
   return steps.run(
     `rollout${label}`,
     async () => {
@@ -218,16 +260,6 @@ async function followRollout(
 }
 
 /**
- * The command that runs a deploy again, for the state-lock message.
- *
- * @param name the environment's name
- * @param env the open environment (local needs no AWS flags)
- */
-export function rerunDeploy(name: string, env: OpenEnvironment): string {
-  return env.mode === "local" ? "dagger call deploy" : callOn(name, "deploy");
-}
-
-/**
  * What state a failed service-stack apply left, and what to do.
  *
  * @param partial whether the apply changed some resources before it failed
@@ -236,16 +268,4 @@ function applyState(partial: boolean): string {
   return partial
     ? "State: what the apply completed is recorded in the state; the rest was not changed. Fix the cause and run deploy again: it continues from there."
     : "State: nothing was changed. Fix the cause and run deploy again.";
-}
-
-/**
- * Whether a rollout gets the emulator's rules: the emulator's verdict (it runs
- * no tasks, so a completed deployment with none running is accepted) and the
- * stand-in smoke test. Only where the caller said there is an emulator: `local`,
- * or with-emulator. AWS at a custom endpoint gets the real rules.
- *
- * @param mode where the deploy runs (environment.ts environmentMode)
- */
-export function isEmulated(mode: OpenEnvironment["mode"]): boolean {
-  return mode !== "aws";
 }

@@ -3,7 +3,7 @@
  * call beyond the environment, and what one rollout needs. Apart so that the
  * files of deploy/ import their arguments from here, not from their callers.
  */
-import type { Container, Service } from "@dagger.io/dagger";
+import type { Container } from "@dagger.io/dagger";
 
 import type { PlannedStack } from "./change.js";
 import type { Steps } from "./steps.js";
@@ -17,8 +17,6 @@ export interface LockArgs extends EnvironmentArgs {
   lockTimeoutSeconds: number;
   /** The ID of a dead run's lock to remove first. */
   forceUnlock?: string;
-  /** A registry to push to instead of the account's ECR registry (AWS emulators only: moto has no registry). */
-  emulatorRegistry?: Service;
 }
 
 /** What deploy takes beyond the environment. */

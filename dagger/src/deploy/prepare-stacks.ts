@@ -9,7 +9,7 @@ import type { Container } from "@dagger.io/dagger";
 import { planStack, planThenApply } from "./plan-apply.js";
 import { checkRepository } from "./image.js";
 import type { BaseApply, DeployArgs, LockArgs } from "./args.js";
-import { rerunDeploy, serviceStackOp, serviceStackVars } from "./apply-and-verify.js";
+import { serviceStackOp, serviceStackVars } from "./apply-and-verify.js";
 import type { OpenEnvironment } from "../env/open.js";
 import { DeployError, indent } from "../common/errors.js";
 import { type Stacks, synthesize } from "../stacks/infra-bridge.js";
@@ -31,24 +31,23 @@ export function prepareInfra(
   steps: Steps,
 ): { serviceInit: Promise<Container>; base: Promise<BaseApply | undefined> } {
   const stacks: Promise<Stacks> = steps.run("synth", async () => synthesize(env.infra, env.config));
-  const base: Promise<BaseApply | undefined> =
-    env.mode === "local"
-      ? stacks.then(async (s) => {
-          const op = {
-            stack: env.config.names.stacks.base,
-            lockTimeoutSeconds: args.lockTimeoutSeconds,
-            rerun: rerunDeploy(args.name, env),
-            next: () => "Run deploy again.",
-          };
-          const done = await planThenApply(steps, "base stack", () => tofuInit(s.base, env.tofu, env.runId), op, []);
-          return { planned: done.planned, applied: done.applied };
-        })
-      : stacks.then(async () => {
-          await steps.run("check registry", () => checkRepository(env));
-          return undefined;
-        });
+  const base: Promise<BaseApply | undefined> = env.traits.deployAppliesBase
+    ? stacks.then(async (s) => {
+        const op = {
+          stack: env.config.names.stacks.base,
+          lockTimeoutSeconds: args.lockTimeoutSeconds,
+          rerun: env.traits.command("deploy"),
+          next: () => "Run deploy again.",
+        };
+        const done = await planThenApply(steps, "base stack", () => tofuInit(s.base, env.tofu, env.runId), op, []);
+        return { planned: done.planned, applied: done.applied };
+      })
+    : stacks.then(async () => {
+        await steps.run("check registry", () => checkRepository(env));
+        return undefined;
+      });
   // local: beside the base stack's plan (init only downloads the provider and reads the backend).
-  const ready = env.mode === "local" ? stacks : base.then(() => stacks);
+  const ready = env.traits.deployAppliesBase ? stacks : base.then(() => stacks);
   const serviceInit = ready.then((s) => steps.run("init", () => initServiceStack(s, env, args)));
   base.catch(() => {});
   serviceInit.catch(() => {});
@@ -97,7 +96,7 @@ export function planServiceBesideBase(
   infra: ReturnType<typeof prepareInfra>,
   published: Promise<string>,
 ): Promise<BesideBase> | undefined {
-  if (env.mode !== "local" || env.emulatorStart !== "restored") return undefined;
+  if (!env.traits.deployAppliesBase || env.emulatorStart !== "restored") return undefined;
   let baseEnded = false;
   const ended = () => {
     baseEnded = true;

@@ -5,7 +5,6 @@
  */
 import type { Container, Service } from "@dagger.io/dagger";
 
-import { pullBack } from "./image.js";
 import type { OpenEnvironment } from "../env/open.js";
 import { commandFailure, tail } from "../common/errors.js";
 import { reachable, standInService } from "../local/services.js";
@@ -54,15 +53,9 @@ export async function smokeAws(
  * @param env the open environment (local or an AWS emulator)
  * @param image the reference publish() returned
  * @param commit the commit the image reports
- * @param emulatorRegistry --emulator-registry
  */
-export async function smokeStandIn(
-  env: OpenEnvironment,
-  image: string,
-  commit: string,
-  emulatorRegistry?: Service,
-): Promise<SmokeResult> {
-  const pulled = await pullBack(env, image, emulatorRegistry);
+export async function smokeStandIn(env: OpenEnvironment, image: string, commit: string): Promise<SmokeResult> {
+  const pulled = await env.images.pull(image);
   const svc: Service = standInService(pulled, env.config.containerPort);
   const url0 = `(stand-in for ${image})`;
   try {

@@ -28,7 +28,7 @@ export interface SummaryInput {
   stepsTable: string;
   /** The secrets' versions current right after the rollout (the ones its tasks started with, barring a rotation during it). */
   secrets?: { envVar: string; store: string; name: string; version?: string }[];
-  /** For an unchanged deploy (nothing applied, the running digest confirmed): deploy-change.ts unchangedLine(). */
+  /** For an unchanged deploy (nothing applied, the running digest confirmed): change.ts unchangedLine(). */
   unchanged?: string;
   /** A warning to end with (the ledger could not be written). */
   warning?: string;

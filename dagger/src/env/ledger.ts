@@ -2,7 +2,7 @@
  * The deployment ledger: one line per deploy or rollback (when, which image by
  * digest, which commit, the verdict and its cause). `status` shows it,
  * and `rollback` takes the last successful image from it (the local
- * emulator's own state is kept by local-state.ts).
+ * emulator's own state is kept by local/state.ts).
  *
  * Where it lives:
  * - `local`: a file in a cache volume of the engine (`fargate-pipeline-local-ledger-<name>`),

@@ -5,14 +5,18 @@
  * `with-emulator`, or AWS — at its own endpoints or at a custom one such as a
  * FIPS or VPC endpoint, with every real-AWS behaviour), who we are there (the
  * STS preflight, which refuses the wrong account), credentials for OpenTofu and
- * for the module's own SDK calls, the registry, and the deployment ledger.
- * `close()` stops what it started.
+ * for the module's own SDK calls, the image registry, and the deployment
+ * ledger. What the mode changes is decided here, once (EnvironmentTraits):
+ * operations read the traits, never the mode. `close()` stops what it started;
+ * withEnvironment() opens, redacts and closes around one operation.
  */
 import { randomUUID } from "node:crypto";
 
 import { type Container, dag, type Directory, type Service } from "@dagger.io/dagger";
 
+import { callOn } from "../common/cli.js";
 import { readCredential } from "../common/credentials.js";
+import { DeployError, redact } from "../common/errors.js";
 import {
   type AwsArgs,
   type AwsAuth,
@@ -21,6 +25,7 @@ import {
   callerIdentity,
   resolveAwsAuth,
 } from "../aws/auth.js";
+import { ecrImages, type ImageRegistry, localImages } from "./images.js";
 import { type Ledger, s3Ledger, volumeLedger } from "./ledger.js";
 import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, registryService } from "../local/services.js";
 import { type EmulatorStart, type SavedState, startLocalEmulator } from "../local/state.js";
@@ -52,7 +57,7 @@ export interface EnvironmentArgs {
   source: Directory;
   /** The app's configuration file; undefined: it has none (the built-in environments). */
   configFile?: ConfigFile;
-  /** The module's infra (module-files.ts moduleInfra()). */
+  /** The module's infra (common/module-files.ts moduleInfra()). */
   infraSource: Directory;
   /** AWS credentials; `endpoint` is a custom AWS endpoint (FIPS, VPC), never an emulator. */
   aws: AwsArgs;
@@ -71,8 +76,10 @@ export interface OpenEnvironment {
   config: EnvironmentConfig;
   /** The module's infra container with the app's configuration (built once per call: resolve, synth). */
   infra: Container;
-  /** local: the in-engine emulator; emulator: an emulator at --aws-endpoint; aws: AWS. */
+  /** local: the in-engine emulator; emulator: an emulator at --aws-endpoint; aws: AWS. For words only: behaviour reads `traits`. */
   mode: "local" | "emulator" | "aws";
+  /** What the mode decides, once, when the environment opens. */
+  traits: EnvironmentTraits;
   identity: AwsIdentity;
   /** Credentials and endpoint for the module's own SDK calls. */
   sdk: ReturnType<typeof awsClientConfig>;
@@ -80,8 +87,8 @@ export interface OpenEnvironment {
   tofu: TofuAws;
   /** The AWS credentials resolved (for ECR); undefined for local. */
   auth?: AwsAuth;
-  /** The in-engine registry (local only). */
-  registry?: Service;
+  /** Where the environment's images go (local's registry, ECR, or an emulator's stand-in for it). */
+  images: ImageRegistry;
   ledger: Ledger;
   /** Unique per call. */
   runId: string;
@@ -93,6 +100,94 @@ export interface OpenEnvironment {
   emulatorStart?: EmulatorStart["outcome"];
   /** Stops the services this call started. */
   close(): Promise<void>;
+}
+
+/** What an environment's mode decides: every operation reads these, none tests the mode. */
+export interface EnvironmentTraits {
+  /**
+   * deploy applies the base stack itself (local: its emulator may start empty);
+   * elsewhere `bootstrap` applies it once and deploy checks that its registry exists.
+   */
+  deployAppliesBase: boolean;
+  /**
+   * The caller said this is an emulator (local, or with-emulator): it runs no
+   * tasks, so a rollout gets the emulator's verdict rule and the image runs as a
+   * stand-in for the smoke test. AWS at a custom endpoint gets the real rules.
+   */
+  emulated: boolean;
+  /** The app's secrets are in stores the module can ask (SSM, Secrets Manager): false for local, which has none. */
+  secretStores: boolean;
+  /** What the environment runs outlives the call (false for local: its emulator runs only during a call). */
+  outlivesCalls: boolean;
+  /**
+   * The `dagger call` line of a function on this environment, for messages.
+   * @param fn the function and its flags, e.g. "destroy --confirm staging"
+   */
+  command(fn: string): string;
+}
+
+/**
+ * The traits of a mode.
+ * @param mode where the environment is
+ * @param name the environment's name (for the commands)
+ */
+export function traitsOf(mode: OpenEnvironment["mode"], name: string): EnvironmentTraits {
+  const local = mode === "local";
+  return {
+    deployAppliesBase: local,
+    emulated: mode !== "aws",
+    secretStores: !local,
+    outlivesCalls: !local,
+    // local's deploy is the main object's `dagger call deploy`; the rest go through `environment`.
+    command: (fn) => (local && fn === "deploy" ? "dagger call deploy" : callOn(name, fn)),
+  };
+}
+
+/** Options of withEnvironment(). */
+export interface OperationOptions {
+  /** false: open `local` without starting its emulator (status reads only the ledger and the registry). */
+  startLocal?: boolean;
+  /** More plaintext to keep out of the result and of any error (e.g. a secret's value being set). */
+  hidden?: readonly string[];
+  /** Opens the environment; default openEnvironment() (deploy passes one that times it as a step). */
+  open?: (open: () => Promise<OpenEnvironment>) => Promise<OpenEnvironment>;
+  /** The message of a failure, before redaction (default: the error's own message). */
+  describeFailure?: (err: unknown) => string;
+  /** Runs before the environment closes, whatever the outcome (deploy ends its steps there). */
+  beforeClose?: () => void;
+}
+
+/**
+ * One operation on an environment: opens it, runs the operation, and closes it
+ * whatever happens; the result and any failure's message have the
+ * environment's credentials (and `hidden`) replaced by `***`. A failure is
+ * rethrown as a DeployError carrying that message only (never the original
+ * error, whose fields may hold a credential).
+ *
+ * @param args the operation's arguments
+ * @param action the operation, for messages (e.g. "plan")
+ * @param operation what to do on the open environment; its text is the result
+ * @param opts see OperationOptions
+ */
+export async function withEnvironment(
+  args: EnvironmentArgs,
+  action: string,
+  operation: (env: OpenEnvironment) => Promise<string>,
+  opts: OperationOptions = {},
+): Promise<string> {
+  const open = () => openEnvironment(args, action, opts.startLocal === false ? { startLocal: false } : {});
+  const env = await (opts.open ? opts.open(open) : open());
+  const hidden = () => [...env.secrets, ...(opts.hidden ?? [])];
+  try {
+    return redact(await operation(env), hidden());
+  } catch (err) {
+    const message = opts.describeFailure ? opts.describeFailure(err) : err instanceof Error ? err.message : String(err);
+    // No `cause`: the original error may carry credential values; the message is redacted.
+    throw new DeployError(redact(message, hidden()));
+  } finally {
+    opts.beforeClose?.();
+    await env.close();
+  }
 }
 
 /**
@@ -109,13 +204,71 @@ export async function openEnvironment(
 ): Promise<OpenEnvironment> {
   const runId = randomUUID();
   const mode = environmentMode(args);
-  const local = mode === "local";
-  const onEmulator = mode === "emulator";
   const infra = await infraContainer(args.infraSource, args.configFile);
-  const config = await resolveEnvironmentConfig(infra, args.name, args.configOverrides ?? "", onEmulator);
-  if (local && opts.startLocal === false) return localRecords(args, config, infra, runId);
-  if (local) return await openLocal(args, config, infra, runId);
+  const config = await resolveEnvironmentConfig(infra, args.name, args.configOverrides ?? "", mode === "emulator");
+  if (mode === "local" && opts.startLocal === false) return localRecords(args, config, infra, runId);
+  if (mode === "local") return await openLocal(args, config, infra, runId);
+  return await openAws(args, action, { config, infra, runId, mode });
+}
 
+/**
+ * An AWS environment (or one on an emulator the caller named): the preflight
+ * (region, credentials, who we are, the right account), then OpenTofu's and the
+ * SDK's credentials, the ECR registry and the ledger in the state bucket.
+ *
+ * @param args the operation's arguments
+ * @param action the operation, for messages
+ * @param opened the configuration, the infra container, the run's id and the mode
+ */
+async function openAws(
+  args: EnvironmentArgs,
+  action: string,
+  opened: { config: EnvironmentConfig; infra: Container; runId: string; mode: "emulator" | "aws" },
+): Promise<OpenEnvironment> {
+  const { config, infra, runId, mode } = opened;
+  const { auth, identity } = await preflight(args, action, config, mode);
+  // The token too is kept out of every output (the temporary credentials are in `auth`).
+  const webIdentityToken = args.aws.webIdentityToken ? (await readCredential(args.aws.webIdentityToken)).trim() : "";
+  const secrets = [
+    auth.credentials.accessKeyId,
+    auth.credentials.secretAccessKey,
+    auth.credentials.sessionToken ?? "",
+    webIdentityToken,
+  ].filter((s) => s !== "");
+  const sdk = awsClientConfig(auth);
+  return {
+    config,
+    infra,
+    mode,
+    traits: traitsOf(mode, config.name),
+    identity,
+    sdk,
+    tofu: tofuCredentials(auth, config, mode, runId),
+    auth,
+    images: ecrImages(auth, secrets, args.emulator?.registry),
+    ledger: s3Ledger(sdk, config.state.bucket, config.names.state.ledger),
+    runId,
+    secrets,
+    close: async () => {},
+  };
+}
+
+/**
+ * Who we are on AWS, before anything else: the credentials' region agrees with
+ * the environment's, STS answers (with the role assumed, for a web-identity
+ * token), and the account is the environment's (else it refuses, saying which).
+ *
+ * @param args the operation's arguments
+ * @param action the operation, for messages
+ * @param config the environment
+ * @param mode AWS, or an emulator the caller named
+ */
+async function preflight(
+  args: EnvironmentArgs,
+  action: string,
+  config: EnvironmentConfig,
+  mode: "emulator" | "aws",
+): Promise<{ auth: AwsAuth; identity: AwsIdentity }> {
   if (args.aws.region && args.aws.region !== config.region) {
     throw new Error(
       `${action}: environment "${config.name}" is in ${config.region} (${config.configFile}), but the credentials name ${args.aws.region}. ` +
@@ -125,15 +278,14 @@ export async function openEnvironment(
   const endpoint = args.emulator?.endpoint ?? args.aws.endpoint;
   const auth = await resolveAwsAuth({ ...args.aws, region: config.region, ...(endpoint ? { endpoint } : {}) }, action);
   const identity = await callerIdentity(auth, action);
-  // The token too is kept out of every output (the temporary credentials are in `auth`).
-  const webIdentityToken = args.aws.webIdentityToken ? (await readCredential(args.aws.webIdentityToken)).trim() : "";
   const ends = auth.webIdentity?.expiration ? ` (session ends ${auth.webIdentity.expiration.toISOString()})` : "";
   const via = auth.webIdentity ? `, assumed with a web-identity token${ends}` : "";
-  const at = onEmulator
-    ? ` (AWS emulator at ${auth.endpoint})`
-    : auth.endpoint
-      ? ` (AWS endpoint ${auth.endpoint})`
-      : "";
+  const at =
+    mode === "emulator"
+      ? ` (AWS emulator at ${auth.endpoint})`
+      : auth.endpoint
+        ? ` (AWS endpoint ${auth.endpoint})`
+        : "";
   args.log(`preflight: AWS account ${identity.account}, identity ${identity.arn}${via}${at}`);
   if (config.accountId && identity.account !== config.accountId) {
     throw new Error(
@@ -144,12 +296,23 @@ export async function openEnvironment(
       ].join("\n"),
     );
   }
-  // OpenTofu gets the credentials resolved above (the keys without a file:'s
-  // trailing newline, or the role's temporary credentials that STS returned),
-  // as secrets named for this run only.
+  return { auth, identity };
+}
+
+/**
+ * OpenTofu's credentials: the ones resolved by the preflight (the keys without
+ * a file:'s trailing newline, or the role's temporary credentials that STS
+ * returned), as secrets named for this run only, and where its AWS calls go.
+ *
+ * @param auth the resolved credentials
+ * @param config the environment
+ * @param mode AWS, or an emulator the caller named
+ * @param runId the run's id
+ */
+function tofuCredentials(auth: AwsAuth, config: EnvironmentConfig, mode: "emulator" | "aws", runId: string): TofuAws {
   const resolved = (name: string, value: string) => dag.setSecret(`fp-${name}-${runId}`, value);
   const { sessionToken } = auth.credentials;
-  const tofu: TofuAws = {
+  return {
     region: config.region,
     accessKeyId: resolved("key", auth.credentials.accessKeyId),
     secretAccessKey: resolved("secret", auth.credentials.secretAccessKey),
@@ -157,26 +320,7 @@ export async function openEnvironment(
     // A custom endpoint of real AWS reaches the provider as AWS_ENDPOINT_URL, and only that:
     // none of the emulator's relaxations (skipped validations, path-style S3) apply.
     emulatorEnv: tofuEndpointEnvironment(mode, config, auth.endpoint),
-    backendConfig: onEmulator ? config.emulatorBackendConfig : [],
-  };
-  const sdk = awsClientConfig(auth);
-  return {
-    config,
-    infra,
-    mode: onEmulator ? "emulator" : "aws",
-    identity,
-    sdk,
-    tofu,
-    auth,
-    ledger: s3Ledger(sdk, config.state.bucket, config.names.state.ledger),
-    runId,
-    secrets: [
-      auth.credentials.accessKeyId,
-      auth.credentials.secretAccessKey,
-      auth.credentials.sessionToken ?? "",
-      webIdentityToken,
-    ].filter((s) => s !== ""),
-    close: async () => {},
+    backendConfig: mode === "emulator" ? config.emulatorBackendConfig : [],
   };
 }
 
@@ -217,6 +361,7 @@ async function openLocal(
       config,
       infra,
       mode: "local",
+      traits: traitsOf("local", config.name),
       identity,
       sdk,
       tofu: {
@@ -226,7 +371,7 @@ async function openLocal(
         backendConfig: config.emulatorBackendConfig,
         service: { binding: EMULATOR_BINDING, svc: emulator.service },
       },
-      registry,
+      images: localImages(registry),
       ledger: volumeLedger(args.localState),
       runId,
       secrets: [],
@@ -252,6 +397,7 @@ function localRecords(
     config,
     infra,
     mode: "local",
+    traits: traitsOf("local", config.name),
     identity: { account: "(emulator, not started)", arn: "local" },
     sdk: awsClientConfig({ region: config.region, credentials: { ...EMULATOR_CREDENTIALS } }),
     tofu: {
@@ -260,7 +406,7 @@ function localRecords(
       emulatorEnv: {},
       backendConfig: [],
     },
-    registry,
+    images: localImages(registry),
     ledger: volumeLedger(args.localState),
     runId,
     secrets: [],

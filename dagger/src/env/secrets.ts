@@ -121,7 +121,7 @@ export function secretVersions(found: readonly SecretMetadata[]): string {
  */
 export async function secretVersionsVar(env: OpenEnvironment): Promise<string[]> {
   const versions =
-    env.mode === "local" || env.config.secrets.length === 0 ? "" : secretVersions(await describeSecrets(env));
+    !env.traits.secretStores || env.config.secrets.length === 0 ? "" : secretVersions(await describeSecrets(env));
   return ["-var", `${env.config.secretVersionsVariable}=${versions}`];
 }
 
@@ -136,7 +136,7 @@ export async function secretVersionsVar(env: OpenEnvironment): Promise<string[]>
 export async function checkSecretsExist(env: OpenEnvironment): Promise<string> {
   if (env.config.secrets.length === 0) return "none configured";
   // local's emulator starts empty on every call and runs no tasks: nothing could exist, and nothing reads them.
-  if (env.mode === "local")
+  if (!env.traits.secretStores)
     return `${env.config.secrets.length} configured, not checked on local (its emulator starts empty and runs no tasks)`;
   let found: SecretMetadata[];
   try {

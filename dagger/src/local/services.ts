@@ -9,7 +9,7 @@
  * `dagger call`. What outlives the call is in cache volumes of the engine, per
  * --local-state name: the registry's storage (images by digest), the ledger
  * (history), and the emulator's state as the last successful deploy left it
- * (local-state.ts starts the emulator from it).
+ * (state.ts starts the emulator from it).
  */
 import { lookup } from "node:dns/promises";
 

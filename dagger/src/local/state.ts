@@ -6,7 +6,7 @@
  * provider's waits.
  *
  * How: the emulator runs moto's own server through a small launcher (Python,
- * emulator-launcher.ts) that, before the port opens, loads a snapshot of moto's service
+ * launcher.ts, emulator.py) that, before the port opens, loads a snapshot of moto's service
  * backends from an engine cache volume (`fargate-pipeline-local-emulator-<name>`,
  * next to the registry storage and the ledger), and on request pickles them
  * back there. `startLocalEmulator()` starts it and says what it started from;
@@ -39,7 +39,7 @@ import { randomUUID } from "node:crypto";
 
 import { type CacheVolume, dag, type Service } from "@dagger.io/dagger";
 
-import { EMULATOR_LAUNCHER, LAUNCH_COMMAND, LAUNCHER_PATH } from "./launcher.js";
+import { LAUNCH_COMMAND, LAUNCHER_PATH, launcherFile } from "./launcher.js";
 import { EMULATOR_IMAGE, EMULATOR_PORT, type Reachable, reachable } from "./services.js";
 
 /** Where the state volume is mounted in the emulator's container. */
@@ -110,7 +110,7 @@ export function localEmulatorService(localState: string, runId: string): Service
   return dag
     .container()
     .from(EMULATOR_IMAGE)
-    .withNewFile(LAUNCHER_PATH, EMULATOR_LAUNCHER)
+    .withFile(LAUNCHER_PATH, launcherFile())
     .withMountedCache(STATE_DIR, emulatorStateVolume(localState))
     .withEnvVariable("MOTO_ACM_VALIDATION_WAIT", ACM_VALIDATION_WAIT_SECONDS)
     .withEnvVariable("MOTO_PORT", String(EMULATOR_PORT))

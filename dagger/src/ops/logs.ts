@@ -1,20 +1,30 @@
 /**
  * `logs`: recent lines of the service's tasks' logs (CloudWatch Logs), newest last.
  */
-import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 
 import { explainAwsError } from "../aws/auth.js";
-import { type EnvironmentArgs, LOCAL, openEnvironment } from "../env/open.js";
 import { DeployError } from "../common/errors.js";
+import { type EnvironmentArgs, LOCAL, type OpenEnvironment, withEnvironment } from "../env/open.js";
+
+/** What `logs` takes. */
+export interface LogsArgs extends EnvironmentArgs {
+  /** How far back, in minutes. */
+  sinceMinutes: number;
+  /** At most this many lines (the newest). */
+  limit: number;
+}
+
+// 10,000 lines read at most: FilterLogEvents pages oldest first, and a busy service's half hour
+// can be far more than anyone reads in a terminal; the newest `limit` of them are shown.
+const MAX_EVENTS_READ = 10_000;
 
 /**
  * `logs`: recent lines of the service's log group (CloudWatch Logs).
  *
- * @param args the environment's arguments
- * @param sinceMinutes how far back
- * @param limit at most this many lines (the newest)
+ * @param args the environment, how far back and how many lines
  */
-export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: number): Promise<string> {
+export async function logs(args: LogsArgs): Promise<string> {
   if (args.name === LOCAL) {
     return [
       "The local environment runs no tasks between calls, so it has no logs to show.",
@@ -22,13 +32,33 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
       "  dagger call serve up          # then curl localhost:8080/healthcheck",
     ].join("\n");
   }
-  const env = await openEnvironment(args, "logs");
+  return withEnvironment(args, "logs", async (env) => {
+    const logGroup = env.config.names.logGroup;
+    const events = await readEvents(env, Date.now() - args.sinceMinutes * 60_000);
+    if (events === undefined) return `There is no log group ${logGroup} (not deployed yet, or destroyed).`;
+    const shown = events.slice(-args.limit);
+    if (shown.length === 0) return `No log lines in ${logGroup} in the last ${args.sinceMinutes} minutes.`;
+    return [
+      `${logGroup}, last ${args.sinceMinutes} min (${shown.length} of ${events.length} lines; streams ecs/app/<task id>):`,
+      ...shown.map(
+        (e) =>
+          `${new Date(e.timestamp ?? 0).toISOString()} ${(e.logStreamName ?? "").split("/").pop()?.slice(0, 8) ?? ""} ${(e.message ?? "").trimEnd()}`,
+      ),
+    ].join("\n");
+  });
+}
+
+/**
+ * The log group's events since a time, oldest first; undefined when there is no log group.
+ *
+ * @param env the open environment
+ * @param startTime milliseconds since the epoch
+ */
+async function readEvents(env: OpenEnvironment, startTime: number): Promise<FilteredLogEvent[] | undefined> {
   const client = new CloudWatchLogsClient(env.sdk);
   try {
-    const events = [];
+    const events: FilteredLogEvent[] = [];
     let nextToken: string | undefined;
-    const startTime = Date.now() - sinceMinutes * 60_000;
-    // FilterLogEvents pages oldest first; keep the newest `limit`.
     do {
       const out = await client.send(
         new FilterLogEventsCommand({
@@ -39,19 +69,10 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
       );
       events.push(...(out.events ?? []));
       nextToken = out.nextToken;
-    } while (nextToken && events.length < 10_000);
-    const shown = events.slice(-limit);
-    if (shown.length === 0) return `No log lines in ${env.config.names.logGroup} in the last ${sinceMinutes} minutes.`;
-    return [
-      `${env.config.names.logGroup}, last ${sinceMinutes} min (${shown.length} of ${events.length} lines; streams ecs/app/<task id>):`,
-      ...shown.map(
-        (e) =>
-          `${new Date(e.timestamp ?? 0).toISOString()} ${(e.logStreamName ?? "").split("/").pop()?.slice(0, 8) ?? ""} ${(e.message ?? "").trimEnd()}`,
-      ),
-    ].join("\n");
+    } while (nextToken && events.length < MAX_EVENTS_READ);
+    return events;
   } catch (err) {
-    if ((err as { name?: string }).name === "ResourceNotFoundException")
-      return `There is no log group ${env.config.names.logGroup} (not deployed yet, or destroyed).`;
+    if ((err as { name?: string }).name === "ResourceNotFoundException") return undefined;
     throw new DeployError(
       explainAwsError(
         err,
@@ -61,6 +82,5 @@ export async function logs(args: EnvironmentArgs, sinceMinutes: number, limit: n
     );
   } finally {
     client.destroy();
-    await env.close();
   }
 }

@@ -9,8 +9,8 @@ import type { Secret } from "@dagger.io/dagger";
 
 import { explainAwsError } from "../aws/auth.js";
 import { readCredential } from "../common/credentials.js";
-import { DeployError, redact } from "../common/errors.js";
-import { type EnvironmentArgs, LOCAL, type OpenEnvironment, openEnvironment } from "../env/open.js";
+import { DeployError } from "../common/errors.js";
+import { type EnvironmentArgs, LOCAL, type OpenEnvironment, withEnvironment } from "../env/open.js";
 import { isNotFound, secretsManagerIn, ssmIn } from "../env/secrets.js";
 import type { SecretSummary } from "../stacks/infra-bridge.js";
 
@@ -26,6 +26,14 @@ function configuredSecret(env: OpenEnvironment, envVar: string): SecretSummary {
   );
 }
 
+/** What `set-secret` takes. */
+export interface SetSecretArgs extends EnvironmentArgs {
+  /** The secret's environment variable (its key in service.secrets). */
+  envVar: string;
+  /** The new value (one trailing newline trimmed). */
+  value: Secret;
+}
+
 /**
  * `set-secret`: puts a new value of one configured secret into its store and
  * returns the name and the new version (never the value). SSM: PutParameter
@@ -33,45 +41,48 @@ function configuredSecret(env: OpenEnvironment, envVar: string): SecretSummary {
  * Secrets Manager: PutSecretValue (CreateSecret when it does not exist yet);
  * for a `key`, the current JSON is read, that key set, and the whole put back.
  *
- * @param args the environment's arguments
- * @param envVar the secret's environment variable (its key in service.secrets)
- * @param value the new value (one trailing newline trimmed)
+ * @param args the environment, the variable and its new value
  */
-export async function setSecret(args: EnvironmentArgs, envVar: string, value: Secret): Promise<string> {
+export async function setSecret(args: SetSecretArgs): Promise<string> {
+  const { envVar } = args;
   if (args.name === LOCAL)
     throw new DeployError(
       `set-secret: the local environment's emulator starts empty on every call, so a value set there is gone at once; set secrets in an AWS environment (or one on an emulator with with-emulator)`,
     );
-  const env = await openEnvironment(args, "set-secret");
-  const plain = await readCredential(value);
-  try {
-    const s = configuredSecret(env, envVar);
-    if (plain === "")
-      throw new DeployError(
-        `set-secret: the value for ${envVar} is empty; pass one with --value env:NAME or --value file:PATH`,
-      );
-    const result = s.kind === "ssm" ? await putParameter(env, s, plain) : await putSecretValue(env, s, plain);
-    return redact(
-      `${envVar}: ${result}. A deploy starts tasks that read it (running tasks keep the value they started with).`,
-      [...env.secrets, plain],
-    );
-  } catch (err) {
-    if (err instanceof DeployError) throw new DeployError(redact(err.message, [...env.secrets, plain]));
-    throw new DeployError(
-      redact(
-        explainAwsError(
-          err,
-          env.auth ?? { region: env.config.region, credentials: env.sdk.credentials },
-          `set-secret ${envVar}`,
-        ),
-        [...env.secrets, plain],
-      ),
-    );
-  } finally {
-    await env.close();
-  }
+  const plain = await readCredential(args.value);
+  return withEnvironment(
+    args,
+    "set-secret",
+    async (env) => {
+      const s = configuredSecret(env, envVar);
+      if (plain === "")
+        throw new DeployError(
+          `set-secret: the value for ${envVar} is empty; pass one with --value env:NAME or --value file:PATH`,
+        );
+      try {
+        const result = s.kind === "ssm" ? await putParameter(env, s, plain) : await putSecretValue(env, s, plain);
+        return `${envVar}: ${result}. A deploy starts tasks that read it (running tasks keep the value they started with).`;
+      } catch (err) {
+        if (err instanceof DeployError) throw err;
+        throw new DeployError(
+          explainAwsError(
+            err,
+            env.auth ?? { region: env.config.region, credentials: env.sdk.credentials },
+            `set-secret ${envVar}`,
+          ),
+        );
+      }
+    },
+    { hidden: [plain] },
+  );
 }
 
+/**
+ * SSM PutParameter SecureString, overwriting; returns what to say (name and new version).
+ * @param env the open environment
+ * @param s the secret
+ * @param value its new value
+ */
 async function putParameter(env: OpenEnvironment, s: SecretSummary, value: string): Promise<string> {
   const ssm = ssmIn(env, s.region);
   try {
@@ -90,6 +101,13 @@ async function putParameter(env: OpenEnvironment, s: SecretSummary, value: strin
   }
 }
 
+/**
+ * Secrets Manager PutSecretValue (CreateSecret when missing); for a `key`, that key
+ * set in the current JSON; returns what to say (name and new version).
+ * @param env the open environment
+ * @param s the secret
+ * @param value its new value
+ */
 async function putSecretValue(env: OpenEnvironment, s: SecretSummary, value: string): Promise<string> {
   const sm = secretsManagerIn(env, s.region);
   const id = s.arn ?? s.name;

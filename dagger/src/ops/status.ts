@@ -10,10 +10,8 @@ import {
 } from "@aws-sdk/client-application-auto-scaling";
 
 import { secretsStatus } from "../env/secrets.js";
-import { type EnvironmentArgs, type OpenEnvironment, openEnvironment } from "../env/open.js";
-import { redact } from "../common/errors.js";
+import { type EnvironmentArgs, type OpenEnvironment, withEnvironment } from "../env/open.js";
 import { digestOf, type LedgerEntry } from "../env/ledger.js";
-import { pullLocal } from "../local/services.js";
 import { serviceState } from "../env/service-state.js";
 import { smokeTest } from "../deploy/probe.js";
 
@@ -46,64 +44,95 @@ function historyTable(entries: readonly LedgerEntry[]): string[] {
  * @param args the environment's arguments
  */
 export async function status(args: EnvironmentArgs): Promise<string> {
-  const env = await openEnvironment(args, "status", { startLocal: false });
-  try {
-    const entries = await env.ledger.read();
-    const current = [...entries].reverse().find((e) => e.verdict === "SUCCESSFUL");
-    const lines = [`### ${env.config.names.service} (${env.config.name}): status`, ""];
-    if (env.mode === "local") {
-      if (current) {
-        const present = await pullLocal(current.image, env.registry!)
-          .sync()
-          .then(
-            () => "in the local registry",
-            (err: unknown) => `MISSING from the local registry (${(err as Error).message.split("\n")[0]})`,
-          );
-        lines.push(
-          `**Running now**: \`${current.image}\` — commit \`${current.commit}\`, version ${current.version}, ${current.kind === "unchanged" ? "deploy (unchanged)" : current.kind} of ${current.at} (${present}).`,
-          "",
-          "The local environment runs only during a call: `deploy` and `rollback` re-create the emulator and its infrastructure from this ledger, and run the image as a stand-in for the smoke test; `dagger call serve up` serves the image.",
-        );
-      } else lines.push("**Running now**: nothing (no successful deploy recorded).");
-    } else {
-      const state = await serviceState(env);
-      if (state.service) {
-        const s = state.service;
-        const deployed = entries.find((e) => state.image && digestOf(e.image) === digestOf(state.image));
-        lines.push(
-          `**Running now**: \`${state.image ?? "?"}\`${deployed ? ` — commit \`${deployed.commit}\`, version ${deployed.version}` : ""} (task definition \`${s.taskDefinition ?? "?"}\`)`,
-          `**Tasks**: ${s.runningCount ?? 0} running, ${s.pendingCount ?? 0} pending, ${s.desiredCount ?? 0} desired`,
-          ...(await scalingStatus(env, s.desiredCount)),
-          "",
-          "| deployment | status | rollout | task definition | running/desired | failed tasks | updated |",
-          "|---|---|---|---|---|---|---|",
-          ...(s.deployments ?? []).map(
-            (d) =>
-              `| ${d.id ?? "?"} | ${d.status ?? "?"} | ${d.rolloutState ?? "-"} | ${(d.taskDefinition ?? "").split("/").pop()} | ${d.runningCount ?? 0}/${d.desiredCount ?? 0} | ${d.failedTasks ?? 0} | ${d.updatedAt?.toISOString() ?? "?"} |`,
-          ),
-        );
-        lines.push(...(await secretsStatus(env, s.deployments?.find((d) => d.status === "PRIMARY")?.createdAt)));
-        if (env.mode === "aws") {
-          const url = `https://${env.config.domain}${env.config.healthCheckPath}`;
-          const h = await smokeTest({
-            url,
-            expectCommit: deployed?.commit ?? "(any)",
-            commitFrom: deployed ? env.config.smokeTest.commitFrom : undefined,
-            timeoutSeconds: 6,
-            intervalSeconds: 3,
-          });
-          lines.push(
-            "",
-            `**Health**: ${url} → ${h.status ? `HTTP ${h.status}${h.commit ? `, commit \`${h.commit}\`` : ""}` : h.reason}`,
-          );
-        } else lines.push("", "**Health**: not checked (AWS emulator: it runs no tasks).");
-      } else lines.push(`**Running now**: nothing — ${state.missing}.`);
-    }
-    lines.push("", `**Recent deployments** (${env.ledger.where}):`, "", ...historyTable(entries));
-    return redact(lines.join("\n"), env.secrets);
-  } finally {
-    await env.close();
-  }
+  return withEnvironment(
+    args,
+    "status",
+    async (env) => {
+      const entries = await env.ledger.read();
+      return [
+        `### ${env.config.names.service} (${env.config.name}): status`,
+        "",
+        ...(env.traits.outlivesCalls ? await runningService(env, entries) : await lastLocalDeploy(env, entries)),
+        "",
+        `**Recent deployments** (${env.ledger.where}):`,
+        "",
+        ...historyTable(entries),
+      ].join("\n");
+    },
+    { startLocal: false },
+  );
+}
+
+/**
+ * local, whose emulator runs only during a call: the last successful deploy
+ * from the ledger, and whether its image is still in the local registry.
+ *
+ * @param env the open environment (its emulator not started)
+ * @param entries the ledger
+ */
+async function lastLocalDeploy(env: OpenEnvironment, entries: readonly LedgerEntry[]): Promise<string[]> {
+  const current = [...entries].reverse().find((e) => e.verdict === "SUCCESSFUL");
+  if (!current) return ["**Running now**: nothing (no successful deploy recorded)."];
+  const present = await env.images
+    .pull(current.image)
+    .then((image) => image.sync())
+    .then(
+      () => "in the local registry",
+      (err: unknown) => `MISSING from the local registry (${(err as Error).message.split("\n")[0]})`,
+    );
+  return [
+    `**Running now**: \`${current.image}\` — commit \`${current.commit}\`, version ${current.version}, ${current.kind === "unchanged" ? "deploy (unchanged)" : current.kind} of ${current.at} (${present}).`,
+    "",
+    "The local environment runs only during a call: `deploy` and `rollback` re-create the emulator and its infrastructure from this ledger, and run the image as a stand-in for the smoke test; `dagger call serve up` serves the image.",
+  ];
+}
+
+/**
+ * An environment whose service outlives the call: what ECS runs, its
+ * deployments, who owns the task count, the secrets' versions and the health of its URL.
+ *
+ * @param env the open environment
+ * @param entries the ledger (to name the running image's commit)
+ */
+async function runningService(env: OpenEnvironment, entries: readonly LedgerEntry[]): Promise<string[]> {
+  const state = await serviceState(env);
+  if (!state.service) return [`**Running now**: nothing — ${state.missing}.`];
+  const s = state.service;
+  const deployed = entries.find((e) => state.image && digestOf(e.image) === digestOf(state.image));
+  return [
+    `**Running now**: \`${state.image ?? "?"}\`${deployed ? ` — commit \`${deployed.commit}\`, version ${deployed.version}` : ""} (task definition \`${s.taskDefinition ?? "?"}\`)`,
+    `**Tasks**: ${s.runningCount ?? 0} running, ${s.pendingCount ?? 0} pending, ${s.desiredCount ?? 0} desired`,
+    ...(await scalingStatus(env, s.desiredCount)),
+    "",
+    "| deployment | status | rollout | task definition | running/desired | failed tasks | updated |",
+    "|---|---|---|---|---|---|---|",
+    ...(s.deployments ?? []).map(
+      (d) =>
+        `| ${d.id ?? "?"} | ${d.status ?? "?"} | ${d.rolloutState ?? "-"} | ${(d.taskDefinition ?? "").split("/").pop()} | ${d.runningCount ?? 0}/${d.desiredCount ?? 0} | ${d.failedTasks ?? 0} | ${d.updatedAt?.toISOString() ?? "?"} |`,
+    ),
+    ...(await secretsStatus(env, s.deployments?.find((d) => d.status === "PRIMARY")?.createdAt)),
+    "",
+    await healthLine(env, deployed),
+  ];
+}
+
+/**
+ * The health of the service's URL (AWS only: an emulator runs no tasks).
+ *
+ * @param env the open environment
+ * @param deployed the ledger's entry of the running image, if any (its commit is expected)
+ */
+async function healthLine(env: OpenEnvironment, deployed: LedgerEntry | undefined): Promise<string> {
+  if (env.traits.emulated) return "**Health**: not checked (AWS emulator: it runs no tasks).";
+  const url = `https://${env.config.domain}${env.config.healthCheckPath}`;
+  const h = await smokeTest({
+    url,
+    expectCommit: deployed?.commit ?? "(any)",
+    commitFrom: deployed ? env.config.smokeTest.commitFrom : undefined,
+    timeoutSeconds: 6,
+    intervalSeconds: 3,
+  });
+  return `**Health**: ${url} → ${h.status ? `HTTP ${h.status}${h.commit ? `, commit \`${h.commit}\`` : ""}` : h.reason}`;
 }
 
 /**
@@ -120,7 +149,7 @@ async function scalingStatus(env: OpenEnvironment, desired: number | undefined):
       `**Scaling**: off — the desired count is the configured ${env.config.desiredCount} (service.desiredCount).`,
     ];
   const configured = `configured ${a.minCount}–${a.maxCount}`;
-  if (env.mode !== "aws") {
+  if (env.traits.emulated) {
     return [
       `**Scaling**: on (${configured}), ${desired ?? "?"} desired — the emulator leaves the scaling target and policies out (infra's EMULATOR_OMITTED_RESOURCES), so there is no activity to show.`,
     ];

@@ -1,6 +1,6 @@
 /**
  * What counts as a successful rollout, as a strategy the assessment is given
- * (rollout-assess.ts never asks whether it runs against an emulator).
+ * (assess.ts never asks whether it runs against an emulator).
  *
  * ECS_ACCEPTANCE, for AWS: only ECS's own word — rolloutState COMPLETED, or
  * without rolloutState the steady picture on consecutive polls.
@@ -15,7 +15,7 @@
  */
 import type { Deployment, Service } from "@aws-sdk/client-ecs";
 
-import { arnTail, type RolloutCounts, type TrackTarget } from "./model.js";
+import { arnTail, type RolloutCounts, type TrackedRollout } from "./model.js";
 import { emulatorNote, emulatorReason } from "./wording.js";
 
 /** What a rule sees when it is asked. */
@@ -25,7 +25,7 @@ export interface AcceptanceView {
   deployment?: Deployment;
   /** The service's PRIMARY deployment. */
   primary?: Deployment;
-  target: TrackTarget;
+  target: TrackedRollout;
   counts: RolloutCounts;
 }
 

@@ -2,10 +2,10 @@
  * The pure half of the rollout tracker: given what ECS and the load balancer
  * report on one poll (and what earlier polls saw), decide whether the deployment
  * this apply started is still in progress (and in which phase), succeeded, failed
- * (and why), or was rolled back. No I/O here: `rollout.ts` fetches, this decides;
- * the sentences are rollout-wording.ts's, the stopped-task rules rollout-stops.ts's,
- * what counts as success is the AcceptanceRule passed in (rollout-acceptance.ts), and
- * which deployment, tasks and targets are this apply's is rollout-membership.ts's.
+ * (and why), or was rolled back. No I/O here: `track.ts` fetches, this decides;
+ * the sentences are wording.ts's, the stopped-task rules stops.ts's,
+ * what counts as success is the AcceptanceRule passed in (acceptance.ts), and
+ * which deployment, tasks and targets are this apply's is membership.ts's.
  *
  * How "this deployment" is found: the apply registers a new task definition
  * revision and points the service at it; ECS answers with a new PRIMARY
@@ -33,7 +33,7 @@ import {
   type RolloutPhase,
   type TargetSummary,
   type TrackerState,
-  type TrackTarget,
+  type TrackedRollout,
   type Verdict,
 } from "./model.js";
 import { deploymentTargets, failingTarget, findDeployment, logTasksFor, recentEvents } from "./membership.js";
@@ -69,7 +69,7 @@ export function circuitBreakerThreshold(desired: number): number {
  */
 export function assess(
   obs: Observation,
-  target: TrackTarget,
+  target: TrackedRollout,
   state: TrackerState,
   acceptance: AcceptanceRule = ECS_ACCEPTANCE,
 ): Assessment {
@@ -275,7 +275,7 @@ export function timeoutAssessment(
   last: Extract<Assessment, { terminal: false }>,
   elapsedMs: number,
   budget: string,
-  target: TrackTarget,
+  target: TrackedRollout,
 ): Extract<Assessment, { terminal: true }> {
   return {
     terminal: true,

@@ -65,7 +65,7 @@ export const ROLLOUT_IAM_ACTIONS = [
   "logs:GetLogEvents",
 ] as const;
 
-/** Settings shared by the three SDK clients (what awsClientConfig() in aws.ts returns). */
+/** Settings shared by the three SDK clients (what awsClientConfig() in aws/auth.ts returns). */
 export interface RolloutClientConfig {
   region: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -73,12 +73,12 @@ export interface RolloutClientConfig {
   endpoint?: string;
   /** The SDK's attempts per call: overridden (ROLLOUT_SDK_MAX_ATTEMPTS), the tracker retries. */
   maxAttempts?: number;
-  /** Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws.ts). */
+  /** Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws/auth.ts). */
   requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
 }
 
 // 1: one request per call, the SDK's own retries off. The tracker is the one retry
-// layer for these calls (rollout.ts: a poll that meets throttling or a 5xx is retried
+// layer for these calls (track.ts: a poll that meets throttling or a 5xx is retried
 // with backoff, shown as "retrying: …" and bounded by MAX_UNOBSERVED_MS; the log reads
 // by withRetry). With the SDK's 3 attempts inside it as well, every retry of the tracker
 // would be up to 3 requests, hidden from its progress lines and its time bound.

@@ -3,7 +3,7 @@
  * apply started, its tasks (by startedBy, or their group on emulators), their
  * IPs and load-balancer targets (with how long each has been failing), the
  * service events since the apply, and the tasks whose logs explain a failure.
- * Pure functions over the ECS and ELBv2 response shapes; rollout-assess.ts
+ * Pure functions over the ECS and ELBv2 response shapes; assess.ts
  * decides on what they pick out.
  */
 import type { Deployment, Service, Task } from "@aws-sdk/client-ecs";
@@ -16,7 +16,7 @@ import {
   type StoppedTaskSummary,
   type TargetSummary,
   type TrackerState,
-  type TrackTarget,
+  type TrackedRollout,
 } from "./model.js";
 
 // 60 s: NTP-synced hosts and CI runners agree with AWS within a second; a minute
@@ -63,7 +63,7 @@ export function taskIps(task: Task): string[] {
  */
 export function findDeployment(
   service: Service,
-  target: TrackTarget,
+  target: TrackedRollout,
   state: TrackerState,
 ): { deployment?: Deployment; fresh: boolean } {
   const deployments = service.deployments ?? [];
@@ -79,7 +79,7 @@ export function findDeployment(
 }
 
 /** Created by this apply (or undated): not older than its start, less the clock-skew allowance. */
-function isFresh(d: Deployment, target: TrackTarget): boolean {
+function isFresh(d: Deployment, target: TrackedRollout): boolean {
   return d.createdAt === undefined || d.createdAt.getTime() >= target.applyStartedAt - CLOCK_SKEW_MS;
 }
 
@@ -168,7 +168,7 @@ export function logTasksFor(tasks: Task[], stopped: StoppedTaskSummary[], target
 }
 
 /** The service events since the apply started, newest first, at most EVENTS_IN_RESULT. */
-export function recentEvents(service: Service, target: TrackTarget): string[] {
+export function recentEvents(service: Service, target: TrackedRollout): string[] {
   return (service.events ?? [])
     .filter((e) => !e.createdAt || e.createdAt.getTime() >= target.applyStartedAt - CLOCK_SKEW_MS)
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))

@@ -2,9 +2,9 @@
  * The rollout tracker's vocabulary: verdicts and their exit status, the phases
  * of a rollout in progress, the kinds of cause, what one poll observes, what the
  * tracker remembers between polls and what an assessment decides. Types and a
- * few facts only: the rules are in rollout-stops.ts (stopped tasks) and
- * rollout-assess.ts (the decision), the sentences in rollout-wording.ts; the
- * result of trackRollout (rollout.ts) and its progress are here too.
+ * few facts only: the rules are in stops.ts (stopped tasks) and
+ * assess.ts (the decision), the sentences in wording.ts; the
+ * result of trackRollout (track.ts) and its progress are here too.
  */
 import type { Deployment, Service, Task } from "@aws-sdk/client-ecs";
 import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -135,7 +135,7 @@ export interface Observation {
 }
 
 /** What the tracker is told about the deploy it follows. */
-export interface TrackTarget {
+export interface TrackedRollout {
   /** The task definition revision ARN the apply registered and pointed the service at. */
   taskDefinitionArn: string;
   /** When the apply started (the tracker's clock, ms since the epoch). */

@@ -6,11 +6,11 @@
  * resource initialization, crash loops, failing health checks) and printing why:
  * stopped-task reasons, exit codes, target-health reason codes, the last log lines.
  *
- * The decisions are in rollout-assess.ts (pure); this file polls AWS (clients
- * injected, rollout-clients.ts: tests pass fakes), retries throttling without
- * ever turning it into a verdict (rollout-errors.ts; the only retry layer: the
+ * The decisions are in assess.ts (pure); this file polls AWS (clients
+ * injected, clients.ts: tests pass fakes), retries throttling without
+ * ever turning it into a verdict (errors.ts; the only retry layer: the
  * SDK clients make one attempt per call), reads the failing tasks'
- * logs (rollout-logs.ts) and builds the result (worded by rollout-summary.ts).
+ * logs (logs.ts) and builds the result (worded by summary.ts).
  *
  * Call it after the apply returned, with the task definition ARN the apply output:
  *
@@ -19,7 +19,7 @@
  *   console.log(result.summary);
  *   if (result.verdict !== "SUCCESSFUL") throw new Error(result.summary);   // exitCodeFor(result.verdict)
  *
- * IAM: ROLLOUT_IAM_ACTIONS (rollout-clients.ts) lists what the deploy identity needs.
+ * IAM: ROLLOUT_IAM_ACTIONS (clients.ts) lists what the deploy identity needs.
  */
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 
@@ -40,7 +40,7 @@ import {
   type RolloutResult,
   type TaskLogLines,
   type TrackerState,
-  type TrackTarget,
+  type TrackedRollout,
 } from "./model.js";
 import { formatSummary } from "./summary.js";
 
@@ -83,7 +83,7 @@ export interface TrackRolloutOptions {
   budgetSeconds?: number;
   /** Seconds between polls (default DEFAULT_POLL_INTERVAL_SECONDS). */
   pollIntervalSeconds?: number;
-  /** What counts as success (default ECS_ACCEPTANCE; EMULATOR_ACCEPTANCE for an AWS emulator, whose deployments are static): see rollout-acceptance.ts. */
+  /** What counts as success (default ECS_ACCEPTANCE; EMULATOR_ACCEPTANCE for an AWS emulator, whose deployments are static): see acceptance.ts. */
   acceptance?: AcceptanceRule;
   /** Called after every poll that did not decide; print formatProgress(p). */
   onProgress?: (progress: RolloutProgress) => void;
@@ -109,7 +109,7 @@ export async function trackRollout(opts: TrackRolloutOptions): Promise<RolloutRe
   const expectedMs = opts.expectedSeconds * 1000;
   const budgetMs = (opts.budgetSeconds ?? Math.max(MIN_BUDGET_SECONDS, opts.expectedSeconds * BUDGET_FACTOR)) * 1000;
   const startedAt = clock.now();
-  const target: TrackTarget = {
+  const target: TrackedRollout = {
     taskDefinitionArn: opts.taskDefinitionArn,
     applyStartedAt: opts.applyStartedAt.getTime(),
     trackingStartedAt: startedAt,
@@ -203,7 +203,12 @@ interface PollContext {
 }
 
 /** One poll: the service, the tracked deployment's tasks, the target groups' health. */
-async function observe(ctx: PollContext, target: TrackTarget, state: TrackerState, clock: Clock): Promise<Observation> {
+async function observe(
+  ctx: PollContext,
+  target: TrackedRollout,
+  state: TrackerState,
+  clock: Clock,
+): Promise<Observation> {
   const { ecs, elbv2 } = ctx.opts.clients;
   const { cluster, service: serviceName } = ctx.opts;
   const out = await tagged("ECS DescribeServices", () => ecs.describeServices({ cluster, services: [serviceName] }));

@@ -1,7 +1,7 @@
 /**
  * The rollout assessment's wording: every sentence a verdict carries (its
  * reason, the hint saying what to do, the notes), built from the facts the
- * assessment (rollout-assess.ts) decided on. No decisions here, apart from which
+ * assessment (assess.ts) decided on. No decisions here, apart from which
  * stopped task or target a sentence quotes.
  */
 import type { Deployment, Service } from "@aws-sdk/client-ecs";

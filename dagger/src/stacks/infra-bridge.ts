@@ -1,5 +1,5 @@
 /**
- * The bridge to the infrastructure: the module's own `infra/` (module-files.ts)
+ * The bridge to the infrastructure: the module's own `infra/` (common/module-files.ts)
  * runs in a Node container with the app's configuration file, and answers with
  * the environment's validated configuration (names, region, account, what the
  * emulator needs, how to smoke-test the app) and the synthesized stacks.
@@ -87,7 +87,7 @@ export interface EnvironmentConfig {
   outputs: OutputNames;
   /** The service stack's input variable that takes the image by digest (infra's IMAGE_VARIABLE). */
   imageVariable: string;
-  /** The service stack's input variable that takes the secrets' versions (infra's SECRET_VERSIONS_VARIABLE; app-secrets.ts secretVersions()). */
+  /** The service stack's input variable that takes the secrets' versions (infra's SECRET_VERSIONS_VARIABLE; env/secrets.ts secretVersions()). */
   secretVersionsVariable: string;
   /** The secrets the tasks read at start (service.secrets), sorted by variable; empty when none. Names only, never values. */
   secrets: SecretSummary[];

@@ -1,7 +1,7 @@
 /**
  * Reading the stacks' outputs by the names infra gives them. The names come
  * from infra (BASE_OUTPUTS, SERVICE_OUTPUTS in infra/src/tofu.ts) through the
- * Target (infra-bridge.ts); the module restates only which ones it reads, so
+ * EnvironmentConfig (infra-bridge.ts); the module restates only which ones it reads, so
  * an output renamed in infra fails the contract test, and one missing from a
  * state fails here with what to do, never as an empty string further on.
  */
@@ -26,13 +26,13 @@ export interface ServiceOutputNames {
   targetGroupArn: string;
 }
 
-/** The output names of both stacks, as the Target carries them. */
+/** The output names of both stacks, as the EnvironmentConfig carries them. */
 export interface OutputNames {
   base: BaseOutputNames;
   service: ServiceOutputNames;
 }
 
-/** A stack's `tofu output -json` values, as tofu.ts outputs() returns them (lists stay lists). */
+/** A stack's `tofu output -json` values, as tofu.ts readOutputs() returns them (lists stay lists). */
 export type StackOutputs = Record<string, string | string[]>;
 
 /**

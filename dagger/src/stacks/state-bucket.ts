@@ -1,6 +1,6 @@
 /**
  * The OpenTofu state bucket, created by `bootstrap` (and by every local call,
- * whose emulator may start empty: local-state.ts) — never by the stacks that keep their state in
+ * whose emulator may start empty: local/state.ts) — never by the stacks that keep their state in
  * it. Idempotent: each setting is put whether the bucket is new or not, so a
  * rerun repairs a bucket someone changed by hand.
  */

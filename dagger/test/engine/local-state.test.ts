@@ -5,13 +5,13 @@
  *   created, saved, the emulator stopped and started again from the saved
  *   state: the same VPC id, target group ARN and S3 object; a damaged snapshot
  *   or one from another moto is not loaded, and the emulator says why;
- * - in the engine, through the functions environment.ts calls: started from
+ * - in the engine, through the functions env/open.ts calls: started from
  *   empty, saved, started again from the state, and after clearLocalState()
  *   empty again.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,9 +27,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { EMULATOR_CREDENTIALS, EMULATOR_IMAGE } from "../../src/local/services.js";
 import { awsTransport } from "../../src/aws/auth.js";
-import { EMULATOR_LAUNCHER } from "../../src/local/launcher.js";
+import { LAUNCHER_SOURCE } from "../../src/local/launcher.js";
 import { clearLocalState, type EmulatorStart, type SavedState, startLocalEmulator } from "../../src/local/state.js";
 import { testbed, useEngineSession } from "./session.js";
+import { MODULE_DIR } from "../../scripts/introspect.mjs";
 
 const REGION = "eu-west-1";
 const REPO_ROOT = join(import.meta.dirname, "../../..");
@@ -106,7 +107,7 @@ describe("on moto alone: the launcher keeps moto's state in a directory", () => 
       throw new Error(
         `the test bed's moto ${MOTO_VERSION} is not installed at ${MOTO_PYTHON}: bring the test bed up (sudo testbed/up)`,
       );
-    writeFileSync(launcher, EMULATOR_LAUNCHER);
+    copyFileSync(join(MODULE_DIR, LAUNCHER_SOURCE), launcher);
   });
   afterAll(() => {
     for (const p of running) p.kill("SIGTERM");

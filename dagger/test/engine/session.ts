@@ -13,7 +13,7 @@ import { afterAll, beforeAll } from "vitest";
 import { join } from "node:path";
 
 import { FargatePipeline } from "../../src/index.js";
-import { useModuleSource } from "../../src/stacks/module-files.js";
+import { useModuleSource } from "../../src/common/module-files.js";
 import { describeModule, REPO_ROOT, scanModule } from "../../scripts/introspect.mjs";
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
 

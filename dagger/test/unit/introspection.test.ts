@@ -295,6 +295,25 @@ describe("the module's interface (scan() of dagger/src)", () => {
     expect(withoutExample).toEqual([]);
   });
 
+  it("starts every description with a summary line of at most 80 characters (what `dagger functions` shows), then a blank line", () => {
+    // The CLI's one-line help is a description up to its first newline.
+    const described = [
+      { cli: "(module)", description: mod.moduleDescription },
+      ...mod.functions.map((f) => ({ cli: f.cli, description: f.description })),
+      ...env().functions.map((f) => ({ cli: `environment ${f.cli}`, description: f.description })),
+    ];
+    const bad = described
+      .map(({ cli, description }) => {
+        const [first = "", second] = description.split("\n");
+        if (first.length > 80) return `${cli}: first line is ${first.length} characters`;
+        if (!/[.!?]$/.test(first)) return `${cli}: first line does not end a sentence: ${first}`;
+        if (second !== undefined && second !== "") return `${cli}: no blank line after the first`;
+        return undefined;
+      })
+      .filter((b) => b !== undefined);
+    expect(bad).toEqual([]);
+  });
+
   it("deploys to local with no argument at all, and opens any other environment by name (local by default)", () => {
     expect(fn("deploy").args.filter((a) => a.required)).toEqual([]);
     expect(args("environment").name).toEqual({ flag: "--name", type: "String", default: "local", required: false });

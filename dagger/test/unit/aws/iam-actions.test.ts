@@ -19,7 +19,7 @@ import { moduleFiles } from "../../../scripts/introspect.mjs";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../../../..");
 
-/** A statement as infra writes it (policies.ts PolicyStatement, the fields this test reads). */
+/** A statement as infra writes it (infra/src/policies/document.ts PolicyStatement, the fields this test reads). */
 interface Statement {
   Sid?: string;
   Effect: "Allow" | "Deny";
@@ -38,22 +38,24 @@ interface RolePolicies {
 const POLICIES_SCRIPT = `
 const src = process.cwd() + "/src";
 const infra = await import(src + "/index.ts");
-const policies = await import(src + "/policies.ts");
-const { policyContext } = await import(src + "/stacks/policy-context.ts");
+const { deployRolePolicies } = await import(src + "/policies/deploy-role.ts");
+const { planRolePolicy } = await import(src + "/policies/plan-role.ts");
+const { githubTrustPolicy, deploySubjects } = await import(src + "/policies/trust.ts");
+const { boundaryPolicyArn, policyContext } = await import(src + "/policies/context.ts");
 const { readFileSync } = await import("node:fs");
 const config = infra.parseConfigFile(readFileSync(process.env.FP_CONFIG, "utf8"), "fargate-pipeline.yaml");
 const c = infra.resolveEnvironment(process.env.FP_ENV, { config, overrides: JSON.parse(process.env.FP_OVERRIDES || "{}") });
 const account = c.accountId ?? "123456789012";
 const oidc = "arn:aws:iam::" + account + ":oidc-provider/token.actions.githubusercontent.com";
 const ctx = {
-  ...policyContext(c, { partition: "aws", dnsSuffix: "amazonaws.com", account, hostedZoneId: "Z0123456789ABCDEFGHIJ", boundaryPolicyArn: "arn:aws:iam::" + account + ":policy/" + c.names.taskBoundaryPolicy }),
+  ...policyContext(c, { partition: "aws", dnsSuffix: "amazonaws.com", account, hostedZoneId: "Z0123456789ABCDEFGHIJ", boundaryPolicyArn: boundaryPolicyArn(c, "aws", account) }),
   oidcProviderArn: oidc,
 };
-const deploy = Object.values(policies.deployRolePolicies(ctx)).flatMap((d) => d.Statement);
+const deploy = Object.values(deployRolePolicies(ctx)).flatMap((d) => d.Statement);
 process.stdout.write(JSON.stringify({
   deploy,
-  plan: policies.planRolePolicy(ctx).Statement,
-  trust: policies.githubTrustPolicy(oidc, policies.deploySubjects("o/r", c.name)).Statement,
+  plan: planRolePolicy(ctx).Statement,
+  trust: githubTrustPolicy(oidc, deploySubjects("o/r", c.name)).Statement,
 }));
 `;
 

@@ -1,5 +1,5 @@
 /**
- * What a deploy changes (deploy-change.ts): each stack's plan line, the
+ * What a deploy changes (deploy/change.ts): each stack's plan line, the
  * "unchanged" verdict (both stacks planned no change and the image is the one
  * the service runs), and how the summary and the step table say it.
  *

@@ -1,5 +1,5 @@
 /**
- * The Markdown a successful deploy returns (deploy-summary.ts), fed by the real
+ * The Markdown a successful deploy returns (deploy/summary.ts), fed by the real
  * tracker on the emulator's recorded answers (moto 5.2.5, 0 tasks running): on
  * the emulator the rollout row itself says that the emulator runs no tasks and
  * the stand-in serves the image; on AWS it is ECS's verdict as it is.

@@ -1,5 +1,5 @@
 /**
- * The deploy preflight's execution-role check (app-secrets.ts): the ARN a
+ * The deploy preflight's execution-role check (env/secrets.ts): the ARN a
  * store reports for an existing parameter or secret against what the role's
  * policy names (infra's secretIamResource(): the exact parameter ARN, or
  * `…:secret:NAME-??????` in the task's own account).

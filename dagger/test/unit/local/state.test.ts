@@ -1,5 +1,5 @@
 /**
- * The progress line for what the local emulator started from (local-state.ts
+ * The progress line for what the local emulator started from (local/state.ts
  * describeStart), on the launcher's own answers.
  */
 import { describe, expect, it } from "vitest";

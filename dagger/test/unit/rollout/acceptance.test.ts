@@ -14,7 +14,7 @@ import {
   EMULATOR_ACCEPTANCE,
 } from "../../../src/rollout/acceptance.js";
 import { assess, NEW_DEPLOYMENT_GRACE_MS } from "../../../src/rollout/assess.js";
-import { type Assessment, newTrackerState, type Observation, type TrackTarget } from "../../../src/rollout/model.js";
+import { type Assessment, newTrackerState, type Observation, type TrackedRollout } from "../../../src/rollout/model.js";
 import { at, DEPLOYMENT_NEW, deployment, service, T0, task, TD_NEW } from "../../fixtures/aws/ecs-shapes.js";
 import { motoRunning0, motoRunning2 } from "../../fixtures/aws/moto.js";
 
@@ -33,7 +33,7 @@ function motoPoll(svc: Service, afterS = 5): Observation {
 }
 
 /** What is tracked for a moto poll: the apply started 10 s before the deployment, tracking 5 s after it. */
-function motoTarget(svc: Service, taskDefinitionArn: string): TrackTarget {
+function motoTarget(svc: Service, taskDefinitionArn: string): TrackedRollout {
   const created = svc.deployments?.[0]?.createdAt?.getTime() ?? 0;
   return { taskDefinitionArn, applyStartedAt: created - 10_000, trackingStartedAt: created + 5_000 };
 }
@@ -102,7 +102,7 @@ describe("the emulator's acceptance rule, on moto's recorded answers", () => {
 });
 
 describe("the failure rules hold whichever acceptance rule is passed", () => {
-  const t: TrackTarget = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
+  const t: TrackedRollout = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
   const d = deployment({
     id: DEPLOYMENT_NEW,
     status: "PRIMARY",

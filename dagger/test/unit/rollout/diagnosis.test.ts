@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { backoffMs, isRetryable, RolloutError } from "../../../src/rollout/errors.js";
 import { assess, circuitBreakerThreshold } from "../../../src/rollout/assess.js";
 import { belongsTo, CLOCK_SKEW_MS, findDeployment, taskIps } from "../../../src/rollout/membership.js";
-import { newTrackerState, type TrackTarget } from "../../../src/rollout/model.js";
+import { newTrackerState, type TrackedRollout } from "../../../src/rollout/model.js";
 import { classifyStoppedTask } from "../../../src/rollout/stops.js";
 import {
   at,
@@ -169,7 +169,7 @@ describe("classifyStoppedTask", () => {
 });
 
 describe("which deployment and which tasks", () => {
-  const t: TrackTarget = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
+  const t: TrackedRollout = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
   const old = deployment({
     id: DEPLOYMENT_OLD,
     status: "ACTIVE",
@@ -264,7 +264,7 @@ describe("which deployment and which tasks", () => {
 });
 
 describe("target health window", () => {
-  const t: TrackTarget = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
+  const t: TrackedRollout = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
   const d = deployment({
     id: DEPLOYMENT_NEW,
     status: "PRIMARY",

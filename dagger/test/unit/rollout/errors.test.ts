@@ -1,5 +1,5 @@
 /**
- * The tracker's AWS errors on their own (rollout-errors.ts): the log reads'
+ * The tracker's AWS errors on their own (rollout/errors.ts): the log reads'
  * short retry, the call tag that names the failing call in messages, and the
  * message of each error that stops the tracking — on errors shaped as the SDK
  * raises them.

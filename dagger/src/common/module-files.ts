@@ -1,6 +1,7 @@
 /**
  * The module's own files: the infrastructure code (`infra/`, its lock file)
- * travels with the module, not with the app being deployed.
+ * and the local emulator's launcher (`src/local/emulator.py`) travel with the
+ * module, not with the app being deployed.
  *
  * How Dagger v0.21 resolves what a module sees (core/schema/module.go,
  * modfunc.go at v0.21.8):
@@ -15,7 +16,7 @@
  *   ContextSource injection). So the app comes through `source`, the stacks
  *   through currentModule(), and neither depends on where the other sits.
  */
-import { dag, type Directory } from "@dagger.io/dagger";
+import { dag, type Directory, type File } from "@dagger.io/dagger";
 
 /** Where the infrastructure sits in the module's source directory. */
 export const INFRA_DIR = "infra";
@@ -34,7 +35,20 @@ export function useModuleSource(dir: Directory): void {
   moduleSourceOverride = dir;
 }
 
+/** The module's source directory: the current module's, or the one useModuleSource() named. */
+function moduleSource(): Directory {
+  return moduleSourceOverride ?? dag.currentModule().source();
+}
+
 /** The module's infrastructure workspace (CDKTF stacks, package.json, package-lock.json). */
 export function moduleInfra(): Directory {
-  return (moduleSourceOverride ?? dag.currentModule().source()).directory(INFRA_DIR);
+  return moduleSource().directory(INFRA_DIR);
+}
+
+/**
+ * A file of the module's own source, e.g. `src/local/emulator.py`.
+ * @param path its path in the module's source directory (dagger/)
+ */
+export function moduleFile(path: string): File {
+  return moduleSource().file(path);
 }
