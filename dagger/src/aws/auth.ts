@@ -146,35 +146,7 @@ export function roleSessionName(action: string): string {
 
 /** The second form: validates the flags, reads the token and asks STS for the role's credentials. */
 async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> {
-  const missing = missingFlags({
-    "--token": args.webIdentityToken,
-    "--role-arn": args.roleArn,
-    "the region": args.region,
-  });
-  if (missing.length > 0) {
-    const why = !args.roleArn
-      ? "a web-identity token is exchanged for the credentials of a role, so it needs the role to assume"
-      : !args.webIdentityToken
-        ? "a role is assumed with a web-identity token (from the CI's OIDC issuer), so it needs the token"
-        : "STS needs a region";
-    throw new Error(
-      `${action}: missing ${missing.join(", ")} (${why}). Pass:\n${flagLines(WEB_IDENTITY_FLAGS)}\nor access keys instead:\n${flagLines(KEY_FLAGS)}`,
-    );
-  }
-  const roleArn = args.roleArn!.trim();
-  if (!ROLE_ARN.test(roleArn)) {
-    throw new Error(
-      `${action}: with-web-identity --role-arn "${roleArn}" is not an IAM role ARN; pass one like arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints the deploy and plan roles' ARNs).`,
-    );
-  }
-  // Token files end with a newline; a JWT never contains whitespace.
-  const token = (await readCredential(args.webIdentityToken!)).trim();
-  if (!token) {
-    throw new Error(
-      `${action}: with-web-identity --token is empty (is the environment variable set, or the file written?). ` +
-        `Request the CI's OIDC token for the audience ${STS_AUDIENCE} first (GitHub Actions: the job needs \`permissions: id-token: write\`; GitLab CI: \`id_tokens:\` with \`aud: ${STS_AUDIENCE}\`).`,
-    );
-  }
+  const { roleArn, token } = await webIdentityInputs(args, action);
   const sessionName = roleSessionName(action);
   const where = { region: args.region!, ...(args.endpoint ? { endpoint: args.endpoint } : {}) };
   // No credentials: AssumeRoleWithWebIdentity is an unsigned call (the token is the proof),
@@ -206,6 +178,45 @@ async function webIdentityAuth(args: AwsArgs, action: string): Promise<AwsAuth> 
   } finally {
     sts.destroy();
   }
+}
+
+/**
+ * with-web-identity's flags checked (a token, a role ARN, a region) and the token read.
+ *
+ * @param args the AWS arguments
+ * @param action the function, for messages
+ */
+async function webIdentityInputs(args: AwsArgs, action: string): Promise<{ roleArn: string; token: string }> {
+  const missing = missingFlags({
+    "--token": args.webIdentityToken,
+    "--role-arn": args.roleArn,
+    "the region": args.region,
+  });
+  if (missing.length > 0) {
+    const why = !args.roleArn
+      ? "a web-identity token is exchanged for the credentials of a role, so it needs the role to assume"
+      : !args.webIdentityToken
+        ? "a role is assumed with a web-identity token (from the CI's OIDC issuer), so it needs the token"
+        : "STS needs a region";
+    throw new Error(
+      `${action}: missing ${missing.join(", ")} (${why}). Pass:\n${flagLines(WEB_IDENTITY_FLAGS)}\nor access keys instead:\n${flagLines(KEY_FLAGS)}`,
+    );
+  }
+  const roleArn = args.roleArn!.trim();
+  if (!ROLE_ARN.test(roleArn)) {
+    throw new Error(
+      `${action}: with-web-identity --role-arn "${roleArn}" is not an IAM role ARN; pass one like arn:aws:iam::123456789012:role/fargate-pipeline-production-deploy (bootstrap prints the deploy and plan roles' ARNs).`,
+    );
+  }
+  // Token files end with a newline; a JWT never contains whitespace.
+  const token = (await readCredential(args.webIdentityToken!)).trim();
+  if (!token) {
+    throw new Error(
+      `${action}: with-web-identity --token is empty (is the environment variable set, or the file written?). ` +
+        `Request the CI's OIDC token for the audience ${STS_AUDIENCE} first (GitHub Actions: the job needs \`permissions: id-token: write\`; GitLab CI: \`id_tokens:\` with \`aud: ${STS_AUDIENCE}\`).`,
+    );
+  }
+  return { roleArn, token };
 }
 
 /**

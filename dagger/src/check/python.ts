@@ -109,7 +109,8 @@ function toolContainer(tool: Tool): Container {
 }
 
 /**
- * The checks of a Python project at the root of `source`.
+ * The checks of a Python project at the root of `source`: the lock file, the
+ * install from it, then typecheck, lint, format and tests side by side.
  *
  * @param source the app's directory
  * @param project what detection found
@@ -119,56 +120,17 @@ export async function checkPython(source: Directory, project: PythonProject): Pr
   const label = `${tool.name} ${tool.name === "poetry" ? POETRY_VERSION : UV_VERSION}`;
   const found = `pyproject.toml, ${tool.lockFile}`;
   const lockName = `lock file in sync with pyproject.toml (${tool.lockFile})`;
-  const notRun = (why: string): StepOutcome[] =>
-    ["typecheck", "lint", "format", "unit tests"].map((name) => ({
-      name,
-      status: "skipped" as const,
-      note: `not run: ${why}`,
-    }));
-
-  if (!(await source.exists(tool.lockFile))) {
-    const message = lockMessage(
-      tool.name,
-      "missing",
-      `check (the root of --source has pyproject.toml but no ${tool.lockFile})`,
-      [],
-    );
-    return {
-      label,
-      found: "pyproject.toml",
-      steps: [
-        {
-          name: lockName,
-          status: "failed",
-          command: tool.lockCheck,
-          message,
-          fix: tool.name === "poetry" ? "poetry lock" : "uv lock",
-        },
-        ...notRun("there is no lock file"),
-      ],
-    };
-  }
+  if (!(await source.exists(tool.lockFile)))
+    return { label, found: "pyproject.toml", steps: [missingLock(tool, lockName), ...notRun("there is no lock file")] };
   // The manifests alone: the lock check and the install rerun only when they change.
   const manifests = dag.directory().withDirectory(".", source, {
     include: ["pyproject.toml", tool.lockFile, "poetry.toml", "uv.toml", ".python-version"],
   });
   const base = toolContainer(tool).withDirectory("/src", manifests);
-
   const lock = await capture(base, tool.lockCheck);
-  if (lock.exitCode !== 0) {
-    const message =
-      explainLockDrift(tool.name, lock.output, `\`${tool.lockCheck}\` in check`) ??
-      `\`${tool.lockCheck}\` failed in check; run it locally to reproduce. ${tool.name} says:\n${indent(tail(lock.output, 15))}`;
-    return {
-      label,
-      found,
-      steps: [
-        { name: lockName, status: "failed", command: tool.lockCheck, message, fix: tool.lockCheck },
-        ...notRun("the lock file check failed"),
-      ],
-    };
-  }
-
+  if (lock.exitCode !== 0)
+    return { label, found, steps: [lockDrift(tool, lockName, lock.output), ...notRun("the lock file check failed")] };
+  const lockPassed: StepOutcome = { name: lockName, status: "passed", command: tool.lockCheck };
   const deps = await capture(base, tool.installDeps);
   if (deps.exitCode !== 0) {
     const step: StepOutcome = {
@@ -178,22 +140,63 @@ export async function checkPython(source: Directory, project: PythonProject): Pr
       keyLines: tail(deps.output, 15),
       fix: tool.installDeps,
     };
-    return {
-      label,
-      found,
-      steps: [{ name: lockName, status: "passed", command: tool.lockCheck }, step, ...notRun("the install failed")],
-    };
+    return { label, found, steps: [lockPassed, step, ...notRun("the install failed")] };
   }
   let tree = deps.container.withDirectory("/src", source);
   if (project.installRoot) tree = tree.withExec(["sh", "-c", tool.installRoot]);
-
   const steps = await Promise.all([
     typecheck(tree, tool, project),
     lint(tree, tool, project),
     format(tree, tool, project),
     unitTests(tree, tool, project),
   ]);
-  return { label, found, steps: [{ name: lockName, status: "passed", command: tool.lockCheck }, ...steps] };
+  return { label, found, steps: [lockPassed, ...steps] };
+}
+
+/**
+ * The steps after the lock file, not run, with why.
+ * @param why why they did not run
+ */
+function notRun(why: string): StepOutcome[] {
+  return ["typecheck", "lint", "format", "unit tests"].map((name) => ({
+    name,
+    status: "skipped" as const,
+    note: `not run: ${why}`,
+  }));
+}
+
+/**
+ * The lock step when the project has no lock file: failed, with the command that makes one.
+ * @param tool poetry or uv
+ * @param lockName the step's name
+ */
+function missingLock(tool: Tool, lockName: string): StepOutcome {
+  const message = lockMessage(
+    tool.name,
+    "missing",
+    `check (the root of --source has pyproject.toml but no ${tool.lockFile})`,
+    [],
+  );
+  return {
+    name: lockName,
+    status: "failed",
+    command: tool.lockCheck,
+    message,
+    fix: tool.name === "poetry" ? "poetry lock" : "uv lock",
+  };
+}
+
+/**
+ * The lock step when the tool's lock check failed: the drift explained, or the tool's own words.
+ * @param tool poetry or uv
+ * @param lockName the step's name
+ * @param output what the lock check printed
+ */
+function lockDrift(tool: Tool, lockName: string, output: string): StepOutcome {
+  const message =
+    explainLockDrift(tool.name, output, `\`${tool.lockCheck}\` in check`) ??
+    `\`${tool.lockCheck}\` failed in check; run it locally to reproduce. ${tool.name} says:\n${indent(tail(output, 15))}`;
+  return { name: lockName, status: "failed", command: tool.lockCheck, message, fix: tool.lockCheck };
 }
 
 /** A failure that is the tool missing from the environment, said with the command that adds it. */

@@ -130,74 +130,92 @@ const MAX_WRITE_TRIES = 5;
  * @param key the object's key
  */
 export function s3Ledger(config: S3Config, bucket: string, key: string): Ledger {
-  const client = () => new S3Client({ ...config, ...(config.endpoint ? { forcePathStyle: true } : {}) });
-  const get = async (s3: S3Client): Promise<{ text: string; etag?: string }> => {
+  const object = { bucket, key };
+  const withClient = async <T>(fn: (s3: S3Client) => Promise<T>): Promise<T> => {
+    const s3 = new S3Client({ ...config, ...(config.endpoint ? { forcePathStyle: true } : {}) });
     try {
-      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return { text: (await out.Body?.transformToString()) ?? "", ...(out.ETag ? { etag: out.ETag } : {}) };
-    } catch (err) {
-      if ((err as { name?: string }).name === "NoSuchKey") return { text: "" };
-      if ((err as { name?: string }).name === "NoSuchBucket") {
-        throw new Error(
-          `the state bucket ${bucket} does not exist: the environment is not bootstrapped. ` +
-            'Run `dagger call environment --name <env> with-aws-credentials … bootstrap` once, as an administrator (README, "Deploying").',
-          { cause: err },
-        );
-      }
-      throw new Error(
-        `reading the deployment ledger s3://${bucket}/${key} failed: ${(err as Error).name}: ${(err as Error).message}`,
-        { cause: err },
-      );
+      return await fn(s3);
+    } finally {
+      s3.destroy();
     }
   };
   return {
     where: `s3://${bucket}/${key}`,
-    async read() {
-      const s3 = client();
-      try {
-        return parseLedger((await get(s3)).text);
-      } finally {
-        s3.destroy();
-      }
-    },
-    async append(entry) {
-      const s3 = client();
-      try {
-        for (let attempt = 1; ; attempt++) {
-          const { text, etag } = await get(s3);
-          const body = `${text}${text === "" || text.endsWith("\n") ? "" : "\n"}${JSON.stringify(entry)}\n`;
-          try {
-            await s3.send(
-              new PutObjectCommand({
-                Bucket: bucket,
-                Key: key,
-                Body: body,
-                ContentType: "application/x-ndjson",
-                ServerSideEncryption: "AES256",
-                ...(etag ? { IfMatch: etag } : { IfNoneMatch: "*" }),
-              }),
-            );
-            return;
-          } catch (err) {
-            const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-            const conflict =
-              e.$metadata?.httpStatusCode === 412 ||
-              e.$metadata?.httpStatusCode === 409 ||
-              e.name === "PreconditionFailed";
-            if (!conflict || attempt >= MAX_WRITE_TRIES) {
-              throw new Error(
-                `writing the deployment ledger s3://${bucket}/${key} failed: ${e.name}: ${(err as Error).message}`,
-                { cause: err },
-              );
-            }
-          }
-        }
-      } finally {
-        s3.destroy();
-      }
-    },
+    read: () => withClient(async (s3) => parseLedger((await readObject(s3, object)).text)),
+    append: (entry) => withClient((s3) => appendEntry(s3, object, entry)),
     async clear() {
       // The ledger outlives destroy in AWS environments: it is history, kept with the state's versions.
     },
   };
+}
+
+/** Where an AWS ledger is: its bucket and key. */
+interface LedgerObject {
+  bucket: string;
+  key: string;
+}
+
+/**
+ * The ledger's text and ETag; empty when it is not written yet.
+ *
+ * @param s3 an S3 client
+ * @param at the ledger's bucket and key
+ */
+async function readObject(s3: S3Client, at: LedgerObject): Promise<{ text: string; etag?: string }> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }));
+    return { text: (await out.Body?.transformToString()) ?? "", ...(out.ETag ? { etag: out.ETag } : {}) };
+  } catch (err) {
+    if ((err as { name?: string }).name === "NoSuchKey") return { text: "" };
+    if ((err as { name?: string }).name === "NoSuchBucket") {
+      throw new Error(
+        `the state bucket ${at.bucket} does not exist: the environment is not bootstrapped. ` +
+          'Run `dagger call environment --name <env> with-aws-credentials … bootstrap` once, as an administrator (README, "Deploying").',
+        { cause: err },
+      );
+    }
+    throw new Error(
+      `reading the deployment ledger s3://${at.bucket}/${at.key} failed: ${(err as Error).name}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Appends one entry: read, then write back only if nobody wrote in between
+ * (If-Match on the ETag read, If-None-Match for a new ledger); a conflict reads
+ * and tries again, up to MAX_WRITE_TRIES.
+ *
+ * @param s3 an S3 client
+ * @param at the ledger's bucket and key
+ * @param entry the entry to append
+ */
+async function appendEntry(s3: S3Client, at: LedgerObject, entry: LedgerEntry): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const { text, etag } = await readObject(s3, at);
+    const body = `${text}${text === "" || text.endsWith("\n") ? "" : "\n"}${JSON.stringify(entry)}\n`;
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: at.bucket,
+          Key: at.key,
+          Body: body,
+          ContentType: "application/x-ndjson",
+          ServerSideEncryption: "AES256",
+          ...(etag ? { IfMatch: etag } : { IfNoneMatch: "*" }),
+        }),
+      );
+      return;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      const conflict =
+        e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409 || e.name === "PreconditionFailed";
+      if (!conflict || attempt >= MAX_WRITE_TRIES) {
+        throw new Error(
+          `writing the deployment ledger s3://${at.bucket}/${at.key} failed: ${e.name}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+  }
 }

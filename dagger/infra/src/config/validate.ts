@@ -149,6 +149,20 @@ function checkSecrets(c: EnvironmentParsed, issues: ConfigIssue[]): void {
  */
 export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  checkIdentity(c, issues);
+  checkNetwork(c, issues);
+  checkService(c, issues);
+  checkSecrets(c, issues);
+  checkEdge(c, issues);
+  return issues;
+}
+
+/**
+ * The account and the names derived from the service's and environment's names.
+ * @param c The parsed configuration.
+ * @param issues Where problems are added.
+ */
+function checkIdentity(c: EnvironmentParsed, issues: ConfigIssue[]): void {
   if (c.accountId === undefined && c.name !== LOCAL_ENVIRONMENT) {
     issues.push({
       path: "accountId",
@@ -162,15 +176,30 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
       message: `"${prefix}" has ${prefix.length} characters; serviceName + "-" + name must fit the 32 of an ALB or target group name`,
     });
   }
-  checkNetwork(c, issues);
-
-  if (c.hostedZone.mode === "create" && c.domain !== c.hostedZone.name && !c.domain.endsWith(`.${c.hostedZone.name}`)) {
+  const bucket = c.state.bucket ?? resourceNames({ ...c, stateBucket: undefined }).state.bucket;
+  if (bucket.length > 63) {
     issues.push({
-      path: "domain",
-      message: `${c.domain} is not in the hosted zone ${c.hostedZone.name}; use a name ending in .${c.hostedZone.name}`,
+      path: "state.bucket",
+      message: `the derived bucket name "${bucket}" is longer than S3's 63 characters; set state.bucket`,
     });
   }
+  if (c.github.oidcProviderArn !== undefined) {
+    const match = c.github.oidcProviderArn.match(OIDC_PROVIDER_ARN_PATTERN);
+    if (match && c.accountId !== undefined && match[1] !== c.accountId) {
+      issues.push({
+        path: "github.oidcProviderArn",
+        message: `the provider belongs to account ${match[1]}, the environment to ${c.accountId}`,
+      });
+    }
+  }
+}
 
+/**
+ * The service's size, health check, scaling bounds and deployment percentages.
+ * @param c The parsed configuration.
+ * @param issues Where problems are added.
+ */
+function checkService(c: EnvironmentParsed, issues: ConfigIssue[]): void {
   const size = checkFargateSize(c.service.cpu, c.service.memory);
   if (size) issues.push({ path: "service.memory", message: size });
 
@@ -181,8 +210,6 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
       message: `${hc.timeoutSeconds} s must be below intervalSeconds (${hc.intervalSeconds} s): the ALB requires timeout < interval`,
     });
   }
-
-  checkSecrets(c, issues);
   const scaling = c.service.autoscaling;
   if (scaling.minCount > scaling.maxCount) {
     issues.push({
@@ -190,7 +217,6 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
       message: `${scaling.minCount} is above maxCount (${scaling.maxCount}); the autoscaler keeps the count between the two, so minCount ≤ maxCount`,
     });
   }
-
   // ECS rounds the maximum down and the minimum up: it needs room to start a new
   // task before stopping an old one, or to stop one first. With autoscaling the
   // smallest count it can run at is the minimum, where room is tightest.
@@ -204,7 +230,20 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
       message: `with ${desiredCount} task(s), maximum ${max} % and minimum ${min} % leave ECS no room to replace a task; raise the maximum (200 starts a full new set) or lower the minimum`,
     });
   }
+}
 
+/**
+ * The edge: the domain in its zone, an existing load balancer and its listener, an existing certificate.
+ * @param c The parsed configuration.
+ * @param issues Where problems are added.
+ */
+function checkEdge(c: EnvironmentParsed, issues: ConfigIssue[]): void {
+  if (c.hostedZone.mode === "create" && c.domain !== c.hostedZone.name && !c.domain.endsWith(`.${c.hostedZone.name}`)) {
+    issues.push({
+      path: "domain",
+      message: `${c.domain} is not in the hosted zone ${c.hostedZone.name}; use a name ending in .${c.hostedZone.name}`,
+    });
+  }
   if (c.loadBalancer.mode === "existing") {
     const alb = c.loadBalancer.arn.match(ALB_ARN_PATTERN);
     const listener = c.loadBalancer.httpsListenerArn.match(LISTENER_ARN_PATTERN);
@@ -219,23 +258,6 @@ export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
   if (c.certificate.mode === "existing") {
     checkArnPlace(c.certificate.arn.match(CERTIFICATE_ARN_PATTERN), c, "certificate.arn", "certificate", issues);
   }
-  if (c.github.oidcProviderArn !== undefined) {
-    const match = c.github.oidcProviderArn.match(OIDC_PROVIDER_ARN_PATTERN);
-    if (match && c.accountId !== undefined && match[1] !== c.accountId) {
-      issues.push({
-        path: "github.oidcProviderArn",
-        message: `the provider belongs to account ${match[1]}, the environment to ${c.accountId}`,
-      });
-    }
-  }
-  const bucket = c.state.bucket ?? resourceNames({ ...c, stateBucket: undefined }).state.bucket;
-  if (bucket.length > 63) {
-    issues.push({
-      path: "state.bucket",
-      message: `the derived bucket name "${bucket}" is longer than S3's 63 characters; set state.bucket`,
-    });
-  }
-  return issues;
 }
 
 /**
