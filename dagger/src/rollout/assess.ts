@@ -22,7 +22,7 @@
  */
 import type { Deployment, Service, Task } from "@aws-sdk/client-ecs";
 
-import { type Acceptance, type AcceptanceRule, ECS_ACCEPTANCE } from "./acceptance.js";
+import { type Acceptance, type AcceptanceRule, type AcceptanceView, ECS_ACCEPTANCE } from "./acceptance.js";
 import {
   arnTail,
   type Assessment,
@@ -73,6 +73,63 @@ export function assess(
   state: TrackerState,
   acceptance: AcceptanceRule = ECS_ACCEPTANCE,
 ): Assessment {
+  const poll = readPoll(obs, target, state);
+  const { service, deployment, primary } = poll;
+
+  if (service.status && service.status !== "ACTIVE") {
+    const gone = say.serviceGone(service);
+    return terminal(poll, "FAILED", "service-gone", gone.reason, { hint: gone.hint });
+  }
+
+  if (!deployment) {
+    // Seen before, gone now: ECS replaced it.
+    if (state.deploymentId) return replaced(poll, state.deploymentId, state.previousTaskDefinitions);
+    return rolledBackBeforeFirstPoll(poll) ?? notStarted(poll, acceptance);
+  }
+
+  if (!state.deploymentId && deployment.id) {
+    state.deploymentId = deployment.id;
+    state.deploymentSeenAt = obs.at;
+  }
+
+  if (deployment.rolloutState === "FAILED") return rolloutFailed(poll, deployment);
+  if (deployment.rolloutState === "COMPLETED") return rolloutCompleted(poll, deployment, acceptance);
+
+  // Still in progress but no longer PRIMARY: a newer deployment took over.
+  if (deployment.status !== "PRIMARY" && primary && primary.id !== deployment.id)
+    return overtaken(poll, deployment, primary);
+
+  return failFast(poll, deployment) ?? undecided(poll, deployment, state, acceptance);
+}
+
+/** One poll as the phases of assess read it: what it saw and the evidence every verdict carries. */
+interface Poll {
+  obs: Observation;
+  target: TrackedRollout;
+  service: Service;
+  /** The tracked deployment, when ECS shows it. */
+  deployment?: Deployment;
+  /** Whether this apply created the tracked deployment. */
+  fresh: boolean;
+  /** The service's PRIMARY deployment. */
+  primary?: Deployment;
+  /** The tracked task definition's family:revision, as the sentences name it. */
+  td: string;
+  evidence: Evidence;
+  /** What the acceptance rule is shown. */
+  view: AcceptanceView;
+}
+
+/**
+ * Reads one poll: counts it, finds the tracked deployment, classifies the stopped
+ * tasks, updates the target windows and gathers the evidence. On the first poll,
+ * remembers the other deployments' task definitions (what a rollback goes back to).
+ *
+ * @param obs what this poll saw
+ * @param target what is tracked
+ * @param state the tracker's memory across polls (updated here)
+ */
+function readPoll(obs: Observation, target: TrackedRollout, state: TrackerState): Poll {
   state.polls += 1;
   const service = obs.service;
   const { deployment, fresh } = findDeployment(service, target, state);
@@ -94,14 +151,29 @@ export function assess(
     targets,
     events: recentEvents(service, target),
   };
-  const td = arnTail(target.taskDefinitionArn);
   const primary = (service.deployments ?? []).find((d) => d.status === "PRIMARY");
-  const terminal = (
-    verdict: Exclude<Verdict, "TIMED_OUT">,
-    cause: CauseKind,
-    reason: string,
-    extra: { hint?: string; notes?: string[]; logTasks?: Task[] } = {},
-  ): Assessment => ({
+  const found = { ...(deployment ? { deployment } : {}), ...(primary ? { primary } : {}) };
+  const view = { service, ...found, target, counts };
+  return { obs, target, service, ...found, fresh, td: arnTail(target.taskDefinitionArn), evidence, view };
+}
+
+/**
+ * A verdict on this poll, with its evidence.
+ *
+ * @param poll the poll decided on
+ * @param verdict the verdict (TIMED_OUT is timeoutAssessment's)
+ * @param cause the kind of cause
+ * @param reason one or two sentences naming it
+ * @param extra the hint, notes and tasks whose logs explain it, if any
+ */
+function terminal(
+  poll: Poll,
+  verdict: Exclude<Verdict, "TIMED_OUT">,
+  cause: CauseKind,
+  reason: string,
+  extra: { hint?: string; notes?: string[]; logTasks?: Task[] } = {},
+): Assessment {
+  return {
     terminal: true,
     verdict,
     cause,
@@ -109,130 +181,235 @@ export function assess(
     ...(extra.hint ? { hint: extra.hint } : {}),
     notes: extra.notes ?? [],
     logTasks: extra.logTasks ?? [],
-    evidence,
+    evidence: poll.evidence,
+  };
+}
+
+/**
+ * SUCCESSFUL, as the acceptance rule words it.
+ *
+ * @param poll the poll decided on
+ * @param accepted the rule's reason and notes
+ */
+function success(poll: Poll, accepted: Acceptance): Assessment {
+  return terminal(poll, "SUCCESSFUL", "none", accepted.reason, { notes: accepted.notes });
+}
+
+/**
+ * The tasks whose logs explain a failure on this poll.
+ *
+ * @param poll the poll decided on
+ */
+function failureLogTasks(poll: Poll): Task[] {
+  return logTasksFor(poll.obs.tasks, poll.evidence.stoppedTasks, poll.evidence.targets);
+}
+
+/**
+ * A rollback, with the cause its stopped tasks and targets show and their logs.
+ *
+ * @param poll the poll decided on
+ * @param reason the sentence, given the cause sentence
+ */
+function rolledBack(poll: Poll, reason: (cause: string) => string): Assessment {
+  const { stoppedTasks, targets } = poll.evidence;
+  return terminal(poll, "ROLLED_BACK", "circuit-breaker", reason(say.causeSentence(stoppedTasks, targets)), {
+    ...say.hintOf(stoppedTasks),
+    logTasks: failureLogTasks(poll),
   });
-  const success = (a: Acceptance): Assessment => terminal("SUCCESSFUL", "none", a.reason, { notes: a.notes });
-  // A rollback, with the cause its stopped tasks and targets show and their logs.
-  const rolledBack = (reason: (cause: string) => string): Assessment =>
-    terminal("ROLLED_BACK", "circuit-breaker", reason(say.causeSentence(stoppedTasks, targets)), {
-      ...say.hintOf(stoppedTasks),
-      logTasks: logTasksFor(obs.tasks, stoppedTasks, targets),
-    });
-  const superseded = (id: string, by: Deployment | undefined): Assessment =>
-    terminal("FAILED", "superseded", say.superseded(id, td, by), { hint: say.SUPERSEDED_HINT });
-  const view = { service, ...(deployment ? { deployment } : {}), ...(primary ? { primary } : {}), target, counts };
+}
 
-  if (service.status && service.status !== "ACTIVE") {
-    const gone = say.serviceGone(service);
-    return terminal("FAILED", "service-gone", gone.reason, { hint: gone.hint });
-  }
+/**
+ * FAILED: another deployment replaced the tracked one without rolling back.
+ *
+ * @param poll the poll decided on
+ * @param id the tracked deployment's id
+ * @param by the deployment that replaced it (the PRIMARY one)
+ */
+function superseded(poll: Poll, id: string, by: Deployment | undefined): Assessment {
+  return terminal(poll, "FAILED", "superseded", say.superseded(id, poll.td, by), { hint: say.SUPERSEDED_HINT });
+}
 
-  if (!deployment) {
-    if (state.deploymentId) {
-      // Seen before, gone now: ECS replaced it.
-      const seenId = state.deploymentId;
-      const rollingBack =
-        primary &&
-        (/rolling back/i.test(primary.rolloutStateReason ?? "") ||
-          state.previousTaskDefinitions.has(primary.taskDefinition ?? ""));
-      if (primary && rollingBack) return rolledBack((cause) => say.goneRolledBack(seenId, td, primary, cause));
-      return superseded(seenId, primary);
-    }
-    // Started, failed and rolled back before the first poll (a long apply): only the events remain.
-    // Oldest first, so the message reads "deployment failed …; rolling back …".
-    const failedEvents = evidence.events
-      .filter((e) => /deployment failed|rolling back|circuit breaker/i.test(e))
-      .slice(0, 2)
-      .reverse();
-    if (failedEvents.length > 0 && primary && primary.taskDefinition !== target.taskDefinitionArn) {
-      const gone = say.rolledBackBeforeFirstPoll(td, failedEvents, primary);
-      return terminal("ROLLED_BACK", "circuit-breaker", gone.reason, { hint: gone.hint });
-    }
-    const accepted = acceptance.acceptUndecided(view);
-    if (accepted) return success(accepted);
-    if (obs.at - target.trackingStartedAt < NEW_DEPLOYMENT_GRACE_MS) {
-      return { terminal: false, phase: "waiting for ECS to start the deployment", evidence };
-    }
-    const none = say.noDeployment(
-      td,
-      NEW_DEPLOYMENT_GRACE_MS / 1000,
-      service,
-      primary,
-      service.taskDefinition === target.taskDefinitionArn,
-    );
-    return terminal("FAILED", "no-deployment", none.reason, { hint: none.hint });
-  }
+/**
+ * The tracked deployment, seen on an earlier poll, is gone: rolled back, or superseded.
+ *
+ * @param poll the poll decided on
+ * @param seenId the id it had
+ * @param previousTaskDefinitions what a rollback goes back to (see TrackerState)
+ */
+function replaced(poll: Poll, seenId: string, previousTaskDefinitions: Set<string>): Assessment {
+  const { primary, td } = poll;
+  const rollingBack =
+    primary &&
+    (/rolling back/i.test(primary.rolloutStateReason ?? "") ||
+      previousTaskDefinitions.has(primary.taskDefinition ?? ""));
+  if (primary && rollingBack) return rolledBack(poll, (cause) => say.goneRolledBack(seenId, td, primary, cause));
+  return superseded(poll, seenId, primary);
+}
 
-  if (!state.deploymentId && deployment.id) {
-    state.deploymentId = deployment.id;
-    state.deploymentSeenAt = obs.at;
+/**
+ * Started, failed and rolled back before the first poll (a long apply): only the
+ * events remain. Undefined when they do not say so.
+ *
+ * @param poll the poll decided on (no tracked deployment, none seen before)
+ */
+function rolledBackBeforeFirstPoll(poll: Poll): Assessment | undefined {
+  const { primary, target } = poll;
+  // Oldest first, so the message reads "deployment failed …; rolling back …".
+  const failedEvents = poll.evidence.events
+    .filter((e) => /deployment failed|rolling back|circuit breaker/i.test(e))
+    .slice(0, 2)
+    .reverse();
+  if (failedEvents.length === 0 || !primary || primary.taskDefinition === target.taskDefinitionArn) return undefined;
+  const gone = say.rolledBackBeforeFirstPoll(poll.td, failedEvents, primary);
+  return terminal(poll, "ROLLED_BACK", "circuit-breaker", gone.reason, { hint: gone.hint });
+}
+
+/**
+ * No deployment of the task definition shows yet: the acceptance rule's success,
+ * still waiting within NEW_DEPLOYMENT_GRACE_MS, or FAILED (nothing was deployed).
+ *
+ * @param poll the poll decided on (no tracked deployment, none seen before)
+ * @param acceptance what counts as success
+ */
+function notStarted(poll: Poll, acceptance: AcceptanceRule): Assessment {
+  const { obs, target, service, primary } = poll;
+  const accepted = acceptance.acceptUndecided(poll.view);
+  if (accepted) return success(poll, accepted);
+  if (obs.at - target.trackingStartedAt < NEW_DEPLOYMENT_GRACE_MS) {
+    return { terminal: false, phase: "waiting for ECS to start the deployment", evidence: poll.evidence };
   }
+  const none = say.noDeployment(
+    poll.td,
+    NEW_DEPLOYMENT_GRACE_MS / 1000,
+    service,
+    primary,
+    service.taskDefinition === target.taskDefinitionArn,
+  );
+  return terminal(poll, "FAILED", "no-deployment", none.reason, { hint: none.hint });
+}
+
+/**
+ * ECS marked the tracked deployment FAILED: rolled back (or rolling back), or
+ * failed with no rollback configured.
+ *
+ * @param poll the poll decided on
+ * @param deployment the tracked deployment
+ */
+function rolloutFailed(poll: Poll, deployment: Deployment): Assessment {
+  const { service, primary, td } = poll;
+  const { stoppedTasks, targets } = poll.evidence;
   const id = deployment.id ?? "?";
+  const why = deployment.rolloutStateReason ?? "ECS marked the deployment FAILED";
+  if (primary && primary.id !== deployment.id)
+    return rolledBack(poll, (cause) => say.failedRollingBackTo(id, td, why, primary, cause));
+  // ECS marks the deployment FAILED and then starts the rollback deployment; report now, not after it.
+  if (service.deploymentConfiguration?.deploymentCircuitBreaker?.rollback === true)
+    return rolledBack(poll, (cause) => say.failedRollsBack(id, td, why, cause));
+  const failed = say.failedNoRollback(id, td, why, say.causeSentence(stoppedTasks, targets));
+  return terminal(poll, "FAILED", "circuit-breaker", failed.reason, {
+    ...say.hintOf(stoppedTasks),
+    notes: [failed.note],
+    logTasks: failureLogTasks(poll),
+  });
+}
 
-  if (deployment.rolloutState === "FAILED") {
-    const why = deployment.rolloutStateReason ?? "ECS marked the deployment FAILED";
-    if (primary && primary.id !== deployment.id)
-      return rolledBack((cause) => say.failedRollingBackTo(id, td, why, primary, cause));
-    // ECS marks the deployment FAILED and then starts the rollback deployment; report now, not after it.
-    if (service.deploymentConfiguration?.deploymentCircuitBreaker?.rollback === true)
-      return rolledBack((cause) => say.failedRollsBack(id, td, why, cause));
-    const failed = say.failedNoRollback(id, td, why, say.causeSentence(stoppedTasks, targets));
-    return terminal("FAILED", "circuit-breaker", failed.reason, {
-      ...say.hintOf(stoppedTasks),
-      notes: [failed.note],
-      logTasks: logTasksFor(obs.tasks, stoppedTasks, targets),
-    });
-  }
+/**
+ * ECS marked the tracked deployment COMPLETED: SUCCESSFUL, as the acceptance rule confirms it.
+ *
+ * @param poll the poll decided on
+ * @param deployment the tracked deployment
+ * @param acceptance what counts as success
+ */
+function rolloutCompleted(poll: Poll, deployment: Deployment, acceptance: AcceptanceRule): Assessment {
+  const notes = deployment.status !== "PRIMARY" ? [say.newerSinceCompleted(poll.primary)] : [];
+  const reason = say.completed(deployment.id ?? "?", poll.td, poll.fresh, poll.evidence.counts);
+  return success(poll, acceptance.confirmCompleted(poll.view, { reason, notes }));
+}
 
-  if (deployment.rolloutState === "COMPLETED") {
-    const notes = deployment.status !== "PRIMARY" ? [say.newerSinceCompleted(primary)] : [];
-    return success(acceptance.confirmCompleted(view, { reason: say.completed(id, td, fresh, counts), notes }));
-  }
+/**
+ * A newer deployment took over the one in progress: rolling back, or superseded.
+ *
+ * @param poll the poll decided on
+ * @param deployment the tracked deployment
+ * @param primary the deployment that took over
+ */
+function overtaken(poll: Poll, deployment: Deployment, primary: Deployment): Assessment {
+  const id = deployment.id ?? "?";
+  if (/rolling back/i.test(primary.rolloutStateReason ?? ""))
+    return rolledBack(poll, (cause) => say.rollingBackFrom(id, poll.td, primary, cause));
+  return superseded(poll, id, primary);
+}
 
-  if (deployment.status !== "PRIMARY" && primary && primary.id !== deployment.id) {
-    // Still in progress but no longer PRIMARY: a newer deployment took over.
-    if (/rolling back/i.test(primary.rolloutStateReason ?? ""))
-      return rolledBack((cause) => say.rollingBackFrom(id, td, primary, cause));
-    return superseded(id, primary);
-  }
-
-  // Fail fast on causes that repeat on every retry.
-  const failFast = () => ({
+/**
+ * Fail fast on causes that repeat on every retry: a fatal kind of stopped task,
+ * or a target failing for the whole window. Undefined when there is none.
+ *
+ * @param poll the poll decided on
+ * @param deployment the tracked deployment
+ */
+function failFast(poll: Poll, deployment: Deployment): Assessment | undefined {
+  const { obs, service } = poll;
+  const { stoppedTasks, targets } = poll.evidence;
+  const details = () => ({
     notes: [say.afterFailFastNote(service, deployment, circuitBreakerThreshold(deployment.desiredCount ?? 0))],
-    logTasks: logTasksFor(obs.tasks, stoppedTasks, targets),
+    logTasks: failureLogTasks(poll),
   });
   const fatal = fatalStop(stoppedTasks);
   if (fatal) {
     return terminal(
+      poll,
       "FAILED",
       fatal.kind,
       `${say.describeStops(fatal.kind, stoppedTasks)}${say.targetSentence(targets)}`,
-      { hint: fatal.hint, ...failFast() },
+      { hint: fatal.hint, ...details() },
     );
   }
   const failing = failingTarget(targets, obs, service);
-  if (failing) {
-    const words = say.targetFailing(failing);
-    return terminal("FAILED", "target-health", words.reason, { hint: words.hint, ...failFast() });
-  }
+  if (!failing) return undefined;
+  const words = say.targetFailing(failing);
+  return terminal(poll, "FAILED", "target-health", words.reason, { hint: words.hint, ...details() });
+}
 
-  const accepted = acceptance.acceptUndecided(view);
-  if (accepted) return success(accepted);
-
+/**
+ * Nothing failed and ECS has not decided: the acceptance rule's success, the
+ * steady picture confirmed (without rolloutState), or the phase it is in.
+ *
+ * @param poll the poll decided on
+ * @param deployment the tracked deployment
+ * @param state the tracker's memory (its fallback confirmations updated here)
+ * @param acceptance what counts as success
+ */
+function undecided(poll: Poll, deployment: Deployment, state: TrackerState, acceptance: AcceptanceRule): Assessment {
+  const accepted = acceptance.acceptUndecided(poll.view);
+  if (accepted) return success(poll, accepted);
   if (deployment.rolloutState === undefined) {
-    const lb = (service.loadBalancers ?? []).length > 0;
-    const steady =
-      deployment.status === "PRIMARY" &&
-      counts.running >= counts.desired &&
-      counts.pending === 0 &&
-      counts.oldRunning === 0 &&
-      (!lb || counts.healthyTargets === undefined || counts.healthyTargets >= counts.desired);
-    state.fallbackConfirmations = steady ? state.fallbackConfirmations + 1 : 0;
-    if (state.fallbackConfirmations >= FALLBACK_CONFIRMATIONS)
-      return success(say.steady(id, td, counts, fresh, lb, FALLBACK_CONFIRMATIONS));
+    const steady = confirmedSteady(poll, deployment, state);
+    if (steady) return steady;
   }
+  return { terminal: false, phase: phaseOf(poll.evidence.counts, poll.service), evidence: poll.evidence };
+}
 
-  return { terminal: false, phase: phaseOf(counts, service), evidence };
+/**
+ * Without rolloutState: SUCCESSFUL once the steady picture held on
+ * FALLBACK_CONFIRMATIONS consecutive polls, else undefined.
+ *
+ * @param poll the poll decided on
+ * @param deployment the tracked deployment (no rolloutState)
+ * @param state the tracker's memory (its fallback confirmations updated here)
+ */
+function confirmedSteady(poll: Poll, deployment: Deployment, state: TrackerState): Assessment | undefined {
+  const { counts } = poll.evidence;
+  const lb = (poll.service.loadBalancers ?? []).length > 0;
+  const steady =
+    deployment.status === "PRIMARY" &&
+    counts.running >= counts.desired &&
+    counts.pending === 0 &&
+    counts.oldRunning === 0 &&
+    (!lb || counts.healthyTargets === undefined || counts.healthyTargets >= counts.desired);
+  state.fallbackConfirmations = steady ? state.fallbackConfirmations + 1 : 0;
+  if (state.fallbackConfirmations < FALLBACK_CONFIRMATIONS) return undefined;
+  const id = deployment.id ?? "?";
+  return success(poll, say.steady(id, poll.td, counts, poll.fresh, lb, FALLBACK_CONFIRMATIONS));
 }
 
 function phaseOf(c: RolloutCounts, service: Service): RolloutPhase {

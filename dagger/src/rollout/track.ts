@@ -36,6 +36,7 @@ import {
   newTrackerState,
   type Observation,
   type RolloutCounts,
+  type RolloutPhase,
   type RolloutProgress,
   type RolloutResult,
   type TaskLogLines,
@@ -103,30 +104,87 @@ export interface TrackRolloutOptions {
  * @returns the verdict with its evidence, timings and a summary for people
  */
 export async function trackRollout(opts: TrackRolloutOptions): Promise<RolloutResult> {
-  const clock = opts.clock ?? systemClock;
-  const random = opts.random ?? Math.random;
-  const intervalMs = (opts.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000;
-  const expectedMs = opts.expectedSeconds * 1000;
-  const budgetMs = (opts.budgetSeconds ?? Math.max(MIN_BUDGET_SECONDS, opts.expectedSeconds * BUDGET_FACTOR)) * 1000;
-  const startedAt = clock.now();
-  const target: TrackedRollout = {
-    taskDefinitionArn: opts.taskDefinitionArn,
-    applyStartedAt: opts.applyStartedAt.getTime(),
-    trackingStartedAt: startedAt,
-  };
-  const acceptance = opts.acceptance ?? ECS_ACCEPTANCE;
-  const state = newTrackerState();
-  const ctx: PollContext = { opts, stoppedCache: new Map(), taskDefinitions: new Map() };
-
-  let attempt = 0;
-  let unobservedSince: number | undefined;
+  const run = startTracking(opts);
   let last: Assessment | undefined;
   for (;;) {
-    let obs: Observation;
+    const obs = await observeWithRetry(run, last);
+    last = assess(obs, run.target, run.state, run.acceptance);
+    const elapsed = obs.at - run.startedAt;
+    if (last.terminal) return await finish(run, obs, last, last.logTasks);
+    if (elapsed >= run.budgetMs) {
+      const timedOut = timeoutAssessment(last, elapsed, budgetDescription(run), run.target);
+      return await finish(run, obs, timedOut, timeoutLogTasks(obs, last.evidence));
+    }
+    opts.onProgress?.(progress(run, last.phase, last.evidence.counts, elapsed));
+    // The last poll lands on the budget, so TIMED_OUT always rests on a fresh observation.
+    await run.clock.sleep(Math.min(run.intervalMs, run.budgetMs - elapsed));
+  }
+}
+
+interface PollContext {
+  opts: TrackRolloutOptions;
+  /** Tasks already seen STOPPED (they never change again): not described twice. */
+  stoppedCache: Map<string, Task>;
+  taskDefinitions: Map<string, TaskDefinition>;
+}
+
+/** One tracking run: its options resolved, its clock, budget and memory across polls. */
+interface Tracking extends PollContext {
+  clock: Clock;
+  random: () => number;
+  intervalMs: number;
+  expectedMs: number;
+  budgetMs: number;
+  /** When tracking started (the clock's ms). */
+  startedAt: number;
+  target: TrackedRollout;
+  acceptance: AcceptanceRule;
+  state: TrackerState;
+}
+
+/**
+ * Resolves the options' defaults and the budget, and starts the clock.
+ *
+ * @param opts trackRollout's options
+ */
+function startTracking(opts: TrackRolloutOptions): Tracking {
+  const clock = opts.clock ?? systemClock;
+  const startedAt = clock.now();
+  return {
+    opts,
+    stoppedCache: new Map(),
+    taskDefinitions: new Map(),
+    clock,
+    random: opts.random ?? Math.random,
+    intervalMs: (opts.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000,
+    expectedMs: opts.expectedSeconds * 1000,
+    budgetMs: (opts.budgetSeconds ?? Math.max(MIN_BUDGET_SECONDS, opts.expectedSeconds * BUDGET_FACTOR)) * 1000,
+    startedAt,
+    target: {
+      taskDefinitionArn: opts.taskDefinitionArn,
+      applyStartedAt: opts.applyStartedAt.getTime(),
+      trackingStartedAt: startedAt,
+    },
+    acceptance: opts.acceptance ?? ECS_ACCEPTANCE,
+    state: newTrackerState(),
+  };
+}
+
+/**
+ * One observation, retrying throttling and AWS server errors with backoff (each
+ * retry reported as progress); other errors, or MAX_UNOBSERVED_MS without an
+ * answer, throw a RolloutError.
+ *
+ * @param run the tracking run
+ * @param last the last assessment (its counts are shown while retrying)
+ */
+async function observeWithRetry(run: Tracking, last: Assessment | undefined): Promise<Observation> {
+  const { opts, clock } = run;
+  let attempt = 0;
+  let unobservedSince: number | undefined;
+  for (;;) {
     try {
-      obs = await observe(ctx, target, state, clock);
-      attempt = 0;
-      unobservedSince = undefined;
+      return await observe(run, run.target, run.state, clock);
     } catch (err) {
       if (!isRetryable(err)) throw new RolloutError(explainError(err, opts));
       const now = clock.now();
@@ -137,69 +195,80 @@ export async function trackRollout(opts: TrackRolloutOptions): Promise<RolloutRe
             "Its state is unknown, not failed: check it with `status`, and retry the tracking later.",
         );
       }
-      const delay = backoffMs(attempt++, random);
+      const delay = backoffMs(attempt++, run.random);
+      const counts = last?.evidence.counts ?? emptyCounts();
       opts.onProgress?.({
-        phase: "retrying: AWS is throttling or unavailable",
-        ...(state.deploymentId ? { deploymentId: state.deploymentId } : {}),
-        counts: last?.evidence.counts ?? emptyCounts(),
-        elapsedMs: now - startedAt,
-        expectedMs,
-        budgetMs,
-        polls: state.polls,
+        ...progress(run, "retrying: AWS is throttling or unavailable", counts, now - run.startedAt),
         retrying: `${errorName(err)}: ${errorMessage(err)} (retry ${attempt} in ${(delay / 1000).toFixed(1)} s)`,
       });
       await clock.sleep(delay);
-      continue;
     }
-    last = assess(obs, target, state, acceptance);
-    const elapsed = obs.at - startedAt;
-    if (last.terminal) {
-      const logLines = await readLogs(opts.clients, ctx.taskDefinitions, obs.service, last.logTasks, clock, random);
-      return buildResult({
-        opts,
-        state,
-        startedAt,
-        finishedAt: clock.now(),
-        expectedMs,
-        budgetMs,
-        assessment: last,
-        logLines,
-      });
-    }
-    if (elapsed >= budgetMs) {
-      const logTasks = timeoutLogTasks(obs, last.evidence);
-      const logLines = await readLogs(opts.clients, ctx.taskDefinitions, obs.service, logTasks, clock, random);
-      const budget = `${Math.round(budgetMs / 1000)} s${opts.budgetSeconds === undefined ? ` = ${BUDGET_FACTOR} × the expected ${opts.expectedSeconds} s, at least ${MIN_BUDGET_SECONDS} s` : ""}`;
-      return buildResult({
-        opts,
-        state,
-        startedAt,
-        finishedAt: clock.now(),
-        expectedMs,
-        budgetMs,
-        assessment: timeoutAssessment(last, elapsed, budget, target),
-        logLines,
-      });
-    }
-    opts.onProgress?.({
-      phase: last.phase,
-      ...(state.deploymentId ? { deploymentId: state.deploymentId } : {}),
-      counts: last.evidence.counts,
-      elapsedMs: elapsed,
-      expectedMs,
-      budgetMs,
-      polls: state.polls,
-    });
-    // The last poll lands on the budget, so TIMED_OUT always rests on a fresh observation.
-    await clock.sleep(Math.min(intervalMs, budgetMs - elapsed));
   }
 }
 
-interface PollContext {
-  opts: TrackRolloutOptions;
-  /** Tasks already seen STOPPED (they never change again): not described twice. */
-  stoppedCache: Map<string, Task>;
-  taskDefinitions: Map<string, TaskDefinition>;
+/**
+ * What onProgress receives.
+ *
+ * @param run the tracking run
+ * @param phase what the rollout is waiting for
+ * @param counts the last poll's counts
+ * @param elapsedMs time since tracking started
+ */
+function progress(run: Tracking, phase: RolloutPhase, counts: RolloutCounts, elapsedMs: number): RolloutProgress {
+  return {
+    phase,
+    ...(run.state.deploymentId ? { deploymentId: run.state.deploymentId } : {}),
+    counts,
+    elapsedMs,
+    expectedMs: run.expectedMs,
+    budgetMs: run.budgetMs,
+    polls: run.state.polls,
+  };
+}
+
+/**
+ * The budget as a TIMED_OUT verdict describes it, e.g. "270 s = 3 × the expected 90 s, at least 120 s".
+ *
+ * @param run the tracking run
+ */
+function budgetDescription(run: Tracking): string {
+  const { budgetSeconds, expectedSeconds } = run.opts;
+  return `${Math.round(run.budgetMs / 1000)} s${budgetSeconds === undefined ? ` = ${BUDGET_FACTOR} × the expected ${expectedSeconds} s, at least ${MIN_BUDGET_SECONDS} s` : ""}`;
+}
+
+/**
+ * The result of a verdict, once the explaining tasks' last log lines are read.
+ *
+ * @param run the tracking run
+ * @param obs the last poll
+ * @param assessment the verdict
+ * @param logTasks the tasks whose last log lines go into the result
+ */
+async function finish(
+  run: Tracking,
+  obs: Observation,
+  assessment: Extract<Assessment, { terminal: true }>,
+  logTasks: Task[],
+): Promise<RolloutResult> {
+  const { opts, clock, random } = run;
+  const logLines = await readLogs({
+    clients: opts.clients,
+    taskDefinitions: run.taskDefinitions,
+    service: obs.service,
+    tasks: logTasks,
+    clock,
+    random,
+  });
+  return buildResult({
+    opts,
+    state: run.state,
+    startedAt: run.startedAt,
+    finishedAt: clock.now(),
+    expectedMs: run.expectedMs,
+    budgetMs: run.budgetMs,
+    assessment,
+    logLines,
+  });
 }
 
 /** One poll: the service, the tracked deployment's tasks, the target groups' health. */
@@ -286,33 +355,38 @@ interface BuildArgs {
   logLines: TaskLogLines[];
 }
 
-function buildResult(b: BuildArgs): RolloutResult {
-  const a = b.assessment;
-  const verdict = a.verdict;
+/**
+ * The result of a verdict: its evidence, the log lines, timings, exit status and summary.
+ *
+ * @param args the verdict, the log lines and the run's timings and memory
+ */
+function buildResult(args: BuildArgs): RolloutResult {
+  const { assessment, state } = args;
+  const verdict = assessment.verdict;
   const result: Omit<RolloutResult, "summary"> = {
     verdict,
-    ...(b.state.deploymentId ? { deploymentId: b.state.deploymentId } : {}),
-    taskDefinition: b.opts.taskDefinitionArn,
-    cause: a.cause,
-    reason: a.reason,
-    ...(a.hint ? { hint: a.hint } : {}),
+    ...(state.deploymentId ? { deploymentId: state.deploymentId } : {}),
+    taskDefinition: args.opts.taskDefinitionArn,
+    cause: assessment.cause,
+    reason: assessment.reason,
+    ...(assessment.hint ? { hint: assessment.hint } : {}),
     details: {
-      stoppedTasks: a.evidence.stoppedTasks,
-      targetHealth: a.evidence.targets,
-      logLines: b.logLines,
-      events: a.evidence.events,
-      notes: a.notes,
-      counts: a.evidence.counts,
+      stoppedTasks: assessment.evidence.stoppedTasks,
+      targetHealth: assessment.evidence.targets,
+      logLines: args.logLines,
+      events: assessment.evidence.events,
+      notes: assessment.notes,
+      counts: assessment.evidence.counts,
     },
     timings: {
-      startedAt: new Date(b.startedAt),
-      finishedAt: new Date(b.finishedAt),
-      elapsedMs: b.finishedAt - b.startedAt,
-      expectedMs: b.expectedMs,
-      budgetMs: b.budgetMs,
-      polls: b.state.polls,
-      ...(b.state.deploymentSeenAt !== undefined
-        ? { deploymentSeenAfterMs: b.state.deploymentSeenAt - b.startedAt }
+      startedAt: new Date(args.startedAt),
+      finishedAt: new Date(args.finishedAt),
+      elapsedMs: args.finishedAt - args.startedAt,
+      expectedMs: args.expectedMs,
+      budgetMs: args.budgetMs,
+      polls: state.polls,
+      ...(state.deploymentSeenAt !== undefined
+        ? { deploymentSeenAfterMs: state.deploymentSeenAt - args.startedAt }
         : {}),
     },
     exitCode: exitCodeFor(verdict),
