@@ -29,7 +29,8 @@ import { EMULATOR_CREDENTIALS, EMULATOR_IMAGE } from "../../src/local/services.j
 import { awsTransport } from "../../src/aws/auth.js";
 import { LAUNCHER_SOURCE } from "../../src/local/launcher.js";
 import { clearLocalState, type EmulatorStart, type SavedState, startLocalEmulator } from "../../src/local/state.js";
-import { testbed, useEngineSession } from "./session.js";
+import { moduleSource, testbed, useEngineSession } from "./session.js";
+import { useModuleSource } from "../../src/common/module-files.js";
 import { MODULE_DIR } from "../../scripts/introspect.mjs";
 
 const REGION = "eu-west-1";
@@ -234,6 +235,8 @@ describe("in the engine: startLocalEmulator, save, clearLocalState", () => {
   const log = (line: string) => lines.push(line);
 
   it("starts empty, starts again from what was saved, and after clearLocalState empty again", async () => {
+    // The launcher is a file of the module's source: name it, as `dagger call` has a current module.
+    useModuleSource(moduleSource());
     const first = await startLocalEmulator(localState, log);
     expect(first.start.outcome).toBe("empty");
     const made = await createResources(first.reach.url);
