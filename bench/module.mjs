@@ -22,8 +22,9 @@
  * - docker: the build context is a fresh copy with a nonce in package.json, so
  *   every layer from `COPY package.json` on is rebuilt; docker's cache mounts (the
  *   npm cache) are emptied first, its other build cache is not pruned.
- *   Docker 20.10 (Debian's) rejects `RUN --network=none`, so its copy of the
- *   Dockerfile has the flag removed: the same steps, with network.
+ *   Docker 20.10 (Debian's) rejects `RUN --network=none` and `HEALTHCHECK
+ *   --start-interval`, so its copy of the Dockerfile has them removed
+ *   (docker20.mjs): the same steps, with network; the same image.
  * "warm" = the same calls again, nothing changed. "app change" = one file of
  * app/src changed, then test + build again (warm engine / warm docker cache).
  * Not included: `dagger call`'s TypeScript module start (its runtime cannot be
@@ -39,6 +40,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { readTestbedEnv } from "../scripts/testbed-env.mjs";
+import { forDocker20 } from "./docker20.mjs";
 import { median } from "./median.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -196,13 +198,12 @@ function makeContext(name) {
 
 /**
  * Docker 20.10 (Debian's docker.io, the baseline here) stops at parse time on
- * `RUN --network=none`; the baseline builds the same Dockerfile without the flag:
- * the same steps, with network (how the old pipeline ran them before its
- * separate `docker run --network=none`).
+ * flags newer than it; the baseline builds the same Dockerfile without them
+ * (docker20.mjs says which, and what that changes).
  */
 function dockerfileForDocker20(dir) {
   const file = join(dir, "Dockerfile");
-  writeFileSync(file, readFileSync(file, "utf8").replace(/^RUN --network=none /gm, "RUN "));
+  writeFileSync(file, forDocker20(readFileSync(file, "utf8")));
 }
 
 /** Changes one source file of the app (a comment), as an edit would. */
@@ -362,7 +363,7 @@ function print(rounds) {
     "module engine: without custom CA certificates (see the header of bench/module.mjs); the last row is a fresh engine with them",
   );
   console.log(
-    "docker = Docker 20.10 + BuildKit, the same Dockerfile without `--network=none` (its frontend rejects the flag)",
+    "docker = Docker 20.10 + BuildKit, the same Dockerfile without `RUN --network=none` and `HEALTHCHECK --start-interval` (its frontend rejects both)",
   );
   console.log("not included: dagger call's TypeScript module start (its runtime cannot be built on this machine)");
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
