@@ -20,7 +20,7 @@
  * targets healthy and no other deployment still running tasks — on two
  * consecutive polls (FALLBACK_CONFIRMATIONS).
  */
-import type { Deployment, Service, Task } from "@aws-sdk/client-ecs";
+import type { Deployment, DeploymentCircuitBreaker, Service, Task } from "@aws-sdk/client-ecs";
 
 import { type Acceptance, type AcceptanceRule, type AcceptanceView, ECS_ACCEPTANCE } from "./acceptance.js";
 import {
@@ -31,13 +31,22 @@ import {
   type Observation,
   type RolloutCounts,
   type RolloutPhase,
+  type ServiceDeploymentRecord,
   type TargetSummary,
   type TrackerState,
   type TrackedRollout,
   type Verdict,
 } from "./model.js";
-import { deploymentTargets, failingTarget, findDeployment, logTasksFor, recentEvents } from "./membership.js";
-import { classifyStoppedTask, fatalStop } from "./stops.js";
+import {
+  deploymentTargets,
+  failingTarget,
+  findDeployment,
+  findRecord,
+  logTasksFor,
+  newerRecords,
+  recentEvents,
+} from "./membership.js";
+import { classifyStoppedTask, fatalStop, isStopped } from "./stops.js";
 import * as say from "./wording.js";
 
 // 30 s: UpdateService creates the deployment before it returns and the apply
@@ -57,6 +66,30 @@ export const FALLBACK_CONFIRMATIONS = 2;
  */
 export function circuitBreakerThreshold(desired: number): number {
   return Math.min(200, Math.max(3, Math.ceil(desired / 2)));
+}
+
+/**
+ * The circuit breaker's failure threshold for a deployment: ECS's own count in
+ * its service-deployment record; else the service's thresholdConfiguration
+ * (BOUNDED_PERCENT: value % of the service's desired count, 3..200; COUNT: value;
+ * UNBOUNDED_PERCENT: value %, at least 1) applied to the service's desired count,
+ * which is what ECS multiplies (a deployment just created has desiredCount 0);
+ * else AWS's default (circuitBreakerThreshold).
+ *
+ * @param service DescribeServices' service
+ * @param deployment the tracked deployment
+ * @param record its service-deployment record, when one was read
+ */
+export function failureThreshold(service: Service, deployment: Deployment, record?: ServiceDeploymentRecord): number {
+  if (record?.circuitBreaker?.threshold !== undefined) return record.circuitBreaker.threshold;
+  const desired = Math.max(service.desiredCount ?? 0, deployment.desiredCount ?? 0);
+  const breaker: Partial<DeploymentCircuitBreaker> = service.deploymentConfiguration?.deploymentCircuitBreaker ?? {};
+  const { type, value } = breaker.thresholdConfiguration ?? {};
+  if (value === undefined) return circuitBreakerThreshold(desired);
+  const percent = Math.ceil((desired * value) / 100);
+  if (type === "COUNT") return value;
+  if (type === "UNBOUNDED_PERCENT") return Math.max(1, percent);
+  return Math.min(200, Math.max(3, percent));
 }
 
 /**
@@ -81,6 +114,10 @@ export function assess(
     return terminal(poll, "FAILED", "service-gone", gone.reason, { hint: gone.hint });
   }
 
+  // ECS's own record of the deployment decides where it has (see recordVerdict).
+  const byRecord = recordVerdict(poll, acceptance);
+  if (byRecord) return byRecord;
+
   if (!deployment) {
     // Seen before, gone now: ECS replaced it.
     if (state.deploymentId) return replaced(poll, state.deploymentId, state.previousTaskDefinitions);
@@ -90,6 +127,7 @@ export function assess(
   if (!state.deploymentId && deployment.id) {
     state.deploymentId = deployment.id;
     state.deploymentSeenAt = obs.at;
+    if (deployment.createdAt) state.deploymentCreatedAt = deployment.createdAt.getTime();
   }
 
   if (deployment.rolloutState === "FAILED") return rolloutFailed(poll, deployment);
@@ -132,17 +170,19 @@ interface Poll {
 function readPoll(obs: Observation, target: TrackedRollout, state: TrackerState): Poll {
   state.polls += 1;
   const service = obs.service;
-  const { deployment, fresh } = findDeployment(service, target, state);
+  const { deployment, fresh, successorOf } = findDeployment(service, target, state);
+  if (deployment?.id && successorOf) followSuccessor(state, successorOf, deployment, arnTail(target.taskDefinitionArn));
   const others = (service.deployments ?? []).filter((d) => d !== deployment);
   if (state.polls === 1)
     for (const d of others) if (d.taskDefinition) state.previousTaskDefinitions.add(d.taskDefinition);
 
   const stoppedTasks = obs.tasks
-    .filter((t) => t.lastStatus === "STOPPED")
-    .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+    .filter(isStopped)
+    .sort((a, b) => stopTime(b) - stopTime(a))
     .map(classifyStoppedTask);
   const targets = deploymentTargets(obs, state);
   const counts = countsOf(deployment, others, obs, targets);
+  const record = findRecord(obs.records, target);
   const evidence: Evidence = {
     ...(deployment ? { deployment } : {}),
     fresh,
@@ -150,11 +190,32 @@ function readPoll(obs: Observation, target: TrackedRollout, state: TrackerState)
     stoppedTasks,
     targets,
     events: recentEvents(service, target),
+    ...(record ? { record } : {}),
+    notes: [...state.notes, ...(obs.records?.readable === false ? [say.recordsUnreadable(obs.records.why)] : [])],
   };
   const primary = (service.deployments ?? []).find((d) => d.status === "PRIMARY");
   const found = { ...(deployment ? { deployment } : {}), ...(primary ? { primary } : {}) };
   const view = { service, ...found, target, counts };
   return { obs, target, service, ...found, fresh, td: arnTail(target.taskDefinitionArn), evidence, view };
+}
+
+/**
+ * Follows the deployment that replaced the tracked one with the same task definition (findDeployment), and says so.
+ *
+ * @param state the tracker's memory (locked on the successor here)
+ * @param previous the id it tracked
+ * @param successor the deployment it follows now
+ * @param td the tracked task definition (family:revision)
+ */
+function followSuccessor(state: TrackerState, previous: string, successor: Deployment, td: string): void {
+  state.deploymentId = successor.id;
+  if (successor.createdAt) state.deploymentCreatedAt = successor.createdAt.getTime();
+  state.notes.push(say.followedSuccessor(previous, successor.id ?? "?", td));
+}
+
+/** When a stopped task stopped (or started stopping), for newest-first order. */
+function stopTime(t: Task): number {
+  return (t.stoppedAt ?? t.stoppingAt ?? t.executionStoppedAt)?.getTime() ?? 0;
 }
 
 /**
@@ -179,7 +240,7 @@ function terminal(
     cause,
     reason,
     ...(extra.hint ? { hint: extra.hint } : {}),
-    notes: extra.notes ?? [],
+    notes: [...(extra.notes ?? []), ...poll.evidence.notes],
     logTasks: extra.logTasks ?? [],
     evidence: poll.evidence,
   };
@@ -213,7 +274,7 @@ function failureLogTasks(poll: Poll): Task[] {
 function rolledBack(poll: Poll, reason: (cause: string) => string): Assessment {
   const { stoppedTasks, targets } = poll.evidence;
   return terminal(poll, "ROLLED_BACK", "circuit-breaker", reason(say.causeSentence(stoppedTasks, targets)), {
-    ...say.hintOf(stoppedTasks),
+    ...say.hintOf(stoppedTasks, targets),
     logTasks: failureLogTasks(poll),
   });
 }
@@ -260,7 +321,7 @@ function rolledBackBeforeFirstPoll(poll: Poll): Assessment | undefined {
     .slice(0, 2)
     .reverse();
   if (failedEvents.length === 0 || !primary || primary.taskDefinition === target.taskDefinitionArn) return undefined;
-  const gone = say.rolledBackBeforeFirstPoll(poll.td, failedEvents, primary);
+  const gone = say.rolledBackBeforeFirstPoll(poll.td, failedEvents, primary, poll.service);
   return terminal(poll, "ROLLED_BACK", "circuit-breaker", gone.reason, { hint: gone.hint });
 }
 
@@ -304,10 +365,12 @@ function rolloutFailed(poll: Poll, deployment: Deployment): Assessment {
     return rolledBack(poll, (cause) => say.failedRollingBackTo(id, td, why, primary, cause));
   // ECS marks the deployment FAILED and then starts the rollback deployment; report now, not after it.
   if (service.deploymentConfiguration?.deploymentCircuitBreaker?.rollback === true)
-    return rolledBack(poll, (cause) => say.failedRollsBack(id, td, why, cause));
+    return rolledBack(poll, (cause) =>
+      say.failedRollsBack(id, td, why, cause, say.rollbackTarget(poll.evidence.events)),
+    );
   const failed = say.failedNoRollback(id, td, why, say.causeSentence(stoppedTasks, targets));
   return terminal(poll, "FAILED", "circuit-breaker", failed.reason, {
-    ...say.hintOf(stoppedTasks),
+    ...say.hintOf(stoppedTasks, targets),
     notes: [failed.note],
     logTasks: failureLogTasks(poll),
   });
@@ -324,6 +387,54 @@ function rolloutCompleted(poll: Poll, deployment: Deployment, acceptance: Accept
   const notes = deployment.status !== "PRIMARY" ? [say.newerSinceCompleted(poll.primary)] : [];
   const reason = say.completed(deployment.id ?? "?", poll.td, poll.fresh, poll.evidence.counts);
   return success(poll, acceptance.confirmCompleted(poll.view, { reason, notes }));
+}
+
+/**
+ * The verdict of ECS's service-deployment record, where it is decisive:
+ * SUCCESSFUL; a rollback requested, in progress or done (ROLLED_BACK with the
+ * rollback's reason, also once the deployment is gone from DescribeServices); a
+ * rollback that failed too (FAILED); STOPPED (superseded when a newer deployment
+ * exists — one of the same task definition would have been the record followed —
+ * else stopped). Undefined while it is pending or in progress, or without a
+ * record: DescribeServices, the tasks and the targets decide.
+ *
+ * @param poll the poll decided on
+ * @param acceptance what counts as success
+ */
+function recordVerdict(poll: Poll, acceptance: AcceptanceRule): Assessment | undefined {
+  const { td, evidence } = poll;
+  const record = evidence.record;
+  if (!record) return undefined;
+  switch (record.status) {
+    case "SUCCESSFUL":
+      return success(
+        poll,
+        acceptance.confirmCompleted(poll.view, { reason: say.recordSuccessful(record, td), notes: [] }),
+      );
+    case "ROLLBACK_REQUESTED":
+    case "ROLLBACK_IN_PROGRESS":
+    case "ROLLBACK_SUCCESSFUL":
+      return rolledBack(poll, (cause) => say.recordRolledBack(record, td, cause));
+    case "ROLLBACK_FAILED": {
+      const cause = say.causeSentence(evidence.stoppedTasks, evidence.targets);
+      return terminal(poll, "FAILED", "circuit-breaker", say.recordRollbackFailed(record, td, cause), {
+        ...say.hintOf(evidence.stoppedTasks, evidence.targets),
+        notes: [say.ROLLBACK_FAILED_NOTE],
+        logTasks: failureLogTasks(poll),
+      });
+    }
+    case "STOPPED": {
+      const newer = newerRecords(poll.obs.records, record)[0];
+      if (newer)
+        return terminal(poll, "FAILED", "superseded", say.recordSuperseded(record, td, newer), {
+          hint: say.SUPERSEDED_HINT,
+        });
+      const stopped = say.recordStopped(record, td);
+      return terminal(poll, "FAILED", "stopped", stopped.reason, { hint: stopped.hint });
+    }
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -350,8 +461,14 @@ function overtaken(poll: Poll, deployment: Deployment, primary: Deployment): Ass
 function failFast(poll: Poll, deployment: Deployment): Assessment | undefined {
   const { obs, service } = poll;
   const { stoppedTasks, targets } = poll.evidence;
+  const record = poll.evidence.record;
   const details = () => ({
-    notes: [say.afterFailFastNote(service, deployment, circuitBreakerThreshold(deployment.desiredCount ?? 0))],
+    notes: [
+      say.afterFailFastNote(service, deployment, {
+        threshold: failureThreshold(service, deployment, record),
+        failed: record?.circuitBreaker?.failureCount ?? deployment.failedTasks ?? 0,
+      }),
+    ],
     logTasks: failureLogTasks(poll),
   });
   const fatal = fatalStop(stoppedTasks);
@@ -361,7 +478,7 @@ function failFast(poll: Poll, deployment: Deployment): Assessment | undefined {
       "FAILED",
       fatal.kind,
       `${say.describeStops(fatal.kind, stoppedTasks)}${say.targetSentence(targets)}`,
-      { hint: fatal.hint, ...details() },
+      { hint: say.stopHint(fatal, targets), ...details() },
     );
   }
   const failing = failingTarget(targets, obs, service);
@@ -427,15 +544,27 @@ function countsOf(
   targets: TargetSummary[],
 ): RolloutCounts {
   const lb = obs.targetHealth.length > 0;
-  const runningTasks = obs.tasks.filter((t) => t.lastStatus === "RUNNING");
+  const runningTasks = obs.tasks.filter((t) => t.lastStatus === "RUNNING" && !isStopped(t));
   return {
     running: d?.runningCount ?? 0,
-    desired: d?.desiredCount ?? 0,
+    desired: desiredOf(d, obs.service),
     pending: d?.pendingCount ?? 0,
     failedTasks: d?.failedTasks ?? 0,
     ...(lb && runningTasks.length > 0 ? { healthyTargets: targets.filter((t) => t.state === "healthy").length } : {}),
     oldRunning: others.reduce((n, o) => n + (o.runningCount ?? 0), 0),
   };
+}
+
+/**
+ * What the deployment is heading for: its desiredCount, or, while ECS has not
+ * scaled a new PRIMARY deployment up yet (it starts at 0), the service's.
+ *
+ * @param d the tracked deployment
+ * @param service DescribeServices' service
+ */
+function desiredOf(d: Deployment | undefined, service: Service): number {
+  const own = d?.desiredCount ?? 0;
+  return own === 0 && d?.status === "PRIMARY" ? (service.desiredCount ?? 0) : own;
 }
 
 /**
@@ -469,7 +598,7 @@ export function timeoutAssessment(
       latestStop: last.evidence.stoppedTasks.find((s) => s.kind !== "scheduler"),
     }),
     hint: say.timeoutHint(last.phase),
-    notes: [say.TIMEOUT_NOTE],
+    notes: [say.TIMEOUT_NOTE, ...last.evidence.notes],
     logTasks: [],
     evidence: last.evidence,
   };

@@ -4,12 +4,19 @@
  * they need, the clock it waits with, and the SDK clients loaded on demand.
  */
 import type {
+  DescribeServiceDeploymentsCommandInput,
+  DescribeServiceDeploymentsResponse,
+  DescribeServiceRevisionsCommandInput,
+  DescribeServiceRevisionsResponse,
   DescribeServicesCommandInput,
   DescribeServicesResponse,
   DescribeTaskDefinitionCommandInput,
   DescribeTaskDefinitionResponse,
   DescribeTasksCommandInput,
   DescribeTasksResponse,
+  ECSClientConfig,
+  ListServiceDeploymentsCommandInput,
+  ListServiceDeploymentsResponse,
   ListTasksCommandInput,
   ListTasksResponse,
 } from "@aws-sdk/client-ecs";
@@ -22,6 +29,13 @@ export interface EcsApi {
   listTasks(input: ListTasksCommandInput): Promise<ListTasksResponse>;
   describeTasks(input: DescribeTasksCommandInput): Promise<DescribeTasksResponse>;
   describeTaskDefinition(input: DescribeTaskDefinitionCommandInput): Promise<DescribeTaskDefinitionResponse>;
+  /** ECS's record of the service's deployments (since 2025; where AWS does not offer it, records.ts falls back). */
+  listServiceDeployments(input: ListServiceDeploymentsCommandInput): Promise<ListServiceDeploymentsResponse>;
+  describeServiceDeployments(
+    input: DescribeServiceDeploymentsCommandInput,
+  ): Promise<DescribeServiceDeploymentsResponse>;
+  /** What a service deployment deploys (its task definition), by service revision. */
+  describeServiceRevisions(input: DescribeServiceRevisionsCommandInput): Promise<DescribeServiceRevisionsResponse>;
 }
 
 /** The ELBv2 call the tracker makes (the SDK's `ElasticLoadBalancingV2` class satisfies it). */
@@ -63,6 +77,10 @@ export const ROLLOUT_IAM_ACTIONS = [
   "ecs:DescribeTaskDefinition",
   "elasticloadbalancing:DescribeTargetHealth",
   "logs:GetLogEvents",
+  // ECS's service-deployment records (records.ts): the rollout's authoritative state where AWS offers it.
+  "ecs:ListServiceDeployments",
+  "ecs:DescribeServiceDeployments",
+  "ecs:DescribeServiceRevisions",
 ] as const;
 
 /** Settings shared by the three SDK clients (what awsClientConfig() in aws/auth.ts returns). */
@@ -73,8 +91,11 @@ export interface RolloutClientConfig {
   endpoint?: string;
   /** The SDK's attempts per call: overridden (ROLLOUT_SDK_MAX_ATTEMPTS), the tracker retries. */
   maxAttempts?: number;
-  /** Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws/auth.ts). */
-  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
+  /**
+   * Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws/auth.ts), or a
+   * transport of its own (tests replay recorded responses through one).
+   */
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number } | ECSClientConfig["requestHandler"];
 }
 
 // 1: one request per call, the SDK's own retries off. The tracker is the one retry

@@ -84,6 +84,20 @@ const TRANSIENT = new Set([
 ]);
 
 /**
+ * Whether an AWS error is throttling (AWS's answer to too many calls, by name or by the SDK's flag).
+ *
+ * @param err what an SDK call threw
+ */
+export function isThrottling(err: unknown): boolean {
+  const e = (err ?? {}) as {
+    name?: string;
+    $retryable?: { throttling?: boolean };
+    $metadata?: { httpStatusCode?: number };
+  };
+  return THROTTLING.has(e.name ?? "") || e.$retryable?.throttling === true || e.$metadata?.httpStatusCode === 429;
+}
+
+/**
  * Whether an AWS error is throttling or transient (retry) rather than an answer (stop).
  *
  * @param err what an SDK call threw

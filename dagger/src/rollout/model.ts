@@ -57,9 +57,17 @@ export type StopKind =
   | "user"
   | "unknown";
 
-/** The cause named in a verdict. */
+/** The cause named in a verdict ("stopped": ECS's record says someone stopped the deployment, and no newer one took over). */
 export type CauseKind =
-  StopKind | "target-health" | "circuit-breaker" | "superseded" | "no-deployment" | "service-gone" | "timeout" | "none";
+  | StopKind
+  | "target-health"
+  | "circuit-breaker"
+  | "superseded"
+  | "stopped"
+  | "no-deployment"
+  | "service-gone"
+  | "timeout"
+  | "none";
 
 /** ALB reason codes that mean the app answered the health check wrongly or not at all. */
 export const FAILING_TARGET_REASONS: ReadonlySet<string> = new Set([
@@ -108,6 +116,11 @@ export interface TargetSummary {
   taskId?: string;
   /** How long it has been failing, as far as the polls saw. */
   unhealthyForMs?: number;
+  /**
+   * Set when this is the last failing state an earlier poll saw for a task ECS
+   * has stopped since (its target is deregistered or draining now): when it was seen.
+   */
+  seenBeforeStopAt?: number;
 }
 
 /** Counts shown while waiting and kept in the result. */
@@ -132,7 +145,37 @@ export interface Observation {
   tasks: Task[];
   /** DescribeTargetHealth per target group of the service. */
   targetHealth: Array<{ targetGroupArn: string; descriptions: TargetHealthDescription[] }>;
+  /** ECS's service-deployment records (records.ts); absent: not read. */
+  records?: DeploymentRecords;
 }
+
+/**
+ * One of ECS's service-deployment records (ListServiceDeployments /
+ * DescribeServiceDeployments), with the task definitions its revisions deploy.
+ * Its id is not the DescribeServices deployment's (ecs-svc/…): it is matched by task definition.
+ */
+export interface ServiceDeploymentRecord {
+  arn: string;
+  /** The ARN's last segment, as the sentences name it. */
+  id: string;
+  /** PENDING | IN_PROGRESS | SUCCESSFUL | STOP_REQUESTED | STOPPED | ROLLBACK_REQUESTED | ROLLBACK_IN_PROGRESS | ROLLBACK_SUCCESSFUL | ROLLBACK_FAILED */
+  status: string;
+  statusReason?: string;
+  createdAt?: Date;
+  /** The task definition of its target service revision, when DescribeServiceRevisions named it. */
+  taskDefinition?: string;
+  /** The rollback, once there is one: why, and the task definition it goes back to. */
+  rollback?: { reason?: string; taskDefinition?: string };
+  /** ECS's own circuit-breaker count for this deployment. */
+  circuitBreaker?: { status?: string; failureCount?: number; threshold?: number };
+  /** Its target revision's tasks: requested and running. */
+  tasks?: { requested: number; running: number };
+}
+
+/** What one poll learnt from ECS's service-deployment records. */
+export type DeploymentRecords =
+  | { readable: true; /** Those created since the apply started, newest first. */ records: ServiceDeploymentRecord[] }
+  | { readable: false; /** Why not (the call and what AWS answered). */ why: string };
 
 /** What the tracker is told about the deploy it follows. */
 export interface TrackedRollout {
@@ -150,19 +193,32 @@ export interface TrackerState {
   deploymentId?: string;
   /** When it was first seen. */
   deploymentSeenAt?: number;
+  /** Its createdAt (ms), when ECS gave one: a deployment of the same task definition created later is its successor. */
+  deploymentCreatedAt?: number;
   /** Task definitions of the other deployments on the first poll: what a rollback goes back to. */
   previousTaskDefinitions: Set<string>;
   /** Since when each target (tg|id|port) has been failing. */
   unhealthySince: Map<string, number>;
+  /** The last failing state seen for each task's target (tg|id|port), kept for after ECS stops the task. */
+  lastFailing: Map<string, TargetSummary>;
   /** Consecutive polls meeting the no-rolloutState success rule. */
   fallbackConfirmations: number;
   /** Polls made. */
   polls: number;
+  /** What happened on the way that every verdict mentions (a successor followed, …). */
+  notes: string[];
 }
 
 /** A fresh state for a new rollout. */
 export function newTrackerState(): TrackerState {
-  return { previousTaskDefinitions: new Set(), unhealthySince: new Map(), fallbackConfirmations: 0, polls: 0 };
+  return {
+    previousTaskDefinitions: new Set(),
+    unhealthySince: new Map(),
+    lastFailing: new Map(),
+    fallbackConfirmations: 0,
+    polls: 0,
+    notes: [],
+  };
 }
 
 /** Evidence gathered on a poll: what a verdict or a progress line reports. */
@@ -176,6 +232,10 @@ export interface Evidence {
   targets: TargetSummary[];
   /** Recent service events since the apply started, newest first. */
   events: string[];
+  /** ECS's service-deployment record of the tracked task definition, when one was read. */
+  record?: ServiceDeploymentRecord;
+  /** What every verdict on this poll mentions (a successor followed, records not readable). */
+  notes: string[];
 }
 
 /** The decision of one poll. */

@@ -7,6 +7,7 @@
 import type { Task } from "@aws-sdk/client-ecs";
 
 import { arnTail, type StopKind, type StoppedContainer, type StoppedTaskSummary } from "./model.js";
+import { deniedIdentity, imageNamed, isDockerHub, type SecretsNamed, secretsNamed } from "./names.js";
 
 // 2 tasks: one essential-container exit can be a one-off (a dependency not ready
 // at boot); a second task of the same new deployment exiting too means the image
@@ -25,10 +26,79 @@ interface StopRule {
   hint: (text: string) => string;
 }
 
-const NETWORK_HINT =
-  "The task cannot reach the registry or the AWS endpoint: in a public subnet it needs a public IP (assignPublicIp ENABLED); in a private one a NAT gateway or VPC endpoints (ecr.api, ecr.dkr, S3, logs, secretsmanager).";
+// Where a Fargate task's route to AWS and registries comes from.
+const ROUTES =
+  "in a public subnet it needs a public IP (assignPublicIp ENABLED); in a private one a NAT gateway or VPC endpoints (ecr.api, ecr.dkr, S3, logs, secretsmanager, ssm), and the VPC's DNS resolution on.";
+const NETWORK_HINT = `The task cannot reach the registry or the AWS endpoint: ${ROUTES}`;
 const NETWORK_ERROR =
-  /i\/o timeout|context deadline exceeded|dial tcp|connection refused|no such host|TLS handshake timeout|Client\.Timeout|RequestCanceled/i;
+  /i\/o timeout|context deadline exceeded|dial tcp|connection refused|no such host|TLS handshake timeout|Client\.Timeout|RequestCanceled|connection issue between the task and/i;
+// Registries refuse a pull in these words: containerd's "pull access denied" and "403 Forbidden", Docker's
+// "denied: requested access …", ECR's AccessDenied, a missing login.
+const PULL_DENIED =
+  /pull access denied|\b403\b|denied|AccessDenied|unauthorized|no basic auth credentials|insufficient_scope|authorization failed/i;
+
+/**
+ * What to do about a CannotPullContainerError, naming the image: a refusal
+ * (tested before "not found": Docker Hub says "pull access denied, repository
+ * does not exist or may require authorization"), a missing image, no route.
+ *
+ * @param t the stop's reason text
+ */
+function imagePullHint(t: string): string {
+  const ref = imageNamed(t);
+  const image = ref ? `the image ${ref}` : "the image";
+  if (/does not contain descriptor matching platform|no matching manifest/i.test(t))
+    return `${capitalized(image)} has no variant for the task's CPU architecture: build it for the task's platform (linux/amd64 for X86_64) or change cpuArchitecture.`;
+  if (PULL_DENIED.test(t)) {
+    if (ref && isDockerHub(ref))
+      return `Docker Hub denied the pull of ${ref} (pull access denied: the repository does not exist there, or is private). An image reference without a registry host resolves to Docker Hub: point the task definition at the full ECR URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:…); a private Docker Hub image needs the container's repositoryCredentials.`;
+    return `The registry denied the pull of ${image}: the task execution role needs ecr:GetAuthorizationToken, ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository (and kms:Decrypt for a KMS-encrypted one); a repository in another account must allow this account in its repository policy.`;
+  }
+  if (/manifest unknown|not found|does not exist|no such image/i.test(t))
+    return `${capitalized(image)} is not in the registry: check that the publish step pushed this exact digest to the repository the task definition names.`;
+  if (NETWORK_ERROR.test(t)) return `The task cannot reach the registry to pull ${image}: ${ROUTES}`;
+  return `ECS could not pull ${image}; the reason above is the registry's answer.`;
+}
+
+/**
+ * What to do about a secret the task could not fetch, naming it (and the role and action denied, when AWS names them).
+ *
+ * @param t the stop's reason text
+ */
+function secretFetchHint(t: string): string {
+  const named = secretsNamed(t);
+  const what = secretWords(named);
+  if (NETWORK_ERROR.test(t)) return `The task cannot reach the store to fetch ${what}: ${ROUTES}`;
+  const denied = /AccessDenied|not authorized|not allowed/i.test(t);
+  if (denied && /\bKMS\b|kms:Decrypt/.test(t))
+    return `The execution role may not decrypt ${what}: KMS denied it. Allow kms:Decrypt on the key that encrypts it (through ${named.store === "SSM parameter" ? "ssm" : "secretsmanager"}.REGION.amazonaws.com) and apply the service stack (deploy does).`;
+  if (denied) {
+    const who = deniedIdentity(t);
+    const action = who.action ?? "secretsmanager:GetSecretValue / ssm:GetParameters, kms:Decrypt";
+    return `The execution role may not read ${what} (${action}${who.role ? `, denied to ${who.role}` : ""}): check service.secrets names it and apply the service stack (deploy does).`;
+  }
+  if (named.store === "SSM parameter" || /ResourceNotFound|not found|invalid (?:ssm )?parameters/i.test(t))
+    return `${capitalized(what)} ${named.names.length > 1 ? "do" : "does"} not exist (or has no value) in the environment's account and region: create it with \`dagger call environment --name ENV with-aws-credentials … set-secret --name VAR --value env:VALUE\` (VAR: its key in service.secrets), then deploy again.`;
+  return `ECS could not fetch ${what}: the reason above says why.`;
+}
+
+/**
+ * "SSM parameter /app/db-url", "Secrets Manager secrets A, B", "an SSM parameter of the task definition".
+ *
+ * @param named what the text names
+ */
+function secretWords(named: SecretsNamed): string {
+  const { store, names } = named;
+  if (names.length === 0)
+    return store
+      ? `${store === "SSM parameter" ? "an" : "a"} ${store} of the task definition`
+      : "a secret of the task definition";
+  return `${store ?? "secret"}${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
+}
+
+function capitalized(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
 
 /**
  * Stop rules in order: the first match wins. Every fatal kind is deterministic:
@@ -47,16 +117,7 @@ const STOP_RULES: readonly StopRule[] = [
     kind: "image-pull",
     test: /CannotPullContainerError/,
     fatalAfter: 1,
-    hint: (t) => {
-      if (/manifest unknown|not found|does not exist|no such image/i.test(t))
-        return "The image is not in the registry: check that the publish step pushed this exact digest to the repository the task definition names.";
-      if (/does not contain descriptor matching platform|no matching manifest/i.test(t))
-        return "The image has no variant for the task's CPU architecture: build it for the task's platform (linux/amd64 for X86_64) or change cpuArchitecture.";
-      if (/403|denied|AccessDenied|unauthorized|no basic auth credentials|authorization/i.test(t))
-        return "The task execution role may not pull it: grant ecr:GetAuthorizationToken, ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository (and kms:Decrypt for a KMS-encrypted one).";
-      if (NETWORK_ERROR.test(t)) return NETWORK_HINT;
-      return "ECS could not pull the image; the reason above is the registry's answer.";
-    },
+    hint: imagePullHint,
   },
   {
     kind: "container-start",
@@ -67,21 +128,13 @@ const STOP_RULES: readonly StopRule[] = [
       "The container runtime could not start the container: check the image's entrypoint and command, the user, the mount points and the read-only root filesystem.",
   },
   {
-    // ECS names what it could not fetch: "unable to retrieve secret from asm: … failed to fetch secret ARN from secrets manager: …"
-    // or "unable to retrieve secrets from ssm: … invalid parameters: /app/db-url".
+    // ECS names what it could not fetch: "unable to retrieve secret from asm: … failed to fetch secret ARN from secrets manager: …",
+    // "unable to retrieve secrets from ssm: … invalid ssm parameters: /app/db-url" (Fargate; the EC2 agent: "invalid parameters:"),
+    // or, older, "Fetching secret data from SSM Parameter Store in REGION: …".
     kind: "secret-fetch",
-    test: /unable to retrieve secrets? from (asm|ssm)|failed to fetch secret|invalid parameters?:/i,
+    test: /unable to retrieve secrets? from (asm|ssm)|failed to fetch secret|invalid (?:ssm )?parameters?:|secret data from (SSM|Secrets Manager)/i,
     fatalAfter: 1,
-    hint: (t) => {
-      const what = secretNamed(t);
-      const named = what ? `${what.store} ${what.name}` : "a secret of the task definition";
-      if (NETWORK_ERROR.test(t)) return `ECS could not reach the store to fetch ${named}. ${NETWORK_HINT}`;
-      if (/AccessDenied|not authorized|KMS|kms:Decrypt/i.test(t))
-        return `The execution role may not read ${named} (secretsmanager:GetSecretValue / ssm:GetParameters, kms:Decrypt): check service.secrets names it and apply the service stack (deploy does).`;
-      if (what?.store === "SSM parameter" || /ResourceNotFound|not found|invalid parameters/i.test(t))
-        return `${named} does not exist (or has no value) in the environment's account and region: create it with \`dagger call environment --name ENV with-aws-credentials … set-secret --name VAR --value env:VALUE\` (VAR: its key in service.secrets), then deploy again.`;
-      return `ECS could not fetch ${named}: the reason above says why.`;
-    },
+    hint: secretFetchHint,
   },
   {
     kind: "resource-init",
@@ -109,8 +162,9 @@ const STOP_RULES: readonly StopRule[] = [
     kind: "elb-health-check",
     test: /failed ELB health checks/i,
     fatalAfter: 1,
+    // What the load balancer got is in the target health, when a poll saw it: wording.ts stopHint adds it.
     hint: () =>
-      "The load balancer's health check failed: the app must answer the health-check path with 2xx on the container port; the target-health reasons below say what it got.",
+      "The load balancer's health check failed: the app must answer the health-check path with 2xx on the container port.",
   },
   {
     kind: "container-health-check",
@@ -141,24 +195,20 @@ const STOP_RULES: readonly StopRule[] = [
 ];
 
 /**
- * The parameter or secret a secret-fetch stop names, if it names one.
+ * Whether a task counts as stopped: STOPPED, or on its way there with its
+ * stoppedReason already set (STOPPING, DEACTIVATING, DEPROVISIONING last for
+ * tens of seconds on Fargate, and the reason is final once ECS sets it).
  *
- * @param text the stop's reason text
+ * @param task a task from DescribeTasks
  */
-export function secretNamed(
-  text: string,
-): { store: "Secrets Manager secret" | "SSM parameter"; name: string } | undefined {
-  const asm = /failed to fetch secret (arn:aws[\w-]*:secretsmanager:[^\s]+)/.exec(text);
-  if (asm?.[1]) return { store: "Secrets Manager secret", name: asm[1] };
-  const ssm = /invalid parameters?: ?([^\s|]+)/i.exec(text);
-  if (ssm?.[1]) return { store: "SSM parameter", name: ssm[1] };
-  return undefined;
+export function isStopped(task: Task): boolean {
+  return task.lastStatus === "STOPPED" || (task.stoppedReason !== undefined && task.stoppedReason !== "");
 }
 
 /**
  * Classifies a stopped task by its stop code, stopped reason and container reasons.
  *
- * @param task a task from DescribeTasks (lastStatus STOPPED)
+ * @param task a task from DescribeTasks that isStopped()
  */
 export function classifyStoppedTask(task: Task): StoppedTaskSummary {
   const containers: StoppedContainer[] = (task.containers ?? []).map((c) => ({
@@ -180,7 +230,7 @@ export function classifyStoppedTask(task: Task): StoppedTaskSummary {
     taskId: arnTail(task.taskArn),
     ...(task.stopCode ? { stopCode: task.stopCode } : {}),
     ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
-    ...(task.stoppedAt ? { stoppedAt: task.stoppedAt } : {}),
+    ...((task.stoppedAt ?? task.stoppingAt) ? { stoppedAt: task.stoppedAt ?? task.stoppingAt } : {}),
     containers,
     kind,
     ...(rule?.fatalAfter !== undefined ? { fatalAfter: rule.fatalAfter } : {}),

@@ -21,12 +21,12 @@
  *
  * IAM: ROLLOUT_IAM_ACTIONS (clients.ts) lists what the deploy identity needs.
  */
-import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Service, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 
 import { type AcceptanceRule, ECS_ACCEPTANCE } from "./acceptance.js";
 import { assess, timeoutAssessment } from "./assess.js";
-import { belongsTo, findDeployment } from "./membership.js";
-import { type Clock, type RolloutClients, systemClock } from "./clients.js";
+import { belongsTo, CLOCK_SKEW_MS, findDeployment } from "./membership.js";
+import { type Clock, type Elbv2Api, type RolloutClients, systemClock } from "./clients.js";
 import { backoffMs, tagged, errorMessage, errorName, explainError, isRetryable, RolloutError } from "./errors.js";
 import { readLogs, timeoutLogTasks } from "./logs.js";
 import {
@@ -43,6 +43,7 @@ import {
   type TrackerState,
   type TrackedRollout,
 } from "./model.js";
+import { newRecordReader, readRecords, type RecordReader } from "./records.js";
 import { formatSummary } from "./summary.js";
 
 // 5 s: the ALB checks every 5 s and a task starts in tens of seconds, so a state
@@ -95,8 +96,9 @@ export interface TrackRolloutOptions {
 }
 
 /**
- * Follows the deployment the apply started until a verdict, polling ECS (and
- * the target groups, and the failing tasks' logs). Throttling and AWS server
+ * Follows the deployment the apply started until a verdict, polling ECS (its
+ * service-deployment records where AWS has them, the target groups, and the
+ * failing tasks' logs). Throttling and AWS server
  * errors are retried with backoff; they never become a verdict. Other AWS errors
  * throw a RolloutError that says what to do.
  *
@@ -126,6 +128,8 @@ interface PollContext {
   /** Tasks already seen STOPPED (they never change again): not described twice. */
   stoppedCache: Map<string, Task>;
   taskDefinitions: Map<string, TaskDefinition>;
+  /** What the reads of ECS's service-deployment records remember (records.ts). */
+  records: RecordReader;
 }
 
 /** One tracking run: its options resolved, its clock, budget and memory across polls. */
@@ -154,6 +158,7 @@ function startTracking(opts: TrackRolloutOptions): Tracking {
     opts,
     stoppedCache: new Map(),
     taskDefinitions: new Map(),
+    records: newRecordReader(),
     clock,
     random: opts.random ?? Math.random,
     intervalMs: (opts.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000,
@@ -271,7 +276,7 @@ async function finish(
   });
 }
 
-/** One poll: the service, the tracked deployment's tasks, the target groups' health. */
+/** One poll: the service, the tracked deployment's tasks, the target groups' health, ECS's deployment records. */
 async function observe(
   ctx: PollContext,
   target: TrackedRollout,
@@ -301,20 +306,35 @@ async function observe(
     const all = await serviceTasks(ctx, name);
     tasks = all.filter((t) => belongsTo(t, deployment, name));
   }
+  const targetHealth = deployment ? await targetGroupsHealth(elbv2, service) : [];
+  const records = await readRecords({
+    ecs,
+    cluster,
+    service: serviceName,
+    since: new Date(target.applyStartedAt - CLOCK_SKEW_MS),
+    reader: ctx.records,
+  });
+  return { at, service, tasks, targetHealth, records };
+}
+
+/**
+ * DescribeTargetHealth of each of the service's target groups.
+ *
+ * @param elbv2 the ELBv2 client
+ * @param service DescribeServices' service
+ */
+async function targetGroupsHealth(elbv2: Elbv2Api, service: Service): Promise<Observation["targetHealth"]> {
   const groups = [
     ...new Set((service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a): a is string => !!a)),
   ];
-  const targetHealth = deployment
-    ? await Promise.all(
-        groups.map(async (targetGroupArn) => {
-          const th = await tagged("ELBv2 DescribeTargetHealth", () =>
-            elbv2.describeTargetHealth({ TargetGroupArn: targetGroupArn }),
-          );
-          return { targetGroupArn, descriptions: th.TargetHealthDescriptions ?? [] };
-        }),
-      )
-    : [];
-  return { at, service, tasks, targetHealth };
+  return await Promise.all(
+    groups.map(async (targetGroupArn) => {
+      const th = await tagged("ELBv2 DescribeTargetHealth", () =>
+        elbv2.describeTargetHealth({ TargetGroupArn: targetGroupArn }),
+      );
+      return { targetGroupArn, descriptions: th.TargetHealthDescriptions ?? [] };
+    }),
+  );
 }
 
 /** The service's running and recently stopped tasks (ListTasks + DescribeTasks, stopped ones cached). */

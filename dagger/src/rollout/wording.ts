@@ -11,6 +11,7 @@ import {
   FAILING_TARGET_REASONS,
   type RolloutCounts,
   type RolloutPhase,
+  type ServiceDeploymentRecord,
   type StopKind,
   type StoppedTaskSummary,
   type TargetSummary,
@@ -45,7 +46,9 @@ export function describeStops(kind: StopKind, stopped: StoppedTaskSummary[]): st
   if (!first) return "";
   const exits = exitCodes(list);
   const n = list.length;
-  return `${n} task${n === 1 ? "" : "s"} of the new deployment ${KIND_WORDS[kind]}: ${first.stoppedReason ?? first.stopCode ?? "?"}${containerReasons(first)}${exits ? ` (exit codes: ${exits})` : ""}.`;
+  // ECS's reasons sometimes end with a period ("… Please check your task network configuration."): one is enough.
+  const said = (first.stoppedReason ?? first.stopCode ?? "?").replace(/\.$/, "");
+  return `${n} task${n === 1 ? "" : "s"} of the new deployment ${KIND_WORDS[kind]}: ${said}${containerReasons(first)}${exits ? ` (exit codes: ${exits})` : ""}.`;
 }
 
 function containerReasons(s: StoppedTaskSummary): string {
@@ -87,23 +90,46 @@ export function causeSentence(stopped: StoppedTaskSummary[], targets: TargetSumm
  * The hint of the stop that explains a rollback, if any: `{ hint }` or `{}`.
  *
  * @param stopped the deployment's stopped tasks
+ * @param targets the deployment's targets (what the load balancer said, for its health-check stops)
  */
-export function hintOf(stopped: StoppedTaskSummary[]): { hint?: string } {
+export function hintOf(stopped: StoppedTaskSummary[], targets: TargetSummary[]): { hint?: string } {
   const meaningful = meaningfulStops(stopped);
-  const f = fatalStop(meaningful) ?? (meaningful[0] ? { hint: meaningful[0].hint } : undefined);
-  return f ? { hint: f.hint } : {};
+  const first = meaningful[0];
+  const f = fatalStop(meaningful) ?? (first ? { kind: first.kind, hint: first.hint } : undefined);
+  return f ? { hint: stopHint(f, targets) } : {};
 }
 
 /**
- * " Target health: …" for the first failing target, or "".
+ * The hint of a kind of stop. A stop for failed load-balancer health checks says
+ * what the load balancer got when a poll saw it (the verdict prints it), and
+ * where to look when none did: never a reason it does not print.
+ *
+ * @param stop the kind of stop and its own hint
+ * @param targets the deployment's targets
+ */
+export function stopHint(stop: { kind: StopKind; hint: string }, targets: TargetSummary[]): string {
+  if (stop.kind !== "elb-health-check") return stop.hint;
+  const bad = failingTargets(targets)[0];
+  return bad
+    ? `${stop.hint} It answered ${bad.reason}${bad.description ? ` (${bad.description})` : ""}: the app's last log lines may say why.`
+    : `${stop.hint} No poll saw the target's reason before ECS stopped the task: check the health-check path and port, the security group from the load balancer, and the app's logs.`;
+}
+
+/** The targets failing the health check (ALB reason codes that mean the app answered wrongly or not at all). */
+function failingTargets(targets: TargetSummary[]): TargetSummary[] {
+  return targets.filter((t) => t.reason && FAILING_TARGET_REASONS.has(t.reason));
+}
+
+/**
+ * " Target health: …" for the first failing target (as a poll saw it before ECS stopped its task, if so), or "".
  *
  * @param targets the deployment's targets
  */
 export function targetSentence(targets: TargetSummary[]): string {
-  const bad = targets.filter((t) => t.reason && FAILING_TARGET_REASONS.has(t.reason));
-  if (bad.length === 0) return "";
-  const t = bad[0]!;
-  return ` Target health: ${t.id}:${t.port ?? "?"} ${t.state} (${t.reason}: ${t.description ?? ""}).`;
+  const t = failingTargets(targets)[0];
+  if (!t) return "";
+  const when = t.seenBeforeStopAt !== undefined ? ", before ECS stopped its task" : "";
+  return ` Target health${when}: ${t.id}:${t.port ?? "?"} ${t.state} (${t.reason}: ${t.description ?? ""}).`;
 }
 
 /**
@@ -123,14 +149,18 @@ export function countsSentence(c: RolloutCounts): string {
  *
  * @param service DescribeServices' service
  * @param d the failing deployment
- * @param threshold the circuit breaker's failure threshold for its desired count
+ * @param breaker the circuit breaker's failure threshold (assess.ts failureThreshold) and its count so far
  */
-export function afterFailFastNote(service: Service, d: Deployment, threshold: number): string {
-  const breaker = service.deploymentConfiguration?.deploymentCircuitBreaker;
-  const count = `after ${threshold} failed tasks; ${d.failedTasks ?? 0} so far`;
-  if (breaker?.enable && breaker.rollback)
+export function afterFailFastNote(
+  service: Service,
+  d: Deployment,
+  breaker: { threshold: number; failed: number },
+): string {
+  const settings = service.deploymentConfiguration?.deploymentCircuitBreaker;
+  const count = `after ${breaker.threshold} failed tasks; ${breaker.failed} so far`;
+  if (settings?.enable && settings.rollback)
     return `ECS keeps replacing tasks until its circuit breaker fails deployment ${d.id ?? "?"} (${count}) and rolls back; meanwhile the previous tasks keep serving.`;
-  if (breaker?.enable)
+  if (settings?.enable)
     return `ECS keeps replacing tasks until its circuit breaker fails deployment ${d.id ?? "?"} (${count}); it will not roll back: deploy a fix or run \`rollback\`.`;
   return `ECS keeps replacing tasks of deployment ${d.id ?? "?"} indefinitely (no circuit breaker reported): deploy a fix or run \`rollback\`.`;
 }
@@ -179,14 +209,18 @@ export function superseded(deploymentId: string, td: string, primary: Deployment
  * @param td the tracked task definition (family:revision)
  * @param failedEvents the events that say so, oldest first
  * @param primary the deployment the service is back on
+ * @param service DescribeServices' service
  */
 export function rolledBackBeforeFirstPoll(
   td: string,
   failedEvents: string[],
   primary: Deployment,
+  service: Service,
 ): { reason: string; hint: string } {
+  // A deployment's taskDefinition is optional in the API; the service's is the one it runs then.
+  const runs = arnTail(primary.taskDefinition ?? service.taskDefinition);
   return {
-    reason: `No deployment of ${td} is left: after the apply started ECS reported ${failedEvents.map((e) => `"${e}"`).join(" and ")}, and the service runs ${arnTail(primary.taskDefinition)} (deployment ${primary.id ?? "?"}) again.`,
+    reason: `No deployment of ${td} is left: after the apply started ECS reported ${failedEvents.map((e) => `"${e}"`).join(" and ")}, and the service runs ${runs} (deployment ${primary.id ?? "?"}) again.`,
     hint: "The failed deployment is gone with its details: see its stopped tasks in the ECS console (kept about an hour) or run `logs`.",
   };
 }
@@ -237,9 +271,24 @@ export function failedRollingBackTo(id: string, td: string, why: string, primary
  * @param td the tracked task definition (family:revision)
  * @param why ECS's rolloutStateReason
  * @param cause causeSentence() of the stopped tasks and targets
+ * @param to the deployment a service event names as the rollback's target, if one does
  */
-export function failedRollsBack(id: string, td: string, why: string, cause: string): string {
-  return `Deployment ${id} of ${td} failed (${why}); ECS rolls the service back to its last completed deployment.${cause}`;
+export function failedRollsBack(id: string, td: string, why: string, cause: string, to?: string): string {
+  const where = to ? `deployment ${to}, its last completed one` : "its last completed deployment";
+  return `Deployment ${id} of ${td} failed (${why}); ECS rolls the service back to ${where}.${cause}`;
+}
+
+/**
+ * The deployment a service event says ECS rolls back to ("(service S) rolling back to deployment ecs-svc/…"), if one does.
+ *
+ * @param events the service's events since the apply started, newest first
+ */
+export function rollbackTarget(events: string[]): string | undefined {
+  for (const e of events) {
+    const to = /rolling back to deployment (\S+?)\.?$/.exec(e)?.[1];
+    if (to) return to;
+  }
+  return undefined;
 }
 
 /**
@@ -418,3 +467,96 @@ export function timeoutHint(phase: RolloutPhase): string {
 /** The note of every TIMED_OUT verdict. */
 export const TIMEOUT_NOTE =
   "The deployment may still finish: TIMED_OUT means it did not within the budget, not that ECS stopped it.";
+
+/**
+ * The note of a verdict reached without ECS's service-deployment records.
+ *
+ * @param why the call and what AWS answered
+ */
+export function recordsUnreadable(why: string): string {
+  return `ECS's service-deployment records could not be read: ${why}. This verdict rests on DescribeServices, the tasks and the target health.`;
+}
+
+/**
+ * The note when ECS replaced the tracked deployment by one of the same task definition.
+ *
+ * @param previous the deployment tracked until then
+ * @param successor the one followed since
+ * @param td the tracked task definition (family:revision)
+ */
+export function followedSuccessor(previous: string, successor: string, td: string): string {
+  return `ECS replaced deployment ${previous} by ${successor} of the same task definition ${td} (two updates of the service, or a forced new deployment): the rollout followed ${successor}.`;
+}
+
+/**
+ * "service deployment ID (STATUS: reason)", as the record sentences name one.
+ *
+ * @param r the record
+ */
+function recordWords(r: ServiceDeploymentRecord): string {
+  const reason = r.rollback?.reason ?? r.statusReason;
+  return `service deployment ${r.id} (${r.status}${reason ? `: ${reason}` : ""})`;
+}
+
+/**
+ * ECS's record says the deployment succeeded.
+ *
+ * @param r the record
+ * @param td the tracked task definition (family:revision)
+ */
+export function recordSuccessful(r: ServiceDeploymentRecord, td: string): string {
+  const tasks = r.tasks ? `: ${r.tasks.running}/${r.tasks.requested} tasks running` : "";
+  return `ECS's ${recordWords(r)} of ${td} completed${tasks}.`;
+}
+
+/**
+ * ECS's record says the deployment is being or was rolled back.
+ *
+ * @param r the record
+ * @param td the tracked task definition (family:revision)
+ * @param cause causeSentence() of the stopped tasks and targets
+ */
+export function recordRolledBack(r: ServiceDeploymentRecord, td: string, cause: string): string {
+  const to = r.rollback?.taskDefinition ? ` to ${arnTail(r.rollback.taskDefinition)}` : "";
+  const done = r.status === "ROLLBACK_SUCCESSFUL" ? "rolled the service back" : "is rolling the service back";
+  return `ECS ${done}${to}: ${recordWords(r)} of ${td} failed.${cause}`;
+}
+
+/**
+ * ECS's record says the deployment failed and so did its rollback.
+ *
+ * @param r the record
+ * @param td the tracked task definition (family:revision)
+ * @param cause causeSentence() of the stopped tasks and targets
+ */
+export function recordRollbackFailed(r: ServiceDeploymentRecord, td: string, cause: string): string {
+  return `ECS's ${recordWords(r)} of ${td} failed, and its rollback failed too.${cause}`;
+}
+
+/** The note of a failed rollback. */
+export const ROLLBACK_FAILED_NOTE =
+  "The service may run neither version fully: run `status` now, then deploy a fixed version or run `rollback`.";
+
+/**
+ * ECS's record says the deployment was stopped and a newer one replaced it.
+ *
+ * @param r the tracked record
+ * @param td the tracked task definition (family:revision)
+ * @param newer the newest record since
+ */
+export function recordSuperseded(r: ServiceDeploymentRecord, td: string, newer: ServiceDeploymentRecord): string {
+  return `ECS's ${recordWords(r)} of ${td} was stopped: a newer deployment, service deployment ${newer.id} of ${arnTail(newer.taskDefinition)} (${newer.status}), replaced it before it completed: another deploy started meanwhile.`;
+}
+
+/**
+ * ECS's record says the deployment was stopped and nothing replaced it.
+ *
+ * @param r the tracked record
+ * @param td the tracked task definition (family:revision)
+ */
+export function recordStopped(r: ServiceDeploymentRecord, td: string): { reason: string; hint: string } {
+  return {
+    reason: `ECS's ${recordWords(r)} of ${td} was stopped before it completed, and no newer deployment replaced it.`,
+    hint: "Someone stopped the deployment (StopServiceDeployment, the console): run `status` to see what runs now, and deploy again when that was not meant.",
+  };
+}

@@ -168,6 +168,52 @@ describe("classifyStoppedTask", () => {
   });
 });
 
+describe("what the hint names, on ECS's other recorded wordings", () => {
+  // Texts as public records show them (the corpus holds one per case; these are the other wordings of the same causes).
+  it.each([
+    [
+      // docker-archive/compose-cli#853 (Fargate 1.4, 2020: the ref quoted)
+      'CannotPullContainerError: failed to resolve ref "docker.io/library/chatalicious_braid:latest": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed',
+      "image-pull",
+      "Docker Hub denied the pull of docker.io/library/chatalicious_braid:latest",
+    ],
+    [
+      // aws/amazon-ecs-agent#2343 (EC2, Docker daemon)
+      "CannotPullContainerError: Error response from daemon: pull access denied for elasticsearch/elasticsearch, repository does not exist or may require 'docker login'",
+      "image-pull",
+      "Docker Hub denied the pull of elasticsearch/elasticsearch",
+    ],
+    [
+      // aws/aws-cdk#29876 (Fargate, quoted by a maintainer)
+      "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref 123456789123.dkr.ecr.us-east-1.amazonaws.com/a2-ecr-app-repo:latest: pulling from host 123456789123.dkr.ecr.us-east-1.amazonaws.com failed with status code [manifests latest]: 403 Forbidden",
+      "image-pull",
+      "The registry denied the pull of the image 123456789123.dkr.ecr.us-east-1.amazonaws.com/a2-ecr-app-repo:latest",
+    ],
+    [
+      // awsdocs/amazon-ecs-developer-guide task_cannot_pull_image.md (Docker-era wording)
+      "CannotPullContainerError: API error (404): repository 111122223333.dkr.ecr.us-east-1.amazonaws.com/<repo>/<image> not found",
+      "image-pull",
+      "The image 111122223333.dkr.ecr.us-east-1.amazonaws.com/<repo>/<image> is not in the registry",
+    ],
+    [
+      // aws/aws-cdk#3529 (2019, placeholders by the reporter)
+      "Fetching secret data from SSM Parameter Store in {REGION}: AccessDeniedException: User: arn:aws:sts::{ACCOUNT_ID}:assumed-role/{...}/9e05ad12-2574-47a3-b48f-3a2244770318 is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter/{PARAMETER_NAME} status code: 400, request id: 787934d9-56ba-4a43-9e60-4f05a950a90e",
+      "secret-fetch",
+      "may not read SSM parameter arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter/{PARAMETER_NAME} (ssm:GetParameters, denied to {...})",
+    ],
+    [
+      // hashicorp/terraform-provider-aws#33044 (SSM, no name in the text)
+      "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 5 time(s): RequestCanceled: request context canceled caused by: context deadline exceeded. Please check your task network configuration.",
+      "secret-fetch",
+      "The task cannot reach the store to fetch an SSM parameter of the task definition",
+    ],
+  ] as const)("%s → %s", (reason, kind, hint) => {
+    const s = classifyStoppedTask(stopped(reason));
+    expect(s.kind).toBe(kind);
+    expect(s.hint).toContain(hint);
+  });
+});
+
 describe("which deployment and which tasks", () => {
   const t: TrackedRollout = { taskDefinitionArn: TD_NEW, applyStartedAt: T0, trackingStartedAt: T0 + 20_000 };
   const old = deployment({

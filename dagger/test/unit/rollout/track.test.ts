@@ -15,7 +15,16 @@ import { createRolloutClients, type RolloutClients } from "../../../src/rollout/
 import { RolloutError } from "../../../src/rollout/errors.js";
 import { EXIT_CODES, exitCodeFor, type RolloutProgress } from "../../../src/rollout/model.js";
 import { formatProgress } from "../../../src/rollout/summary.js";
-import { DEPLOYMENT_NEW, DEPLOYMENT_ROLLBACK, NAME, T0, TD_NEW, tdArn } from "../../fixtures/aws/ecs-shapes.js";
+import {
+  DEPLOYMENT_NEW,
+  DEPLOYMENT_ROLLBACK,
+  DIGEST_NEW,
+  NAME,
+  REPOSITORY,
+  T0,
+  TD_NEW,
+  tdArn,
+} from "../../fixtures/aws/ecs-shapes.js";
 import { ecsAccessDenied, ecsThrottling, FakeAws, FakeClock, type Scenario } from "../../fixtures/aws/fake-aws.js";
 import { motoRunning0, motoRunning2 } from "../../fixtures/aws/moto.js";
 import * as scenarios from "../../fixtures/aws/scenarios.js";
@@ -103,7 +112,8 @@ describe("trackRollout: fails fast on causes that repeat", () => {
     expect(aws.calls.GetLogEvents ?? 0).toBe(0);
     // The headline quotes the stopped reason once; the advice follows.
     expect(result.summary.match(/CannotPullContainerError/g)).toHaveLength(1);
-    expect(result.summary).toContain("What to do: The image is not in the registry");
+    // The advice names the image it could not pull.
+    expect(result.summary).toContain(`What to do: The image ${REPOSITORY}@${DIGEST_NEW} is not in the registry`);
   });
 
   it.each([
