@@ -4,8 +4,9 @@
  * read environment variables (src/inputs.ts parses them): FP_CONFIG (the app's
  * configuration file; default: none, the built-in environments, i.e. local),
  * FP_ENV (environments to synthesize, comma-separated; default: all),
- * FP_OUTDIR (output folder; default: infra/cdktf.out) and FP_OVERRIDES (JSON
- * merged over each environment's configuration, see src/resolve.ts).
+ * FP_OUTDIR (output folder; default: infra/cdktf.out), FP_OVERRIDES (JSON
+ * merged over each environment's configuration, see src/resolve.ts) and
+ * FP_SHARED=1 (FP_ENV names shared environments: their stacks instead).
  *
  * The module runs it as `node main.ts` in this directory; from the repository
  * root, `npm run synth` runs it on the sample's fargate-pipeline.yaml.
@@ -16,19 +17,29 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SharedEnvironmentOverrides } from "./src/config/types.ts";
 import { readInputs } from "./src/inputs.ts";
-import { synthesize } from "./src/synth.ts";
+import { synthesize, synthesizeShared } from "./src/synth.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 try {
   const inputs = readInputs(process.env);
-  const stacks = synthesize({
-    outdir: resolve(inputs.outdir ?? join(here, "cdktf.out")),
-    ...(inputs.environments.length > 0 ? { environments: inputs.environments } : {}),
-    overrides: inputs.overrides,
-    ...(inputs.config ? { config: inputs.config } : {}),
-  });
+  const outdir = resolve(inputs.outdir ?? join(here, "cdktf.out"));
+  const stacks = inputs.shared
+    ? synthesizeShared({
+        outdir,
+        environments: inputs.environments,
+        // The same JSON object: FP_OVERRIDES holds a shared environment's fields here.
+        overrides: inputs.overrides as SharedEnvironmentOverrides | undefined,
+        ...(inputs.config ? { config: inputs.config } : {}),
+      })
+    : synthesize({
+        outdir,
+        ...(inputs.environments.length > 0 ? { environments: inputs.environments } : {}),
+        overrides: inputs.overrides,
+        ...(inputs.config ? { config: inputs.config } : {}),
+      });
   process.stdout.write(`${JSON.stringify(stacks, null, 2)}\n`);
 } catch (error) {
   if (error instanceof Error && error.name === "ConfigError") {

@@ -15,7 +15,7 @@ import { pathToFileURL } from "node:url";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import ts from "typescript";
 import { CONFIG_FILE_NAME } from "../src/config/file.ts";
-import { EnvironmentSchema } from "../src/config/schema.ts";
+import { EnvironmentSchema, FORM_KEYS, SharedEnvironmentSchema } from "../src/config/schema.ts";
 import { readmeSection, writeReadmeSection } from "./readme-section.ts";
 
 /** The repository root (the sample app's, where its configuration file and the README are). */
@@ -25,7 +25,8 @@ export const SCHEMA_FILE = "fargate-pipeline.schema.json";
 /** The comment that marks the reference table in README.md. */
 export const README_MARKER = "<!-- node dagger/infra/scripts/config-schema.ts --write -->";
 /** The reference table's last line. */
-const LAST_LINE = "Every field of an environment may also be set under `defaults:`.";
+const LAST_LINE =
+  "Every field of an environment may also be set under `defaults:` (not those of a shared environment).";
 
 /** A JSON Schema node (the part this script reads and writes). */
 interface JsonSchema {
@@ -51,7 +52,7 @@ interface JsonSchema {
  * (`service.containerPort`, `hostedZone.name`; `*` for a map's values): read
  * from the source with the TypeScript parser, following the schema's consts.
  */
-export function fieldDocs(): Map<string, string> {
+export function fieldDocs(root = "EnvironmentSchema"): Map<string, string> {
   const path = resolve(import.meta.dirname, "../src/config/schema.ts");
   const file = ts.createSourceFile(path, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
   const consts = new Map<string, ts.Expression>();
@@ -72,7 +73,7 @@ export function fieldDocs(): Map<string, string> {
     const [first, second] = expr.arguments;
     if ((callee === "strict" || callee === "v.strictObject") && first && ts.isObjectLiteralExpression(first)) {
       for (const p of first.properties) {
-        if (!ts.isPropertyAssignment(p)) continue;
+        if (!ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) continue;
         const name = p.name.getText(file);
         const at = prefix ? `${prefix}.${name}` : name;
         const doc = ts
@@ -84,11 +85,12 @@ export function fieldDocs(): Map<string, string> {
           .replace(/\s+/g, " ")
           .trim();
         if (doc && !docs.has(at)) docs.set(at, doc);
-        visitSchema(p.initializer, at, seen);
+        visitSchema(ts.isPropertyAssignment(p) ? p.initializer : p.name, at, seen);
       }
       return;
     }
-    if (callee === "v.optional" || callee === "v.pipe" || callee === "v.nullish") {
+    // required(schema, what) is the schema with its description; v.omit(form, keys) a form less some fields.
+    if (["v.optional", "v.pipe", "v.nullish", "required", "v.omit"].includes(callee)) {
       if (first) visitSchema(first, prefix, seen);
       return;
     }
@@ -103,7 +105,7 @@ export function fieldDocs(): Map<string, string> {
     }
     if (callee === "v.record" && second) visitSchema(second, `${prefix}.*`, seen);
   };
-  visitSchema(ts.factory.createIdentifier("EnvironmentSchema"), "", new Set());
+  visitSchema(ts.factory.createIdentifier(root), "", new Set());
   return docs;
 }
 
@@ -118,7 +120,7 @@ export function fieldDocs(): Map<string, string> {
 function asWritten(node: JsonSchema, docs: Map<string, string>, path = ""): JsonSchema {
   const out: JsonSchema = { ...node };
   // A form of a variant is described by its mode's comment.
-  const doc = path ? (docs.get(path) ?? docs.get(`${path}.mode`)) : undefined;
+  const doc = path ? (docs.get(path) ?? FORM_KEYS.map((k) => docs.get(`${path}.${k}`)).find(Boolean)) : undefined;
   if (doc) out.description = doc;
   if (node.properties) {
     out.properties = Object.fromEntries(
@@ -140,6 +142,11 @@ export function configSchema(): JsonSchema {
   const docs = fieldDocs();
   const environment = asWritten(toJsonSchema(EnvironmentSchema, { errorMode: "ignore" }) as JsonSchema, docs);
   const { $schema, ...body } = environment as JsonSchema & { $schema?: string };
+  const shared = asWritten(
+    toJsonSchema(SharedEnvironmentSchema, { errorMode: "ignore" }) as JsonSchema,
+    fieldDocs("SharedEnvironmentSchema"),
+  );
+  delete shared["$schema"];
   // The name is the key under environments: (writing it again is allowed, if equal).
   return {
     $schema: $schema ?? "http://json-schema.org/draft-07/schema#",
@@ -155,6 +162,13 @@ export function configSchema(): JsonSchema {
           "The environments by name (2–12 lower-case letters or digits). `local`, the AWS emulator in the Dagger engine, exists without an entry.",
         propertyNames: { pattern: "^[a-z][a-z0-9]{1,11}$" },
         additionalProperties: body,
+      },
+      sharedEnvironments: {
+        type: "object",
+        description:
+          "Shared environments by name: what a platform team applies once (`platform … apply`) and services attach to (`shared: NAME`).",
+        propertyNames: { pattern: "^[a-z][a-z0-9]{1,11}$" },
+        additionalProperties: shared,
       },
     },
   };
@@ -191,14 +205,16 @@ function rows(node: JsonSchema, path: string): string[] {
     out.push(`| \`${path}\` | ${cell(typeOf(node))} | ${cell(dflt)} | ${cell(node.description ?? "")} |`);
   }
   for (const [k, v] of Object.entries(node.properties ?? {})) {
-    // A form's discriminator is its row's name: `hostedZone` (mode: "create").
-    if (k === "mode" && v.const !== undefined) continue;
+    // A form's discriminator is its row's name: `hostedZone` (mode: "create"), `ci` (provider: "gitlab").
+    if ((FORM_KEYS as readonly string[]).includes(k) && v.const !== undefined) continue;
     out.push(...rows(v, path ? `${path}.${k}` : k));
   }
   for (const v of node.oneOf ?? node.anyOf ?? []) {
-    const mode = v.properties?.["mode"]?.const;
-    const form = mode === undefined ? `${path} (form)` : `${path} (mode: ${JSON.stringify(mode)})`;
-    out.push(`| \`${form}\` | object |  | ${cell(v.description ?? "")} |`);
+    const key = FORM_KEYS.find((k) => v.properties?.[k]?.const !== undefined);
+    const form =
+      key === undefined ? `${path} (form)` : `${path} (${key}: ${JSON.stringify(v.properties?.[key]?.const)})`;
+    const about = v.description ?? (key === undefined ? undefined : v.properties?.[key]?.description);
+    out.push(`| \`${form}\` | object |  | ${cell(about ?? "")} |`);
     out.push(...rows({ ...v, description: undefined }, "").map((r) => r.replace(/^\| `/, `| \`${path}.`)));
   }
   return out;
@@ -208,6 +224,7 @@ function rows(node: JsonSchema, path: string): string[] {
 export function referenceTable(): string {
   const schema = configSchema();
   const environment = (schema.properties?.["environments"]?.additionalProperties ?? {}) as JsonSchema;
+  const shared = (schema.properties?.["sharedEnvironments"]?.additionalProperties ?? {}) as JsonSchema;
   return [
     "| field | type | default | what it is |",
     "|---|---|---|---|",
@@ -215,6 +232,7 @@ export function referenceTable(): string {
     ...rows(environment, "")
       .filter((r) => !r.startsWith("| `serviceName`"))
       .map((r) => r.replace(/^\| `/, "| `environments.NAME.")),
+    ...rows(shared, "").map((r) => r.replace(/^\| `/, "| `sharedEnvironments.NAME.")),
     "",
     LAST_LINE,
   ].join("\n");

@@ -17,7 +17,7 @@
  * No cdktf here (the package's public entry re-exports this file):
  * stacks/emulator-fields.ts applies the list to the synthesized stacks.
  */
-import type { EnvironmentOverrides } from "./config/types.ts";
+import type { EnvironmentOverrides, SharedEnvironmentOverrides } from "./config/types.ts";
 
 /**
  * `tofu init` flags for an S3 backend served by the emulator: path-style
@@ -55,6 +55,16 @@ export function emulatorEnvironment(endpoint: string): Record<string, string> {
  */
 export function emulatorOverrides(accountId: string): EnvironmentOverrides {
   return { accountId, emulator: true, service: { healthCheckGracePeriodSeconds: 0 } };
+}
+
+/**
+ * What a shared environment needs changed to be applied to the emulator: its
+ * account (the emulator account the credentials act in) and `emulator` (its
+ * stack carries EMULATOR_UNHELD_FIELDS). No service settings: it runs none.
+ * @param accountId The emulator account's id.
+ */
+export function sharedEmulatorOverrides(accountId: string): SharedEnvironmentOverrides {
+  return { accountId, emulator: true };
 }
 
 /**

@@ -44,7 +44,10 @@ export {
 } from "./config/runtime.ts";
 export { validateEnvironment } from "./config/validate.ts";
 export { type ConfigIssue, type EnvironmentConfig, type ValidationResult } from "./config/types.ts";
-export { deploySubjects, planSubjects } from "./policies/trust.ts";
+export { ciIssuer, resolveCi } from "./config/ci.ts";
+export { DEFAULT_AUDIENCE, GITHUB_ISSUER, GITLAB_ISSUER, issuerHost, subjectProblem } from "./config/oidc.ts";
+export { type CiConfig } from "./config/types.ts";
+export { ciTrust, oidcTrustPolicy, type CiTrust, type OidcIdentity } from "./policies/trust.ts";
 export {
   EMULATOR_OMITTED_RESOURCES,
   EMULATOR_UNHELD_FIELDS,

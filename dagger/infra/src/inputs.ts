@@ -11,6 +11,7 @@
  *   FP_OVERRIDES    a JSON object merged over each environment's configuration, e.g. '{"accountId":"123456789012"}'
  *   FP_ON_EMULATOR  "1" when the caller named an AWS emulator (environment.ts adds emulatorOverrides())
  *   FP_OUTDIR       main.ts's output folder (default: infra/cdktf.out)
+ *   FP_SHARED       "1": FP_ENV names shared environments (sharedEnvironments: in the file), not the app's
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -30,6 +31,8 @@ export interface ProgramInputs {
   onEmulator: boolean;
   /** FP_OUTDIR, if set. */
   outdir: string | undefined;
+  /** FP_SHARED=1: the environments named are shared ones (a platform team's). */
+  shared: boolean;
 }
 
 /**
@@ -48,6 +51,9 @@ export function parseOverrides(text: string | undefined): EnvironmentOverrides |
       "the configuration overrides",
     );
   }
+  // "{}" changes nothing: no overrides (messages then name the file alone).
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0)
+    return undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new ConfigError(
       "(overrides)",
@@ -77,5 +83,6 @@ export function readInputs(env: Record<string, string | undefined>): ProgramInpu
     overrides: parseOverrides(env["FP_OVERRIDES"]),
     onEmulator: env["FP_ON_EMULATOR"] === "1",
     outdir,
+    shared: env["FP_SHARED"] === "1",
   };
 }

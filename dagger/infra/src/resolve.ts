@@ -10,9 +10,15 @@
  * ConfigError, reported before any synthesis.
  */
 import { noConfigFile, type ConfigFile } from "./config/file.ts";
-import type { EnvironmentInput } from "./config/schema.ts";
-import type { ConfigIssue, EnvironmentConfig, EnvironmentOverrides } from "./config/types.ts";
-import { validateEnvironment } from "./config/validate.ts";
+import { FORM_KEYS, type EnvironmentInput } from "./config/schema.ts";
+import type {
+  ConfigIssue,
+  EnvironmentConfig,
+  EnvironmentOverrides,
+  SharedEnvironmentConfig,
+  SharedEnvironmentOverrides,
+} from "./config/types.ts";
+import { validateEnvironment, validateSharedEnvironment } from "./config/validate.ts";
 import { policySizeIssues } from "./policies/size.ts";
 
 /** A configuration that failed validation; `issues` holds every problem. */
@@ -52,8 +58,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Merges overrides over a configuration: objects field by field, arrays and
- * scalars replaced. An object whose `mode` changes (e.g. loadBalancer from
- * "create" to "existing") is replaced whole, so no field of the old mode leaks in.
+ * scalars replaced. An object whose form changes (its `mode` or `provider`,
+ * e.g. loadBalancer from "create" to "existing", ci from github to gitlab) is
+ * replaced whole, so no field of the old form leaks in.
  * @param base The configuration as written.
  * @param overrides The fields to change.
  * @returns A new object; neither argument is modified.
@@ -61,7 +68,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function mergeOverrides(base: unknown, overrides: unknown): unknown {
   if (overrides === undefined) return base;
   if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides;
-  if ("mode" in overrides && overrides["mode"] !== base["mode"]) return overrides;
+  if (FORM_KEYS.some((k) => k in overrides && overrides[k] !== base[k])) return overrides;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) merged[key] = mergeOverrides(base[key], value);
   return merged;
@@ -81,6 +88,12 @@ export interface ResolveOptions {
   config?: ConfigFile;
   /** Fields to change before validation. */
   overrides?: EnvironmentOverrides | undefined;
+  /**
+   * Whether a message says the file was read "with overrides" (default: when
+   * overrides are given). False when they are only the pipeline's own (an
+   * emulator's settings): the user gave none, so naming them would mislead.
+   */
+  mentionOverrides?: boolean;
 }
 
 /**
@@ -112,12 +125,53 @@ export function resolveEnvironment(name: string, options: ResolveOptions = {}): 
   const sizes = validated.ok ? policySizeIssues(validated.config) : [];
   const result = sizes.length > 0 ? { ok: false as const, issues: sizes } : validated;
   if (!result.ok) {
-    const file = options.overrides === undefined ? config.file : `${config.file} with overrides`;
+    const mention = options.mentionOverrides ?? options.overrides !== undefined;
+    const file = mention ? `${config.file} with overrides` : config.file;
     throw new ConfigError(name, result.issues, file, (path) => config.locate(name, path));
   }
   if (result.config.name !== name) {
     const issue = { path: "name", message: `is "${result.config.name}" but the entry is "${name}"; make them equal` };
     throw new ConfigError(name, [issue], config.file, (path) => config.locate(name, path));
+  }
+  return result.config;
+}
+
+/**
+ * Looks a shared environment up by name (sharedEnvironments: in the file),
+ * applies overrides and validates it.
+ * @param name The shared environment's name.
+ * @param options The file and overrides.
+ * @returns Its validated configuration.
+ * @throws ConfigError naming each invalid field, or the names the file defines for an unknown one.
+ */
+export function resolveSharedEnvironment(
+  name: string,
+  options: { config?: ConfigFile; overrides?: SharedEnvironmentOverrides | undefined } = {},
+): SharedEnvironmentConfig {
+  const config = options.config ?? noConfigFile();
+  const entry = Object.hasOwn(config.sharedEnvironments, name) ? config.sharedEnvironments[name] : undefined;
+  const label = `shared:${name}`;
+  if (entry === undefined) {
+    const known = Object.keys(config.sharedEnvironments);
+    throw new ConfigError(
+      label,
+      [
+        {
+          path: "(name)",
+          message: `unknown shared environment; ${config.file} defines ${known.length > 0 ? known.join(", ") : "none"} (add it under sharedEnvironments: in the platform team's file)`,
+        },
+      ],
+      config.file,
+    );
+  }
+  const result = validateSharedEnvironment(mergeOverrides(entry, options.overrides));
+  if (!result.ok) {
+    const file = options.overrides === undefined ? config.file : `${config.file} with overrides`;
+    throw new ConfigError(label, result.issues, file, (path) => config.locate(label, path));
+  }
+  if (result.config.name !== name) {
+    const issue = { path: "name", message: `is "${result.config.name}" but the entry is "${name}"; make them equal` };
+    throw new ConfigError(label, [issue], config.file, (path) => config.locate(label, path));
   }
   return result.config;
 }

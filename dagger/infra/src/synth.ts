@@ -6,19 +6,20 @@
 import { join } from "node:path";
 import { App } from "cdktf";
 import { STACK_ROLES, type StackRole } from "./config/naming.ts";
-import { environmentNames, resolveEnvironment } from "./resolve.ts";
-import { type EnvironmentOverrides } from "./config/types.ts";
+import { environmentNames, resolveEnvironment, resolveSharedEnvironment } from "./resolve.ts";
+import { type EnvironmentOverrides, type SharedEnvironmentOverrides } from "./config/types.ts";
 import type { ConfigFile } from "./config/file.ts";
 import type { EnvironmentConfig } from "./config/types.ts";
 import { BaseStack } from "./stacks/base-stack.ts";
 import { ServiceStack } from "./stacks/service-stack.ts";
+import { SharedStack } from "./stacks/shared-stack.ts";
 
 /** One synthesized stack, in apply order within its environment. */
 export interface SynthesizedStack {
   /** The environment's name. */
   environment: string;
-  /** base (apply first) or service. */
-  role: StackRole;
+  /** base (apply first) or service; "shared" for a shared environment's one stack. */
+  role: StackRole | "shared";
   /** The stack's name. */
   name: string;
   /** The folder to run tofu in. */
@@ -36,6 +37,18 @@ export interface SynthesizeOptions {
   /** Overrides, merged into every environment synthesized (see resolve.ts). */
   overrides?: EnvironmentOverrides | undefined;
   /** The app's configuration file (default: none, the built-in environments). */
+  config?: ConfigFile;
+}
+
+/** Options of synthesizeShared(). */
+export interface SynthesizeSharedOptions {
+  /** Output folder; the stack lands in `<outdir>/stacks/<name>/cdk.tf.json`. */
+  outdir: string;
+  /** The shared environments to synthesize, by name. */
+  environments: string[];
+  /** Overrides merged into each. */
+  overrides?: SharedEnvironmentOverrides | undefined;
+  /** The configuration file that defines them (sharedEnvironments:). */
   config?: ConfigFile;
 }
 
@@ -70,4 +83,32 @@ export function synthesize(options: SynthesizeOptions): SynthesizedStack[] {
       return { environment: config.name, role, name, directory, file: join(directory, "cdk.tf.json") };
     }),
   );
+}
+
+/**
+ * Validates shared environments and writes their stacks (one each).
+ * @param options See SynthesizeSharedOptions.
+ * @returns The stacks written.
+ * @throws ConfigError (before anything is written) when a configuration is invalid.
+ */
+export function synthesizeShared(options: SynthesizeSharedOptions): SynthesizedStack[] {
+  const configs = options.environments.map((name) =>
+    resolveSharedEnvironment(name, {
+      overrides: options.overrides,
+      ...(options.config ? { config: options.config } : {}),
+    }),
+  );
+  const app = new App({ outdir: options.outdir, stackTraces: false });
+  for (const config of configs) new SharedStack(app, config);
+  app.synth();
+  return configs.map((config) => {
+    const directory = join(options.outdir, "stacks", config.names.stack);
+    return {
+      environment: config.name,
+      role: "shared" as const,
+      name: config.names.stack,
+      directory,
+      file: join(directory, "cdk.tf.json"),
+    };
+  });
 }

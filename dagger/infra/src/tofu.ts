@@ -30,6 +30,8 @@ export const BASE_OUTPUTS = {
   hostedZoneId: "hosted_zone_id",
   /** Its name servers: delegate the zone to these from the parent zone. */
   nameServers: "name_servers",
+  /** Role the pull requests' preview jobs assume (attached environments only: absent otherwise). */
+  previewRoleArn: "preview_role_arn",
 } as const;
 
 /** Outputs of the service stack. */
@@ -48,4 +50,52 @@ export const SERVICE_OUTPUTS = {
   albDnsName: "alb_dns_name",
   /** Target group of the tasks (target health during rollouts). */
   targetGroupArn: "target_group_arn",
+} as const;
+
+/**
+ * The service stack's input variable for its listener rule's priority on a
+ * shared environment's listener (attached services only): the module's
+ * preflight claims one per host before any apply (see SharedNames.claims).
+ */
+export const RULE_PRIORITY_VARIABLE = "listener_rule_priority";
+
+/**
+ * What a shared environment publishes for the services that attach to it: one
+ * SSM parameter each, below its path (SharedNames.parameterPath). Services read
+ * them (data sources, and the module's preflight), never copies of them.
+ */
+export const SHARED_PARAMETERS = {
+  /** The environment's domain: services answer on <host>.<domain>. */
+  domain: "domain",
+  /** The hosted zone of the domain (services add their alias records there). */
+  hostedZoneId: "hosted-zone-id",
+  /** The VPC of the tasks. */
+  vpcId: "vpc-id",
+  /** The two public subnets of the tasks (a StringList). */
+  subnetIds: "subnet-ids",
+  /** The ECS cluster's name and ARN. */
+  clusterName: "cluster-name",
+  clusterArn: "cluster-arn",
+  /** The load balancer (its DNS name and zone, for alias records, come with it). */
+  loadBalancerArn: "load-balancer-arn",
+  /** The load balancer's security group: the only source a service's tasks admit. */
+  loadBalancerSecurityGroupId: "load-balancer-security-group-id",
+  /** The HTTPS listener services add their rules to. */
+  httpsListenerArn: "https-listener-arn",
+  /** The wildcard certificate of *.<domain> (on the listener already). */
+  certificateArn: "certificate-arn",
+} as const;
+
+/** Outputs of a shared environment's stack (what `platform … apply` reports). */
+export const SHARED_OUTPUTS = {
+  domain: "domain",
+  hostedZoneId: "hosted_zone_id",
+  /** The zone's name servers (delegate the zone to these when the stack created it). */
+  nameServers: "name_servers",
+  loadBalancerArn: "load_balancer_arn",
+  loadBalancerDnsName: "load_balancer_dns_name",
+  httpsListenerArn: "https_listener_arn",
+  clusterName: "cluster_name",
+  /** Where the outputs are published (SSM). */
+  parameterPath: "parameter_path",
 } as const;

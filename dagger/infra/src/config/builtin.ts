@@ -31,8 +31,8 @@ export const builtinEnvironments = {
     },
     // Local images are throwaway: destroy may delete the repository with them.
     registry: { forceDelete: true },
-    // The emulator has no GitHub: the OIDC roles it gets are never assumed. A placeholder
-    // keeps the base stack shaped like the real ones.
-    github: { repository: "example-org/fargate-pipeline" },
+    // The emulator has no CI: the OIDC roles it gets are never assumed. A placeholder
+    // keeps the base stack shaped like the real ones (an app's file may say ci: { provider: none }).
+    ci: { provider: "github", repository: "example-org/fargate-pipeline" },
   },
 } satisfies Record<string, EnvironmentInput>;

@@ -25,7 +25,7 @@ import * as v from "valibot";
 import { isMap, LineCounter, parseDocument, type Document } from "yaml";
 import { builtinEnvironments } from "./builtin.ts";
 import type { ConfigIssue } from "./types.ts";
-import type { EnvironmentInput } from "./schema.ts";
+import { FORM_KEYS, type EnvironmentInput, type SharedEnvironmentInput } from "./schema.ts";
 
 /** The configuration file's name, at the root of the app's repository. */
 export const CONFIG_FILE_NAME = "fargate-pipeline.yaml";
@@ -58,8 +58,26 @@ export const ConfigFileSchema = v.strictObject(
         "must be a map from environment name to its fields",
       ),
     ),
+    /**
+     * Shared environments by name: what a platform team applies once and services
+     * attach to (`environments.NAME.shared`). Usually in the platform team's own
+     * repository, alone; `defaults` do not apply to them.
+     */
+    sharedEnvironments: v.optional(
+      v.record(
+        v.pipe(
+          v.string(),
+          v.regex(
+            ENVIRONMENT_NAME_PATTERN,
+            "shared environment names must be 2–12 lower-case letters or digits, starting with a letter",
+          ),
+        ),
+        v.record(v.string(), v.unknown(), "must be a map of shared environment fields"),
+        "must be a map from shared environment name to its fields",
+      ),
+    ),
   },
-  "unknown top-level field; allowed: serviceName, defaults, environments",
+  "unknown top-level field; allowed: serviceName, defaults, environments, sharedEnvironments",
 );
 
 /** A configuration file that could not be read: every problem, each naming its field and line. */
@@ -87,6 +105,8 @@ export interface ConfigFile {
   file: string;
   /** Every environment, merged and ready for validation (built-in ones included). */
   environments: Record<string, EnvironmentInput>;
+  /** The shared environments it defines (as written, named), for resolveSharedEnvironment(). */
+  sharedEnvironments: Record<string, SharedEnvironmentInput>;
   /**
    * Where a field of an environment is written, for messages: from a dotted path
    * of the merged environment (e.g. "service.containerPort") to the file's path
@@ -150,11 +170,15 @@ function fromParsed(
   const names = [...new Set([...Object.keys(builtinEnvironments), ...Object.keys(written)])];
   const environments: Record<string, EnvironmentInput> = {};
   for (const name of names) {
-    const builtin: object = Object.hasOwn(builtinEnvironments, name)
-      ? builtinEnvironments[name as keyof typeof builtinEnvironments]
+    const own = written[name] ?? {};
+    let builtin: Record<string, unknown> = Object.hasOwn(builtinEnvironments, name)
+      ? { ...builtinEnvironments[name as keyof typeof builtinEnvironments] }
       : {};
-    let merged = mergeFields(builtin, defaults);
-    merged = mergeFields(merged, written[name] ?? {});
+    // The file's CI, in either spelling, replaces the built-in placeholder whole.
+    if ([defaults, own].some((section) => "ci" in section || "github" in section)) {
+      builtin = Object.fromEntries(Object.entries(builtin).filter(([key]) => key !== "ci"));
+    }
+    const merged = mergeFields(mergeFields(builtin, defaults), own);
     // The name is the key: writing it again is allowed only if equal (the schema checks it).
     const entry = {
       name,
@@ -163,12 +187,24 @@ function fromParsed(
     };
     environments[name] = entry as EnvironmentInput;
   }
+  const sharedEnvironments = Object.fromEntries(
+    Object.entries(content.sharedEnvironments ?? {}).map(([name, fields]) => [
+      name,
+      { name, ...fields } as SharedEnvironmentInput,
+    ]),
+  );
   return {
     file,
     environments,
+    sharedEnvironments,
     locate(environment, path) {
       const keys = path.split(".");
       if (!doc || !lines) return path;
+      if (environment.startsWith("shared:"))
+        return (
+          withLine(doc, lines, ["sharedEnvironments", environment.slice(7), ...keys]) ??
+          `sharedEnvironments.${environment.slice(7)}.${path}`
+        );
       if (keys[0] === "serviceName") return withLine(doc, lines, ["serviceName"]) ?? "serviceName";
       return (
         withLine(doc, lines, ["environments", environment, ...keys]) ??
@@ -182,7 +218,7 @@ function fromParsed(
 
 /**
  * Merges a section over another: objects field by field, the rest replaced;
- * an object whose `mode` changes is replaced whole (resolve.ts does the same for overrides).
+ * an object whose form (`mode`, `provider`) changes is replaced whole (resolve.ts does the same for overrides).
  * @param base Lower precedence.
  * @param over Higher precedence.
  */
@@ -190,7 +226,7 @@ function mergeFields(base: unknown, over: unknown): unknown {
   const isObject = (x: unknown): x is Record<string, unknown> =>
     typeof x === "object" && x !== null && !Array.isArray(x);
   if (!isObject(base) || !isObject(over)) return over;
-  if ("mode" in over && over["mode"] !== base["mode"]) return over;
+  if (FORM_KEYS.some((k) => k in over && over[k] !== base[k])) return over;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) merged[key] = mergeFields(base[key], value);
   return merged;

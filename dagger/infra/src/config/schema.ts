@@ -7,15 +7,49 @@
  * ones together give the deploy-time budget stated in the README.
  */
 import * as v from "valibot";
+import { subjectProblem } from "./oidc.ts";
+
+/**
+ * The fields that name an object's form (`hostedZone.mode`, `ci.provider`):
+ * merging a section whose form changes replaces it whole, so no field of the
+ * old form leaks into the new one (file.ts, ../resolve.ts).
+ */
+export const FORM_KEYS = ["mode", "provider"] as const;
 
 /**
  * A strict object: unknown fields are errors (a typo in a field name must not
- * silently fall back to a default), and the message lists the allowed fields.
+ * silently fall back to a default), and the message lists the allowed fields;
+ * a required field left out says "required: " and what it is (its description,
+ * see required()).
  * @param entries The object's fields and their schemas.
  */
 function strict<const T extends v.ObjectEntries>(entries: T) {
   const allowed = Object.keys(entries).join(", ");
-  return v.strictObject(entries, `unknown field; allowed fields: ${allowed}`);
+  return v.strictObject(entries, (issue) => {
+    // A field that is there but unknown: the schema expected "never" for it.
+    if (issue.expected === "never") return `unknown field; allowed fields: ${allowed}`;
+    // A required field left out: the issue names the key it expected.
+    const key = /^"(.+)"$/.exec(issue.expected ?? "")?.[1];
+    if (issue.received === "undefined" && key !== undefined && Object.hasOwn(entries, key)) {
+      const what = v.getDescription(entries[key]!);
+      // "The zone's id." reads "required: the zone's id."; "AWS …" keeps its capitals.
+      return what
+        ? `required: ${what.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`
+        : "required (it has no default)";
+    }
+    return `must be a map of fields (${allowed})`;
+  });
+}
+
+/**
+ * A required field: its schema, with what it is as its description (the
+ * message when it is left out says "required: WHAT", and the reference table
+ * and the JSON Schema show it).
+ * @param schema The field's schema.
+ * @param what What the field is, as one sentence.
+ */
+function required<const S extends v.GenericSchema>(schema: S, what: string) {
+  return v.pipe(schema, v.description(what));
 }
 
 /**
@@ -126,21 +160,39 @@ const hostedZone = v.variant(
     strict({
       /** The stack's base part creates a public zone of this name (delegate it from the parent zone once). */
       mode: v.literal("create"),
-      name: domainName,
+      name: required(domainName, "The zone's name: the domain or a parent of it, e.g. example.com."),
     }),
     strict({
       /** Use a public zone that already exists in the account. */
       mode: v.literal("existing"),
-      zoneId: v.pipe(
-        v.string(),
-        v.regex(
-          HOSTED_ZONE_ID_PATTERN,
-          "must be a Route 53 hosted zone id: up to 32 upper-case letters and digits like Z0123456789ABCDEFGHIJ, without the /hostedzone/ prefix",
+      zoneId: required(
+        v.pipe(
+          v.string(),
+          v.regex(
+            HOSTED_ZONE_ID_PATTERN,
+            "must be a Route 53 hosted zone id: up to 32 upper-case letters and digits like Z0123456789ABCDEFGHIJ, without the /hostedzone/ prefix",
+          ),
         ),
+        "The zone's id, as Route 53 shows it (without /hostedzone/).",
       ),
     }),
   ],
   'mode must be "create" or "existing"',
+);
+
+/** A TLS 1.3 ALB security policy (DEFAULT_TLS_POLICY unless set). */
+const tlsPolicy = v.optional(
+  v.pipe(
+    v.string(),
+    v.regex(/^ELBSecurityPolicy-TLS13-/, "must be a TLS 1.3 ALB security policy (ELBSecurityPolicy-TLS13-…)"),
+  ),
+  DEFAULT_TLS_POLICY,
+);
+
+/** A bounded wait for ACM to issue a certificate ("15m" unless set; see certificate.validationTimeout). */
+const validationTimeout = v.optional(
+  v.pipe(v.string(), v.regex(/^\d+[mh]$/, 'must be a duration like "15m" or "1h"')),
+  "15m",
 );
 
 const loadBalancer = v.variant(
@@ -150,13 +202,7 @@ const loadBalancer = v.variant(
       /** Create an internet-facing ALB in the stack's VPC. */
       mode: v.literal("create"),
       /** TLS policy of the HTTPS listener; see DEFAULT_TLS_POLICY for the choice. */
-      tlsPolicy: v.optional(
-        v.pipe(
-          v.string(),
-          v.regex(/^ELBSecurityPolicy-TLS13-/, "must be a TLS 1.3 ALB security policy (ELBSecurityPolicy-TLS13-…)"),
-        ),
-        DEFAULT_TLS_POLICY,
-      ),
+      tlsPolicy,
       /** Refuse to delete the ALB (destroy then fails until it is turned off). */
       deletionProtection: v.optional(v.boolean(), false),
     }),
@@ -168,19 +214,27 @@ const loadBalancer = v.variant(
        * no network is created.
        */
       mode: v.literal("existing"),
-      arn: v.pipe(
-        v.string(),
-        v.regex(ALB_ARN_PATTERN, "must be an application load balancer ARN (…:loadbalancer/app/NAME/ID)"),
-      ),
-      httpsListenerArn: v.pipe(
-        v.string(),
-        v.regex(
-          LISTENER_ARN_PATTERN,
-          "must be the ARN of the ALB's HTTPS listener (…:listener/app/NAME/ID/LISTENER_ID)",
+      arn: required(
+        v.pipe(
+          v.string(),
+          v.regex(ALB_ARN_PATTERN, "must be an application load balancer ARN (…:loadbalancer/app/NAME/ID)"),
         ),
+        "The existing application load balancer's ARN.",
       ),
-      /** Priority of the host-header rule on the shared listener; unique per listener. */
-      listenerRulePriority: int(1, 50000),
+      httpsListenerArn: required(
+        v.pipe(
+          v.string(),
+          v.regex(
+            LISTENER_ARN_PATTERN,
+            "must be the ARN of the ALB's HTTPS listener (…:listener/app/NAME/ID/LISTENER_ID)",
+          ),
+        ),
+        "The ARN of that load balancer's HTTPS listener.",
+      ),
+      listenerRulePriority: required(
+        int(1, 50000),
+        "Priority of the host-header rule on the shared listener; unique per listener.",
+      ),
       /**
        * Attach the certificate to the listener as an SNI certificate. Turn off when the
        * certificate is the listener's default one already: AWS refuses to remove a
@@ -203,17 +257,20 @@ const certificate = v.variant(
        * validation takes 1–5 min; 15 min fails fast enough to point at a missing NS
        * delegation instead of hanging for the 75 min peers report.
        */
-      validationTimeout: v.optional(
-        v.pipe(v.string(), v.regex(/^\d+[mh]$/, 'must be a duration like "15m" or "1h"')),
-        "15m",
-      ),
+      validationTimeout,
     }),
     strict({
       /** Use an issued ACM certificate covering the domain, in the environment's region. */
       mode: v.literal("existing"),
-      arn: v.pipe(
-        v.string(),
-        v.regex(CERTIFICATE_ARN_PATTERN, "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"),
+      arn: required(
+        v.pipe(
+          v.string(),
+          v.regex(
+            CERTIFICATE_ARN_PATTERN,
+            "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
+          ),
+        ),
+        "The issued ACM certificate's ARN.",
       ),
     }),
   ],
@@ -238,9 +295,17 @@ const targetHealthCheck = strict({
 const commitFrom = v.union(
   [
     strict({
-      jsonField: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a JSON field name like commit")),
+      jsonField: required(
+        v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a JSON field name like commit")),
+        "The top-level field of the health path's JSON body that holds the commit, e.g. commit.",
+      ),
     }),
-    strict({ header: v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name like X-Commit")) }),
+    strict({
+      header: required(
+        v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name like X-Commit")),
+        "The response header that holds the commit, e.g. X-Commit.",
+      ),
+    }),
   ],
   "must be { jsonField: NAME } or { header: NAME }",
 );
@@ -535,18 +600,117 @@ const registry = strict({
   forceDelete: v.optional(v.boolean(), false),
 });
 
-const github = strict({
-  /** "OWNER/REPO" whose workflows may assume the deploy and plan roles. */
-  repository: v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be "OWNER/REPO" as on GitHub')),
+/** An IAM OIDC provider's ARN, to reuse the account's provider of that issuer (IAM allows one per issuer). */
+const oidcProviderArn = v.pipe(
+  v.string(),
+  v.regex(OIDC_PROVIDER_ARN_PATTERN, "must be an IAM OIDC provider ARN (arn:aws:iam::ACCOUNT:oidc-provider/ISSUER)"),
+);
+
+/** A branch name as git allows it in a ref (no wildcard: IAM would read `*` as one). */
+const branchName = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9._/-]+$/, "must be a branch name (letters, digits, . _ / -)"),
+);
+
+/** An audience (the token's `aud`): the provider's client id, and what the trust policy requires. */
+const audience = v.pipe(
+  v.string(),
+  v.regex(/^[\x21-\x7e]{1,255}$/, "must be an audience: 1–255 visible characters, no spaces"),
+);
+
+/** An issuer: an https URL with no query, fragment or trailing slash, as the tokens' `iss` spells it. */
+const issuerUrl = v.pipe(
+  v.string(),
+  v.regex(
+    /^https:\/\/[a-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~-]+)*$/,
+    "must be the issuer's https URL as its tokens' iss claim spells it, e.g. https://gitlab.example.com (no trailing slash)",
+  ),
+);
+
+/** A list of `sub` values: exact, or patterns that keep at least two parts of the subject fixed (see subjectProblem). */
+function subjects(what: string) {
+  return required(
+    v.pipe(
+      v.array(v.pipe(v.string(), explained(subjectProblem)), "must be a list of subjects (the tokens' sub claim)"),
+      v.minLength(1, "must list at least one subject: a role that trusts no subject is one nobody can assume"),
+    ),
+    what,
+  );
+}
+
+/** GitHub Actions as the CI (also the older top-level `github:`). */
+const githubForm = strict({
+  /** GitHub Actions (token.actions.githubusercontent.com): deploy jobs in a GitHub environment, plans on pull requests and pushes. */
+  provider: v.literal("github"),
+  repository: required(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be "OWNER/REPO" as on GitHub')),
+    '"OWNER/REPO": the GitHub repository whose workflows may assume the deploy and plan roles.',
+  ),
   /** The GitHub environment whose jobs deploy (default: the environment's name). */
   environment: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name"))),
   /** The branch whose pushes run the checks and plans (default "main"). */
-  branch: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._/-]+$/, "must be a branch name")), "main"),
+  branch: v.optional(branchName, "main"),
   /** Reuse this account's GitHub OIDC provider (one per account) instead of creating it. */
-  oidcProviderArn: v.optional(
-    v.pipe(v.string(), v.regex(OIDC_PROVIDER_ARN_PATTERN, "must be an IAM OIDC provider ARN")),
-  ),
+  oidcProviderArn: v.optional(oidcProviderArn),
 });
+
+/**
+ * Which CI may assume the environment's deploy and plan roles with its OIDC
+ * tokens (no keys in CI): `provider` says whose tokens, the other fields which
+ * jobs. Leave `ci` out, or write `{ provider: none }`, for an environment
+ * without CI roles: a laptop or any CI deploys with keys or a web-identity
+ * token of a role you manage. The exact `sub` conditions and why:
+ * docs/ci.md.
+ */
+const ci = v.variant(
+  "provider",
+  [
+    githubForm,
+    strict({
+      /** GitLab CI/CD (`id_tokens`), gitlab.com or a self-managed instance: deploy jobs on the deploy branch, plans on every branch of the project (merge requests run on theirs). */
+      provider: v.literal("gitlab"),
+      project: required(
+        v.pipe(
+          v.string(),
+          v.regex(
+            /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/,
+            'must be the project\'s full path "GROUP/PROJECT" (subgroups too: "GROUP/SUBGROUP/PROJECT")',
+          ),
+        ),
+        '"GROUP/PROJECT": the GitLab project whose pipelines may assume the deploy and plan roles (its full path, subgroups included).',
+      ),
+      /** The GitLab instance, the tokens' issuer (default https://gitlab.com). */
+      url: v.optional(issuerUrl, "https://gitlab.com"),
+      /** The `aud` the jobs' `id_tokens` request (default sts.amazonaws.com). */
+      audience: v.optional(audience, "sts.amazonaws.com"),
+      /** The branch whose pipelines deploy: protect it (default "main"). */
+      branch: v.optional(branchName, "main"),
+      /** Reuse this account's OIDC provider for the instance instead of creating it. */
+      oidcProviderArn: v.optional(oidcProviderArn),
+    }),
+    strict({
+      /** Any other OIDC issuer (Buildkite, CircleCI, a Kubernetes cluster…): its URL, audience and the subjects each role trusts. */
+      provider: v.literal("oidc"),
+      issuer: required(issuerUrl, "The issuer's https URL, as its tokens' iss claim spells it."),
+      /** The `aud` the tokens carry (default sts.amazonaws.com). */
+      audience: v.optional(audience, "sts.amazonaws.com"),
+      deploySubjects: subjects("The `sub` claims that may assume the deploy role: exact, or patterns (docs/ci.md)."),
+      planSubjects: subjects(
+        "The `sub` claims that may assume the read-only plan role: exact, or patterns (docs/ci.md).",
+      ),
+      /** Reuse this account's OIDC provider for the issuer instead of creating it. */
+      oidcProviderArn: v.optional(oidcProviderArn),
+    }),
+    strict({
+      /** No CI roles: deploys use keys or a web-identity token of a role you manage (overrides a `ci` of `defaults`). */
+      provider: v.literal("none"),
+    }),
+  ],
+  'provider must be "github", "gitlab", "oidc" or "none"',
+);
+
+/** The older spelling of `ci: { provider: github, … }`, kept so that existing files work; write one of the two. */
+const github = v.omit(githubForm, ["provider"]);
 
 const state = strict({
   /** State bucket; default "<serviceName>-tfstate-<account>-<region>" (created by `bootstrap`, not by this stack). */
@@ -563,12 +727,75 @@ const state = strict({
   region: v.optional(region),
 });
 
+/** A shared environment's name: like an environment's, it is part of the names of what it creates. */
+const sharedName = v.pipe(
+  v.string(),
+  v.regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lower-case letters or digits, starting with a letter"),
+);
+
+/**
+ * One DNS label: the part of the host before the shared environment's domain.
+ * `pr-N-…` is left to previews (a service named so would take a pull request's host).
+ */
+const hostLabel = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "must be one DNS label: lower-case letters, digits, hyphens"),
+  v.check((label) => !/^pr-\d+-/.test(label), "labels pr-N-… are the previews' hosts; choose another"),
+);
+
+/** A listener rule's path pattern: up to 128 characters of a URL path, `*` and `?` as wildcards. */
+const pathPattern = v.pipe(
+  v.string(),
+  v.regex(
+    /^\/[A-Za-z0-9._~/*?&=%:@!$'()+,;-]{0,127}$/,
+    'must be a URL path pattern like "/api/*" (up to 128 characters)',
+  ),
+);
+
+/**
+ * Attach the service to a shared environment (README, "Shared environments"):
+ * its name, or { environment, host, paths }. The service then creates no
+ * network, load balancer or certificate of its own: it answers on
+ * `<host>.<the shared environment's domain>` through a rule on the shared load
+ * balancer, and reads everything else the platform published (SSM parameters).
+ */
+const sharedAttachment = v.union(
+  [
+    v.pipe(
+      sharedName,
+      v.transform((environment) => ({ environment })),
+    ),
+    strict({
+      environment: required(
+        sharedName,
+        "The shared environment's name (a key of sharedEnvironments: in the platform team's file).",
+      ),
+      /** The host's first label (default: serviceName): the service answers on <host>.<the shared domain>. */
+      host: v.optional(hostLabel),
+      /** Path patterns the rule also requires (default: every path of the host), e.g. ["/api/*"]. */
+      paths: v.optional(v.array(pathPattern, "must be a list of path patterns")),
+    }),
+  ],
+  "must be a shared environment's name, or { environment: NAME, host: LABEL, paths: [PATTERN, …] }",
+);
+
+/**
+ * A preview of a pull request: set by the module's `preview` function (never
+ * in the file). The environment's service, deployed again as a small service of
+ * its own on the same shared environment (see config/preview.ts).
+ */
+const preview = strict({
+  pullRequest: required(int(1, 9_999_999), "The pull request's number."),
+});
+
 /** The schema of one environment as the configuration file gives it (before cross-field checks). */
 export const EnvironmentSchema = strict({
-  /** The environment's name: lower-case letters and digits, part of every resource name. */
-  name: v.pipe(
-    v.string(),
-    v.regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lower-case letters or digits, starting with a letter"),
+  name: required(
+    v.pipe(
+      v.string(),
+      v.regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lower-case letters or digits, starting with a letter"),
+    ),
+    "The environment's name: lower-case letters and digits, part of every resource name.",
   ),
   /** The application's name: prefix of every resource name. */
   serviceName: v.optional(
@@ -583,18 +810,26 @@ export const EnvironmentSchema = strict({
   ),
   /** The AWS account the environment lives in; the provider refuses any other. Required except for `local`. */
   accountId: v.optional(accountId),
-  region,
-  /** The two availability zones of the public subnets, in the region (explicit: a data source's order can shift). */
-  availabilityZones: pair("must be a list of exactly two availability zones"),
-  /** The name the service answers on (HTTPS). */
-  domain: domainName,
-  hostedZone,
+  region: required(region, "The AWS region the environment lives in, e.g. eu-west-1."),
+  /** The two availability zones of the public subnets, in the region (explicit: a data source's order can shift). Required unless `shared`; not with it. */
+  availabilityZones: v.optional(pair("must be a list of exactly two availability zones")),
+  /** The name the service answers on (HTTPS), e.g. app.example.com. Required unless `shared`; not with it (the host is then under the shared environment's domain). */
+  domain: v.optional(domainName),
+  /** The Route 53 zone of the domain: { mode: create, name: ZONE } or { mode: existing, zoneId: ID }. Required unless `shared`; not with it. */
+  hostedZone: v.optional(hostedZone),
+  /** Attach to a shared environment instead of creating a network, load balancer and certificate: its name, or { environment, host, paths }. */
+  shared: v.optional(sharedAttachment),
+  /** Set by the module's `preview` function only: this environment's service as a pull request's preview. */
+  preview: v.optional(preview),
   network: v.optional(network, {}),
   loadBalancer: v.optional(loadBalancer, { mode: "create" }),
   certificate: v.optional(certificate, { mode: "create" }),
   service: v.optional(service, {}),
   registry: v.optional(registry, {}),
-  github,
+  /** Which CI may assume the deploy and plan roles with its OIDC tokens; left out: none (no CI roles). */
+  ci: v.optional(ci),
+  /** The older spelling of `ci: { provider: github, … }`, still read; write one of the two. */
+  github: v.optional(github),
   state: v.optional(state, {}),
   /** Tags on every resource (added to Project, Environment, ManagedBy, Stack). */
   tags: v.optional(v.record(v.string(), v.string()), {}),
@@ -611,3 +846,80 @@ export type EnvironmentInput = v.InferInput<typeof EnvironmentSchema>;
 
 /** An environment after defaults (still to be cross-checked and resolved). */
 export type EnvironmentParsed = v.InferOutput<typeof EnvironmentSchema>;
+
+/**
+ * The access logs of a shared environment's load balancer: a bucket the stack
+ * creates (SSE-S3, public access blocked, ELB's log delivery allowed) and keeps
+ * for the given days.
+ */
+const accessLogs = strict({
+  /** 90 days: a quarter of request history for incident reviews; S3 Standard costs ~$0.023 per GB-month. */
+  retentionDays: v.optional(int(1, 3650), 90),
+});
+
+/**
+ * One shared environment, owned by the platform team (README, "Shared
+ * environments"): a network, an ECS cluster, a load balancer with its HTTPS
+ * listener (default: 404) and a wildcard certificate for `*.<domain>`, which
+ * many services attach to (`environments.NAME.shared`). Its outputs are
+ * published as SSM parameters for them to read.
+ */
+export const SharedEnvironmentSchema = strict({
+  name: required(
+    sharedName,
+    "The shared environment's name (its key under sharedEnvironments:): part of what it creates, and what services attach to.",
+  ),
+  /** The AWS account it lives in (services that attach live there too: a listener rule forwards to target groups of its own account only). */
+  accountId: v.optional(accountId),
+  region: required(region, "The AWS region the shared environment lives in, e.g. eu-west-1."),
+  availabilityZones: required(
+    pair("must be a list of exactly two availability zones"),
+    "The two availability zones of the public subnets, in the region.",
+  ),
+  domain: required(
+    domainName,
+    "The environment's domain: services answer on <host>.<domain>, under one wildcard certificate for *.<domain>.",
+  ),
+  hostedZone: required(
+    hostedZone,
+    "The Route 53 zone of the domain: { mode: create, name: ZONE } or { mode: existing, zoneId: ID }.",
+  ),
+  network: v.optional(network, {}),
+  /** The load balancer: an internet-facing ALB, HTTPS listener with a fixed 404 by default, HTTP redirected to HTTPS. */
+  loadBalancer: v.optional(
+    strict({
+      /** TLS policy of the HTTPS listener; see DEFAULT_TLS_POLICY for the choice. */
+      tlsPolicy,
+      /** Refuse to delete the ALB (destroy then fails until it is turned off). */
+      deletionProtection: v.optional(v.boolean(), false),
+      /** Access logs to an S3 bucket the stack creates (off unless set). */
+      accessLogs: v.optional(accessLogs),
+    }),
+    {},
+  ),
+  /** The wildcard certificate (*.<domain>), validated through DNS records in the hosted zone. */
+  certificate: v.optional(
+    strict({
+      /** Bounded wait for ACM to issue the certificate (see the environments' certificate.validationTimeout). */
+      validationTimeout,
+    }),
+    {},
+  ),
+  /** CloudWatch Container Insights for the shared cluster: "enabled" (per-task metrics), "enhanced" or "disabled". */
+  containerInsights: v.optional(
+    v.picklist(["enabled", "enhanced", "disabled"], 'must be "enabled", "enhanced" or "disabled"'),
+    "enabled",
+  ),
+  /** Where its state lives: default bucket "fargate-pipeline-shared-<account>-<region>" (created by `platform … apply`). */
+  state: v.optional(state, {}),
+  /** Tags on every resource (added to Project, Environment, ManagedBy, Stack). */
+  tags: v.optional(v.record(v.string(), v.string()), {}),
+  /** Applied to the AWS emulator (moto), not to AWS: set by emulatorOverrides(); never set it for AWS. */
+  emulator: v.optional(v.boolean(), false),
+});
+
+/** A shared environment as written. */
+export type SharedEnvironmentInput = v.InferInput<typeof SharedEnvironmentSchema>;
+
+/** A shared environment after defaults. */
+export type SharedEnvironmentParsed = v.InferOutput<typeof SharedEnvironmentSchema>;

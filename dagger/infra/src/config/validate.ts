@@ -7,7 +7,14 @@
 import * as v from "valibot";
 import { blockContains, blocksOverlap, parseIpv4Cidr, type Ipv4Block } from "./cidr.ts";
 import { checkFargateSize } from "./fargate.ts";
-import { containerEnvironment, LOCAL_ENVIRONMENT, resourceNames } from "./naming.ts";
+import {
+  containerEnvironment,
+  LOCAL_ENVIRONMENT,
+  previewHost,
+  resourceNames,
+  sharedNames,
+  type SharedNames,
+} from "./naming.ts";
 import {
   ALB_ARN_PATTERN,
   CERTIFICATE_ARN_PATTERN,
@@ -15,10 +22,22 @@ import {
   KMS_KEY_ARN_PATTERN,
   LISTENER_ARN_PATTERN,
   OIDC_PROVIDER_ARN_PATTERN,
+  SharedEnvironmentSchema,
   type EnvironmentParsed,
+  type SharedEnvironmentParsed,
 } from "./schema.ts";
+import { previewService } from "./preview.ts";
 import { resolveSecrets } from "./secrets.ts";
-import type { ConfigIssue, EnvironmentConfig, ValidationResult } from "./types.ts";
+import { ciIssuer, resolveCi } from "./ci.ts";
+import { issuerHost } from "./oidc.ts";
+import type {
+  ConfigIssue,
+  EnvironmentConfig,
+  SharedAttachment,
+  SharedEnvironmentConfig,
+  ValidationResult,
+  ZoneConfig,
+} from "./types.ts";
 
 /**
  * The smallest and largest VPC and subnet prefix lengths AWS accepts (/16 to /28).
@@ -46,7 +65,10 @@ function cidrField(cidr: string, path: string, issues: ConfigIssue[]): Ipv4Block
  * @param c The parsed configuration.
  * @param issues Where problems are recorded.
  */
-function checkNetwork(c: EnvironmentParsed, issues: ConfigIssue[]): void {
+function checkNetwork(
+  c: Pick<EnvironmentParsed, "network" | "region"> & { availabilityZones: [string, string] },
+  issues: ConfigIssue[],
+): void {
   const vpc = cidrField(c.network.vpcCidr, "network.vpcCidr", issues);
   const subnets = c.network.publicSubnetCidrs.map((s, i) => cidrField(s, `network.publicSubnetCidrs.${i}`, issues));
   subnets.forEach((subnet, i) => {
@@ -150,11 +172,50 @@ function checkSecrets(c: EnvironmentParsed, issues: ConfigIssue[]): void {
 export function crossFieldIssues(c: EnvironmentParsed): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   checkIdentity(c, issues);
-  checkNetwork(c, issues);
+  if (c.shared === undefined && c.availabilityZones !== undefined)
+    checkNetwork({ ...c, availabilityZones: c.availabilityZones }, issues);
   checkService(c, issues);
   checkSecrets(c, issues);
   checkEdge(c, issues);
   return issues;
+}
+
+/** What each field of a standalone environment's own edge is, for the message when it is left out. */
+const STANDALONE_FIELDS = {
+  availabilityZones: "the two availability zones of the public subnets, in the region",
+  domain: "the name the service answers on (HTTPS), e.g. app.example.com",
+  hostedZone: "the Route 53 zone of the domain: { mode: create, name: ZONE } or { mode: existing, zoneId: ID }",
+} as const;
+
+/**
+ * Fields a standalone environment must have and an attached one must not:
+ * its own edge, or the shared environment's.
+ * @param c The parsed configuration.
+ * @param input The configuration as written (whether a defaulted field was written at all).
+ * @returns The problems found.
+ */
+export function edgeIssues(c: EnvironmentParsed, input: unknown): ConfigIssue[] {
+  const written = (field: string) =>
+    typeof input === "object" && input !== null && (input as Record<string, unknown>)[field] !== undefined;
+  if (c.shared === undefined) {
+    const missing = (["availabilityZones", "domain", "hostedZone"] as const).filter((f) => c[f] === undefined);
+    const issues: ConfigIssue[] = missing.map((path) => ({
+      path,
+      message: `required: ${STANDALONE_FIELDS[path]}. An environment of its own needs it; or attach the service to a shared environment with \`shared: NAME\` instead.`,
+    }));
+    if (c.preview !== undefined)
+      issues.push({
+        path: "preview",
+        message: "previews run on a shared environment: attach this one first (`shared`)",
+      });
+    return issues;
+  }
+  // The shared environment's own: a value here would be silently unused.
+  const own = ["availabilityZones", "domain", "hostedZone", "network", "loadBalancer", "certificate"];
+  return own.filter(written).map((path) => ({
+    path,
+    message: `is the shared environment's ("${c.shared!.environment}"): remove it here (the service answers on <host>.<its domain>, behind its load balancer)`,
+  }));
 }
 
 /**
@@ -176,21 +237,46 @@ function checkIdentity(c: EnvironmentParsed, issues: ConfigIssue[]): void {
       message: `"${prefix}" has ${prefix.length} characters; serviceName + "-" + name must fit the 32 of an ALB or target group name`,
     });
   }
-  const bucket = c.state.bucket ?? resourceNames({ ...c, stateBucket: undefined }).state.bucket;
+  const bucket =
+    c.state.bucket ??
+    resourceNames({ serviceName: c.serviceName, name: c.name, accountId: c.accountId, region: c.region }).state.bucket;
   if (bucket.length > 63) {
     issues.push({
       path: "state.bucket",
       message: `the derived bucket name "${bucket}" is longer than S3's 63 characters; set state.bucket`,
     });
   }
-  if (c.github.oidcProviderArn !== undefined) {
-    const match = c.github.oidcProviderArn.match(OIDC_PROVIDER_ARN_PATTERN);
-    if (match && c.accountId !== undefined && match[1] !== c.accountId) {
-      issues.push({
-        path: "github.oidcProviderArn",
-        message: `the provider belongs to account ${match[1]}, the environment to ${c.accountId}`,
-      });
-    }
+  checkCi(c, issues);
+}
+
+/**
+ * The CI block: written once (`ci`, or its older spelling `github`), and a
+ * reused OIDC provider in the environment's account and for the CI's issuer.
+ * @param c The parsed configuration.
+ * @param issues Where problems are added.
+ */
+function checkCi(c: EnvironmentParsed, issues: ConfigIssue[]): void {
+  if (c.ci !== undefined && c.github !== undefined) {
+    issues.push({
+      path: "github",
+      message: `is the older spelling of ci: { provider: github, … }, and ci is set too (${c.ci.provider}); keep one: move github's fields under ci with provider: github, or drop github`,
+    });
+    return;
+  }
+  const ci = resolveCi(c);
+  if (ci.provider === "none" || ci.oidcProviderArn === undefined) return;
+  const path = `${c.ci === undefined ? "github" : "ci"}.oidcProviderArn`;
+  const match = ci.oidcProviderArn.match(OIDC_PROVIDER_ARN_PATTERN);
+  if (match && c.accountId !== undefined && match[1] !== c.accountId) {
+    issues.push({ path, message: `the provider belongs to account ${match[1]}, the environment to ${c.accountId}` });
+  }
+  const host = issuerHost(ciIssuer(ci));
+  const arnIssuer = ci.oidcProviderArn.replace(/^[^/]*\//, "");
+  if (match && arnIssuer !== host) {
+    issues.push({
+      path,
+      message: `is the provider of ${arnIssuer}, but the ${ci.provider} tokens come from ${host}; name the provider of ${host}, or leave the field out to create it`,
+    });
   }
 }
 
@@ -238,12 +324,7 @@ function checkService(c: EnvironmentParsed, issues: ConfigIssue[]): void {
  * @param issues Where problems are added.
  */
 function checkEdge(c: EnvironmentParsed, issues: ConfigIssue[]): void {
-  if (c.hostedZone.mode === "create" && c.domain !== c.hostedZone.name && !c.domain.endsWith(`.${c.hostedZone.name}`)) {
-    issues.push({
-      path: "domain",
-      message: `${c.domain} is not in the hosted zone ${c.hostedZone.name}; use a name ending in .${c.hostedZone.name}`,
-    });
-  }
+  if (c.domain !== undefined && c.hostedZone !== undefined) checkZone(c.domain, c.hostedZone, issues);
   if (c.loadBalancer.mode === "existing") {
     const alb = c.loadBalancer.arn.match(ALB_ARN_PATTERN);
     const listener = c.loadBalancer.httpsListenerArn.match(LISTENER_ARN_PATTERN);
@@ -257,6 +338,21 @@ function checkEdge(c: EnvironmentParsed, issues: ConfigIssue[]): void {
   }
   if (c.certificate.mode === "existing") {
     checkArnPlace(c.certificate.arn.match(CERTIFICATE_ARN_PATTERN), c, "certificate.arn", "certificate", issues);
+  }
+}
+
+/**
+ * The domain must be in a zone the stack creates.
+ * @param domain The domain.
+ * @param zone The hosted zone's configuration.
+ * @param issues Where problems are added.
+ */
+function checkZone(domain: string, zone: ZoneConfig, issues: ConfigIssue[]): void {
+  if (zone.mode === "create" && domain !== zone.name && !domain.endsWith(`.${zone.name}`)) {
+    issues.push({
+      path: "domain",
+      message: `${domain} is not in the hosted zone ${zone.name}; use a name ending in .${zone.name}`,
+    });
   }
 }
 
@@ -277,8 +373,9 @@ export function validateEnvironment(input: unknown): ValidationResult {
   const parsed = v.safeParse(EnvironmentSchema, input, { abortEarly: false });
   if (!parsed.success) return { ok: false, issues: parsed.issues.map(fromSchemaIssue) };
   const c = parsed.output;
-  const issues = crossFieldIssues(c);
+  const issues = [...edgeIssues(c, input), ...crossFieldIssues(c)];
   if (issues.length > 0) return { ok: false, issues };
+  const shared = c.shared && sharedNames({ name: c.shared.environment, accountId: c.accountId, region: c.region });
   const names = resourceNames({
     serviceName: c.serviceName,
     name: c.name,
@@ -286,14 +383,79 @@ export function validateEnvironment(input: unknown): ValidationResult {
     region: c.region,
     stateBucket: c.state.bucket,
     targetGroupNamePrefix: c.service.targetGroupNamePrefix,
+    shared,
+    preview: c.preview?.pullRequest,
   });
-  const config: EnvironmentConfig = {
-    ...c,
+  // The older github: is read into ci (resolveCi), not kept beside it.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- github is left out on purpose
+  const { domain, hostedZone, availabilityZones, github, ...rest } = c;
+  const common = {
+    ...rest,
+    shared: undefined,
     accountId: c.accountId,
-    github: { ...c.github, environment: c.github.environment ?? c.name },
-    service: { ...c.service, targetGroupNamePrefix: names.targetGroupPrefix },
+    ci: resolveCi(c),
+    service: { ...(c.preview ? previewService(c.service) : c.service), targetGroupNamePrefix: names.targetGroupPrefix },
     state: { bucket: names.state.bucket, region: c.state.region ?? c.region, keys: names.state.keys },
     names,
   };
+  const config: EnvironmentConfig =
+    c.shared && shared
+      ? { ...common, shared: attachment(c, shared) }
+      : { ...common, domain: domain!, hostedZone: hostedZone!, availabilityZones: availabilityZones! };
   return { ok: true, config };
+}
+
+/**
+ * The attachment of a service to a shared environment, resolved: the host label
+ * (the service's name unless set; `pr-N-<label>` for a preview) and paths.
+ * @param c The parsed configuration (with `shared`).
+ * @param names The shared environment's names.
+ */
+function attachment(c: EnvironmentParsed, names: SharedNames): SharedAttachment {
+  const written = c.shared!;
+  const label = ("host" in written ? written.host : undefined) ?? c.serviceName;
+  return {
+    environment: written.environment,
+    host: c.preview ? previewHost(label, c.preview.pullRequest) : label,
+    paths: ("paths" in written ? written.paths : undefined) ?? [],
+    names,
+  };
+}
+
+/**
+ * Validates one shared environment's configuration and derives its names.
+ * @param input The shared environment as written (with overrides applied).
+ * @returns The resolved configuration, or every problem found.
+ */
+export function validateSharedEnvironment(
+  input: unknown,
+): { ok: true; config: SharedEnvironmentConfig } | { ok: false; issues: ConfigIssue[] } {
+  const parsed = v.safeParse(SharedEnvironmentSchema, input, { abortEarly: false });
+  if (!parsed.success) return { ok: false, issues: parsed.issues.map(fromSchemaIssue) };
+  const c: SharedEnvironmentParsed = parsed.output;
+  const issues: ConfigIssue[] = [];
+  if (c.accountId === undefined && !c.emulator)
+    issues.push({
+      path: "accountId",
+      message: "is required: the provider must refuse credentials of any other account",
+    });
+  checkNetwork(c, issues);
+  checkZone(`x.${c.domain}`, c.hostedZone, issues);
+  if (issues.length > 0) return { ok: false, issues };
+  const names = sharedNames({ name: c.name, accountId: c.accountId, region: c.region });
+  const owner = c.accountId ?? c.name;
+  return {
+    ok: true,
+    config: {
+      ...c,
+      accountId: c.accountId,
+      state: {
+        // Account and region make the name globally unique and say where it lives.
+        bucket: c.state.bucket ?? `fargate-pipeline-shared-${owner}-${c.region}`,
+        region: c.state.region ?? c.region,
+        key: `${names.stack}/terraform.tfstate`,
+      },
+      names,
+    },
+  };
 }

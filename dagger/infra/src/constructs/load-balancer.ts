@@ -48,6 +48,8 @@ export interface ExistingLoadBalancer {
   listenerRulePriority: number;
   /** Add the certificate to the listener as an SNI certificate. */
   attachCertificate: boolean;
+  /** Path patterns the rule requires besides the host (none: every path). */
+  paths?: string[];
 }
 
 /** Options of LoadBalancer. */
@@ -60,8 +62,8 @@ export interface LoadBalancerOptions {
   targetGroupNamePrefix: string;
   /** The domain routed to the service. */
   domain: string;
-  /** ARN of an issued certificate for the domain. */
-  certificateArn: string;
+  /** ARN of an issued certificate for the domain (none: the listener's certificate covers it already). */
+  certificateArn?: string;
   /** Port the container listens on. */
   containerPort: number;
   /** Seconds the ALB lets in-flight requests finish on a deregistered task. */
@@ -162,24 +164,17 @@ export class LoadBalancer extends Construct {
     this.targetGroupArn = targetGroup.arn;
 
     if (placement.mode === "create") {
-      const albSecurityGroup = new SecurityGroup(this, "alb_security_group", {
-        name: `${options.name}-alb`,
-        description: "Load balancer: HTTP and HTTPS from the internet",
+      const { alb, securityGroupId, https } = addAlb(this, {
+        name: options.name,
         vpcId: this.vpcId,
-        tags: { Name: `${options.name}-alb` },
+        subnetIds: placement.subnetIds,
+        tlsPolicy: placement.tlsPolicy,
+        deletionProtection: placement.deletionProtection,
+        certificateArn: options.certificateArn!,
+        defaultAction: { type: "forward", targetGroupArn: targetGroup.arn },
       });
-      for (const port of [HTTP_PORT, HTTPS_PORT]) {
-        new VpcSecurityGroupIngressRule(this, `alb_ingress_${port}`, {
-          securityGroupId: albSecurityGroup.id,
-          description: port === HTTP_PORT ? "HTTP from anywhere (redirected to HTTPS)" : "HTTPS from anywhere",
-          ipProtocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          cidrIpv4: "0.0.0.0/0",
-        });
-      }
       new VpcSecurityGroupEgressRule(this, "alb_egress_app", {
-        securityGroupId: albSecurityGroup.id,
+        securityGroupId,
         description: "To the tasks only (traffic and health checks)",
         ipProtocol: "tcp",
         fromPort: options.containerPort,
@@ -192,41 +187,11 @@ export class LoadBalancer extends Construct {
         ipProtocol: "tcp",
         fromPort: options.containerPort,
         toPort: options.containerPort,
-        referencedSecurityGroupId: albSecurityGroup.id,
-      });
-
-      const alb = new Lb(this, "alb", {
-        name: options.name,
-        internal: false,
-        loadBalancerType: "application",
-        ipAddressType: "ipv4",
-        securityGroups: [albSecurityGroup.id],
-        subnets: placement.subnetIds,
-        // Malformed headers are dropped instead of being passed to the app (request smuggling).
-        dropInvalidHeaderFields: true,
-        enableDeletionProtection: placement.deletionProtection,
-        tags: { Name: options.name },
+        referencedSecurityGroupId: securityGroupId,
       });
       this.dnsName = alb.dnsName;
       this.zoneId = alb.zoneId;
       this.requestCountResourceLabel = `${alb.arnSuffix}/${targetGroup.arnSuffix}`;
-
-      new LbListener(this, "http_listener", {
-        loadBalancerArn: alb.arn,
-        port: HTTP_PORT,
-        protocol: "HTTP",
-        defaultAction: [
-          { type: "redirect", redirect: { protocol: "HTTPS", port: String(HTTPS_PORT), statusCode: "HTTP_301" } },
-        ],
-      });
-      const https = new LbListener(this, "https_listener", {
-        loadBalancerArn: alb.arn,
-        port: HTTPS_PORT,
-        protocol: "HTTPS",
-        sslPolicy: placement.tlsPolicy,
-        certificateArn: options.certificateArn,
-        defaultAction: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-      });
       this.routing = [https];
     } else {
       const alb = existing!;
@@ -245,15 +210,19 @@ export class LoadBalancer extends Construct {
         // cdktf types an iterator's element `any`; each element of this list is a security group id.
         referencedSecurityGroupId: albGroups.value as string,
       });
+      const paths = placement.paths ?? [];
       const rule = new LbListenerRule(this, "https_rule", {
         listenerArn: placement.httpsListenerArn,
         priority: placement.listenerRulePriority,
-        condition: [{ hostHeader: { values: [options.domain] } }],
+        condition: [
+          { hostHeader: { values: [options.domain] } },
+          ...(paths.length > 0 ? [{ pathPattern: { values: paths } }] : []),
+        ],
         action: [{ type: "forward", targetGroupArn: targetGroup.arn }],
         tags: { Name: options.name },
       });
       this.routing = [rule];
-      if (placement.attachCertificate) {
+      if (placement.attachCertificate && options.certificateArn !== undefined) {
         this.routing.push(
           new LbListenerCertificate(this, "https_certificate", {
             listenerArn: placement.httpsListenerArn,
@@ -263,4 +232,99 @@ export class LoadBalancer extends Construct {
       }
     }
   }
+}
+
+/** What an HTTPS listener does with a request no rule takes. */
+export type DefaultAction =
+  | { type: "forward"; targetGroupArn: string }
+  /** A fixed answer: a shared load balancer says 404 for a host no service claimed. */
+  | { type: "fixed-response"; statusCode: string; body: string };
+
+/** Options of addAlb(). */
+export interface AlbOptions {
+  /** Name of the ALB and prefix of its security group's. */
+  name: string;
+  /** VPC of the ALB. */
+  vpcId: string;
+  /** Public subnets (two zones). */
+  subnetIds: string[];
+  /** TLS policy of the HTTPS listener. */
+  tlsPolicy: string;
+  /** Refuse deletion of the ALB. */
+  deletionProtection: boolean;
+  /** The HTTPS listener's default certificate. */
+  certificateArn: string;
+  /** The HTTPS listener's default action. */
+  defaultAction: DefaultAction;
+  /** Where access logs go (a bucket that admits ELB's log delivery), when they are on. */
+  accessLogs?: { bucket: string; dependsOn: ITerraformDependable[] };
+}
+
+/**
+ * An internet-facing ALB in a scope: its security group (80 and 443 from the
+ * internet; no egress rule: the caller adds the one to its targets), the HTTP
+ * listener redirecting to HTTPS, and the HTTPS listener with its default action.
+ * Resources are added to `scope` itself, so their addresses are `<scope>_alb`,
+ * `<scope>_https_listener`, … whoever calls it (a standalone service's
+ * LoadBalancer, a shared environment's edge).
+ * @param scope The construct the resources belong to.
+ * @param options See AlbOptions.
+ */
+export function addAlb(scope: Construct, options: AlbOptions): { alb: Lb; securityGroupId: string; https: LbListener } {
+  const albSecurityGroup = new SecurityGroup(scope, "alb_security_group", {
+    name: `${options.name}-alb`,
+    description: "Load balancer: HTTP and HTTPS from the internet",
+    vpcId: options.vpcId,
+    tags: { Name: `${options.name}-alb` },
+  });
+  for (const port of [HTTP_PORT, HTTPS_PORT]) {
+    new VpcSecurityGroupIngressRule(scope, `alb_ingress_${port}`, {
+      securityGroupId: albSecurityGroup.id,
+      description: port === HTTP_PORT ? "HTTP from anywhere (redirected to HTTPS)" : "HTTPS from anywhere",
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      cidrIpv4: "0.0.0.0/0",
+    });
+  }
+  const alb = new Lb(scope, "alb", {
+    name: options.name,
+    internal: false,
+    loadBalancerType: "application",
+    ipAddressType: "ipv4",
+    securityGroups: [albSecurityGroup.id],
+    subnets: options.subnetIds,
+    // Malformed headers are dropped instead of being passed to the app (request smuggling).
+    dropInvalidHeaderFields: true,
+    enableDeletionProtection: options.deletionProtection,
+    ...(options.accessLogs
+      ? { accessLogs: { bucket: options.accessLogs.bucket, enabled: true }, dependsOn: options.accessLogs.dependsOn }
+      : {}),
+    tags: { Name: options.name },
+  });
+  new LbListener(scope, "http_listener", {
+    loadBalancerArn: alb.arn,
+    port: HTTP_PORT,
+    protocol: "HTTP",
+    defaultAction: [
+      { type: "redirect", redirect: { protocol: "HTTPS", port: String(HTTPS_PORT), statusCode: "HTTP_301" } },
+    ],
+  });
+  const action = options.defaultAction;
+  const https = new LbListener(scope, "https_listener", {
+    loadBalancerArn: alb.arn,
+    port: HTTPS_PORT,
+    protocol: "HTTPS",
+    sslPolicy: options.tlsPolicy,
+    certificateArn: options.certificateArn,
+    defaultAction: [
+      action.type === "forward"
+        ? { type: "forward", targetGroupArn: action.targetGroupArn }
+        : {
+            type: "fixed-response",
+            fixedResponse: { statusCode: action.statusCode, contentType: "text/plain", messageBody: action.body },
+          },
+    ],
+  });
+  return { alb, securityGroupId: albSecurityGroup.id, https };
 }

@@ -62,7 +62,7 @@ export interface FargateServiceOptions {
   stopTimeoutSeconds: number;
   /** Allow ECS Exec. */
   enableExecuteCommand: boolean;
-  /** Container Insights setting of the cluster. */
+  /** Container Insights setting of the cluster (when the service creates it). */
   containerInsights: string;
   /** Days of log retention. */
   logRetentionDays: number;
@@ -77,6 +77,8 @@ export interface FargateServiceOptions {
   taskRoleArn: string;
   /** What must exist before the service: the listener (or rule) and the execution role's policy. */
   dependsOn: ITerraformDependable[];
+  /** A cluster that exists already (a shared environment's), instead of one of the service's own. */
+  cluster?: { arn: string; name: string };
 }
 
 /** Container health check timing: see containerHealthCheck(). */
@@ -182,10 +184,12 @@ export class FargateService extends Construct {
    */
   constructor(scope: Construct, id: string, o: FargateServiceOptions) {
     super(scope, id);
-    const cluster = new EcsCluster(this, "cluster", {
-      name: o.names.cluster,
-      setting: [{ name: "containerInsights", value: o.containerInsights }],
-    });
+    const cluster =
+      o.cluster ??
+      new EcsCluster(this, "cluster", {
+        name: o.names.cluster,
+        setting: [{ name: "containerInsights", value: o.containerInsights }],
+      });
     const logs = new CloudwatchLogGroup(this, "log_group", {
       name: o.names.logGroup,
       retentionInDays: o.logRetentionDays,

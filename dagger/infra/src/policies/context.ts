@@ -13,9 +13,21 @@ import type { ServicePolicyContext } from "./document.ts";
  * @param config The environment's configuration.
  */
 export function loadBalancerName(config: EnvironmentConfig): string {
-  if (config.loadBalancer.mode === "create") return config.names.loadBalancer;
+  // The shared environment's, or the stack's own.
+  if (config.shared || config.loadBalancer.mode === "create") return config.names.loadBalancer;
   // Validated against the pattern at synth: group 3 is the name.
   return config.loadBalancer.arn.match(ALB_ARN_PATTERN)![3]!;
+}
+
+/** What only the stack knows (data sources), for policyContext(). */
+export interface PolicyReferences {
+  partition: string;
+  dnsSuffix: string;
+  account: string;
+  hostedZoneId: string;
+  boundaryPolicyArn: string;
+  /** An attached service's host, `<label>.<the shared domain>` (read from what the environment published). */
+  host?: string;
 }
 
 /**
@@ -24,13 +36,13 @@ export function loadBalancerName(config: EnvironmentConfig): string {
  * @param config The environment's configuration.
  * @param refs Values only known to the stack (references).
  */
-export function policyContext(
-  config: EnvironmentConfig,
-  refs: { partition: string; dnsSuffix: string; account: string; hostedZoneId: string; boundaryPolicyArn: string },
-): ServicePolicyContext {
+export function policyContext(config: EnvironmentConfig, refs: PolicyReferences): ServicePolicyContext {
   const n = config.names;
+  const { host, ...known } = refs;
+  if (config.shared && host === undefined)
+    throw new Error(`policyContext: environment "${config.name}" is attached: pass the host the stack reads`);
   return {
-    ...refs,
+    ...known,
     region: config.region,
     prefix: n.prefix,
     serviceStack: n.stacks.service,
@@ -39,11 +51,22 @@ export function policyContext(
     taskFamily: n.taskFamily,
     repository: n.repository,
     logGroup: n.logGroup,
-    roles: n.roles,
+    // The previews' role exists only for an attached environment.
+    roles: config.shared
+      ? n.roles
+      : { execution: n.roles.execution, task: n.roles.task, deploy: n.roles.deploy, plan: n.roles.plan },
     loadBalancerName: loadBalancerName(config),
-    sharedLoadBalancer: config.loadBalancer.mode === "existing",
+    sharedLoadBalancer: config.shared !== undefined || config.loadBalancer.mode === "existing",
+    ...(config.shared
+      ? {
+          sharedEnvironment: {
+            parameterPath: config.shared.names.parameterPath,
+            claims: config.shared.names.claims,
+          },
+        }
+      : {}),
     targetGroupPrefix: config.service.targetGroupNamePrefix,
-    domain: config.domain,
+    domain: config.shared ? host! : config.domain,
     state: { bucket: config.state.bucket, keys: Object.values(config.state.keys), ledger: config.names.state.ledger },
     secrets: resolveSecrets(config.service.secrets, config.region),
   };

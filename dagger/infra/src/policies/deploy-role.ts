@@ -9,6 +9,7 @@ import {
   identityPolicies,
   inRegion,
   roleArn,
+  CLAIMANT_TAG,
   STACK_TAG,
   type PolicyContext,
   type PolicyDocument,
@@ -168,6 +169,7 @@ function elbStatements(ctx: PolicyContext): PolicyStatement[] {
     Action: "elasticloadbalancing:Describe*",
     Resource: "*",
   };
+  if (ctx.sharedEnvironment) return [read, targetGroups, ...ownRulesOnly(ctx, elb)];
   if (ctx.sharedLoadBalancer) return [read, targetGroups, rules];
   return [
     read,
@@ -195,11 +197,128 @@ function elbStatements(ctx: PolicyContext): PolicyStatement[] {
 }
 
 /**
+ * On a shared environment's listener, which other services' rules share: its
+ * own rule only, told apart by the Stack tag it is created with (the
+ * provider's default tags) and carries.
+ * @param ctx The policy context.
+ * @param elb An ELB ARN of the context's region and account.
+ */
+function ownRulesOnly(ctx: PolicyContext, elb: (resource: string) => string): PolicyStatement[] {
+  const lb = ctx.loadBalancerName;
+  return [
+    {
+      Sid: "CreateOwnRuleOnSharedListener",
+      Effect: "Allow",
+      Action: ["elasticloadbalancing:CreateRule", "elasticloadbalancing:AddTags"],
+      Resource: [elb(`listener/app/${lb}/*`), elb(`listener-rule/app/${lb}/*`)],
+      Condition: { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: ctx.serviceStack } },
+    },
+    {
+      Sid: "ChangeOwnRuleOnly",
+      Effect: "Allow",
+      Action: [
+        "elasticloadbalancing:DeleteRule",
+        "elasticloadbalancing:ModifyRule",
+        "elasticloadbalancing:SetRulePriorities",
+        "elasticloadbalancing:AddTags",
+        "elasticloadbalancing:RemoveTags",
+      ],
+      Resource: elb(`listener-rule/app/${lb}/*`),
+      Condition: { StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: ctx.serviceStack } },
+    },
+  ];
+}
+
+/**
+ * Reading what a shared environment published, and the claims on it (the
+ * deploy, plan and preview roles of an attached service); none otherwise.
+ * @param ctx The policy context.
+ */
+export function readSharedStatements(ctx: PolicyContext): PolicyStatement[] {
+  const shared = ctx.sharedEnvironment;
+  if (!shared) return [];
+  const parameter = (path: string) => arn(ctx, "ssm", `parameter${path}`);
+  return [
+    {
+      Sid: "ReadSharedEnvironment",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      Resource: [parameter(shared.parameterPath), parameter(`${shared.parameterPath}/*`)],
+    },
+  ];
+}
+
+/**
+ * What a service attached to a shared environment reads and writes there
+ * through SSM: the outputs it published (read), and the claims the module's
+ * preflight makes before an apply: created only with the service's own
+ * Claimant tag, and deleted (on destroy) only when they carry it.
+ * @param ctx The policy context (with sharedEnvironment).
+ * @param claimant The Claimant tag value (or pattern) this role may claim as.
+ */
+export function sharedParameterStatements(ctx: PolicyContext, claimant: string): PolicyStatement[] {
+  const shared = ctx.sharedEnvironment;
+  if (!shared) return [];
+  const parameter = (path: string) => arn(ctx, "ssm", `parameter${path}`);
+  const claims = [parameter(`${shared.claims.hosts}/*`), parameter(`${shared.claims.priorities}/*`)];
+  const operator = claimant.includes("*") ? "StringLike" : "StringEquals";
+  return [
+    ...readSharedStatements(ctx),
+    {
+      Sid: "ClaimHostAndPriority",
+      Effect: "Allow",
+      Action: ["ssm:PutParameter", "ssm:AddTagsToResource"],
+      Resource: claims,
+      Condition: { [operator]: { [`aws:RequestTag/${CLAIMANT_TAG}`]: claimant } },
+    },
+    {
+      Sid: "ReleaseOwnClaims",
+      Effect: "Allow",
+      Action: ["ssm:DeleteParameter", "ssm:DeleteParameters"],
+      Resource: claims,
+      Condition: { [operator]: { [`ssm:resourceTag/${CLAIMANT_TAG}`]: claimant } },
+    },
+  ];
+}
+
+/**
  * EC2 statements: the network of the service stack. Creation is region-wide
  * (ids are unknown before), deletion only of resources tagged with the stack.
  * @param ctx The policy context.
  */
 function ec2Statements(ctx: PolicyContext): PolicyStatement[] {
+  // Attached: the network is the shared environment's; the service has one security group.
+  if (ctx.sharedEnvironment)
+    return [
+      { Sid: "NetworkRead", Effect: "Allow", Action: "ec2:Describe*", Resource: "*" },
+      {
+        Sid: "OwnSecurityGroup",
+        Effect: "Allow",
+        Action: [
+          "ec2:CreateSecurityGroup",
+          "ec2:AuthorizeSecurityGroupIngress",
+          "ec2:AuthorizeSecurityGroupEgress",
+          "ec2:RevokeSecurityGroupIngress",
+          "ec2:RevokeSecurityGroupEgress",
+          "ec2:ModifySecurityGroupRules",
+          "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+          "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+          "ec2:CreateTags",
+          "ec2:DeleteTags",
+        ],
+        Resource: "*",
+        Condition: inRegion(ctx),
+      },
+      {
+        Sid: "DeleteOwnSecurityGroupOnly",
+        Effect: "Allow",
+        Action: "ec2:DeleteSecurityGroup",
+        Resource: "*",
+        Condition: {
+          StringEquals: { "aws:RequestedRegion": ctx.region, [`aws:ResourceTag/${STACK_TAG}`]: ctx.serviceStack },
+        },
+      },
+    ];
   return [
     { Sid: "NetworkRead", Effect: "Allow", Action: "ec2:Describe*", Resource: "*" },
     {
@@ -404,7 +523,7 @@ function servicePolicy(ctx: PolicyContext): PolicyDocument {
       Sid: "EcsNoResourceLevel",
       Effect: "Allow",
       Action: [
-        "ecs:CreateCluster",
+        ...(ctx.sharedEnvironment ? [] : ["ecs:CreateCluster"]),
         "ecs:RegisterTaskDefinition",
         "ecs:DeregisterTaskDefinition",
         "ecs:DescribeTaskDefinition",
@@ -421,10 +540,10 @@ function servicePolicy(ctx: PolicyContext): PolicyDocument {
       Effect: "Allow",
       Action: [
         "ecs:DescribeClusters",
-        "ecs:DeleteCluster",
-        "ecs:UpdateCluster",
-        "ecs:UpdateClusterSettings",
-        "ecs:PutClusterCapacityProviders",
+        // A shared environment's cluster is the platform's: the service only runs in it.
+        ...(ctx.sharedEnvironment
+          ? []
+          : ["ecs:DeleteCluster", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:PutClusterCapacityProviders"]),
         "ecs:CreateService",
         "ecs:UpdateService",
         "ecs:DeleteService",
@@ -477,9 +596,7 @@ function servicePolicy(ctx: PolicyContext): PolicyDocument {
  */
 function networkAndEdgePolicy(ctx: PolicyContext): PolicyDocument {
   const zone = `arn:${ctx.partition}:route53:::hostedzone/${ctx.hostedZoneId}`;
-  return policy([
-    ...elbStatements(ctx),
-    ...ec2Statements(ctx),
+  const certificates: PolicyStatement[] = [
     {
       Sid: "CertificateRequest",
       Effect: "Allow",
@@ -500,6 +617,13 @@ function networkAndEdgePolicy(ctx: PolicyContext): PolicyDocument {
       Resource: arn(ctx, "acm", "certificate/*"),
       Condition: { StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: ctx.serviceStack } },
     },
+  ];
+  return policy([
+    ...elbStatements(ctx),
+    ...ec2Statements(ctx),
+    // Attached: the shared environment's wildcard certificate covers the host.
+    ...(ctx.sharedEnvironment ? [] : certificates),
+    ...sharedParameterStatements(ctx, ctx.serviceStack),
     {
       Sid: "ZoneLookup",
       Effect: "Allow",
@@ -520,7 +644,10 @@ function networkAndEdgePolicy(ctx: PolicyContext): PolicyDocument {
       Condition: {
         // The alias record itself and the certificate's validation record (_<hash>.<domain>).
         "ForAllValues:StringLike": {
-          "route53:ChangeResourceRecordSetsNormalizedRecordNames": [ctx.domain, `*.${ctx.domain}`],
+          // Attached: its alias record only (the certificate's validation record is the platform's).
+          "route53:ChangeResourceRecordSetsNormalizedRecordNames": ctx.sharedEnvironment
+            ? [ctx.domain]
+            : [ctx.domain, `*.${ctx.domain}`],
         },
       },
     },

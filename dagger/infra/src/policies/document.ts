@@ -59,8 +59,8 @@ export interface PolicyContext {
   repository: string;
   /** CloudWatch log group name. */
   logGroup: string;
-  /** Role names. */
-  roles: { execution: string; task: string; deploy: string; plan: string };
+  /** Role names (`preview`: the previews' role, of an attached environment only). */
+  roles: { execution: string; task: string; deploy: string; plan: string; preview?: string };
   /** ARN of the permissions boundary of the task roles. */
   boundaryPolicyArn: string;
   /** ARN of the GitHub OIDC provider. */
@@ -69,6 +69,12 @@ export interface PolicyContext {
   loadBalancerName: string;
   /** True when the ALB is shared (existing): the deploy role may only manage its rule and certificate. */
   sharedLoadBalancer: boolean;
+  /**
+   * The shared environment the service attaches to, when it does: where its
+   * outputs are published and where services claim hosts and rule priorities
+   * (SharedNames). The deploy role then manages no network, cluster or certificate.
+   */
+  sharedEnvironment?: { parameterPath: string; claims: { hosts: string; priorities: string } };
   /** Target group name prefix. */
   targetGroupPrefix: string;
   /** Hosted zone id of the domain. */
@@ -88,6 +94,13 @@ export type ServicePolicyContext = Omit<PolicyContext, "oidcProviderArn">;
 
 /** The tag key that names the stack a resource belongs to (provider default tags). */
 export const STACK_TAG = "Stack";
+
+/**
+ * The tag key of a claim on a shared environment (an SSM parameter under its
+ * claims path): the service stack that made it. Roles may create claims only
+ * with their own stack as the value, and delete only those.
+ */
+export const CLAIMANT_TAG = "Claimant";
 
 /** The service that runs ECS tasks and assumes their roles. */
 export const ECS_TASKS = "ecs-tasks.amazonaws.com";

@@ -2,7 +2,7 @@
  * The plan role's policy: what pull requests run `plan` and `status` with, read-only.
  */
 import { identityPolicies, roleArn, type PolicyContext, type PolicyDocument } from "./document.ts";
-import { secretMetadataStatements, stateStatements } from "./deploy-role.ts";
+import { readSharedStatements, secretMetadataStatements, stateStatements } from "./deploy-role.ts";
 
 /**
  * The plan role's policy: read everything the stacks manage and their state,
@@ -16,6 +16,8 @@ export function planRolePolicy(ctx: PolicyContext): PolicyDocument {
       ...stateStatements(ctx, false),
       // status names the secrets' current versions: metadata only, as for the deploy role.
       ...secretMetadataStatements(ctx),
+      // Attached: what the shared environment published, and who claimed which host.
+      ...readSharedStatements(ctx),
       {
         Sid: "ReadManagedResources",
         Effect: "Allow",

@@ -27,6 +27,8 @@ export function policySizeIssues(config: EnvironmentConfig): ConfigIssue[] {
       dnsSuffix: "amazonaws.com.cn",
       account,
       hostedZoneId: "Z".repeat(32),
+      // Attached: the shared domain is read at plan time; measured at its longest likely length.
+      ...(config.shared ? { host: `${config.shared.host}.${"d".repeat(63)}.example.com` } : {}),
       boundaryPolicyArn: boundaryPolicyArn(config, "aws-us-gov", account),
     }),
     oidcProviderArn: `arn:aws-us-gov:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,

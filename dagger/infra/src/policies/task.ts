@@ -3,6 +3,7 @@
  * logs, read exactly the configured secrets) and the permissions boundary of
  * every role the service stack creates.
  */
+import { previewPrefix } from "../config/naming.ts";
 import { secretIamResource, secretViaService, type SecretReference } from "../config/secrets.ts";
 import { arn, distinct, type PolicyDocument, type PolicyStatement, type ServicePolicyContext } from "./document.ts";
 
@@ -134,5 +135,14 @@ export function executionRolePolicy(ctx: ServicePolicyContext): PolicyDocument {
  * @param ctx The policy context.
  */
 export function taskBoundaryPolicy(ctx: ServicePolicyContext): PolicyDocument {
-  return { Version: "2012-10-17", Statement: executionRolePolicy(ctx).Statement };
+  const statements = executionRolePolicy(ctx).Statement;
+  if (!ctx.sharedEnvironment) return { Version: "2012-10-17", Statement: statements };
+  // Attached: the pull requests' previews run under the same boundary, each with a log group of its own.
+  const previews = arn(ctx, "logs", `log-group:/ecs/${previewPrefix(ctx.prefix, "*")}:log-stream:*`);
+  return {
+    Version: "2012-10-17",
+    Statement: statements.map((s) =>
+      s.Sid === "WriteThisLogGroup" ? { ...s, Resource: [taskResources(ctx).logStreams, previews] } : s,
+    ),
+  };
 }

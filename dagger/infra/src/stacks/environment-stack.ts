@@ -46,10 +46,26 @@ export class ReadableIdStack extends TerraformStack {
 /** OpenTofu 1.10 brought the S3 backend's native lock file (use_lockfile). */
 export const REQUIRED_TOFU_VERSION = ">= 1.10.0";
 
+/** What a stack pinned to one account and region needs. */
+export interface PinnedStackOptions {
+  /** The stack's name (its folder, and the Stack tag when no other is given). */
+  name: string;
+  /** The region of its resources. */
+  region: string;
+  /** The only account its provider may act in; undefined: any (local). */
+  accountId: string | undefined;
+  /** Tags on every resource (the provider's default tags). */
+  tags: Record<string, string>;
+  /** Where its state lives: bucket, key and region. */
+  state: { bucket: string; key: string; region: string };
+  /** Applied to the AWS emulator: the stack carries EMULATOR_UNHELD_FIELDS. */
+  emulator: boolean;
+}
+
 /**
- * What every stack of an environment shares: the AWS provider pinned to the
- * environment's account and region with default tags, the S3 backend with its
- * native lock file, and readable, stable resource addresses.
+ * What every stack shares: the AWS provider pinned to an account and region
+ * with default tags, the S3 backend with its native lock file, and readable,
+ * stable resource addresses.
  *
  * Endpoints are not in here: they come from AWS_ENDPOINT_URL at apply time and
  * the backend's emulator settings from `-backend-config` at init (see
@@ -58,62 +74,76 @@ export const REQUIRED_TOFU_VERSION = ">= 1.10.0";
  * moto cannot hold (EMULATOR_UNHELD_FIELDS); otherwise `local` synthesizes to
  * the same shape as production.
  */
-export class EnvironmentStack extends ReadableIdStack {
-  /** The environment's validated configuration. */
-  readonly config: EnvironmentConfig;
-  /** Which of the environment's stacks this is. */
-  readonly role: StackRole;
+export class PinnedStack extends ReadableIdStack {
   /** The ARN partition of the credentials in use ("aws", "aws-cn", …). */
   readonly partition: string;
   /** The partition's DNS suffix ("amazonaws.com", "amazonaws.com.cn", …): service endpoints in IAM conditions. */
   readonly dnsSuffix: string;
-  /** The account id of the credentials in use (equal to config.accountId when that is set). */
+  /** The account id of the credentials in use (equal to the configured account when that is set). */
   readonly accountId: string;
+
   /**
    * @param scope The app.
-   * @param config The environment's validated configuration.
-   * @param role Which of the environment's stacks this is.
+   * @param options See PinnedStackOptions.
    */
-  constructor(scope: Construct, config: EnvironmentConfig, role: StackRole) {
-    const name = config.names.stacks[role];
-    super(scope, name);
-    this.config = config;
-    this.role = role;
-
+  constructor(scope: Construct, options: PinnedStackOptions) {
+    super(scope, options.name);
     new AwsProvider(this, "aws", {
-      region: config.region,
+      region: options.region,
       // The provider refuses to touch any other account: credentials for the wrong
       // account fail at plan instead of creating a copy of the stack there.
-      ...(config.accountId !== undefined ? { allowedAccountIds: [config.accountId] } : {}),
-      defaultTags: [
-        {
-          tags: {
-            ...config.tags,
-            Project: config.serviceName,
-            Environment: config.name,
-            ManagedBy: "opentofu",
-            // The deploy role may delete only network resources and certificates carrying this tag.
-            [STACK_TAG]: config.names.stacks.service,
-          },
-        },
-      ],
+      ...(options.accountId !== undefined ? { allowedAccountIds: [options.accountId] } : {}),
+      defaultTags: [{ tags: options.tags }],
     });
 
     const backend = new S3Backend(this, {
-      bucket: config.state.bucket,
-      key: config.state.keys[role],
-      region: config.state.region,
+      bucket: options.state.bucket,
+      key: options.state.key,
+      region: options.state.region,
       encrypt: true,
     });
     // OpenTofu's native S3 lock file: no DynamoDB table. Not in cdktf 0.21's typed options.
     backend.addOverride("use_lockfile", true);
     this.addOverride("terraform.required_version", REQUIRED_TOFU_VERSION);
 
-    if (config.emulator) Aspects.of(this).add(new EmulatorUnheldFields());
+    if (options.emulator) Aspects.of(this).add(new EmulatorUnheldFields());
 
     const partition = new DataAwsPartition(this, "partition");
     this.partition = partition.partition;
     this.dnsSuffix = partition.dnsSuffix;
     this.accountId = new DataAwsCallerIdentity(this, "caller").accountId;
+  }
+}
+
+/** A stack of an app's environment: base or service (see PinnedStack for what every stack has). */
+export class EnvironmentStack extends PinnedStack {
+  /** The environment's validated configuration. */
+  readonly config: EnvironmentConfig;
+  /** Which of the environment's stacks this is. */
+  readonly role: StackRole;
+
+  /**
+   * @param scope The app.
+   * @param config The environment's validated configuration.
+   * @param role Which of the environment's stacks this is.
+   */
+  constructor(scope: Construct, config: EnvironmentConfig, role: StackRole) {
+    super(scope, {
+      name: config.names.stacks[role],
+      region: config.region,
+      accountId: config.accountId,
+      tags: {
+        ...config.tags,
+        Project: config.serviceName,
+        Environment: config.name,
+        ManagedBy: "opentofu",
+        // The deploy role may delete only network resources and certificates carrying this tag.
+        [STACK_TAG]: config.names.stacks.service,
+      },
+      state: { bucket: config.state.bucket, key: config.state.keys[role], region: config.state.region },
+      emulator: config.emulator,
+    });
+    this.config = config;
+    this.role = role;
   }
 }

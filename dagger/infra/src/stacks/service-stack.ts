@@ -1,7 +1,7 @@
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { secretValueFrom } from "../config/secrets.ts";
-import type { EnvironmentConfig } from "../config/types.ts";
+import type { AttachedEdge, EnvironmentConfig, StandaloneEdge } from "../config/types.ts";
 import { Certificate } from "../constructs/certificate.ts";
 import { AliasRecord, zoneIdFor } from "../constructs/dns.ts";
 import { ServiceAutoscaling } from "../constructs/autoscaling.ts";
@@ -9,7 +9,14 @@ import { TaskRoles } from "../constructs/iam.ts";
 import { LoadBalancer, type CreateLoadBalancer, type ExistingLoadBalancer } from "../constructs/load-balancer.ts";
 import { Network } from "../constructs/network.ts";
 import { FargateService } from "../constructs/service.ts";
-import { IMAGE_DIGEST_PATTERN, IMAGE_VARIABLE, SECRET_VERSIONS_VARIABLE, SERVICE_OUTPUTS } from "../tofu.ts";
+import { SharedLookup } from "../constructs/shared-outputs.ts";
+import {
+  IMAGE_DIGEST_PATTERN,
+  IMAGE_VARIABLE,
+  RULE_PRIORITY_VARIABLE,
+  SECRET_VERSIONS_VARIABLE,
+  SERVICE_OUTPUTS,
+} from "../tofu.ts";
 import { EnvironmentStack } from "./environment-stack.ts";
 import { boundaryPolicyArn, policyContext } from "../policies/context.ts";
 
@@ -52,51 +59,23 @@ export class ServiceStack extends EnvironmentStack {
       nullable: false,
     });
 
-    const zoneId = zoneIdFor(this, "zone", config.hostedZone);
-    const certificateArn =
-      config.certificate.mode === "existing"
-        ? config.certificate.arn
-        : new Certificate(this, "certificate", {
-            domain: config.domain,
-            zoneId,
-            validationTimeout: config.certificate.validationTimeout,
-          }).arn;
-
-    let placement: CreateLoadBalancer | ExistingLoadBalancer;
-    if (config.loadBalancer.mode === "create") {
-      const network = new Network(this, "network", {
-        name: n.prefix,
-        vpcCidr: config.network.vpcCidr,
-        publicSubnets: config.network.publicSubnetCidrs.map((cidr, i) => ({
-          cidr,
-          availabilityZone: config.availabilityZones[i]!,
-        })),
-      });
-      placement = {
-        mode: "create",
-        vpcId: network.vpcId,
-        subnetIds: network.publicSubnetIds,
-        tlsPolicy: config.loadBalancer.tlsPolicy,
-        deletionProtection: config.loadBalancer.deletionProtection,
-      };
-    } else {
-      placement = { ...config.loadBalancer };
-    }
-
+    const edge = config.shared ? this.attachedEdge(config) : this.ownEdge(config);
     const lb = new LoadBalancer(this, "load_balancer", {
-      placement,
-      name: n.loadBalancer,
+      placement: edge.placement,
+      // The ALB's name when it creates one; the prefix of its security group's in any case.
+      name: config.shared ? n.service : n.loadBalancer,
       targetGroupNamePrefix: s.targetGroupNamePrefix,
-      domain: config.domain,
-      certificateArn,
+      domain: edge.domain,
+      ...(edge.certificateArn !== undefined ? { certificateArn: edge.certificateArn } : {}),
       containerPort: s.containerPort,
       deregistrationDelaySeconds: s.deregistrationDelaySeconds,
       healthCheck: { path: s.healthCheckPath, ...s.targetHealthCheck },
     });
+    const zoneId = edge.zoneId;
 
     new AliasRecord(this, "alias", {
       zoneId,
-      domain: config.domain,
+      domain: edge.domain,
       targetDnsName: lb.dnsName,
       targetZoneId: lb.zoneId,
     });
@@ -107,6 +86,7 @@ export class ServiceStack extends EnvironmentStack {
       account: this.accountId,
       hostedZoneId: zoneId,
       boundaryPolicyArn: boundaryPolicyArn(config, this.partition, this.accountId),
+      host: edge.domain,
     });
     const roles = new TaskRoles(this, "iam", { policy });
     const scaling = s.autoscaling;
@@ -143,6 +123,7 @@ export class ServiceStack extends EnvironmentStack {
       executionRoleArn: roles.executionRoleArn,
       taskRoleArn: roles.taskRoleArn,
       dependsOn: [...lb.routing, roles.executionPolicy],
+      ...(edge.cluster ? { cluster: edge.cluster } : {}),
     });
 
     if (scaled) {
@@ -160,7 +141,7 @@ export class ServiceStack extends EnvironmentStack {
       });
     }
 
-    new TerraformOutput(this, SERVICE_OUTPUTS.url, { value: `https://${config.domain}` });
+    new TerraformOutput(this, SERVICE_OUTPUTS.url, { value: `https://${edge.domain}` });
     new TerraformOutput(this, SERVICE_OUTPUTS.clusterName, { value: service.clusterName });
     new TerraformOutput(this, SERVICE_OUTPUTS.serviceName, { value: service.serviceName });
     new TerraformOutput(this, SERVICE_OUTPUTS.taskDefinitionArn, { value: service.taskDefinitionArn });
@@ -168,4 +149,91 @@ export class ServiceStack extends EnvironmentStack {
     new TerraformOutput(this, SERVICE_OUTPUTS.albDnsName, { value: lb.dnsName });
     new TerraformOutput(this, SERVICE_OUTPUTS.targetGroupArn, { value: lb.targetGroupArn });
   }
+  /**
+   * A standalone environment's edge: its zone, its certificate (created or
+   * given), and its own network and load balancer, or an existing one's.
+   * @param config The environment (standalone).
+   */
+  private ownEdge(config: EnvironmentConfig & StandaloneEdge): Edge {
+    const n = config.names;
+    const zoneId = zoneIdFor(this, "zone", config.hostedZone);
+    const certificateArn =
+      config.certificate.mode === "existing"
+        ? config.certificate.arn
+        : new Certificate(this, "certificate", {
+            domain: config.domain,
+            zoneId,
+            validationTimeout: config.certificate.validationTimeout,
+          }).arn;
+    if (config.loadBalancer.mode === "existing")
+      return { zoneId, domain: config.domain, certificateArn, placement: { ...config.loadBalancer } };
+    const network = new Network(this, "network", {
+      name: n.prefix,
+      vpcCidr: config.network.vpcCidr,
+      publicSubnets: config.network.publicSubnetCidrs.map((cidr, i) => ({
+        cidr,
+        availabilityZone: config.availabilityZones[i]!,
+      })),
+    });
+    return {
+      zoneId,
+      domain: config.domain,
+      certificateArn,
+      placement: {
+        mode: "create",
+        vpcId: network.vpcId,
+        subnetIds: network.publicSubnetIds,
+        tlsPolicy: config.loadBalancer.tlsPolicy,
+        deletionProtection: config.loadBalancer.deletionProtection,
+      },
+    };
+  }
+
+  /**
+   * The edge of a service attached to a shared environment: everything read
+   * from what the environment published (SharedLookup), the rule's priority
+   * from the variable the module's preflight claimed it for, the host
+   * `<label>.<domain>` under the environment's wildcard certificate.
+   * @param config The environment (attached).
+   */
+  private attachedEdge(config: EnvironmentConfig & AttachedEdge): Edge {
+    const shared = new SharedLookup(this, "shared", config.shared.names.parameterPath);
+    const priority = new TerraformVariable(this, RULE_PRIORITY_VARIABLE, {
+      type: "number",
+      description: `Priority of the service's rule on the shared listener of "${config.shared.environment}" (claimed by the module's preflight, unique per listener)`,
+      nullable: false,
+      validation: [
+        {
+          condition: `\${var.${RULE_PRIORITY_VARIABLE} >= 1 && var.${RULE_PRIORITY_VARIABLE} <= 50000 && floor(var.${RULE_PRIORITY_VARIABLE}) == var.${RULE_PRIORITY_VARIABLE}}`,
+          errorMessage: "listener_rule_priority must be a whole number from 1 to 50000 (ALB rule priorities).",
+        },
+      ],
+    });
+    return {
+      zoneId: shared.value("hostedZoneId"),
+      domain: `${config.shared.host}.${shared.value("domain")}`,
+      placement: {
+        mode: "existing",
+        arn: shared.value("loadBalancerArn"),
+        httpsListenerArn: shared.value("httpsListenerArn"),
+        listenerRulePriority: priority.numberValue,
+        // The listener's wildcard certificate covers the host.
+        attachCertificate: false,
+        paths: config.shared.paths,
+      },
+      cluster: { arn: shared.value("clusterArn"), name: shared.value("clusterName") },
+    };
+  }
+}
+
+/** Where the service is reached: its zone and name, the load balancer's placement, the certificate and cluster when not its own. */
+interface Edge {
+  zoneId: string;
+  /** The name the service answers on (a reference, for an attached service). */
+  domain: string;
+  /** The certificate to attach (none: the shared listener's wildcard covers it). */
+  certificateArn?: string;
+  placement: CreateLoadBalancer | ExistingLoadBalancer;
+  /** The shared environment's cluster (none: the service creates its own). */
+  cluster?: { arn: string; name: string };
 }

@@ -19,6 +19,7 @@ import { synthesize, type SynthesizedStack } from "../../src/synth.ts";
 import {
   clients,
   createSharedEdge,
+  createdZone,
   createStateBucket,
   deleteSharedEdge,
   emulatorAccount,
@@ -56,7 +57,7 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
     const account = await emulatorAccount(bed.endpoint);
     const configured = resolveEnvironment(ENV, { config: SAMPLE });
     c = clients(bed.endpoint, configured.region, account.credentials);
-    edge = await createSharedEdge(c, configured.region, configured.domain);
+    edge = await createSharedEdge(c, configured.region, configured.domain!);
     const overrides = mergeOverrides(emulatorOverrides(account.id), {
       loadBalancer: {
         mode: "existing",
@@ -113,7 +114,7 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
   });
 
   it("the leftover listing sees what the stacks created, and nothing of the shared edge but its certificates", async () => {
-    const zoneName = config.hostedZone.mode === "create" ? config.hostedZone.name : undefined;
+    const zoneName = createdZone(config);
     const found = await leftovers(c, config.names.prefix, zoneName);
     const expected = expectedListing(config);
     // The shared edge's two certificates are listed too (the account's certificates are listed unfiltered).
@@ -146,7 +147,7 @@ describe("staging behind an existing ALB and certificate, on the emulator", () =
       recordTiming(`${ENV} (existing edge)`, role, "destroy", destroy.seconds, destroy.stdout);
     }
     expect(await sharedEdgeAttachments(c, edge)).toEqual({ rules: 0, certificates: [edge.defaultCertificateArn] });
-    const zoneName = config.hostedZone.mode === "create" ? config.hostedZone.name : undefined;
+    const zoneName = createdZone(config);
     const left = await leftovers(c, config.names.prefix, zoneName);
     // The shared edge's own certificates are expected; nothing of the stacks.
     expect(left.filter((l) => !l.startsWith("certificate "))).toEqual([]);

@@ -495,27 +495,40 @@ export async function leftovers(c: Clients, prefix: string, zoneName?: string): 
  */
 export function expectedListing(config: EnvironmentConfig): { kinds: ListedKind[]; entries: string[] } {
   const n = config.names;
-  const created = config.loadBalancer.mode === "create";
+  const created = !config.shared && config.loadBalancer.mode === "create";
+  const ownCertificate = !config.shared && config.certificate.mode === "create";
   const entries = [
     ...(created ? [`load balancer ${n.loadBalancer}`, `security group ${n.securityGroups.alb}`] : []),
     `security group ${n.securityGroups.app}`,
     `ECS cluster ${n.cluster}`,
     `ECS service ${n.service}`,
     `ECR repository ${n.repository}`,
-    ...Object.values(n.roles).map((r) => `IAM role ${r}`),
+    // No CI: no deploy and plan roles; the previews' role only for an attached environment with a CI.
+    ...Object.entries(n.roles)
+      .filter(([role]) => config.ci.provider !== "none" || (role !== "deploy" && role !== "plan" && role !== "preview"))
+      .filter(([role]) => role !== "preview" || config.shared)
+      .map(([, r]) => `IAM role ${r}`),
     `IAM policy ${n.taskBoundaryPolicy}`,
     `log group ${n.logGroup}`,
-    ...(config.hostedZone.mode === "create" ? [`hosted zone ${config.hostedZone.name}.`] : []),
-    ...(config.certificate.mode === "create" ? [`certificate ${config.domain}`] : []),
+    ...(createdZone(config) ? [`hosted zone ${createdZone(config)}.`] : []),
+    ...(ownCertificate ? [`certificate ${config.domain}`] : []),
   ];
   const kinds = LISTED_KINDS.filter((k) => {
     if (["vpc", "subnet", "internet gateway", "route table", "load balancer"].includes(k)) return created;
-    if (k === "hosted zone") return config.hostedZone.mode === "create";
-    if (k === "certificate") return config.certificate.mode === "create";
-    if (k === "OIDC provider") return config.github.oidcProviderArn === undefined;
+    if (k === "hosted zone") return createdZone(config) !== undefined;
+    if (k === "certificate") return ownCertificate;
+    if (k === "OIDC provider") return config.ci.provider !== "none" && config.ci.oidcProviderArn === undefined;
     return true;
   });
   return { kinds, entries };
+}
+
+/**
+ * The hosted zone an environment's base stack creates, if it creates one.
+ * @param config The environment's configuration.
+ */
+export function createdZone(config: EnvironmentConfig): string | undefined {
+  return config.hostedZone?.mode === "create" ? config.hostedZone.name : undefined;
 }
 
 /**

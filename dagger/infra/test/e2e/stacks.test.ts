@@ -19,6 +19,7 @@ import { synthesize, type SynthesizedStack } from "../../src/synth.ts";
 import { BASE_OUTPUTS, SERVICE_OUTPUTS } from "../../src/tofu.ts";
 import {
   clients,
+  createdZone as zoneCreated,
   createStateBucket,
   createZone,
   deleteZone,
@@ -40,6 +41,8 @@ printTimingsAfterAll();
 /** Everything one environment's run needs. */
 interface Run {
   config: EnvironmentConfig;
+  /** The overrides the stacks were synthesized with. */
+  overrides: EnvironmentOverrides;
   stacks: SynthesizedStack[];
   tofu: Tofu;
   c: Clients;
@@ -61,9 +64,9 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
     const c = clients(bed.endpoint, configured.region, account.credentials);
     let overrides: EnvironmentOverrides = emulatorOverrides(account.id);
     let existingZoneId: string | undefined;
-    if (configured.hostedZone.mode === "existing") {
+    if (configured.hostedZone?.mode === "existing") {
       // The zone production expects to exist: create it in the emulator account.
-      existingZoneId = await createZone(c, configured.domain.split(".").slice(1).join("."));
+      existingZoneId = await createZone(c, configured.domain!.split(".").slice(1).join("."));
       overrides = mergeOverrides(overrides, {
         hostedZone: { mode: "existing", zoneId: existingZoneId },
       }) as EnvironmentOverrides;
@@ -81,6 +84,7 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
     const image = imageVar(`${account.id}.dkr.ecr.${config.region}.amazonaws.com/${config.names.repository}`);
     run = {
       config,
+      overrides,
       stacks,
       tofu: new Tofu(bed, account.credentials),
       c,
@@ -155,8 +159,45 @@ describe.each(["local", "staging", "production"])("%s: the stacks on the emulato
     }
   });
 
+  // No CI (#23): the same environment with ci: { provider: none } synthesizes, and its base stack plans
+  // cleanly against the applied state, removing the CI identity and nothing else. A plan, not an apply:
+  // one more init and plan on the stacks already applied.
+  it.runIf(env === "staging")(
+    "without a CI, the base stack plans clean: only the OIDC provider and the CI roles go",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "fp-e2e-staging-noci-"));
+      try {
+        const overrides = mergeOverrides(run.overrides, { ci: { provider: "none" } }) as EnvironmentOverrides;
+        const base = synthesize({ config: SAMPLE, outdir: dir, environments: [env], overrides }).find(
+          (s) => s.role === "base",
+        )!;
+        await run.tofu.init(base.directory);
+        const plan = await run.tofu.must(
+          base.directory,
+          ["plan", "-input=false", "-lock=false", "-out=noci.tfplan", "-detailed-exitcode"],
+          [2],
+        );
+        recordTiming(env, "base", "plan without CI", plan.seconds);
+        const changes = await plannedChanges(run.tofu, base.directory, "noci.tfplan");
+        expect(changes.every((c) => c.actions.join() === "delete")).toBe(true);
+        expect(changes.map((c) => c.address.replace(/\..*$/, "")).sort()).toEqual(
+          [
+            "aws_iam_openid_connect_provider",
+            ...Array<string>(4).fill("aws_iam_policy"),
+            "aws_iam_role",
+            "aws_iam_role",
+            "aws_iam_role_policy",
+            ...Array<string>(4).fill("aws_iam_role_policy_attachment"),
+          ].sort(),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   /** The hosted zone the base stack created, if it creates one. */
-  const createdZone = () => (run.config.hostedZone.mode === "create" ? run.config.hostedZone.name : undefined);
+  const createdZone = () => zoneCreated(run.config);
 
   it("the leftover listing sees what the stacks created (so that an empty one after destroy means something)", async () => {
     const found = await leftovers(run.c, run.config.names.prefix, createdZone());

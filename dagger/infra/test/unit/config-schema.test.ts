@@ -40,6 +40,11 @@ describe("the configuration file's published JSON Schema and reference (regenera
   it("the sample's configuration file names the schema for editors", () => {
     const text = readFileSync(join(REPO_ROOT, "fargate-pipeline.yaml"), "utf8");
     expect(text.split("\n")[0]).toBe(`# yaml-language-server: $schema=./${SCHEMA_FILE}`);
-    expect(Object.keys(parse(text) as object)).toEqual(["serviceName", "defaults", "environments"]);
+    expect(Object.keys(parse(text) as object)).toEqual([
+      "serviceName",
+      "defaults",
+      "environments",
+      "sharedEnvironments",
+    ]);
   });
 });

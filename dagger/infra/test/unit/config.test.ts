@@ -1,4 +1,6 @@
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
+import { EnvironmentSchema, SharedEnvironmentSchema } from "../../src/config/schema.ts";
 import { ConfigError, mergeOverrides, resolveEnvironment } from "../../src/resolve.ts";
 import { type EnvironmentOverrides } from "../../src/config/types.ts";
 import { EXISTING_EDGE } from "./support.ts";
@@ -24,13 +26,13 @@ describe("configured environments", () => {
   it.each(Object.keys(SAMPLE.environments))("%s is valid and resolves its derived values", (name) => {
     const config = resolveEnvironment(name, { config: SAMPLE });
     expect(config.name).toBe(name);
-    expect(config.github.environment).toBe(name);
+    expect(config.ci).toMatchObject({ provider: "github", environment: name });
     expect(config.names.stacks).toEqual({ base: `fargate-pipeline-${name}-base`, service: `fargate-pipeline-${name}` });
     expect(config.state.keys.service).toBe(`fargate-pipeline-${name}/terraform.tfstate`);
   });
 
-  it("defines local, staging and production", () => {
-    expect(Object.keys(SAMPLE.environments)).toEqual(["local", "staging", "production"]);
+  it("defines local, staging, review and production", () => {
+    expect(Object.keys(SAMPLE.environments)).toEqual(["local", "staging", "review", "production"]);
   });
 
   it("fills the fast-deploy defaults", () => {
@@ -75,7 +77,7 @@ describe("configured environments", () => {
 describe("invalid configurations fail at synth, naming the field and what is allowed", () => {
   it("an unknown environment lists the defined ones", () => {
     expect(() => resolveEnvironment("prod", { config: SAMPLE })).toThrow(
-      /environment "prod".*unknown environment; fargate-pipeline.yaml defines: local, staging, production/s,
+      /environment "prod".*unknown environment; fargate-pipeline.yaml defines: local, staging, review, production/s,
     );
   });
 
@@ -440,5 +442,42 @@ describe("service.autoscaling", () => {
           "with 1 task(s), maximum 150 % and minimum 100 % leave ECS no room to replace a task; raise the maximum (200 starts a full new set) or lower the minimum",
       },
     ]);
+  });
+});
+
+describe("required fields", () => {
+  /**
+   * Every field without a default, in every form of every object of the schema, by its dotted path.
+   * @param schema A schema node.
+   * @param path Its path.
+   */
+  function requiredFields(schema: v.GenericSchema, path = ""): { path: string; schema: v.GenericSchema }[] {
+    const node = schema as v.GenericSchema & {
+      entries?: Record<string, v.GenericSchema>;
+      options?: v.GenericSchema[];
+      pipe?: v.GenericSchema[];
+      wrapped?: v.GenericSchema;
+    };
+    if (node.pipe) return requiredFields(node.pipe[0]!, path);
+    if (node.options) return node.options.flatMap((o) => requiredFields(o, path));
+    if (node.wrapped) return requiredFields(node.wrapped, path);
+    if (!node.entries) return [];
+    return Object.entries(node.entries).flatMap(([key, entry]) => {
+      const at = path ? `${path}.${key}` : key;
+      const own = entry.type === "optional" || entry.type === "literal" ? [] : [{ path: at, schema: entry }];
+      return [...own, ...requiredFields(entry, at)];
+    });
+  }
+
+  it("each says what it is, for the message that names it when it is left out", () => {
+    const fields = requiredFields(EnvironmentSchema);
+    expect(fields.map((f) => f.path)).toEqual(
+      expect.arrayContaining(["region", "ci.project", "ci.issuer", "shared.environment", "preview.pullRequest"]),
+    );
+    expect(fields.filter((f) => !v.getDescription(f.schema)).map((f) => f.path)).toEqual([]);
+    // A shared environment's too (domain is its: an attached service has none of its own).
+    const shared = requiredFields(SharedEnvironmentSchema);
+    expect(shared.map((f) => f.path)).toEqual(expect.arrayContaining(["name", "region", "domain", "hostedZone"]));
+    expect(shared.filter((f) => !v.getDescription(f.schema)).map((f) => f.path)).toEqual([]);
   });
 });

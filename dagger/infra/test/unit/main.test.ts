@@ -66,7 +66,9 @@ describe("node main.ts", () => {
   it("exits 2 on an unknown environment, listing the defined ones", async () => {
     const result = await synthProcess({ FP_ENV: "qa", FP_OUTDIR: outdir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("unknown environment; fargate-pipeline.yaml defines: local, staging, production");
+    expect(result.stderr).toContain(
+      "unknown environment; fargate-pipeline.yaml defines: local, staging, review, production",
+    );
   });
 
   it("without FP_CONFIG knows only the built-in local environment", async () => {

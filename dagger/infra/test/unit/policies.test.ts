@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { resolveEnvironment } from "../../src/resolve.ts";
 import { DEPLOY_POLICY_PARTS, deployRolePolicies } from "../../src/policies/deploy-role.ts";
-import { deploySubjects, ecsTasksTrustPolicy, githubTrustPolicy, planSubjects } from "../../src/policies/trust.ts";
+import { ciTrust, ecsTasksTrustPolicy, oidcTrustPolicy } from "../../src/policies/trust.ts";
+import { subjectProblem } from "../../src/config/oidc.ts";
 import { executionRolePolicy, taskBoundaryPolicy } from "../../src/policies/task.ts";
 import { planRolePolicy } from "../../src/policies/plan-role.ts";
 import { type PolicyContext, type PolicyDocument, type PolicyStatement } from "../../src/policies/document.ts";
@@ -50,13 +51,44 @@ function actions(doc: PolicyDocument): string[] {
   return doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 }
 
-describe("GitHub OIDC trust", () => {
-  it("deploy jobs: only the environment form of sub, with the STS audience, matched exactly", () => {
-    const trust = githubTrustPolicy("arn:aws:iam::1:oidc-provider/x", deploySubjects("acme/shop", "production"));
-    expect(trust.Statement).toEqual([
+const PROVIDER = "arn:aws:iam::111111111111:oidc-provider/x";
+
+/**
+ * The role trust policies of a CI, deploy and plan.
+ * @param ci The CI block as the environment resolves it.
+ */
+function trustOf(ci: Parameters<typeof ciTrust>[0]): { deploy: PolicyDocument; plan: PolicyDocument } {
+  const t = ciTrust(ci);
+  const identity = { providerArn: PROVIDER, issuer: t.issuer, audience: t.audience };
+  return { deploy: oidcTrustPolicy(identity, t.deploy), plan: oidcTrustPolicy(identity, t.plan) };
+}
+
+/** A CI of every kind, as the environment resolves it: each trust policy below must stay pinned. */
+const EVERY_CI = {
+  github: { provider: "github", repository: "acme/shop", environment: "production", branch: "main" },
+  gitlab: {
+    provider: "gitlab",
+    project: "acme/platform/shop",
+    url: "https://gitlab.com",
+    audience: "sts.amazonaws.com",
+    branch: "main",
+  },
+  "custom issuer": {
+    provider: "oidc",
+    issuer: "https://agent.buildkite.com",
+    audience: "sts.amazonaws.com",
+    deploySubjects: ["organization:acme:pipeline:shop:ref:refs/heads/main:commit:*:step:deploy"],
+    planSubjects: ["organization:acme:pipeline:shop:ref:refs/heads/main:commit:*:step:plan"],
+  },
+} as const satisfies Record<string, Parameters<typeof ciTrust>[0]>;
+
+describe("CI OIDC trust (the deploy and plan roles)", () => {
+  it("GitHub: deploy jobs only in the environment, plans on pull requests and pushes to the branch, exact subjects", () => {
+    const { deploy, plan } = trustOf(EVERY_CI.github);
+    expect(deploy.Statement).toEqual([
       {
         Effect: "Allow",
-        Principal: { Federated: "arn:aws:iam::1:oidc-provider/x" },
+        Principal: { Federated: PROVIDER },
         Action: "sts:AssumeRoleWithWebIdentity",
         Condition: {
           StringEquals: {
@@ -66,15 +98,131 @@ describe("GitHub OIDC trust", () => {
         },
       },
     ]);
-    expect(JSON.stringify(trust)).not.toContain("StringLike");
-    expect(JSON.stringify(trust)).not.toContain("*");
+    expect(plan.Statement[0]!.Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": [
+          "repo:acme/shop:pull_request",
+          "repo:acme/shop:ref:refs/heads/main",
+        ],
+      },
+    });
+    expect(JSON.stringify([deploy, plan])).not.toMatch(/StringLike|\*/);
   });
 
-  it("plan jobs: pull requests and pushes to the branch", () => {
-    expect(planSubjects("acme/shop", "main")).toEqual([
-      "repo:acme/shop:pull_request",
-      "repo:acme/shop:ref:refs/heads/main",
+  it("GitLab: deploys from the protected branch exactly; plans on every branch of the project only (merge requests run on theirs)", () => {
+    const { deploy, plan } = trustOf(EVERY_CI.gitlab);
+    expect(deploy.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Federated: PROVIDER },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            "gitlab.com:aud": "sts.amazonaws.com",
+            "gitlab.com:sub": ["project_path:acme/platform/shop:ref_type:branch:ref:main"],
+          },
+        },
+      },
     ]);
+    expect(plan.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Federated: PROVIDER },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: { "gitlab.com:aud": "sts.amazonaws.com" },
+          StringLike: { "gitlab.com:sub": ["project_path:acme/platform/shop:ref_type:branch:ref:*"] },
+        },
+      },
+    ]);
+  });
+
+  it("GitLab self-managed: the condition keys name the instance as its tokens' iss does", () => {
+    const t = ciTrust({
+      ...EVERY_CI.gitlab,
+      url: "https://git.acme.example/gitlab",
+      audience: "https://git.acme.example",
+    });
+    const doc = oidcTrustPolicy({ providerArn: PROVIDER, issuer: t.issuer, audience: t.audience }, t.deploy);
+    expect(doc.Statement[0]!.Condition).toEqual({
+      StringEquals: {
+        "git.acme.example/gitlab:aud": "https://git.acme.example",
+        "git.acme.example/gitlab:sub": ["project_path:acme/platform/shop:ref_type:branch:ref:main"],
+      },
+    });
+  });
+
+  it("a custom issuer: its own subjects, exact ones StringEquals, patterns StringLike in a statement of their own", () => {
+    const doc = oidcTrustPolicy({ providerArn: PROVIDER, issuer: "https://token.example.com/ci", audience: "aws" }, [
+      "team:shop:job:deploy",
+      "team:shop:job:*",
+    ]);
+    expect(doc.Statement.map((s) => s.Condition)).toEqual([
+      { StringEquals: { "token.example.com/ci:aud": "aws", "token.example.com/ci:sub": ["team:shop:job:deploy"] } },
+      {
+        StringEquals: { "token.example.com/ci:aud": "aws" },
+        StringLike: { "token.example.com/ci:sub": ["team:shop:job:*"] },
+      },
+    ]);
+  });
+
+  // The test that fails if a trust policy widens to every token of an issuer: each statement
+  // requires the audience and a subject, and no subject is `*` or a pattern unpinned from a project.
+  it.each(Object.entries(EVERY_CI))(
+    "%s: every statement pins the audience and a subject that is not a bare wildcard",
+    (_, ci) => {
+      const t = ciTrust(ci);
+      const host = t.issuer.replace("https://", "");
+      for (const doc of Object.values(trustOf(ci))) {
+        expect(doc.Statement.length).toBeGreaterThan(0);
+        for (const s of doc.Statement) {
+          expect(s.Action).toBe("sts:AssumeRoleWithWebIdentity");
+          expect(s.Condition?.["StringEquals"]?.[`${host}:aud`]).toBe(t.audience);
+          const subs = [s.Condition?.["StringEquals"]?.[`${host}:sub`], s.Condition?.["StringLike"]?.[`${host}:sub`]]
+            .flat()
+            .filter((x): x is string => typeof x === "string");
+          expect(subs.length).toBeGreaterThan(0);
+          for (const sub of subs) {
+            expect(sub).not.toMatch(/^[*?]/);
+            expect(subjectProblem(sub)).toBeUndefined();
+          }
+          // A wildcard only under StringLike: under StringEquals it would be a literal that never matches.
+          expect(JSON.stringify(s.Condition?.["StringEquals"] ?? {})).not.toMatch(/[*?]/);
+        }
+      }
+    },
+  );
+
+  it.each([
+    ["*", "subject"],
+    ["*:main", "subject"],
+    ["repo:*", '"repo:…" subject'],
+    ["project_path:*", '"project_path:…" subject'],
+    ["repo:acme*", '"repo:acme…" subject'],
+  ])("refuses to write a trust policy for %s (it would trust every %s of the issuer)", (subject, what) => {
+    expect(() =>
+      oidcTrustPolicy({ providerArn: PROVIDER, issuer: "https://x.example", audience: "a" }, [subject]),
+    ).toThrow(`would trust the tokens of every ${what}`);
+    expect(() => oidcTrustPolicy({ providerArn: PROVIDER, issuer: "https://x.example", audience: "a" }, [])).toThrow(
+      "at least one subject",
+    );
+  });
+
+  it("names the subjects of changes under review (pull and merge requests)", () => {
+    expect(ciTrust(EVERY_CI.github).changeRequests).toEqual(["repo:acme/shop:pull_request"]);
+    expect(ciTrust(EVERY_CI.gitlab).changeRequests).toEqual(["project_path:acme/platform/shop:ref_type:branch:ref:*"]);
+  });
+
+  it("gives the previews' role the jobs that deploy and sweep previews, each pinned to its repository or project", () => {
+    // GitHub: the environment `preview`, which the pull request's workflow and the scheduled janitor both declare.
+    expect(ciTrust(EVERY_CI.github).previews).toEqual(["repo:acme/shop:environment:preview"]);
+    expect(ciTrust(EVERY_CI.gitlab).previews).toEqual(["project_path:acme/platform/shop:ref_type:branch:ref:*"]);
+    expect(ciTrust(EVERY_CI["custom issuer"]).previews).toEqual(EVERY_CI["custom issuer"].planSubjects);
+    for (const ci of Object.values(EVERY_CI)) {
+      const t = ciTrust(ci);
+      expect(() => oidcTrustPolicy({ providerArn: PROVIDER, ...t }, t.previews)).not.toThrow();
+    }
   });
 });
 
@@ -181,12 +329,16 @@ describe("deploy role", () => {
         "ecs:UpdateService",
         "ecs:ListServiceDeployments",
         "ecs:DescribeServiceDeployments",
+        "ecs:DescribeServiceRevisions",
         "ecs:DescribeTasks",
       ]) as unknown,
       Resource: expect.arrayContaining([
         "arn:aws:ecs:eu-west-1:111111111111:cluster/fargate-pipeline-staging",
         "arn:aws:ecs:eu-west-1:111111111111:service/fargate-pipeline-staging/fargate-pipeline-staging",
         "arn:aws:ecs:eu-west-1:111111111111:task-definition/fargate-pipeline-staging:*",
+        // The rollout tracker's reads of ECS's deployment records: this service's only.
+        "arn:aws:ecs:eu-west-1:111111111111:service-deployment/fargate-pipeline-staging/fargate-pipeline-staging/*",
+        "arn:aws:ecs:eu-west-1:111111111111:service-revision/fargate-pipeline-staging/fargate-pipeline-staging/*",
       ]) as unknown,
     });
   });
@@ -266,6 +418,19 @@ describe("plan role", () => {
     });
     expect(writes.map((s) => s.Sid)).toEqual(["StateLocks"]);
     expect(statement(doc, "StateObjects").Action).toEqual(["s3:GetObject"]);
+  });
+
+  it("reads ECS's service-deployment records, as the deploy role does (a read-only identity can follow a rollout)", () => {
+    const read = [statement(doc, "ReadManagedResources").Action].flat();
+    for (const action of [
+      "ecs:ListServiceDeployments",
+      "ecs:DescribeServiceDeployments",
+      "ecs:DescribeServiceRevisions",
+    ])
+      expect(
+        read.some((p) => new RegExp(`^${p.replace(/\*/g, ".*")}$`).test(action)),
+        action,
+      ).toBe(true);
   });
 });
 

@@ -9,7 +9,11 @@ import { resolveEnvironment } from "../../src/resolve.ts";
 import { type EnvironmentOverrides } from "../../src/config/types.ts";
 import type { EnvironmentConfig } from "../../src/config/types.ts";
 import { addEnvironment } from "../../src/synth.ts";
+import { resolveSharedEnvironment } from "../../src/resolve.ts";
+import type { SharedEnvironmentConfig, SharedEnvironmentOverrides } from "../../src/config/types.ts";
+import { SharedStack } from "../../src/stacks/shared-stack.ts";
 import { SAMPLE } from "./sample.ts";
+import type { ConfigFile } from "../../src/config/file.ts";
 
 /** A block of a synthesized configuration: type → name → body. */
 export type Blocks = Record<string, Record<string, Record<string, unknown>>>;
@@ -35,9 +39,14 @@ export interface SynthesizedEnvironment {
  * Synthesizes both stacks of a configured environment.
  * @param name The environment's name.
  * @param overrides Fields to change first.
+ * @param file The configuration file (default: the sample's).
  */
-export function synthEnvironment(name: string, overrides?: EnvironmentOverrides): SynthesizedEnvironment {
-  const config = resolveEnvironment(name, { config: SAMPLE, overrides });
+export function synthEnvironment(
+  name: string,
+  overrides?: EnvironmentOverrides,
+  file: ConfigFile = SAMPLE,
+): SynthesizedEnvironment {
+  const config = resolveEnvironment(name, { config: file, overrides });
   const [base, service] = addEnvironment(Testing.app(), config);
   return {
     config,
@@ -111,3 +120,16 @@ export const EXISTING_EDGE = {
     arn: "arn:aws:acm:eu-west-1:111111111111:certificate/12345678-90ab-cdef-1234-567890abcdef",
   },
 } satisfies EnvironmentOverrides;
+
+/**
+ * Synthesizes a shared environment's stack (the sample's sharedEnvironments:).
+ * @param name The shared environment's name.
+ * @param overrides Fields to change first.
+ */
+export function synthShared(
+  name: string,
+  overrides?: SharedEnvironmentOverrides,
+): { config: SharedEnvironmentConfig; shared: TfJson } {
+  const config = resolveSharedEnvironment(name, { config: SAMPLE, overrides });
+  return { config, shared: JSON.parse(Testing.synth(new SharedStack(Testing.app(), config))) as TfJson };
+}
