@@ -15,11 +15,16 @@
  * - the runtime stage last (the default target), listening on the port `serve` exposes;
  * - build args `VERSION` and `GIT_COMMIT` (the app reports them; the image is labelled
  *   with them), declared in the runtime stage so that `test` and `build` share every
- *   stage before it.
+ *   stage before it;
+ * - secrets only as `RUN --mount=type=secret,id=ID` (required=true when the build
+ *   cannot do without), given with `--build-secrets` (build-secrets.ts).
  */
 import { createHash } from "node:crypto";
 
 import type { Container, Directory, Service } from "@dagger.io/dagger";
+
+import { progress } from "../common/cli.js";
+import { type BuildSecret, checkBuildSecrets, withoutBuildSecrets } from "./build-secrets.js";
 
 /** The Dockerfile stage that runs the tests. */
 export const TEST_STAGE = "test";
@@ -157,11 +162,18 @@ export async function effectiveCommit(source: Directory, gitCommit: string): Pro
  * @param source the app's directory
  * @param dockerfile path of the Dockerfile inside it
  * @param info version and revision of the build
+ * @param secrets the build secrets (build-secrets.ts): checked against the Dockerfile's mounts first
  */
-export async function runtimeImage(source: Directory, dockerfile: string, info: BuildInfo): Promise<Container> {
-  await readDockerfile(source, dockerfile);
-  return source
-    .dockerBuild({ dockerfile, buildArgs: buildArgs(info) })
+export async function runtimeImage(
+  source: Directory,
+  dockerfile: string,
+  info: BuildInfo,
+  secrets: BuildSecret[] = [],
+): Promise<Container> {
+  const text = await readDockerfile(source, dockerfile);
+  for (const note of checkBuildSecrets(text, dockerfile, undefined, secrets)) progress(note);
+  const built = source.dockerBuild({ dockerfile, buildArgs: buildArgs(info), secrets: secrets.map((s) => s.secret) });
+  return withoutBuildSecrets(built, text, secrets)
     .withLabel(LABEL_VERSION, info.version)
     .withLabel(LABEL_REVISION, info.gitCommit);
 }
@@ -172,6 +184,8 @@ export interface BuildOptions {
   version: string;
   /** Git commit (build arg GIT_COMMIT); undefined or "": the source's content hash (effectiveCommit()). */
   gitCommit?: string | undefined;
+  /** The build secrets for the Dockerfile's `RUN --mount=type=secret` (build-secrets.ts); default none. */
+  secrets?: BuildSecret[] | undefined;
 }
 
 /**
@@ -190,7 +204,8 @@ export async function buildRuntime(
   opts: BuildOptions,
 ): Promise<{ image: Container; commit: string }> {
   const commit = await effectiveCommit(source, opts.gitCommit ?? "");
-  return { image: await runtimeImage(source, dockerfile, { version: opts.version, gitCommit: commit }), commit };
+  const info = { version: opts.version, gitCommit: commit };
+  return { image: await runtimeImage(source, dockerfile, info, opts.secrets ?? []), commit };
 }
 
 /**

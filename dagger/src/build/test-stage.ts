@@ -20,6 +20,8 @@ import {
 } from "../check/test-results.js";
 import { commandFailure, indent, stripAnsi, tail } from "../common/errors.js";
 import { explainNpmInstallFailure } from "../common/npm.js";
+import { progress } from "../common/cli.js";
+import { type BuildSecret, checkBuildSecrets } from "./build-secrets.js";
 
 /**
  * Where the test stage may leave its runner's output for `test` to return
@@ -49,19 +51,24 @@ export const TEST_GO_JSON_PATH = "/test-report.json";
  *
  * @param source the app's directory
  * @param dockerfile path of the Dockerfile inside it
+ * @param secrets the build secrets (build-secrets.ts): checked against the stages the test stage is built from
  * @returns the report the stage left in {@link TEST_REPORT_PATH}, or a line saying the tests passed
  * @throws Error naming the failing tests, or explaining a failure before the tests ran
  */
-export async function runTests(source: Directory, dockerfile: string): Promise<string> {
+export async function runTests(source: Directory, dockerfile: string, secrets: BuildSecret[] = []): Promise<string> {
   const text = await assertDockerfileContract(source, dockerfile);
+  const notes = checkBuildSecrets(text, dockerfile, TEST_STAGE, secrets);
+  for (const note of notes) progress(note);
   let stage: Container;
   try {
     // No VERSION/GIT_COMMIT here: the tests do not depend on them, so a new
     // commit id alone does not rerun them (the app declares both ARGs in its
     // runtime stage only, and `build` reuses every stage before it).
-    stage = await source.dockerBuild({ dockerfile, target: TEST_STAGE }).sync();
+    stage = await source.dockerBuild({ dockerfile, target: TEST_STAGE, secrets: secrets.map((s) => s.secret) }).sync();
   } catch (err) {
-    throw new Error(explainTestStageFailure(err, dockerfile), { cause: err });
+    // A secret the Dockerfile mounts without required=true, not given, may be why a step failed.
+    const unsent = notes.filter((n) => n.includes("without required=true"));
+    throw new Error([explainTestStageFailure(err, dockerfile), ...unsent].join("\n"), { cause: err });
   }
   const steps = stageRuns(text, TEST_STAGE).map(
     (r) => `  ✔ ${r.command}${r.noNetwork ? "   (no network)" : "   (WITH network: add --network=none)"}`,

@@ -1,10 +1,28 @@
 /**
- * What the source is: which ecosystems' manifests sit at its root, which
- * package manager each uses, and which tools its configuration asks for.
- * `check` runs what fits from this; what it does not find, it reports as skipped.
+ * What the source is: which ecosystems' manifests sit at the root of its build
+ * context, which package manager and toolchain version each asks for, and which
+ * tools its configuration asks for. `check` runs what fits from this; what it
+ * does not find, it reports as skipped.
  */
 import type { Directory } from "@dagger.io/dagger";
 import { parse as parseToml } from "smol-toml";
+
+import { goToolchain, nodeToolchain, pythonToolchain, type Toolchain } from "./toolchains.js";
+
+/** A toolchain, or why the project's declaration of it cannot be used (a failed step says so). */
+export type ToolchainChoice = Toolchain | { error: string };
+
+/** The conventional tools whose configuration sits at a Node project's root. */
+export interface NodeConfigs {
+  /** tsconfig.json: `tsc --noEmit` typechecks when there is no typecheck script. */
+  tsconfig: boolean;
+  /** biome.json(c): `biome ci` lints (and checks the formatting) when there is no lint script. */
+  biome?: string;
+  /** An ESLint configuration file: `eslint .` lints when there is no lint script and no Biome. */
+  eslint?: string;
+  /** A Prettier configuration: `prettier --check .` when there is no format:check script and no Biome. */
+  prettier?: string;
+}
 
 /** A Node project and its package manager. */
 export interface NodeProject {
@@ -15,6 +33,12 @@ export interface NodeProject {
   version?: string;
   /** yarn 2 or later (a yarn.lock with __metadata, or packageManager yarn@2+). */
   yarnBerry?: boolean;
+  /** Pinned in package.json's packageManager field: corepack runs exactly that release. */
+  pinned?: boolean;
+  /** The Node version it asks for. */
+  toolchain?: ToolchainChoice;
+  /** The conventional tools' configuration files at its root. */
+  configs?: NodeConfigs;
 }
 
 /** A Python project managed by poetry or uv. */
@@ -27,11 +51,17 @@ export interface PythonProject {
   tools: { ruff: boolean; mypy: boolean; pytest: boolean };
   /** mypy's configuration names the files to check (else `mypy .`). */
   mypyFiles: boolean;
+  /** The Python version it asks for. */
+  toolchain?: ToolchainChoice;
 }
 
 /** A Go module. */
 export interface GoProject {
   kind: "go";
+  /** The Go version go.mod asks for. */
+  toolchain?: ToolchainChoice;
+  /** A vendor/ directory with modules.txt: the go command builds from it. */
+  vendor?: boolean;
 }
 
 /** One project `check` knows how to check. */
@@ -54,7 +84,58 @@ export interface SourceFacts {
   pyproject?: string;
   /** The first lines of yarn.lock, when there is one (enough to tell yarn 1 from yarn 2+). */
   yarnLockHead?: string;
+  /** .python-version's text. */
+  pythonVersion?: string;
+  /** .nvmrc's (else .node-version's) text. */
+  nvmrc?: string;
+  /** go.mod's text. */
+  goMod?: string;
+  /** vendor/modules.txt is there. */
+  goVendor?: boolean;
 }
+
+/** The root files whose text detection reads. */
+const READ = {
+  packageJson: "package.json",
+  pyproject: "pyproject.toml",
+  yarnLock: "yarn.lock",
+  pythonVersion: ".python-version",
+  nvmrc: ".nvmrc",
+  nodeVersion: ".node-version",
+  goMod: "go.mod",
+} as const;
+
+// Configuration files of the conventional Node tools, by the names their docs give.
+const BIOME_CONFIGS = ["biome.json", "biome.jsonc"];
+const ESLINT_CONFIGS = [
+  "eslint.config.js",
+  "eslint.config.mjs",
+  "eslint.config.cjs",
+  "eslint.config.ts",
+  "eslint.config.mts",
+  "eslint.config.cts",
+  ".eslintrc",
+  ".eslintrc.js",
+  ".eslintrc.cjs",
+  ".eslintrc.json",
+  ".eslintrc.yml",
+  ".eslintrc.yaml",
+];
+const PRETTIER_CONFIGS = [
+  ".prettierrc",
+  ".prettierrc.json",
+  ".prettierrc.json5",
+  ".prettierrc.yml",
+  ".prettierrc.yaml",
+  ".prettierrc.toml",
+  ".prettierrc.js",
+  ".prettierrc.cjs",
+  ".prettierrc.mjs",
+  "prettier.config.js",
+  "prettier.config.cjs",
+  "prettier.config.mjs",
+  "prettier.config.ts",
+];
 
 // 2 KB: yarn 2+ writes __metadata within the first lines; yarn 1's header is a comment.
 const YARN_LOCK_HEAD_BYTES = 2048;
@@ -67,17 +148,37 @@ const YARN_LOCK_HEAD_BYTES = 2048;
 export async function readSourceFacts(source: Directory): Promise<SourceFacts> {
   const entries = await source.entries();
   const has = (name: string) => entries.includes(name);
-  const [packageJson, pyproject, yarnLock] = await Promise.all([
-    has("package.json") ? source.file("package.json").contents() : undefined,
-    has("pyproject.toml") ? source.file("pyproject.toml").contents() : undefined,
-    has("yarn.lock") ? source.file("yarn.lock").contents() : undefined,
+  const read = async (name: string) => (has(name) ? await source.file(name).contents() : undefined);
+  const [packageJson, pyproject, yarnLock, pythonVersion, nvmrc, nodeVersion, goMod, goVendor] = await Promise.all([
+    read(READ.packageJson),
+    read(READ.pyproject),
+    read(READ.yarnLock),
+    read(READ.pythonVersion),
+    read(READ.nvmrc),
+    read(READ.nodeVersion),
+    read(READ.goMod),
+    has("go.mod") && (has("vendor/") || has("vendor")) ? source.exists("vendor/modules.txt") : false,
   ]);
+  const node = nvmrc ?? nodeVersion;
   return {
     entries,
     ...(packageJson !== undefined ? { packageJson } : {}),
     ...(pyproject !== undefined ? { pyproject } : {}),
     ...(yarnLock !== undefined ? { yarnLockHead: yarnLock.slice(0, YARN_LOCK_HEAD_BYTES) } : {}),
+    ...(pythonVersion !== undefined ? { pythonVersion } : {}),
+    ...(node !== undefined ? { nvmrc: node } : {}),
+    ...(goMod !== undefined ? { goMod } : {}),
+    ...(goVendor ? { goVendor } : {}),
   };
+}
+
+/** The toolchain a declaration asks for, or the reason it cannot be used. */
+function choose(decide: () => Toolchain): ToolchainChoice {
+  try {
+    return decide();
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
 
 /**
@@ -92,7 +193,7 @@ export function detectProjects(facts: SourceFacts): Detection {
   const unsupported: string[] = [];
   if (facts.packageJson !== undefined) projects.push(nodeProject(facts, has));
   if (facts.pyproject !== undefined) {
-    const python = pythonProject(facts.pyproject, has);
+    const python = pythonProject(facts.pyproject, has, facts.pythonVersion);
     if (python) projects.push(python);
     else
       unsupported.push(
@@ -100,33 +201,67 @@ export function detectProjects(facts: SourceFacts): Detection {
       );
   } else if (has("requirements.txt")) {
     unsupported.push(
-      "requirements.txt: pip has no lock file that check can compare; manage the project with poetry or uv to have it checked",
+      "requirements.txt: not checked. It is both the manifest and the pins, so there is no lock file to compare it with, " +
+        "and pip declares no lint or test command; the Dockerfile's test stage is the only gate. " +
+        "Manage the project with poetry or uv (a pyproject.toml and its lock file) to have check verify it",
     );
   }
-  if (has("go.mod")) projects.push({ kind: "go" });
+  if (has("go.mod"))
+    projects.push({
+      kind: "go",
+      toolchain: choose(() => goToolchain(facts.goMod ?? "")),
+      ...(facts.goVendor ? { vendor: true } : {}),
+    });
   return { projects, unsupported };
 }
 
 /** The Node project of a root package.json. */
 function nodeProject(facts: SourceFacts, has: (name: string) => boolean): NodeProject {
-  let manifest: { packageManager?: unknown };
+  let manifest: { packageManager?: unknown; engines?: { node?: unknown }; prettier?: unknown };
   try {
-    manifest = JSON.parse(facts.packageJson ?? "{}") as { packageManager?: unknown };
+    manifest = JSON.parse(facts.packageJson ?? "{}") as typeof manifest;
   } catch (err) {
     throw new Error(`package.json is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
+  const enginesNode = typeof manifest.engines?.node === "string" ? manifest.engines.node : undefined;
+  const nvmrcFile = has(".nvmrc") ? ".nvmrc" : ".node-version";
+  const first = (names: readonly string[]) => names.find((n) => has(n));
+  const biome = first(BIOME_CONFIGS);
+  const eslint = first(ESLINT_CONFIGS);
+  const prettier = first(PRETTIER_CONFIGS) ?? (manifest.prettier !== undefined ? 'package.json "prettier"' : undefined);
+  const common = {
+    toolchain: choose(() =>
+      nodeToolchain({
+        ...(facts.nvmrc !== undefined ? { nvmrc: facts.nvmrc, nvmrcFile } : {}),
+        ...(enginesNode !== undefined ? { enginesNode } : {}),
+      }),
+    ),
+    configs: {
+      tsconfig: has("tsconfig.json"),
+      ...(biome ? { biome } : {}),
+      ...(eslint ? { eslint } : {}),
+      ...(prettier ? { prettier } : {}),
+    },
+  };
   // packageManager: "pnpm@9.12.0" or "yarn@4.5.0+sha512.…" (corepack's field).
   const pinned =
     typeof manifest.packageManager === "string" ? /^(npm|pnpm|yarn)@(\d[^+\s]*)/.exec(manifest.packageManager) : null;
   if (pinned?.[1]) {
     const manager = pinned[1] as NodeProject["manager"];
     const version = pinned[2] ?? "";
-    return { kind: "node", manager, version, ...(manager === "yarn" ? { yarnBerry: !version.startsWith("1.") } : {}) };
+    return {
+      kind: "node",
+      manager,
+      version,
+      ...(manager === "yarn" ? { yarnBerry: !version.startsWith("1.") } : {}),
+      pinned: true,
+      ...common,
+    };
   }
-  if (has("pnpm-lock.yaml")) return { kind: "node", manager: "pnpm" };
+  if (has("pnpm-lock.yaml")) return { kind: "node", manager: "pnpm", ...common };
   if (has("yarn.lock"))
-    return { kind: "node", manager: "yarn", yarnBerry: /^__metadata:/m.test(facts.yarnLockHead ?? "") };
-  return { kind: "node", manager: "npm" };
+    return { kind: "node", manager: "yarn", yarnBerry: /^__metadata:/m.test(facts.yarnLockHead ?? ""), ...common };
+  return { kind: "node", manager: "npm", ...common };
 }
 
 /** Tables of a parsed TOML document, by dotted path. */
@@ -142,7 +277,11 @@ function table(doc: Record<string, unknown>, path: string): Record<string, unkno
 }
 
 /** The Python project of a pyproject.toml, or undefined when neither poetry nor uv manages it. */
-function pythonProject(text: string, has: (name: string) => boolean): PythonProject | undefined {
+function pythonProject(
+  text: string,
+  has: (name: string) => boolean,
+  pythonVersionFile?: string,
+): PythonProject | undefined {
   let doc: Record<string, unknown>;
   try {
     doc = parseToml(text);
@@ -160,9 +299,19 @@ function pythonProject(text: string, has: (name: string) => boolean): PythonProj
   const mypy = table(doc, "tool.mypy");
   const installRoot =
     manager === "poetry" ? poetry?.["package-mode"] !== false : table(doc, "build-system") !== undefined;
+  const requiresPython = table(doc, "project")?.["requires-python"];
+  const poetryPython = table(doc, "tool.poetry.dependencies")?.python;
+  const toolchain = choose(() =>
+    pythonToolchain({
+      ...(pythonVersionFile !== undefined ? { pythonVersionFile } : {}),
+      ...(typeof requiresPython === "string" ? { requiresPython } : {}),
+      ...(typeof poetryPython === "string" ? { poetryPython } : {}),
+    }),
+  );
   return {
     kind: "python",
     manager,
+    toolchain,
     installRoot,
     tools: {
       ruff: table(doc, "tool.ruff") !== undefined || has("ruff.toml") || has(".ruff.toml"),

@@ -70,10 +70,27 @@ export const LOCK_RULES = {
     fix: "go mod tidy",
     commit: "go.mod and go.sum",
     // What the go command prints when the code imports a package go.mod does not cover (-mod=readonly).
-    outOfSync:
-      /no required module provides package|updates to go\.mod needed|missing go\.sum entry|go: inconsistent vendoring/,
+    outOfSync: /no required module provides package|updates to go\.mod needed|missing go\.sum entry/,
     detail:
       /no required module provides package|updates to go\.mod needed|missing go\.sum entry|go get |go mod tidy|^[+-]\s*\S|^(---|\+\+\+) /,
+  },
+  // A vendoring module whose code imports a package go.mod does not require: the go command
+  // looks only in vendor/ (-mod=vendor), and both files and vendor/ need the fix.
+  "go-vendored": {
+    lockFile: "go.mod, go.sum and vendor/",
+    manifest: "the code's imports",
+    fix: "go mod tidy && go mod vendor",
+    commit: "go.mod, go.sum and vendor/",
+    outOfSync: /import lookup disabled by -mod=vendor/,
+    detail: /cannot find module providing package|import lookup disabled|go mod vendor/,
+  },
+  vendor: {
+    lockFile: "vendor/",
+    manifest: "go.mod and go.sum",
+    fix: "go mod vendor",
+    commit: "vendor/",
+    outOfSync: /go: inconsistent vendoring/,
+    detail: /inconsistent vendoring|is (explicitly required|marked as explicit) in|go mod vendor/,
   },
 } as const satisfies Record<string, LockRule>;
 

@@ -53,6 +53,8 @@ const junitParser = new XMLParser({
   // Keep values as the report wrote them (a test named "1" stays "1").
   parseAttributeValue: false,
   parseTagValue: false,
+  // Numeric character references too: node:test writes a message's newlines as &#10;.
+  htmlEntities: true,
   isArray: (name) => REPEATED.has(name),
 });
 
@@ -93,7 +95,9 @@ export function parseJUnit(xml: string): TestResults {
     for (const tc of children(suite, "testcase")) {
       const failure = [...children(tc, "failure"), ...children(tc, "error")][0];
       if (failure) {
-        const where = attr(tc, "classname") ?? attr(tc, "file");
+        // node:test writes classname="test" on every case: its file says where.
+        const classname = attr(tc, "classname");
+        const where = (classname !== "test" ? classname : undefined) ?? attr(tc, "file");
         const name = attr(tc, "name") ?? "(unnamed test)";
         const message = firstLine(attr(failure, "message")) ?? firstLine(failure["#text"]);
         // vitest gives the error's class as type="AssertionError": say it as the error would.
@@ -109,7 +113,8 @@ export function parseJUnit(xml: string): TestResults {
     }
     for (const nested of children(suite, "testsuite")) visit(nested);
   };
-  for (const root of roots) for (const suite of children(root, "testsuite")) visit(suite);
+  // node:test's reporter puts <testcase> right under <testsuites> (a test outside any suite).
+  for (const root of roots) visit(root);
   return results;
 }
 

@@ -2,7 +2,7 @@
  * npm in containers: the Node image, the shared package cache, and what an
  * `npm ci` failure means in words a person can act on.
  */
-import { dag, type Container, type Directory } from "@dagger.io/dagger";
+import { dag, type Container } from "@dagger.io/dagger";
 
 import { indent, tail } from "./errors.js";
 
@@ -48,55 +48,17 @@ export function withSystemCAsScript(script: string): string {
 
 /**
  * A Node container with the module's npm cache mounted at ~/.npm.
+ *
+ * @param image the Node image (default: the module's own, NODE_IMAGE)
  */
-export function nodeContainer(): Container {
+export function nodeContainer(image: string = NODE_IMAGE): Container {
   return dag
     .container()
-    .from(NODE_IMAGE)
+    .from(image)
     .withMountedCache("/root/.npm", dag.cacheVolume(NPM_CACHE_VOLUME))
     .withEnvVariable("npm_config_update_notifier", "false")
     .withEnvVariable("npm_config_fund", "false")
     .withEnvVariable("npm_config_audit", "false");
-}
-
-/**
- * The npm workspaces a root package.json declares, as directories that hold a
- * package.json (globs such as `packages/*` are expanded against `source`).
- *
- * @param source the repository root
- * @param manifest the root package.json's text
- */
-export async function workspaceDirs(source: Directory, manifest: string): Promise<string[]> {
-  const parsed = JSON.parse(manifest) as { workspaces?: string[] | { packages?: string[] } };
-  const patterns = Array.isArray(parsed.workspaces) ? parsed.workspaces : (parsed.workspaces?.packages ?? []);
-  const dirs: string[] = [];
-  for (const pattern of patterns) {
-    const clean = pattern.replace(/^\.\//, "").replace(/\/+$/, "");
-    for (const file of await source.glob(`${clean}/package.json`)) {
-      dirs.push(file.replace(/\/?package\.json$/, ""));
-    }
-  }
-  return [...new Set(dirs)].sort();
-}
-
-/**
- * The files `npm ci` reads: root manifest, lock file, .npmrc and each
- * workspace's manifest. Installing from these alone keys the install on them,
- * so a source change does not reinstall.
- *
- * @param source the repository root
- * @param workspaces workspace directories (from {@link workspaceDirs})
- */
-export function installInputs(source: Directory, workspaces: readonly string[]): Directory {
-  return dag.directory().withDirectory(".", source, {
-    include: [
-      "package.json",
-      "package-lock.json",
-      "npm-shrinkwrap.json",
-      ".npmrc",
-      ...workspaces.flatMap((w) => [`${w}/package.json`, `${w}/package-lock.json`, `${w}/.npmrc`]),
-    ],
-  });
 }
 
 /**
@@ -135,14 +97,19 @@ export function explainLockFileProblem(output: string, where: string): string | 
  *
  * @param output what npm printed
  * @param where where it ran, for the message (e.g. "check", "the Dockerfile's deps stage")
+ * @param image the Node image it ran in
  * @returns the message, or undefined when the output is not an npm install failure
  */
-export function explainNpmInstallFailure(output: string, where: string): string | undefined {
+export function explainNpmInstallFailure(
+  output: string,
+  where: string,
+  image: string = NODE_IMAGE,
+): string | undefined {
   const lock = explainLockFileProblem(output, where);
   if (lock) return lock;
   if (/EBADENGINE|Unsupported engine/i.test(output)) {
     return [
-      `npm refused the Node version in ${where}: the "engines" field of a package.json does not allow ${NODE_IMAGE}`,
+      `npm refused the Node version in ${where}: the "engines" field of a package.json does not allow ${image}`,
       "npm says:",
       indent(tail(output, 8)),
     ].join("\n");

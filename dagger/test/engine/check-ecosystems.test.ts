@@ -1,15 +1,17 @@
 /**
- * check on ecosystems besides the examples' (pnpm, uv) and on a source it
- * knows nothing of: each tiny project in dagger/test/fixtures/ecosystems has a
- * lock file in sync, so check passes and says which steps it skipped; changing
- * the manifest alone gives the fix in the first line.
+ * check on tiny projects (dagger/test/fixtures/ecosystems: pnpm, uv) and on a
+ * source it knows nothing of: each has a lock file in sync, so check passes and
+ * says which steps it skipped; changing the manifest alone gives the fix in the
+ * first line. A failure that is not the lock file is said as what it is: an
+ * interpreter the project's requires-python does not admit, a file pyproject.toml
+ * names that .dockerignore leaves out of the build context.
  */
 import { join } from "node:path";
 
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 
-import { pipeline, rejection, useEngineSession } from "./session.js";
+import { exampleSource, pipeline, rejection, useEngineSession } from "./session.js";
 
 useEngineSession();
 
@@ -22,7 +24,12 @@ describe("check on a pnpm project", () => {
     expect(report.split("\n")[0]).toBe("check passed");
     expect(report).toContain("found: pnpm (package.json, pnpm-lock.yaml)");
     expect(report).toContain("✔ lock file in sync with package.json (pnpm install --frozen-lockfile)");
-    expect(report).toContain('– typecheck: skipped (package.json has no "typecheck" script)');
+    expect(report).toContain(
+      "✔ toolchain: Node 24 (node:24-slim), the default: no .nvmrc and no engines.node in package.json",
+    );
+    expect(report).toContain(
+      '– typecheck: skipped (package.json has no "typecheck" script, and no configuration of a conventional tool)',
+    );
     expect(report).toMatch(/✔ unit tests \(pnpm run test:unit\): .*pass 1/);
   });
 
@@ -48,7 +55,26 @@ describe("check on a uv project", () => {
     expect(report).toContain("✔ lock file in sync with pyproject.toml (uv.lock) (uv lock --check)");
     expect(report).toContain("– typecheck: skipped (no [tool.mypy] in pyproject.toml, nor mypy.ini)");
     expect(report).toContain("– lint: skipped (no [tool.ruff] in pyproject.toml, nor ruff.toml)");
-    expect(report).toMatch(/– unit tests: skipped \(no \[tool\.pytest\.ini_options\]/);
+    expect(report).toContain(
+      "✔ toolchain: Python 3.11 (python:3.11-slim), the oldest maintained line that requires-python >=3.11 admits",
+    );
+    expect(report).toMatch(
+      /– unit tests: skipped \(Python declares no standard test command .* the Dockerfile's test stage runs the tests/,
+    );
+  });
+
+  it("says an interpreter requires-python does not admit, not a lock problem", async () => {
+    const pyproject = (await fixture("uv").file("pyproject.toml").contents()).replace(
+      'requires-python = ">=3.11"',
+      'requires-python = ">=3.12"',
+    );
+    const message = await rejection(
+      pipeline(fixture("uv").withNewFile("pyproject.toml", pyproject).withNewFile(".python-version", "3.11\n")).check(),
+    );
+    expect(message.split("\n")[0]).toBe(
+      "the project's Python requirement does not admit Python 3.11 (python:3.11-slim), from .python-version: make .python-version and requires-python agree",
+    );
+    expect(message).toContain("this is not a lock file problem");
   });
 
   it("names `uv lock` when pyproject.toml gained a dependency", async () => {
@@ -61,6 +87,17 @@ describe("check on a uv project", () => {
   });
 });
 
+describe("check on the build context", () => {
+  it("names a file pyproject.toml names that .dockerignore leaves out, not lock drift", async () => {
+    const source = exampleSource("python-poetry");
+    const ignore = `${await source.file(".dockerignore").contents()}README.md\n`;
+    const message = await rejection(pipeline(source.withNewFile(".dockerignore", ignore)).check());
+    expect(message.split("\n")[0]).toBe(
+      "pyproject.toml names README.md, which the build context does not have: README.md is in the source, but .dockerignore leaves it out of the build context, which is what the Dockerfile and check see: stop ignoring it there",
+    );
+  });
+});
+
 describe("check on a source it knows nothing of", () => {
   it("does not pass in silence: it says it skipped every step and why", async () => {
     const report = await pipeline(
@@ -69,6 +106,6 @@ describe("check on a source it knows nothing of", () => {
     expect(report.split("\n")[0]).toMatch(
       /^check skipped every step: the root of --source has none of package\.json .*pyproject\.toml .*go\.mod/,
     );
-    expect(report).toContain("– skipped requirements.txt: pip has no lock file that check can compare");
+    expect(report).toContain("– skipped requirements.txt: not checked. It is both the manifest and the pins");
   });
 });

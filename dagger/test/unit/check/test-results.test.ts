@@ -1,7 +1,8 @@
 /**
  * Reading the runners' machine-readable reports: JUnit XML as pytest and
- * vitest write it, and go test -json events (recorded from pytest 8.4,
- * vitest 5.1 and go 1.26), alone or inside a failing step's output.
+ * vitest write it, node:test's (its cases right under <testsuites>), and go
+ * test -json events (recorded from pytest 8.4, vitest 5.1, Node 24.21's
+ * `--test-reporter=junit` and go 1.26), alone or inside a failing step's output.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -52,6 +53,17 @@ describe("parseJUnit", () => {
     const r = parseJUnit(xml);
     expect(r.failed).toEqual([{ name: "alone" }, { name: "pkg.A > boom", cause: "RuntimeError: boom" }]);
     expect(r.passed).toBe(1);
+  });
+
+  it("reads node:test's report: test cases right under <testsuites>, named by their file", () => {
+    const results = parseJUnit(fixture("node-test-junit-failed.xml"));
+    expect(results.passed).toBe(1);
+    expect(results.failed).toEqual([
+      {
+        name: "/app/test/a.test.js > one plus one is three",
+        cause: "testCodeFailure: Expected values to be strictly equal:",
+      },
+    ]);
   });
 
   it("refuses what is not a JUnit report, saying so", () => {

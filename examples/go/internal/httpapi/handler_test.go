@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"encoding/json"
@@ -57,10 +57,10 @@ func TestHealthzRefusesPost(t *testing.T) {
 func TestProbeAcceptsOnly200(t *testing.T) {
 	srv := httptest.NewServer(NewHandler(BuildInfo{}))
 	defer srv.Close()
-	if err := probe(srv.URL + "/healthz"); err != nil {
+	if err := Probe(srv.URL + "/healthz"); err != nil {
 		t.Fatalf("probe of a healthy server: %v", err)
 	}
-	if err := probe(srv.URL + "/nope"); err == nil {
+	if err := Probe(srv.URL + "/nope"); err == nil {
 		t.Fatal("probe of a 404 passed")
 	}
 }

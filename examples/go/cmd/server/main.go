@@ -1,3 +1,5 @@
+// Command server is a small net/http web service: the example that fargate-pipeline deploys a Go
+// app laid out as cmd/ + internal/, with its one dependency vendored.
 package main
 
 import (
@@ -11,6 +13,10 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"example.com/go-demo/internal/httpapi"
 )
 
 const (
@@ -20,8 +26,6 @@ const (
 	idleTimeout = 75 * time.Second
 	// 10 s: a client that sends its headers slower than this is not a browser or a load balancer.
 	readHeaderTimeout = 10 * time.Second
-	// 3 s: the image's HEALTHCHECK gives the probe 5 s; the endpoint answers in microseconds.
-	probeTimeout = 3 * time.Second
 )
 
 // main serves on $PORT (default 8080) until SIGTERM or SIGINT; `server healthcheck` probes a running
@@ -29,20 +33,21 @@ const (
 func main() {
 	port := envOr("PORT", "8080")
 	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
-		if err := probe("http://127.0.0.1:" + port + "/healthz"); err != nil {
+		if err := httpapi.Probe("http://127.0.0.1:" + port + "/healthz"); err != nil {
 			fmt.Fprintln(os.Stderr, "healthcheck:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	info := BuildInfo{Version: envOr("APP_VERSION", "0.0.0-dev"), Commit: envOr("GIT_COMMIT", "unknown")}
-	if err := serve(":"+port, NewHandler(info)); err != nil {
+	info := httpapi.BuildInfo{Version: envOr("APP_VERSION", "0.0.0-dev"), Commit: envOr("GIT_COMMIT", "unknown")}
+	if err := serve(":"+port, httpapi.NewHandler(info)); err != nil {
 		slog.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-// serve listens on addr and shuts down gracefully on SIGTERM/SIGINT.
+// serve listens on addr and shuts down gracefully on SIGTERM/SIGINT: one goroutine serves, the
+// other waits for the signal and drains; the group returns the first error of either.
 func serve(addr string, handler http.Handler) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -52,37 +57,21 @@ func serve(addr string, handler http.Handler) error {
 		return err
 	}
 	slog.Info("listening", "addr", ln.Addr().String())
-	errs := make(chan error, 1)
-	go func() { errs <- srv.Serve(ln) }()
-	select {
-	case err := <-errs:
-		return err
-	case <-ctx.Done():
-	}
-	slog.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// probe fails unless url answers 200.
-func probe(url string) error {
-	client := &http.Client{Timeout: probeTimeout}
-	res, err := client.Get(url)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %d", url, res.StatusCode)
-	}
-	return nil
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		slog.Info("shutting down")
+		shutdown, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	})
+	return g.Wait()
 }
 
 func envOr(key, fallback string) string {

@@ -1,0 +1,1 @@
+"""A small web service whose one dependency comes from a private package index."""
