@@ -11,6 +11,7 @@
  * (history), and the emulator's state as the last successful deploy left it
  * (state.ts starts the emulator from it).
  */
+import { randomUUID } from "node:crypto";
 import { lookup } from "node:dns/promises";
 
 import { dag, type Container, type Service } from "@dagger.io/dagger";
@@ -39,6 +40,15 @@ export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "tes
 /**
  * The local registry, its storage in a cache volume (images survive the call).
  *
+ * Each call gets an instance of its own (FP_REGISTRY_INSTANCE, a fresh id), as
+ * the emulator and the stand-in do. The engine (v0.21.8, core/services.go
+ * `Detach`) runs one instance of identical services per session, and lets go
+ * of a service an operation bound (a push, a pull) 10 s after that operation,
+ * by the service's key, not by its instance. So when one session deployed
+ * twice (the e2e tests do; so would any client driving the class), the first
+ * deploy's late let-go stopped the registry the second had just started: its
+ * push failed with "connection refused".
+ *
  * @param stateName the --local-state name (a new name starts with an empty registry)
  */
 export function registryService(stateName: string): Service {
@@ -46,6 +56,7 @@ export function registryService(stateName: string): Service {
     .container()
     .from(REGISTRY_IMAGE)
     .withMountedCache("/var/lib/registry", dag.cacheVolume(`fargate-pipeline-local-registry-${stateName}`))
+    .withEnvVariable("FP_REGISTRY_INSTANCE", randomUUID())
     .withExposedPort(REGISTRY_PORT)
     .asService({ useEntrypoint: true });
 }
@@ -64,11 +75,17 @@ export function pullLocal(ref: string, registry: Service): Container {
  * The image as a service standing in for the Fargate tasks: the task
  * definition's port and environment, the image's own entrypoint and command.
  *
+ * Each call gets an instance of its own (FP_STAND_IN, a fresh id): the engine
+ * runs one instance of identical services, so two deploys of the same digest at
+ * once (two previews of one build) would share one, and the first smoke test to
+ * finish would stop it under the other.
+ *
  * @param image the image pulled back by digest
  * @param port the container port
  */
 export function standInService(image: Container, port: number): Service {
   return image
+    .withEnvVariable("FP_STAND_IN", randomUUID())
     .withEnvVariable("PORT", String(port))
     .withEnvVariable("NODE_ENV", "production")
     .withExposedPort(port)
