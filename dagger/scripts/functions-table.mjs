@@ -49,12 +49,12 @@ const arg = (a) => {
 export function functionsTable(mod) {
   const row = (prefix) => (f) =>
     `| \`${prefix}${f.cli}\`${f.isCheck ? " ✓" : ""} | ${cell(helpText(f.description))} | ${f.args.map(arg).join("<br>") || "—"} |`;
-  const environment = mod.objects.find((o) => o.name === "Environment");
+  // A function that returns an object (environment, platform) is followed by that object's functions.
+  const chained = (f) => (mod.objects.find((o) => o.name === f.returns)?.functions ?? []).map(row(`${f.cli} … `));
   return [
     "| function | what it does | arguments |",
     "|---|---|---|",
-    ...mod.functions.map(row("")),
-    ...(environment?.functions ?? []).map(row("environment … ")),
+    ...mod.functions.flatMap((f) => [row("")(f), ...chained(f)]),
     "",
     `Module arguments, before the function name (\`dagger call --source ../other-app test\`): ${mod.constructorArgs.map(arg).join("; ")}.`,
     LAST_LINE,

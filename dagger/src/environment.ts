@@ -7,6 +7,7 @@
  */
 import { type Directory, func, object, type Secret, type Service } from "@dagger.io/dagger";
 
+import { buildSecretsOf } from "./build/build-secrets.js";
 import { buildRuntime } from "./build/dockerfile.js";
 import { asOutput, progress } from "./common/cli.js";
 import type { LockArgs } from "./deploy/args.js";
@@ -20,6 +21,11 @@ import { publishEcr } from "./ops/publish-ecr.js";
 import { setSecret } from "./ops/set-secret.js";
 import { status } from "./ops/status.js";
 import { moduleInfra } from "./common/module-files.js";
+import { readCredential } from "./common/credentials.js";
+import { preview, sweepPreviews } from "./ops/preview.js";
+import { GITHUB_API, type GithubAccess } from "./shared/pull-requests.js";
+import { jsonObjectArgument, urlArgument } from "./common/arguments.js";
+import { configFileOf } from "./env/config-file.js";
 
 /** One environment of the app, with the credentials and endpoints chained onto it. */
 @object()
@@ -35,6 +41,8 @@ export class Environment {
   name: string;
   /** The local environment's state name. */
   localState: string;
+  /** Secrets for the Dockerfile's RUN --mount=type=secret (--build-secrets). */
+  buildSecrets: Secret[];
   /** AWS access key id. */
   accessKeyId?: Secret;
   /** AWS secret access key. */
@@ -53,6 +61,12 @@ export class Environment {
   emulatorRegistry?: Service;
   /** JSON merged over the environment's configuration. */
   configOverrides: string;
+  /** A GitHub token that reads the repository's pull requests (previews). */
+  githubToken?: Secret;
+  /** The GitHub repository of the pull requests ("OWNER/REPO"). */
+  githubRepository?: string;
+  /** GitHub's API base URL. */
+  githubApi?: string;
 
   /**
    * @param source the app's source
@@ -60,13 +74,22 @@ export class Environment {
    * @param config path of its configuration file
    * @param name the environment's name
    * @param localState the local environment's state name
+   * @param buildSecrets the build secrets (--build-secrets)
    */
-  constructor(source: Directory, dockerfile: string, config: string, name: string, localState: string) {
+  constructor(
+    source: Directory,
+    dockerfile: string,
+    config: string,
+    name: string,
+    localState: string,
+    buildSecrets: Secret[] = [],
+  ) {
     this.source = source;
     this.dockerfile = dockerfile;
     this.config = config;
     this.name = name;
     this.localState = localState;
+    this.buildSecrets = buildSecrets;
     this.configOverrides = "";
   }
 
@@ -136,7 +159,7 @@ export class Environment {
      */
     url: string,
   ): Environment {
-    return this.copy({ endpoint: url });
+    return this.copy({ endpoint: urlArgument("with-endpoint --url", url, "https://ecs-fips.us-east-1.amazonaws.com") });
   }
 
   /**
@@ -161,7 +184,40 @@ export class Environment {
      */
     configOverrides = "",
   ): Environment {
-    return this.copy({ emulatorEndpoint: endpoint, emulatorRegistry: registry, configOverrides });
+    return this.copy({
+      emulatorEndpoint: urlArgument("with-emulator --endpoint", endpoint, "http://localhost:5000"),
+      emulatorRegistry: registry,
+      configOverrides: jsonObjectArgument(
+        "with-emulator --config-overrides",
+        configOverrides,
+        '{"accountId":"123456789012"}',
+      ),
+    });
+  }
+
+  /**
+   * Read the repository's pull requests on GitHub (previews).
+   *
+   * preview checks that its pull request is still open before deploying; sweep-previews asks each preview's. A workflow's GITHUB_TOKEN reads them (permissions: pull-requests: read).
+   *
+   * Example usage: `dagger call environment --name review with-github --token env:GITHUB_TOKEN --repository example-org/app with-aws-credentials … sweep-previews`
+   */
+  @func()
+  withGithub(
+    /**
+     * A token that reads the repository's pull requests, e.g. env:GITHUB_TOKEN
+     */
+    token: Secret,
+    /**
+     * The repository, "OWNER/REPO" (in a workflow: $GITHUB_REPOSITORY)
+     */
+    repository: string,
+    /**
+     * GitHub's API (GitHub Enterprise Server: https://HOST/api/v3)
+     */
+    api = GITHUB_API,
+  ): Environment {
+    return this.copy({ githubToken: token, githubRepository: repository, githubApi: api });
   }
 
   /**
@@ -192,7 +248,10 @@ export class Environment {
     forceUnlock?: string,
   ): Promise<string> {
     const args = await this.lockArgs(lockTimeout, forceUnlock);
-    return asOutput(await deploy({ ...args, dockerfile: this.dockerfile, version, gitCommit: gitCommit ?? "" }));
+    const buildSecrets = await buildSecretsOf(this.buildSecrets);
+    return asOutput(
+      await deploy({ ...args, dockerfile: this.dockerfile, buildSecrets, version, gitCommit: gitCommit ?? "" }),
+    );
   }
 
   /**
@@ -357,7 +416,8 @@ export class Environment {
      */
     gitCommit?: string,
   ): Promise<string> {
-    const built = await buildRuntime(this.source, this.dockerfile, { version, gitCommit });
+    const secrets = await buildSecretsOf(this.buildSecrets);
+    const built = await buildRuntime(this.source, this.dockerfile, { version, gitCommit, secrets });
     return asOutput(await publishEcr({ ...(await this.args()), image: built.image, tag: tag ?? built.commit }));
   }
 
@@ -366,9 +426,7 @@ export class Environment {
     return {
       name: this.name,
       source: this.source,
-      ...((await this.source.exists(this.config))
-        ? { configFile: { file: this.source.file(this.config), name: this.config } }
-        : {}),
+      ...(await configFileOf(this.source, this.config).then((configFile) => (configFile ? { configFile } : {}))),
       infraSource: moduleInfra(),
       aws: {
         accessKeyId: this.accessKeyId,
@@ -393,6 +451,92 @@ export class Environment {
   }
 
   /**
+   * Deploy or remove a pull request's preview on the shared environment.
+   *
+   * The pull request's build as a small service of its own (one task, the smallest size, no autoscaling) beside the environment's, answering on https://pr-N-<host>.<domain> under the shared wildcard certificate, its state under a key of its own. With with-github it is deployed only while the pull request is open. Returns the URL first.
+   *
+   * Example usage: `dagger call environment --name review with-aws-credentials … preview --pr 12 --git-commit "$GITHUB_SHA"`
+   */
+  @func({ cache: "never" })
+  async preview(
+    /**
+     * The pull request's number
+     */
+    pr: number,
+    /**
+     * Remove the preview (its rule, target group, service and claims) instead of deploying it
+     */
+    destroy = false,
+    /**
+     * Version of the build (build arg VERSION)
+     */
+    version = "0.0.0-dev",
+    /**
+     * Git commit of the source (build arg GIT_COMMIT); default: the source's content hash
+     */
+    gitCommit?: string,
+    /**
+     * Seconds to wait for the preview's state lock when another run holds it
+     */
+    lockTimeout = 300,
+  ): Promise<string> {
+    const args = await this.lockArgs(lockTimeout, undefined);
+    const github = await this.github();
+    const buildSecrets = await buildSecretsOf(this.buildSecrets);
+    return asOutput(
+      await preview({
+        ...args,
+        dockerfile: this.dockerfile,
+        buildSecrets,
+        version,
+        gitCommit: gitCommit ?? "",
+        pullRequest: pr,
+        destroy,
+        ...(github ? { github } : {}),
+      }),
+    );
+  }
+
+  /**
+   * Remove previews whose pull request is closed, or older than a TTL.
+   *
+   * The janitor, for a scheduled job: GitHub sends no close event for some pull requests (a conflicting head, a deleted branch). With with-github it asks each preview's pull request; without it (another CI) the TTL alone decides. Prints each preview and what became of it.
+   *
+   * Example usage: `dagger call environment --name review with-github --token env:GITHUB_TOKEN --repository example-org/app with-aws-credentials … sweep-previews --ttl-hours 72`
+   */
+  @func({ cache: "never" })
+  async sweepPreviews(
+    /**
+     * Remove a preview whose last deploy is older than this many hours, its pull request open or not
+     */
+    ttlHours = 72,
+    /**
+     * Seconds to wait for a preview's state lock when another run holds it
+     */
+    lockTimeout = 300,
+  ): Promise<string> {
+    const github = await this.github();
+    return asOutput(
+      await sweepPreviews({
+        ...(await this.args()),
+        ttlHours,
+        lockTimeoutSeconds: lockTimeout,
+        ...(github ? { github } : {}),
+      }),
+    );
+  }
+
+  /** GitHub, when with-github was chained: the token read from its Secret. */
+  private async github(): Promise<GithubAccess | undefined> {
+    if (!this.githubToken || !this.githubRepository) return undefined;
+    return {
+      token: (await readCredential(this.githubToken)).trim(),
+      repository: this.githubRepository,
+      api: this.githubApi ?? GITHUB_API,
+    };
+  }
+
+  /**
    * What deploy and rollback take: the environment and the state lock's flags.
    * @param lockTimeout --lock-timeout
    * @param forceUnlock --force-unlock
@@ -407,7 +551,7 @@ export class Environment {
    */
   private copy(changes: Partial<Environment>): Environment {
     return Object.assign(
-      new Environment(this.source, this.dockerfile, this.config, this.name, this.localState),
+      new Environment(this.source, this.dockerfile, this.config, this.name, this.localState, this.buildSecrets),
       this,
       changes,
     );

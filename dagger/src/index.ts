@@ -21,13 +21,13 @@ import {
 
 import { runChecks } from "./check/run-checks.js";
 import { asOutput } from "./common/cli.js";
+import { buildSecretsOf } from "./build/build-secrets.js";
 import { appService, buildRuntime } from "./build/dockerfile.js";
 import { runTests } from "./build/test-stage.js";
 import { Environment } from "./environment.js";
+import { Platform } from "./platform.js";
 import { publishToRegistry } from "./build/publish.js";
-
-/** Default path of the app's deployment configuration in its source. */
-const CONFIG_FILE = "fargate-pipeline.yaml";
+import { DEFAULT_CONFIG_FILE } from "./env/config-file.js";
 
 @object()
 export class FargatePipeline {
@@ -39,6 +39,9 @@ export class FargatePipeline {
 
   /** Path of the deployment configuration inside the source directory. */
   config: string;
+
+  /** Secrets for the Dockerfile's RUN --mount=type=secret, given to every build. */
+  buildSecrets: Secret[];
 
   constructor(
     /**
@@ -71,24 +74,32 @@ export class FargatePipeline {
     /**
      * Path of the deployment configuration inside the source directory; without the file, only the local environment exists, with defaults
      */
-    config = CONFIG_FILE,
+    config = DEFAULT_CONFIG_FILE,
+    /**
+     * Secrets the Dockerfile mounts with RUN --mount=type=secret,id=ID, e.g. env:NPM_TOKEN,file:./pip.conf; a secret's id is its env variable's name or its file's base name. Given to every build, never to a layer or a log
+     */
+    buildSecrets?: Secret[],
   ) {
     this.source = source;
     this.dockerfile = dockerfile;
     this.config = config;
+    this.buildSecrets = buildSecrets ?? [];
   }
 
   /**
-   * Check the lock file, then typecheck, lint, format and unit-test the source.
+   * Check the lock file, then typecheck, lint, format and test the project.
    *
-   * The lock file in sync with its manifest, then the project's own typecheck, lint, format check and unit tests, for the ecosystem the source is (npm, pnpm, yarn, poetry, uv, Go), and the GitHub Actions workflows linted (actionlint). A failure names the step and the command that fixes or reproduces it.
+   * On the project as the Dockerfile's build context sees it (the source minus .dockerignore), in the official image of the toolchain it asks for (.python-version or requires-python, .nvmrc or engines.node, go.mod): the lock file in sync with its manifest (npm, pnpm, yarn, poetry, uv, Go), its own typecheck, lint and format scripts or the conventional tool its configuration asks for, the test command it declares (a test script, go test), and the GitHub Actions workflows linted (actionlint: what would break them fails; shellcheck's info and style notes are reported). The installs get the --build-secrets the Dockerfile mounts, as it mounts them (a private index's token). A failure names the step, its cause and the command that fixes or reproduces it.
    *
    * Example usage: `dagger call check`
    */
-  @func()
+  // Cached for the session only: the report says which steps this call ran and which the engine
+  // replayed, so a call must not be answered with an earlier call's report (its steps replay anyway).
+  @func({ cache: "session" })
   @check()
   async check(): Promise<string> {
-    return asOutput(await runChecks(this.source, { workflows: true }));
+    const secrets = await buildSecretsOf(this.buildSecrets);
+    return asOutput(await runChecks(this.source, { dockerfile: this.dockerfile, workflows: true, secrets }));
   }
 
   /**
@@ -101,7 +112,7 @@ export class FargatePipeline {
   @func()
   @check()
   async test(): Promise<string> {
-    return asOutput(await runTests(this.source, this.dockerfile));
+    return asOutput(await runTests(this.source, this.dockerfile, await buildSecretsOf(this.buildSecrets)));
   }
 
   /**
@@ -122,7 +133,8 @@ export class FargatePipeline {
      */
     gitCommit?: string,
   ): Promise<Container> {
-    return (await buildRuntime(this.source, this.dockerfile, { version, gitCommit })).image;
+    const secrets = await buildSecretsOf(this.buildSecrets);
+    return (await buildRuntime(this.source, this.dockerfile, { version, gitCommit, secrets })).image;
   }
 
   /**
@@ -177,7 +189,8 @@ export class FargatePipeline {
      */
     gitCommit?: string,
   ): Promise<string> {
-    const { image } = await buildRuntime(this.source, this.dockerfile, { version, gitCommit });
+    const secrets = await buildSecretsOf(this.buildSecrets);
+    const { image } = await buildRuntime(this.source, this.dockerfile, { version, gitCommit, secrets });
     return asOutput(await publishToRegistry(image, address, registryUsername, registryPassword));
   }
 
@@ -225,6 +238,23 @@ export class FargatePipeline {
      */
     localState = "default",
   ): Environment {
-    return new Environment(this.source, this.dockerfile, this.config, name, localState);
+    return new Environment(this.source, this.dockerfile, this.config, name, localState, this.buildSecrets);
+  }
+
+  /**
+   * Choose a shared environment, then chain credentials and one operation.
+   *
+   * What a platform team runs: a shared environment of the file's sharedEnvironments: (one network, cluster, load balancer and wildcard certificate that services attach to with `shared: NAME`); then with-aws-credentials, with-web-identity, with-endpoint or with-emulator, and apply, plan, status or destroy.
+   *
+   * Example usage: `dagger call platform --name staging with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY apply`
+   */
+  @func()
+  platform(
+    /**
+     * The shared environment's name (a key of sharedEnvironments: in the configuration file)
+     */
+    name: string,
+  ): Platform {
+    return new Platform(this.source, this.config, name);
   }
 }

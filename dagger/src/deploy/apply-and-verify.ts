@@ -5,6 +5,7 @@
  * there is no rollout to follow: the smoke test checks the running image, and
  * deployChange() says whether the deploy is unchanged.
  */
+import { DeployError } from "../common/errors.js";
 import { secretVersionsVar } from "../env/secrets.js";
 import { applyPlanned, planThenApply, type StackApply } from "./plan-apply.js";
 import { type Change, deployChange, type PlannedStack } from "./change.js";
@@ -17,7 +18,7 @@ import { createRolloutClients } from "../rollout/clients.js";
 import type { RolloutResult } from "../rollout/model.js";
 import { formatProgress } from "../rollout/summary.js";
 import { serviceState } from "../env/service-state.js";
-import type { SmokeResult } from "./probe.js";
+import { smokeDetail, type SmokeResult } from "./probe.js";
 import { serviceOutputs, type ServiceOutputs } from "../stacks/outputs.js";
 import { readOutputs } from "../stacks/tofu.js";
 import type { TofuOperation } from "../stacks/tofu-failure.js";
@@ -65,7 +66,7 @@ export async function applyAndVerify(job: RollOutArgs, image: string, commit: st
       `smoke test${label}`,
       // out: undefined only for the stand-in's (it needs no outputs).
       () => (env.traits.emulated ? smokeStandIn(env, image, commit) : smokeAws(env, out!, commit)),
-      (s) => (s.ok ? `${s.url} → ${s.status} commit ${s.commit}` : `FAILED: ${s.reason}`),
+      smokeDetail,
     );
   // Nothing applied on an emulator: the stand-in's smoke test needs only the image, so it starts
   // now, beside reading the outputs and what runs (a no-change deploy's last steps, ~1.3 s).
@@ -216,7 +217,25 @@ export async function serviceStackVars(env: OpenEnvironment, image: string): Pro
     `${env.config.imageVariable}=${image}`,
     // The versions now: a secret rotated since the running tasks started makes the plan redeploy them.
     ...(await secretVersionsVar(env)),
+    ...rulePriorityVar(env),
   ];
+}
+
+/**
+ * An attached service's rule priority, as its claim holds it (the deploy's
+ * preflight claims it; a rollback runs only after a deploy did); none for a
+ * standalone service.
+ *
+ * @param env the open environment
+ */
+export function rulePriorityVar(env: OpenEnvironment): string[] {
+  if (!env.shared) return [];
+  const claim = env.shared.claim;
+  if (!claim)
+    throw new DeployError(
+      `${env.config.names.service} holds no claim on ${env.shared.host} in shared environment "${env.shared.view.environment}": nothing of it is deployed there. Run ${env.traits.command("deploy")} first.`,
+    );
+  return ["-var", `${env.shared.view.priorityVariable}=${claim.priority}`];
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Container } from "@dagger.io/dagger";
 
+import type { BuildSecret } from "../build/build-secrets.js";
 import type { PlannedStack } from "./change.js";
 import type { Steps } from "./steps.js";
 import type { EnvironmentArgs, OpenEnvironment } from "../env/open.js";
@@ -22,6 +23,8 @@ export interface LockArgs extends EnvironmentArgs {
 /** What deploy takes beyond the environment. */
 export interface DeployArgs extends LockArgs {
   dockerfile: string;
+  /** The build secrets for the Dockerfile's RUN --mount=type=secret (tests and the runtime image). */
+  buildSecrets: BuildSecret[];
   version: string;
   gitCommit: string;
 }

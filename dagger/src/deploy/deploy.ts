@@ -38,6 +38,7 @@ import { pushToEnvironment } from "./image.js";
 import { planServiceBesideBase, prepareInfra, servicePlanStanding } from "./prepare-stacks.js";
 import { rollOut } from "./roll-out.js";
 import { Steps } from "./steps.js";
+import { attachService } from "./attach-service.js";
 
 /**
  * `deploy`: builds, tests, publishes and rolls out the source to an environment.
@@ -59,6 +60,12 @@ export async function deploy(args: DeployArgs): Promise<string> {
           () => checkSecretsExist(env),
           (line) => line,
         );
+        if (env.shared)
+          await steps.run(
+            "preflight: shared environment",
+            () => attachService(env),
+            (line) => line,
+          );
         return await deployImage(env, args, steps, gates, commit);
       },
       stepsOptions(steps),
@@ -78,10 +85,17 @@ export async function deploy(args: DeployArgs): Promise<string> {
  * @param commit the commit the image reports
  */
 function startGates(args: DeployArgs, steps: Steps, commit: string): Promise<Container> {
-  const checked = steps.run("check", () => runChecks(args.source));
-  const tested = steps.run("test", () => runTests(args.source, args.dockerfile));
+  // The tests run once: the test stage runs them, so check does not run the project's test command too.
+  const checked = steps.run("check", () =>
+    runChecks(args.source, { dockerfile: args.dockerfile, tests: false, secrets: args.buildSecrets }),
+  );
+  const tested = steps.run("test", () => runTests(args.source, args.dockerfile, args.buildSecrets));
   const built = steps.run("build", async () => {
-    const { image } = await buildRuntime(args.source, args.dockerfile, { version: args.version, gitCommit: commit });
+    const { image } = await buildRuntime(args.source, args.dockerfile, {
+      version: args.version,
+      gitCommit: commit,
+      secrets: args.buildSecrets,
+    });
     return image.sync();
   });
   for (const p of [checked, tested, built]) p.catch(() => {});

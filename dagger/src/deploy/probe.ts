@@ -32,6 +32,17 @@ export interface SmokeResult {
 }
 
 /**
+ * The smoke test's line in the deploy's step table: the URL, the status, and
+ * the commit when the app reports one ("→ 200 commit abc123", or "→ 200" for an
+ * app that reports none); the reason when it failed.
+ * @param s what the smoke test saw
+ */
+export function smokeDetail(s: SmokeResult): string {
+  if (!s.ok) return `FAILED: ${s.reason ?? "no reason recorded"}`;
+  return `${s.url} → ${s.status ?? "?"}${s.commit ? ` commit ${s.commit}` : ""}`;
+}
+
+/**
  * The commit an answer reports, from where the configuration says.
  * @param res the answer
  * @param from where the app reports it

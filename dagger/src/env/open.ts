@@ -29,6 +29,7 @@ import { ecrImages, type ImageRegistry, localImages } from "./images.js";
 import { type Ledger, s3Ledger, volumeLedger } from "./ledger.js";
 import { EMULATOR_BINDING, EMULATOR_CREDENTIALS, EMULATOR_PORT, registryService } from "../local/services.js";
 import { type EmulatorStart, type SavedState, startLocalEmulator } from "../local/state.js";
+import { openAttachment, type SharedContext } from "../shared/attach.js";
 import { ensureStateBucket } from "../stacks/state-bucket.js";
 import {
   type ConfigFile,
@@ -40,6 +41,12 @@ import type { TofuAws } from "../stacks/tofu.js";
 
 /** The local environment's name: everything in the engine, no account. */
 export const LOCAL = "local";
+
+/** Where an environment (an app's, or a shared one) is: what the preflight and OpenTofu's credentials read of it. */
+export type Placement = Pick<
+  EnvironmentConfig,
+  "name" | "region" | "accountId" | "configFile" | "emulatorEnvironment" | "emulatorBackendConfig"
+>;
 
 /** An AWS emulator the caller named (not `local`'s, which runs in the engine). */
 export interface EmulatorArgs {
@@ -98,6 +105,8 @@ export interface OpenEnvironment {
   saveLocalState?: () => Promise<SavedState>;
   /** local: what the emulator started from (restored: the state the last deploy saved is loaded). */
   emulatorStart?: EmulatorStart["outcome"];
+  /** The shared environment the service attaches to, opened (what it published, the host, the claim). */
+  shared?: SharedContext;
   /** Stops the services this call started. */
   close(): Promise<void>;
 }
@@ -236,8 +245,13 @@ async function openAws(
     webIdentityToken,
   ].filter((s) => s !== "");
   const sdk = awsClientConfig(auth);
+  // Attached: the host is <label>.<the domain the shared environment published>.
+  const shared = config.shared
+    ? await openAttachment(sdk, config.shared, platformFix(config.shared.environment, config.shared.parameterPath))
+    : undefined;
   return {
-    config,
+    config: shared ? { ...config, domain: shared.host } : config,
+    ...(shared ? { shared } : {}),
     infra,
     mode,
     traits: traitsOf(mode, config.name),
@@ -263,10 +277,10 @@ async function openAws(
  * @param config the environment
  * @param mode AWS, or an emulator the caller named
  */
-async function preflight(
-  args: EnvironmentArgs,
+export async function preflight(
+  args: Pick<EnvironmentArgs, "aws" | "emulator" | "log">,
   action: string,
-  config: EnvironmentConfig,
+  config: Placement,
   mode: "emulator" | "aws",
 ): Promise<{ auth: AwsAuth; identity: AwsIdentity }> {
   if (args.aws.region && args.aws.region !== config.region) {
@@ -309,7 +323,7 @@ async function preflight(
  * @param mode AWS, or an emulator the caller named
  * @param runId the run's id
  */
-function tofuCredentials(auth: AwsAuth, config: EnvironmentConfig, mode: "emulator" | "aws", runId: string): TofuAws {
+export function tofuCredentials(auth: AwsAuth, config: Placement, mode: "emulator" | "aws", runId: string): TofuAws {
   const resolved = (name: string, value: string) => dag.setSecret(`fp-${name}-${runId}`, value);
   const { sessionToken } = auth.credentials;
   return {
@@ -331,6 +345,10 @@ async function openLocal(
   infra: Container,
   runId: string,
 ): Promise<OpenEnvironment> {
+  if (config.shared)
+    throw new Error(
+      `environment "${LOCAL}" cannot attach to a shared environment (${config.configFile}, environments.local.shared): its emulator runs only during a call. Rehearse an attached environment with \`environment --name NAME with-emulator …\`.`,
+    );
   if (!config.emulator)
     throw new Error(`environment "${LOCAL}" must have emulator: true (${config.configFile}, environments.local)`);
   if (args.aws.accessKeyId || args.aws.webIdentityToken || args.aws.endpoint || args.emulator) {
@@ -449,4 +467,14 @@ export function tofuEndpointEnvironment(
 /** infra's emulatorEnvironment() with the endpoint filled in. */
 function withEndpoint(env: Record<string, string>, endpoint: string): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace("{{ENDPOINT}}", endpoint)]));
+}
+
+/**
+ * What to do when a shared environment has published nothing: the platform team applies it.
+ *
+ * @param environment the shared environment's name
+ * @param parameterPath where it publishes
+ */
+export function platformFix(environment: string, parameterPath: string): string {
+  return `Ask the platform team to apply it first: \`dagger call platform --name ${environment} with-aws-credentials … apply\` (in the repository that defines sharedEnvironments.${environment}); it publishes what services attach with under ${parameterPath}.`;
 }

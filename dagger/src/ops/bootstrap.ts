@@ -5,6 +5,7 @@
 import { type EnvironmentArgs, LOCAL, type OpenEnvironment, withEnvironment } from "../env/open.js";
 import { synthesize } from "../stacks/infra-bridge.js";
 import { requireListOutput, requireOutput } from "../stacks/outputs.js";
+import type { CiSummary, EnvironmentConfig } from "../stacks/infra-bridge.js";
 import { ensureStateBucket, type StateBucketResult } from "../stacks/state-bucket.js";
 import { readOutputs, runLocked, tofuInit } from "../stacks/tofu.js";
 
@@ -15,14 +16,16 @@ export interface BootstrapArgs extends EnvironmentArgs {
 }
 
 /** What the base stack's apply gave: its outputs, as the next steps name them. */
-interface BaseApplied {
+export interface BaseApplied {
   stack: string;
   seconds: number;
   repositoryUrl: string;
   hostedZoneId: string;
-  deployRoleArn: string;
-  planRoleArn: string;
+  /** The CI roles' ARNs; undefined when the environment names no CI (no roles). */
+  roles: { deploy: string; plan: string } | undefined;
   nameServers: string[];
+  /** The previews' role (attached environments only). */
+  previewRoleArn?: string;
 }
 
 /**
@@ -76,27 +79,41 @@ async function applyBase(env: OpenEnvironment, args: BootstrapArgs): Promise<Bas
     seconds: applied.seconds,
     repositoryUrl: requireOutput(out, names.repositoryUrl, source),
     hostedZoneId: requireOutput(out, names.hostedZoneId, source),
-    deployRoleArn: requireOutput(out, names.deployRoleArn, source),
-    planRoleArn: requireOutput(out, names.planRoleArn, source),
+    roles:
+      env.config.ci.provider === "none"
+        ? undefined
+        : {
+            deploy: requireOutput(out, names.deployRoleArn, source),
+            plan: requireOutput(out, names.planRoleArn, source),
+          },
     nameServers: requireListOutput(out, names.nameServers, source),
+    // Only an environment attached to a shared one has previews (and their role).
+    ...(typeof out[names.previewRoleArn] === "string" ? { previewRoleArn: out[names.previewRoleArn] as string } : {}),
   };
 }
 
 /**
- * What bootstrap did, and what to do next, as Markdown.
+ * What bootstrap did, and what to do next, as Markdown: the zone to delegate,
+ * then the setup of the CI the configuration names (GitHub variables, GitLab
+ * CI/CD variables, another issuer's token, or none), then how to deploy.
  *
- * @param env the open environment
+ * @param env the open environment (its configuration and the account)
  * @param bucket the state bucket
  * @param base the base stack's apply
  */
-function nextSteps(env: OpenEnvironment, bucket: StateBucketResult, base: BaseApplied): string {
+export function nextSteps(
+  env: Pick<OpenEnvironment, "config" | "identity">,
+  bucket: StateBucketResult,
+  base: BaseApplied,
+): string {
   const { config, identity } = env;
   const zone = config.domain.split(".").slice(1).join(".");
+  const laptop = `\`dagger call environment --name ${config.name} with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY --session-token env:AWS_SESSION_TOKEN deploy --git-commit "$(git rev-parse HEAD)"\``;
   return [
     `### Bootstrapped ${config.name} (account ${identity.account}, ${config.region})`,
     "",
     `- state bucket \`${bucket.bucket}\` (${bucket.created ? "created" : "already there"}; versioned, encrypted, public access blocked)`,
-    `- ${base.stack} applied (${base.seconds.toFixed(0)} s): ECR repository \`${base.repositoryUrl}\`, hosted zone \`${base.hostedZoneId}\`, CI roles`,
+    `- ${base.stack} applied (${base.seconds.toFixed(0)} s): ECR repository \`${base.repositoryUrl}\`, hosted zone \`${base.hostedZoneId}\`, ${base.roles ? `CI roles for ${ciName(config.ci)}` : "no CI roles (the configuration names no ci)"}`,
     "",
     "**Next steps**",
     "",
@@ -109,13 +126,96 @@ function nextSteps(env: OpenEnvironment, bucket: StateBucketResult, base: BaseAp
           "   ```",
         ]
       : [`1. The zone is an existing one (\`${base.hostedZoneId}\`): nothing to delegate.`]),
-    "2. In the GitHub repository (Settings → Secrets and variables → Actions → Variables), set:",
-    `   - \`AWS_DEPLOY_ROLE_ARN\` = \`${base.deployRoleArn}\``,
-    `   - \`AWS_PLAN_ROLE_ARN\` = \`${base.planRoleArn}\``,
-    `   - \`AWS_REGION\` = \`${config.region}\``,
-    `3. Create the GitHub environment \`${config.name}\` (required reviewers, deployment branch main).`,
-    `4. Deploy: push to main (the workflow assumes the deploy role above through GitHub's OIDC token), or from a laptop with your own credentials:`,
-    `   \`dagger call environment --name ${config.name} with-aws-credentials --access-key-id env:AWS_ACCESS_KEY_ID --secret-access-key env:AWS_SECRET_ACCESS_KEY --session-token env:AWS_SESSION_TOKEN deploy --git-commit "$(git rev-parse HEAD)"\``,
-    `   (or \`with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn <the deploy role>\` in place of with-aws-credentials, for a token from another identity provider).`,
+    ...ciSteps(config, base.roles, laptop),
+    ...previewSteps(config, base.previewRoleArn),
   ].join("\n");
+}
+
+/**
+ * The CI's name, for the summary.
+ * @param ci the environment's CI
+ */
+function ciName(ci: CiSummary): string {
+  if (ci.provider === "github") return `GitHub Actions of ${ci.repository}`;
+  if (ci.provider === "gitlab") return `GitLab CI/CD of ${ci.project}`;
+  if (ci.provider === "oidc") return `tokens of ${ci.issuer}`;
+  return "no CI";
+}
+
+/**
+ * Steps 2 and on: set the CI up to assume the roles, then deploy.
+ * @param config the environment
+ * @param roles the CI roles' ARNs (undefined without a CI)
+ * @param laptop the deploy command with one's own credentials
+ */
+function ciSteps(config: EnvironmentConfig, roles: BaseApplied["roles"], laptop: string): string[] {
+  const ci = config.ci;
+  if (ci.provider === "none" || !roles) {
+    return [
+      "2. No CI roles: the configuration names no `ci`. Deploy from a laptop or any CI with credentials of the account:",
+      `   ${laptop}`,
+      "   (or `with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn <a role of yours>` for an OIDC token a role you manage trusts).",
+      "   For keyless deploys from GitHub Actions or GitLab CI/CD, add `ci:` to the configuration (docs/ci.md) and run bootstrap again.",
+    ];
+  }
+  if (ci.provider === "github") {
+    return [
+      "2. In the GitHub repository (Settings → Secrets and variables → Actions → Variables), set:",
+      `   - \`AWS_DEPLOY_ROLE_ARN\` = \`${roles.deploy}\``,
+      `   - \`AWS_PLAN_ROLE_ARN\` = \`${roles.plan}\``,
+      `   - \`AWS_REGION\` = \`${config.region}\``,
+      `3. Create the GitHub environment \`${ci.environment}\` (required reviewers, deployment branch ${ci.branch}).`,
+      `4. Deploy: push to ${ci.branch} (the workflow assumes the deploy role above through GitHub's OIDC token), or from a laptop with your own credentials:`,
+      `   ${laptop}`,
+    ];
+  }
+  if (ci.provider === "gitlab") {
+    return [
+      `2. In the GitLab project \`${ci.project}\` (Settings → CI/CD → Variables), set:`,
+      `   - \`AWS_DEPLOY_ROLE_ARN\` = \`${roles.deploy}\` (protected: only pipelines of protected branches get it)`,
+      `   - \`AWS_PLAN_ROLE_ARN\` = \`${roles.plan}\``,
+      `3. Protect the branch \`${ci.branch}\` (Settings → Repository → Protected branches): the deploy role trusts every pipeline on it. Protect the environment \`${config.name}\` too (Settings → CI/CD → Protected environments) for approvals where your tier has them.`,
+      `4. Deploy: push to ${ci.branch} (.gitlab-ci.yml's deploy job requests an ID token with \`aud: ${ci.audience}\` and assumes the deploy role with it), or from a laptop with your own credentials:`,
+      `   ${laptop}`,
+    ];
+  }
+  return [
+    `2. In your CI, request an OIDC token from \`${ci.issuer}\` for the audience \`${ci.audience}\`, and call the module with it:`,
+    `   - deploy jobs: \`dagger call environment --name ${config.name} with-web-identity --token env:AWS_WEB_IDENTITY_TOKEN --role-arn ${roles.deploy} deploy\``,
+    `   - plan jobs: the same with \`--role-arn ${roles.plan}\` and \`plan\``,
+    `3. Or deploy from a laptop with your own credentials:`,
+    `   ${laptop}`,
+  ];
+}
+
+/**
+ * An attached environment's previews: the role its CI's preview jobs assume
+ * (its base stack makes one when the configuration names a CI), and where to
+ * give its ARN. docs/shared-environments.md has the workflows.
+ * @param config the environment
+ * @param previewRoleArn the previews' role (undefined: not attached, or no CI)
+ */
+function previewSteps(config: EnvironmentConfig, previewRoleArn: string | undefined): string[] {
+  if (!config.shared) return [];
+  const ci = config.ci;
+  if (!previewRoleArn || ci.provider === "none")
+    return [
+      "",
+      "Previews (`preview --pr N`): no previews' role without a CI (`ci:`); deploy them with credentials of the account.",
+    ];
+  const role = `\`AWS_PREVIEW_ROLE_ARN\` = \`${previewRoleArn}\``;
+  if (ci.provider === "github")
+    return [
+      "",
+      `Previews (\`preview --pr N\`): set ${role} too, and create the GitHub environment \`preview\` (no required reviewers: it runs on every pull request): the role trusts its jobs only (.github/workflows/preview.yml and preview-janitor.yml declare it).`,
+    ];
+  if (ci.provider === "gitlab")
+    return [
+      "",
+      `Previews (\`preview --pr N\`): set ${role} as a CI/CD variable that is not protected (merge request pipelines run on unprotected branches): the role trusts the pipelines of every branch of \`${ci.project}\`, and may touch previews only.`,
+    ];
+  return [
+    "",
+    `Previews (\`preview --pr N\`): jobs with the plan role's subjects assume ${role} with \`with-web-identity\`; it may touch previews only.`,
+  ];
 }

@@ -8,6 +8,7 @@ import { DeployError } from "../common/errors.js";
 import { type EnvironmentArgs, LOCAL, type OpenEnvironment, withEnvironment } from "../env/open.js";
 import { PLACEHOLDER_IMAGE } from "../env/service-state.js";
 import { clearLocalState } from "../local/state.js";
+import { releaseAttachment } from "../shared/attach.js";
 import { type Stacks, synthesize } from "../stacks/infra-bridge.js";
 import { runLocked, tofuInit } from "../stacks/tofu.js";
 import { TofuError } from "../stacks/tofu-failure.js";
@@ -44,10 +45,18 @@ export async function destroy(args: DestroyArgs): Promise<string> {
     );
   }
   return withEnvironment(args, "destroy", async (env) => {
+    // A preview shares the environment's base stack: removing a preview never removes that.
+    const preview = env.shared?.view.pullRequest !== undefined;
+    if (preview && args.includeBase)
+      throw new DeployError(
+        "destroy refused: --include-base on a preview would remove the environment's own base stack (registry, roles); a preview has none of its own",
+      );
     const stacks = await synthesize(env.infra, env.config);
     const done: string[] = [];
     for (const role of args.includeBase ? (["service", "base"] as const) : (["service"] as const))
       done.push(await destroyStack(env, args, role, stacks, done));
+    if (preview)
+      return `Destroyed ${done.join(" and ")} in account ${env.identity.account}: its rule, target group, security group, service, log group, record and roles, and its claims on shared environment "${env.shared!.view.environment}". The environment's own service and base stack are untouched.`;
     return [
       `Destroyed ${done.join(" and ")} in account ${env.identity.account}.`,
       args.includeBase
@@ -68,7 +77,7 @@ function refusal(args: DestroyArgs): string {
   const what =
     args.name === LOCAL
       ? " (its emulator state, registry storage and deployment ledger)"
-      : ` (load balancer, service, network${args.includeBase ? ", and the base stack: registry with its images, zone, CI roles" : ""})`;
+      : ` (its service and what routes to it${args.includeBase ? ", and the base stack: registry with its images, zone, CI roles" : ""})`;
   return [
     `destroy refused: it deletes environment "${args.name}"${what}.`,
     "To go ahead, repeat the environment's name:",
@@ -104,7 +113,7 @@ async function destroyStack(
   } as const;
   const destroyed = await runLocked(init, op, [
     "-auto-approve",
-    ...(role === "service" ? ["-var", `${env.config.imageVariable}=${PLACEHOLDER_IMAGE}`] : []),
+    ...(role === "service" ? ["-var", `${env.config.imageVariable}=${PLACEHOLDER_IMAGE}`, ...priorityVar(env)] : []),
   ]).catch((err: unknown) => {
     if (!(err instanceof TofuError)) throw err;
     const then = [
@@ -114,5 +123,22 @@ async function destroyStack(
     throw new TofuError([err.message, ...then].join("\n"), err.kind, err.operation, err.lines, err.partial, err.lock);
   });
   args.log(`✔ destroy ${name} (${destroyed.seconds.toFixed(1)} s)`);
+  // Attached: its rule is gone with the stack; its host and priority are free for others now.
+  if (role === "service" && env.shared) {
+    const released = await releaseAttachment(env.sdk, env.shared, name);
+    if (released.length > 0)
+      args.log(`✔ released its claims on shared environment "${env.shared.view.environment}": ${released.join(", ")}`);
+  }
   return name;
+}
+
+/**
+ * The rule priority variable of an attached service's destroy: its claim's, or
+ * any valid one when it holds none (a destroy reads the rule from the state).
+ *
+ * @param env the open environment
+ */
+function priorityVar(env: OpenEnvironment): string[] {
+  if (!env.shared) return [];
+  return ["-var", `${env.shared.view.priorityVariable}=${env.shared.claim?.priority ?? 1}`];
 }

@@ -6,6 +6,8 @@ import { DeployError, indent } from "../common/errors.js";
 import { type EnvironmentArgs, type OpenEnvironment, withEnvironment } from "../env/open.js";
 import { secretVersionsVar } from "../env/secrets.js";
 import { PLACEHOLDER_IMAGE, serviceState } from "../env/service-state.js";
+import { priorityForPlan } from "../shared/attach.js";
+import { environmentCost } from "../shared/environment-cost.js";
 import { synthesize } from "../stacks/infra-bridge.js";
 import { runLocked, runTofu, tofuInit } from "../stacks/tofu.js";
 import { errorLines } from "../stacks/tofu-failure.js";
@@ -29,6 +31,7 @@ export async function plan(args: PlanArgs): Promise<string> {
     const stacks = await synthesize(env.infra, env.config);
     const state = await serviceState(env);
     const image = state.image && /@sha256:[0-9a-f]{64}$/.test(state.image) ? state.image : PLACEHOLDER_IMAGE;
+    const priority = await plannedPriorityVar(env);
     const plans: StackPlan[] = [];
     for (const [role, dir] of [
       ["base", stacks.base],
@@ -36,7 +39,9 @@ export async function plan(args: PlanArgs): Promise<string> {
     ] as const) {
       // The secrets' versions now: a rotation the running tasks have not read shows as their redeploy.
       const vars =
-        role === "service" ? ["-var", `${env.config.imageVariable}=${image}`, ...(await secretVersionsVar(env))] : [];
+        role === "service"
+          ? ["-var", `${env.config.imageVariable}=${image}`, ...(await secretVersionsVar(env)), ...priority.vars]
+          : [];
       plans.push(await planOne(env, env.config.names.stacks[role], dir, vars, args.lockTimeoutSeconds));
     }
     const notes = [
@@ -45,6 +50,8 @@ export async function plan(args: PlanArgs): Promise<string> {
         ? "the service is not deployed yet: planned with a placeholder image"
         : `service planned with the image running now: \`${image}\``,
       `${env.config.names.stacks.base} is applied by an administrator (\`dagger call bootstrap\`); ${env.config.names.stacks.service} by \`deploy\``,
+      ...(priority.note ? [priority.note] : []),
+      ...(await environmentCost(env.sdk, env.config, env.shared)),
     ];
     return planMarkdown(`Plan for ${env.config.name}`, plans, notes);
   });
@@ -76,4 +83,19 @@ async function planOne(
   if (shown.exitCode !== 0)
     throw new DeployError(`tofu show of the plan of ${name} failed:\n${indent(errorLines(shown))}`);
   return readPlan(name, JSON.parse(shown.stdout) as PlanJson);
+}
+
+/**
+ * An attached service's rule priority for the plan: its claim's, or the one a
+ * deploy would claim now (a plan claims nothing), with a note saying which.
+ *
+ * @param env the open environment
+ */
+async function plannedPriorityVar(env: OpenEnvironment): Promise<{ vars: string[]; note?: string }> {
+  if (!env.shared) return { vars: [] };
+  const { priority, claimed } = await priorityForPlan(env.sdk, env.shared);
+  return {
+    vars: ["-var", `${env.shared.view.priorityVariable}=${priority}`],
+    note: `on shared environment "${env.shared.view.environment}" as ${env.shared.host}, rule priority ${priority}${claimed ? "" : " (free now; the first deploy claims it)"}`,
+  };
 }

@@ -14,6 +14,7 @@ import { type EnvironmentArgs, type OpenEnvironment, withEnvironment } from "../
 import { digestOf, type LedgerEntry } from "../env/ledger.js";
 import { serviceState } from "../env/service-state.js";
 import { smokeTest } from "../deploy/probe.js";
+import { environmentCost } from "../shared/environment-cost.js";
 
 // 10 entries: the last few deploys and what a rollback would go back to.
 const STATUS_HISTORY = 10;
@@ -52,7 +53,10 @@ export async function status(args: EnvironmentArgs): Promise<string> {
       return [
         `### ${env.config.names.service} (${env.config.name}): status`,
         "",
+        ...sharedLines(env),
         ...(env.traits.outlivesCalls ? await runningService(env, entries) : await lastLocalDeploy(env, entries)),
+        "",
+        ...(await environmentCost(env.sdk, env.config, env.shared)),
         "",
         `**Recent deployments** (${env.ledger.where}):`,
         "",
@@ -189,4 +193,23 @@ async function scalingStatus(env: OpenEnvironment, desired: number | undefined):
   } finally {
     aas.destroy();
   }
+}
+
+/**
+ * An attached service's place on its shared environment: host, rule priority, since when.
+ *
+ * @param env the open environment
+ */
+function sharedLines(env: OpenEnvironment): string[] {
+  const shared = env.shared;
+  if (!shared) return [];
+  const claim = shared.claim;
+  return [
+    `**Shared environment**: ${shared.view.environment} (load balancer \`${shared.view.loadBalancer}\`, cluster \`${shared.published.clusterName}\`) — ${
+      claim
+        ? `answers on ${shared.host} at rule priority ${claim.priority} (claimed ${claim.at})`
+        : `${shared.host} is not claimed: nothing of it is deployed there yet`
+    }`,
+    "",
+  ];
 }

@@ -49,7 +49,7 @@ export interface ResourceNames {
   logGroup: string;
   logStreamPrefix: string;
   repository: string;
-  roles: { deploy: string; plan: string };
+  roles: { deploy: string; plan: string; preview: string };
   /** State bucket, state keys, and the deployment ledger's key (next to the service stack's state). */
   state: { bucket: string; keys: { base: string; service: string }; ledger: string };
 }
@@ -61,8 +61,18 @@ export interface EnvironmentConfig {
   region: string;
   /** The account the environment lives in; undefined only for `local`. */
   accountId?: string;
-  /** The HTTPS name of the service. */
+  /**
+   * The HTTPS name of the service. Attached to a shared environment: `<host>.<its
+   * domain>`, filled in when the environment opens (env/open.ts reads the domain
+   * the shared environment published); infra leaves it out then.
+   */
   domain: string;
+  /** The shared environment the service attaches to, when it does (infra's AttachmentView). */
+  shared?: Attachment;
+  /** Whether the service has a load balancer of its own (standalone, created). */
+  ownsLoadBalancer: boolean;
+  /** The task's size: CPU units and MiB. */
+  size: { cpu: number; memory: number };
   /** Applied to an AWS emulator (the stacks carry the emulator-only settings). */
   emulator: boolean;
   names: ResourceNames;
@@ -93,7 +103,97 @@ export interface EnvironmentConfig {
   secrets: SecretSummary[];
   /** Who owns the task count, and its bounds (service.autoscaling). */
   autoscaling: { enabled: boolean; minCount: number; maxCount: number };
+  /** The CI whose OIDC tokens the deploy and plan roles trust (`ci`); none: the base stack has no CI roles. */
+  ci: CiSummary;
 }
+
+/** An attached service's view of its shared environment (infra's AttachmentView). */
+export interface Attachment {
+  /** The shared environment's name. */
+  environment: string;
+  /** The host's first label: the service answers on `<host>.<domain>`. */
+  host: string;
+  /** Path patterns of its rule (empty: every path). */
+  paths: string[];
+  /** The pull request, when this is its preview. */
+  pullRequest?: number;
+  /** Where the shared environment's outputs are published (SSM), and the claims' paths. */
+  parameterPath: string;
+  claims: { hosts: string; priorities: string };
+  /** The published outputs' names below parameterPath. */
+  parameters: SharedParameterNames;
+  /** The service stack's variable with the rule's priority. */
+  priorityVariable: string;
+  /** The shared load balancer's and cluster's names. */
+  loadBalancer: string;
+  cluster: string;
+  /** The patterns of this service's previews' names (`<prefix>-pr-*`) and host labels (`pr-*-<label>`). */
+  previewPrefix: string;
+  previewHost: string;
+}
+
+/** The SSM parameters a shared environment publishes, by what they hold (infra's SHARED_PARAMETERS). */
+export interface SharedParameterNames {
+  domain: string;
+  hostedZoneId: string;
+  vpcId: string;
+  subnetIds: string;
+  clusterName: string;
+  clusterArn: string;
+  loadBalancerArn: string;
+  loadBalancerSecurityGroupId: string;
+  httpsListenerArn: string;
+  certificateArn: string;
+}
+
+/** A shared environment as `platform …` needs it (infra's SharedModuleEnvironment). */
+export interface SharedConfig {
+  name: string;
+  region: string;
+  accountId?: string;
+  /** Services answer on <host>.<domain>. */
+  domain: string;
+  emulator: boolean;
+  /** Whether its stack creates the hosted zone. */
+  createsZone: boolean;
+  names: {
+    prefix: string;
+    stack: string;
+    cluster: string;
+    loadBalancer: string;
+    securityGroup: string;
+    parameterPath: string;
+    claims: { hosts: string; priorities: string };
+  };
+  state: { bucket: string; region: string; key: string };
+  configFile: string;
+  overrides: string;
+  emulatorBackendConfig: string[];
+  emulatorEnvironment: Record<string, string>;
+  /** Its stack's outputs (infra's SHARED_OUTPUTS). */
+  outputs: SharedOutputNames;
+  /** What it publishes below names.parameterPath. */
+  parameters: SharedParameterNames;
+}
+
+/** A shared environment stack's outputs the module reads (infra's SHARED_OUTPUTS). */
+export interface SharedOutputNames {
+  domain: string;
+  hostedZoneId: string;
+  nameServers: string;
+  loadBalancerArn: string;
+  loadBalancerDnsName: string;
+  httpsListenerArn: string;
+  clusterName: string;
+  parameterPath: string;
+}
+
+/** The CI an environment's roles trust (infra's ModuleCi): bootstrap's next steps fit it. */
+export type CiSummary =
+  | { provider: "none" }
+  | { provider: "github"; repository: string; environment: string; branch: string }
+  | { provider: "gitlab"; project: string; url: string; audience: string; branch: string }
+  | { provider: "oidc"; issuer: string; audience: string };
 
 /** One secret environment variable of the service (infra's SecretSummary). */
 export interface SecretSummary {
@@ -192,7 +292,9 @@ export async function resolveEnvironmentConfig(
     .withEnvVariable("FP_ON_EMULATOR", onEmulator ? "1" : "0")
     .withExec(withSystemCAs(["node", "environment.ts"]));
   try {
-    return JSON.parse(await run.stdout()) as EnvironmentConfig;
+    // infra leaves the domain out for an attached service: env/open.ts fills it in.
+    const view = JSON.parse(await run.stdout()) as Omit<EnvironmentConfig, "domain"> & { domain?: string };
+    return { ...view, domain: view.domain ?? "" };
   } catch (err) {
     const { output, exitCode } = commandFailure(err);
     if (exitCode === 2)
@@ -226,4 +328,61 @@ export async function synthesize(infra: Container, config: EnvironmentConfig): P
   }
   const stacks = run.directory(`${SYNTH_OUT}/stacks`);
   return { base: stacks.directory(config.names.stacks.base), service: stacks.directory(config.names.stacks.service) };
+}
+
+/**
+ * A shared environment's configuration, validated by infra (`FP_SHARED=1 node environment.ts`).
+ *
+ * @param infra the container of infraContainer()
+ * @param name the shared environment's name (sharedEnvironments: in the file)
+ * @param overrides JSON merged over its entry, or ""
+ * @param onEmulator true when the caller named an AWS emulator
+ */
+export async function resolveSharedConfig(
+  infra: Container,
+  name: string,
+  overrides: string,
+  onEmulator: boolean,
+): Promise<SharedConfig> {
+  const run = infra
+    .withEnvVariable("FP_SHARED", "1")
+    .withEnvVariable("FP_ENV", name)
+    .withEnvVariable("FP_OVERRIDES", overrides)
+    .withEnvVariable("FP_ON_EMULATOR", onEmulator ? "1" : "0")
+    .withExec(withSystemCAs(["node", "environment.ts"]));
+  try {
+    return JSON.parse(await run.stdout()) as SharedConfig;
+  } catch (err) {
+    const { output, exitCode } = commandFailure(err);
+    if (exitCode === 2)
+      throw new Error(`${tail(output, 30).join("\n")}\nFix the configuration file and run again.`, { cause: err });
+    throw new Error(
+      `reading the configuration of shared environment "${name}" failed in the module's infra/:\n${indent(tail(output, 15))}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Synthesizes a shared environment's stack (`FP_SHARED=1 node main.ts` in infra).
+ *
+ * @param infra the container of infraContainer()
+ * @param config the shared environment (its overrides are passed to synthesis)
+ */
+export async function synthesizeShared(infra: Container, config: SharedConfig): Promise<Directory> {
+  const run = infra
+    .withEnvVariable("FP_SHARED", "1")
+    .withEnvVariable("FP_ENV", config.name)
+    .withEnvVariable("FP_OVERRIDES", config.overrides)
+    .withEnvVariable("FP_OUTDIR", SYNTH_OUT)
+    .withExec(withSystemCAs(["node", "main.ts"]));
+  try {
+    await run.sync();
+  } catch (err) {
+    throw new Error(
+      `synthesizing the stack of shared environment "${config.name}" (node main.ts in the module's infra/) failed:\n${indent(tail(commandFailure(err).output, 20))}`,
+      { cause: err },
+    );
+  }
+  return run.directory(`${SYNTH_OUT}/stacks/${config.names.stack}`);
 }

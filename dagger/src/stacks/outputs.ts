@@ -13,6 +13,8 @@ export interface BaseOutputNames {
   planRoleArn: string;
   hostedZoneId: string;
   nameServers: string;
+  /** Attached environments only: the previews' role. */
+  previewRoleArn: string;
 }
 
 /** The service stack's outputs the module reads (infra's SERVICE_OUTPUTS), each mapped to its name in OpenTofu. */

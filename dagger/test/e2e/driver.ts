@@ -8,17 +8,21 @@
  *
  * where json is a DriverCall: the environment and what is chained onto it
  * (`dagger call environment --name … with-aws-credentials … with-emulator …`),
- * the function and its positional arguments. Secrets are read from the named
+ * the function and its positional arguments; or "replay", the module's `test`
+ * and `build` side by side on the same source (what a deploy runs before
+ * publishing: the bench's floor, replayed from the engine's cache). Secrets are read from the named
  * environment variables and passed as Secrets (never on the command line). The
  * function's result goes to stdout, progress and errors to stderr; the exit
  * status is 0 on success, 1 on failure.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 import { connection, dag, type Directory } from "@dagger.io/dagger";
 
 import type { Environment } from "../../src/environment.js";
-import { pipeline, repoSource } from "../engine/session.js";
+import { EXAMPLE_IGNORE, pipeline, repoSource } from "../engine/session.js";
+import { REPO_ROOT } from "../../scripts/introspect.mjs";
 import { authRegistry } from "./fixtures.js";
 import { readTestbedEnv } from "../../../scripts/testbed-env.mjs";
 
@@ -30,11 +34,13 @@ export interface DriverCall {
   keys?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** An AWS emulator (`with-emulator`), its registry started by the driver (a Service cannot cross sessions). */
   emulator?: { endpoint: string; configOverrides?: string; registry?: { htpasswd: string; volume: string } };
-  /** The function of the environment, e.g. "deploy". */
-  fn: "deploy" | "rollback" | "status" | "destroy" | "bootstrap" | "plan" | "logs";
+  /** The function of the environment, e.g. "deploy"; "replay": the module's test and build (args: the build's version). */
+  fn: "deploy" | "rollback" | "status" | "destroy" | "bootstrap" | "plan" | "logs" | "replay";
   /** Its positional arguments (null: left out). */
   args: unknown[];
-  /** Files written over the repository source (a changed app). */
+  /** The source: a directory of the repository (e.g. "examples/node-npm-workspaces"); default the repository. */
+  source?: string;
+  /** Files written over the source (a changed app). */
   sourceFiles?: Record<string, string>;
 }
 
@@ -56,8 +62,22 @@ function secretFrom(name: string) {
 
 let failed = false;
 await connection(async () => {
-  let source: Directory = await repoSource();
+  let source: Directory = call.source
+    ? dag.host().directory(join(REPO_ROOT, call.source), { exclude: EXAMPLE_IGNORE })
+    : await repoSource();
   for (const [path, content] of Object.entries(call.sourceFiles ?? {})) source = source.withNewFile(path, content);
+  if (call.fn === "replay") {
+    const module = pipeline(source);
+    const version = typeof call.args[0] === "string" ? call.args[0] : undefined;
+    try {
+      await Promise.all([module.test(), module.build(version).then((image) => image.sync())]);
+      process.stdout.write("test and build done\n");
+    } catch (err) {
+      failed = true;
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    return;
+  }
   let env: Environment = pipeline(source).environment(call.env.name, call.env.localState ?? "default");
   if (call.keys) {
     const k = call.keys;

@@ -1,10 +1,14 @@
 /**
- * An app the module has never seen, from its own repository: the Python
+ * Apps the module has never seen, each from its own directory: the Python
  * example (Flask, poetry, pytest, gunicorn) deploys to `local` through the
  * same functions as the sample — its Dockerfile, its fargate-pipeline.yaml
  * (serviceName flask-demo, port 8000, /healthz), the module's infrastructure —
- * then status, destroy. Only examples/python-poetry is the source: nothing of
- * this repository's app, Dockerfile or configuration is in it.
+ * then status, destroy. Then the Go app (cmd/ + internal/, vendored) and a
+ * Node app that is not the sample (an npm workspaces monorepo) deploy side by
+ * side, each to its own local state, and are destroyed: their deploys gate on
+ * their own check (which runs no tests: the test stage does) and test stage.
+ * Only examples/… is the source: nothing of this repository's app, Dockerfile
+ * or configuration is in it.
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
@@ -13,7 +17,7 @@ import { dag, type Directory } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { REPO_ROOT } from "../../scripts/introspect.mjs";
-import { pipeline, rejection, useEngineSession } from "../engine/session.js";
+import { exampleSource, pipeline, rejection, useEngineSession } from "../engine/session.js";
 import { statusImage, summaryImage, Transcript } from "./fixtures.js";
 
 describe("a foreign app (examples/python-poetry) deploys to local from its own repository", () => {
@@ -68,5 +72,37 @@ describe("a foreign app (examples/python-poetry) deploys to local from its own r
     );
     expect(transcript.add(await local().destroy("local"))).toContain(`Destroyed local environment "${state}"`);
     expect(statusImage(transcript.add(await local().status()))).toBeUndefined();
+  });
+});
+
+describe("the Go app and a Node app that is not the sample deploy to local side by side", () => {
+  useEngineSession();
+
+  const transcript = new Transcript();
+  // Each its own local state (its own emulator and registry), so the two deploys run at once.
+  const apps = [
+    { name: "go" as const, service: "go-demo", state: `e2e-go-${randomUUID().slice(0, 8)}` },
+    { name: "node-npm-workspaces" as const, service: "acme-api", state: `e2e-npm-${randomUUID().slice(0, 8)}` },
+  ];
+  const local = (app: (typeof apps)[number]) => pipeline(exampleSource(app.name)).environment("local", app.state);
+
+  it("each deploys: gated on its own check and test stage, its smoke test sees its commit on /healthz", async () => {
+    const summaries = await Promise.all(
+      apps.map(async (app) => transcript.add(await local(app).deploy("1.0.0-e2e", `${app.name}-e2e-commit`))),
+    );
+    apps.forEach((app, i) => {
+      const summary = summaries[i] ?? "";
+      expect(summary).toMatch(new RegExp(`^### Deployed ${app.service}-local to local ✔`));
+      expect(summary).toMatch(/\| rollout \| SUCCESSFUL/);
+      expect(summary).toMatch(
+        new RegExp(`/healthz of the stand-in for \\S+ answered 200 reporting commit \`${app.name}-e2e-commit\``),
+      );
+      for (const step of ["check", "test", "build", "publish", "smoke test"]) expect(summary).toContain(`| ${step} |`);
+    });
+  });
+
+  it("each is destroyed", async () => {
+    const destroyed = await Promise.all(apps.map(async (app) => transcript.add(await local(app).destroy("local"))));
+    apps.forEach((app, i) => expect(destroyed[i]).toContain(`Destroyed local environment "${app.state}"`));
   });
 });

@@ -185,10 +185,42 @@ export const EXAMPLE_FIXTURES = {
         "zz_engine_fixture_test.go",
         `package main\n\nimport (\n\t"net/http"\n\t"testing"\n\t"time"\n)\n\nfunc TestFixtureReachesAServerOverTheNetwork(t *testing.T) {\n\tres, err := (&http.Client{Timeout: 10 * time.Second}).Get(${JSON.stringify(url)})\n\tif err != nil {\n\t\tt.Fatal(err)\n\t}\n\tres.Body.Close()\n}\n`,
       ),
-    /** Code that imports a module go.mod does not require (go mod tidy not run). */
+    /** Code that imports a module go.mod does not require (go mod tidy and go mod vendor not run). */
     withLockDrift: (source: Directory) =>
       Promise.resolve(
         source.withNewFile("zz_engine_fixture_lang.go", 'package main\n\nimport _ "golang.org/x/text/language"\n'),
       ),
   },
 } as const;
+
+/**
+ * A dependency added to a manifest, its lock file left as it was: the corpus's lock drift.
+ *
+ * @param source the app
+ * @param file the manifest
+ * @param edit the change (must change the text)
+ */
+export async function withManifestEdit(
+  source: Directory,
+  file: string,
+  edit: (text: string) => string,
+): Promise<Directory> {
+  const text = await source.file(file).contents();
+  const changed = edit(text);
+  if (changed === text) throw new Error(`fixture: ${file} no longer has what the lock drift fixture edits`);
+  return source.withNewFile(file, changed);
+}
+
+/**
+ * A package.json with one more dependency (is-number, a tiny package with no dependencies).
+ *
+ * @param source the app
+ * @param file the package.json to change
+ */
+export function withNpmDependency(source: Directory, file: string): Promise<Directory> {
+  return withManifestEdit(source, file, (text) => {
+    const manifest = JSON.parse(text) as { dependencies?: Record<string, string> };
+    manifest.dependencies = { ...manifest.dependencies, "is-number": "7.0.0" };
+    return `${JSON.stringify(manifest, null, 2)}\n`;
+  });
+}

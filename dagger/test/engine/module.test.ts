@@ -124,37 +124,44 @@ describe("check", () => {
 
   it("names the failing step, its workspace and the command to run; reports the steps that passed", async () => {
     const message = await rejection(pipeline(tinyProject()).check());
-    expect(message).toMatch(/^check failed: lint, unit tests$/m);
+    // Split by package (issue 24): each step is named with the package whose script it ran.
+    expect(message).toMatch(/^check failed: root: lint, root: unit tests$/m);
     expect(message).toContain("✔ lock file in sync with the manifests of root, web (npm ci)");
-    expect(message).toContain("✔ typecheck (npm run typecheck)");
-    expect(message).toContain("✘ lint in workspace web:");
+    expect(message).toContain("✔ root: typecheck (npm run typecheck): also covers web");
+    expect(message).toContain("✘ root: lint in workspace web:");
     expect(message).toContain("1:7  error  'x' is assigned a value but never used");
     expect(message).toContain("to reproduce and fix: npm run lint");
     // The failing test is the root package's, although the output also names web/.
-    expect(message).toContain("✘ unit tests in the root package (outside the workspaces):");
+    expect(message).toContain("✘ root: unit tests in the root package (outside the workspaces):");
     expect(message).toContain("failing: test/root.test.ts > root > adds up");
     expect(message).toContain("to reproduce and fix: npm run test:unit");
     expect(message).toContain("– workflows: skipped (no .github/workflows/*.yml)");
   });
 
-  it("lints the GitHub Actions workflows with actionlint and shellcheck, naming file, line, rule and the command", async () => {
-    const workflow = "on: push\njobs:\n  greet:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo $GREETING\n";
+  it("lints the GitHub Actions workflows: fails on what would break one, reports shellcheck's info notes without failing", async () => {
+    // An expression on a property the github context does not have (actionlint's error), and an
+    // unquoted variable (shellcheck's SC2086, an info note).
+    const workflow =
+      "on: push\njobs:\n  greet:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo $GREETING\n      - run: echo ${{ github.nope }}\n";
     const message = await rejection(pipeline(tinyProject().withNewFile(".github/workflows/ci.yml", workflow)).check());
-    expect(message).toMatch(/^check failed: lint, unit tests, workflows$/m);
-    expect(message).toContain("✘ workflows (actionlint -shellcheck shellcheck -pyflakes= .github/workflows/ci.yml)");
+    expect(message).toMatch(/^check failed: root: lint, root: unit tests, workflows$/m);
+    expect(message).toContain("✘ workflows (actionlint .github/workflows/ci.yml)");
     expect(message).toMatch(
-      /^ {4}\.github\/workflows\/ci\.yml:6:\d+: shellcheck reported issue in this script: SC2086:/m,
+      /^ {4}\.github\/workflows\/ci\.yml:7:\d+: property "nope" is not defined .*\[expression\]$/m,
     );
-    expect(message).toContain(
-      "to reproduce and fix: actionlint -shellcheck shellcheck -pyflakes= .github/workflows/ci.yml",
-    );
+    expect(message).toContain("to reproduce and fix: actionlint .github/workflows/ci.yml");
     const fixed = await rejection(
       pipeline(
-        tinyProject().withNewFile(".github/workflows/ci.yml", workflow.replace("$GREETING", '"$GREETING"')),
+        tinyProject().withNewFile(
+          ".github/workflows/ci.yml",
+          workflow.replace("${{ github.nope }}", "${{ github.sha }}"),
+        ),
       ).check(),
     );
-    expect(fixed).toMatch(/^check failed: lint, unit tests$/m);
-    expect(fixed).toContain("✔ workflows (actionlint with shellcheck): 1 workflow");
+    expect(fixed).toMatch(/^check failed: root: lint, root: unit tests$/m);
+    expect(fixed).toMatch(
+      /✔ workflows \(actionlint with shellcheck\): 1 workflow; 1 shellcheck info\/style note, which do not fail: \.github\/workflows\/ci\.yml:6:\d+: .*SC2086:info:/,
+    );
   });
 });
 

@@ -7,10 +7,11 @@
  * TypeScript here; what `dagger call` adds on top (loading the module, the
  * CLI) is covered by the introspection tests (dagger/test/unit).
  */
-import { dag, type Directory, connection } from "@dagger.io/dagger";
+import { dag, type Directory, connection, type Secret } from "@dagger.io/dagger";
 import { afterAll, beforeAll } from "vitest";
 
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 
 import { FargatePipeline } from "../../src/index.js";
 import { useModuleSource } from "../../src/common/module-files.js";
@@ -26,8 +27,10 @@ export const testbed: Record<string, string | undefined> = {
 /**
  * Opens one engine session for the calling test file (in `beforeAll`) and
  * closes it after its last test. Fails loudly when the test bed has no engine.
+ *
+ * @param options.logOutput where the engine's progress goes (every step's output, as `dagger call` prints it), to read it back
  */
-export function useEngineSession(): void {
+export function useEngineSession(options: { logOutput?: Writable } = {}): void {
   let release: () => void = () => {};
   let session: Promise<void> | undefined;
   beforeAll(async () => {
@@ -37,10 +40,13 @@ export function useEngineSession(): void {
     }
     process.env.DO_NOT_TRACK = "1";
     await new Promise<void>((ready, fail) => {
-      session = connection(() => {
-        ready();
-        return new Promise<void>((done) => (release = done));
-      }).catch(fail);
+      session = connection(
+        () => {
+          ready();
+          return new Promise<void>((done) => (release = done));
+        },
+        options.logOutput ? { LogOutput: options.logOutput } : {},
+      ).catch(fail);
     });
   });
   afterAll(async () => {
@@ -60,15 +66,33 @@ export async function repoSource(): Promise<Directory> {
   return dag.host().directory(REPO_ROOT, { exclude: ignore });
 }
 
-// What a developer's copy of an example may hold besides its sources (virtualenvs, caches).
-const EXAMPLE_IGNORE = ["**/.venv", "**/__pycache__", "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache"];
+// What a developer's copy of an example may hold besides its sources (virtualenvs, caches, installs).
+export const EXAMPLE_IGNORE = [
+  "**/.venv",
+  "**/__pycache__",
+  "**/.pytest_cache",
+  "**/.mypy_cache",
+  "**/.ruff_cache",
+  "**/node_modules",
+];
+
+/** The corpus of app shapes in examples/ (one directory each). */
+export type ExampleName =
+  | "python-poetry"
+  | "python-uv"
+  | "python-requirements"
+  | "node-npm-workspaces"
+  | "node-pnpm"
+  | "node-yarn"
+  | "go"
+  | "private-deps";
 
 /**
  * An example app of the repository (examples/NAME) as `--source examples/NAME` passes it.
  *
  * @param name the example's directory under examples/
  */
-export function exampleSource(name: "python-poetry" | "go"): Directory {
+export function exampleSource(name: ExampleName): Directory {
   return dag.host().directory(`${REPO_ROOT}/examples/${name}`, { exclude: EXAMPLE_IGNORE });
 }
 
@@ -88,10 +112,16 @@ export function moduleSource(): Directory {
  * @param source the app's source
  * @param dockerfile its Dockerfile's path
  * @param config its configuration file's path
+ * @param buildSecrets secrets for its Dockerfile's RUN --mount=type=secret (--build-secrets)
  */
-export function pipeline(source: Directory, dockerfile?: string, config?: string): FargatePipeline {
+export function pipeline(
+  source: Directory,
+  dockerfile?: string,
+  config?: string,
+  buildSecrets?: Secret[],
+): FargatePipeline {
   useModuleSource(moduleSource());
-  return new FargatePipeline(source, dockerfile, config);
+  return new FargatePipeline(source, dockerfile, config, buildSecrets);
 }
 
 /** The message of a rejected promise; fails when the promise resolves. */

@@ -50,6 +50,13 @@ function env() {
   return o;
 }
 
+/** The Platform object (shared environments). */
+function platform() {
+  const o = mod.objects.find((x) => x.name === "Platform");
+  if (!o) throw new Error(`no Platform object; scan() found: ${mod.objects.map((x) => x.name).join(", ")}`);
+  return o;
+}
+
 /** Argument name → { flag, type, default, required } of a function of the Environment. */
 function envArgs(name: string) {
   const f = env().functions.find((x) => x.name === name);
@@ -100,13 +107,15 @@ describe("the module's interface (scan() of dagger/src)", () => {
       "publish",
       "deploy",
       "environment",
+      "platform",
     ]);
-    expect(mod.objects.map((o) => o.name)).toEqual(["Environment"]);
+    expect(mod.objects.map((o) => o.name).sort()).toEqual(["Environment", "Platform"]);
     expect(env().functions.map((f) => f.cli)).toEqual([
       "with-aws-credentials",
       "with-web-identity",
       "with-endpoint",
       "with-emulator",
+      "with-github",
       "deploy",
       "rollback",
       "set-secret",
@@ -116,16 +125,32 @@ describe("the module's interface (scan() of dagger/src)", () => {
       "destroy",
       "bootstrap",
       "publish-ecr",
+      "preview",
+      "sweep-previews",
     ]);
     expect(fn("environment").returns).toBe("Environment");
     for (const f of env().functions.filter((x) => x.cli.startsWith("with-")))
       expect(`${f.cli}: ${f.returns}`).toBe(`${f.cli}: Environment`);
+    expect(fn("platform").returns).toBe("Platform");
+    expect(platform().functions.map((f) => f.cli)).toEqual([
+      "with-aws-credentials",
+      "with-web-identity",
+      "with-endpoint",
+      "with-emulator",
+      "apply",
+      "plan",
+      "status",
+      "destroy",
+    ]);
+    for (const f of platform().functions.filter((x) => x.cli.startsWith("with-")))
+      expect(`${f.cli}: ${f.returns}`).toBe(`${f.cli}: Platform`);
   });
 
   it("no function's --help lists more than 8 arguments: credentials and the environment are given once, chained", () => {
     const all = [
       ...mod.functions.map((f) => [f.cli, f.args.length] as const),
       ...env().functions.map((f) => [`environment ${f.cli}`, f.args.length] as const),
+      ...platform().functions.map((f) => [`platform ${f.cli}`, f.args.length] as const),
     ];
     expect(all.filter(([, n]) => n > 8)).toEqual([]);
     // No function repeats the credentials: only the with-… functions take them.
@@ -135,13 +160,13 @@ describe("the module's interface (scan() of dagger/src)", () => {
         f.args.some((a) => a.type === "Secret" && !(f.cli === "set-secret" && a.name === "value")),
       )
       .map((f) => f.cli);
-    expect(credentialArgs).toEqual(["with-aws-credentials", "with-web-identity"]);
+    expect(credentialArgs).toEqual(["with-aws-credentials", "with-web-identity", "with-github"]);
     expect(mod.functions.flatMap((f) => f.args).filter((a) => /^aws/.test(a.name))).toEqual([]);
   });
 
   it("the Environment serializes between chained calls: its state is strings, Secrets, a Directory and a Service, no function-typed field", () => {
     const types = new Set(env().fields.map((f) => f.type));
-    for (const t of types) expect(["String", "Secret", "Directory", "Service"]).toContain(t);
+    for (const t of types) expect(["String", "Secret", "[Secret]", "Directory", "Service"]).toContain(t);
     expect(env().fields.map((f) => f.name)).toEqual(
       expect.arrayContaining([
         "source",
@@ -157,6 +182,7 @@ describe("the module's interface (scan() of dagger/src)", () => {
         "endpoint",
         "emulatorEndpoint",
         "emulatorRegistry",
+        "buildSecrets",
       ]),
     );
     expect(
@@ -206,17 +232,18 @@ describe("the module's interface (scan() of dagger/src)", () => {
     for (const name of ["check", "test"]) expect(fn(name).args.filter((a) => a.required)).toEqual([]);
   });
 
-  it("never caches the functions that push or act on environments (side effects), and keeps the engine's default for the rest", () => {
+  it("never caches the functions that push or act on environments (side effects), caches check's report for the session only (it says what this call ran), and keeps the engine's default for the rest", () => {
     expect(Object.fromEntries(mod.functions.map((f) => [f.name, f.cache ?? "default"]))).toEqual({
-      check: "default",
+      check: "session",
       test: "default",
       build: "default",
       serve: "default",
       publish: "never",
       deploy: "never",
       environment: "default",
+      platform: "default",
     });
-    for (const f of env().functions)
+    for (const f of [...env().functions, ...platform().functions])
       expect(`${f.cli}: ${f.cache ?? "default"}`).toBe(`${f.cli}: ${f.cli.startsWith("with-") ? "default" : "never"}`);
   });
 
@@ -229,6 +256,7 @@ describe("the module's interface (scan() of dagger/src)", () => {
       publish: "String",
       deploy: "String",
       environment: "Environment",
+      platform: "Platform",
     });
   });
 
@@ -274,7 +302,10 @@ describe("the module's interface (scan() of dagger/src)", () => {
     ];
     const credentialLike = all.filter((a) => /password|secret|token|accessKey/i.test(a.name));
     expect(credentialLike.length).toBeGreaterThan(0);
-    for (const a of credentialLike) expect(`${a.name}: ${a.type}`).toBe(`${a.name}: Secret`);
+    // A Secret, or a list of them (--build-secrets).
+    for (const a of credentialLike)
+      expect(`${a.name}: ${a.type}`).toMatch(new RegExp(`^${a.name}: (Secret|\\[Secret\\])$`));
+    expect(mod.constructorArgs.find((a) => a.name === "buildSecrets")?.type).toBe("[Secret]");
   });
 
   it("has a description on the module, every function and every argument (the CLI help), ending with one Example usage line", () => {

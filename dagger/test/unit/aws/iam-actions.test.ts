@@ -29,6 +29,8 @@ interface Statement {
 /** The deploy role's policies (every part), the plan role's, and the GitHub trust policy, of one environment. */
 interface RolePolicies {
   deploy: Statement[];
+  /** The previews' role's (an attached environment's only; empty otherwise). */
+  preview: Statement[];
   plan: Statement[];
   trust: Statement[];
 }
@@ -40,7 +42,7 @@ const src = process.cwd() + "/src";
 const infra = await import(src + "/index.ts");
 const { deployRolePolicies } = await import(src + "/policies/deploy-role.ts");
 const { planRolePolicy } = await import(src + "/policies/plan-role.ts");
-const { githubTrustPolicy, deploySubjects } = await import(src + "/policies/trust.ts");
+const { ciTrust, oidcTrustPolicy } = await import(src + "/policies/trust.ts");
 const { boundaryPolicyArn, policyContext } = await import(src + "/policies/context.ts");
 const { readFileSync } = await import("node:fs");
 const config = infra.parseConfigFile(readFileSync(process.env.FP_CONFIG, "utf8"), "fargate-pipeline.yaml");
@@ -48,14 +50,20 @@ const c = infra.resolveEnvironment(process.env.FP_ENV, { config, overrides: JSON
 const account = c.accountId ?? "123456789012";
 const oidc = "arn:aws:iam::" + account + ":oidc-provider/token.actions.githubusercontent.com";
 const ctx = {
-  ...policyContext(c, { partition: "aws", dnsSuffix: "amazonaws.com", account, hostedZoneId: "Z0123456789ABCDEFGHIJ", boundaryPolicyArn: boundaryPolicyArn(c, "aws", account) }),
+  ...policyContext(c, { partition: "aws", dnsSuffix: "amazonaws.com", account, hostedZoneId: "Z0123456789ABCDEFGHIJ", boundaryPolicyArn: boundaryPolicyArn(c, "aws", account), ...(c.shared ? { host: c.shared.host + ".apps.example.com" } : {}) }),
   oidcProviderArn: oidc,
 };
 const deploy = Object.values(deployRolePolicies(ctx)).flatMap((d) => d.Statement);
+const { previewRolePolicies } = await import(src + "/policies/preview-role.ts");
+const preview = c.shared ? Object.values(previewRolePolicies(ctx, c.shared.host, "apps.example.com")).flatMap((d) => d.Statement) : [];
 process.stdout.write(JSON.stringify({
   deploy,
+  preview,
   plan: planRolePolicy(ctx).Statement,
-  trust: githubTrustPolicy(oidc, deploySubjects("o/r", c.name)).Statement,
+  trust: (() => {
+    const t = ciTrust({ provider: "github", repository: "o/r", environment: c.name, branch: "main" });
+    return oidcTrustPolicy({ providerArn: oidc, issuer: t.issuer, audience: t.audience }, t.deploy).Statement;
+  })(),
 }));
 `;
 
@@ -96,12 +104,25 @@ function allowedBy(statements: Statement[], action: string): string[] {
   return matching("Allow").map((s) => s.Sid ?? "(no Sid)");
 }
 
-/** The actions of MODULE_AWS_ACTIONS one role must allow: those of its functions, authorized by its policy. */
-function actionsOf(role: "deploy" | "plan"): ModuleAwsAction[] {
+/**
+ * The actions of MODULE_AWS_ACTIONS one role must allow: those of its functions, authorized by its policy
+ * (and, for an environment of its own, not those made only for an attached one).
+ */
+function actionsOf(role: "deploy" | "plan" | "preview", attached = false): ModuleAwsAction[] {
   return MODULE_AWS_ACTIONS.filter(
-    (a) => a.authorization === "identity-policy" && a.functions.some((f) => FUNCTION_ROLE[f] === role),
+    (a) =>
+      a.authorization === "identity-policy" &&
+      (attached || !a.attachedOnly) &&
+      a.functions.some((f) => FUNCTION_ROLE[f] === role),
   );
 }
+
+/** The sample's environments, with whether each is attached to a shared environment. */
+const ENVIRONMENTS = [
+  ["staging", false],
+  ["production", false],
+  ["review", true],
+] as const;
 
 /** "action (functions): not allowed" for each action a role's statements do not allow. */
 function gaps(statements: Statement[], actions: ModuleAwsAction[]): string[] {
@@ -111,15 +132,18 @@ function gaps(statements: Statement[], actions: ModuleAwsAction[]): string[] {
 }
 
 describe("the roles infra synthesizes allow every AWS call the module makes", () => {
-  it.each(["staging", "production"])(
-    "%s: the deploy role allows what deploy, rollback, logs, destroy and publish-ecr call",
-    (env) => {
-      const actions = actionsOf("deploy");
+  it.each(ENVIRONMENTS)(
+    "%s (attached: %s): the deploy role allows what deploy, rollback, logs, destroy and publish-ecr call",
+    (env, attached) => {
+      const actions = actionsOf("deploy", attached);
       // The list is not empty by accident: the rollout's reads and the ledger's write are in it.
       expect(actions.map((a) => a.action)).toEqual(
         expect.arrayContaining([
           "ecs:DescribeTasks",
           "elasticloadbalancing:DescribeTargetHealth",
+          "ecs:ListServiceDeployments",
+          "ecs:DescribeServiceDeployments",
+          "ecs:DescribeServiceRevisions",
           "s3:PutObject",
           "logs:FilterLogEvents",
         ]),
@@ -128,12 +152,20 @@ describe("the roles infra synthesizes allow every AWS call the module makes", ()
     },
   );
 
-  it.each(["staging", "production"])("%s: the plan role allows what plan and status call", (env) => {
-    const actions = actionsOf("plan");
+  it.each(ENVIRONMENTS)("%s (attached: %s): the plan role allows what plan and status call", (env, attached) => {
+    const actions = actionsOf("plan", attached);
     expect(actions.map((a) => a.action)).toEqual(
       expect.arrayContaining(["ecs:DescribeServices", "s3:GetObject", "s3:ListBucket"]),
     );
     expect(gaps(rolePolicies(env).plan, actions)).toEqual([]);
+  });
+
+  it("review (attached): the previews' role allows what preview and sweep-previews call", () => {
+    const actions = actionsOf("preview", true);
+    expect(actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(["ssm:PutParameter", "ecr:PutImage", "ecs:DescribeTasks", "s3:PutObject"]),
+    );
+    expect(gaps(rolePolicies("review").preview, actions)).toEqual([]);
   });
 
   it("the plan role does not get the deploy's writes (a pull request cannot record a deploy)", () => {

@@ -10,7 +10,7 @@ import { deploySummary, type SummaryInput } from "../../../src/deploy/summary.js
 import { trackRollout } from "../../../src/rollout/track.js";
 import { ECS_ACCEPTANCE, EMULATOR_ACCEPTANCE } from "../../../src/rollout/acceptance.js";
 import type { RolloutResult } from "../../../src/rollout/model.js";
-import type { SmokeResult } from "../../../src/deploy/probe.js";
+import { smokeDetail, type SmokeResult } from "../../../src/deploy/probe.js";
 import { FakeAws, FakeClock, type Scenario } from "../../fixtures/aws/fake-aws.js";
 import { motoRunning0, motoRunning2 } from "../../fixtures/aws/moto.js";
 import type { TimedScenario } from "../../fixtures/aws/scenarios.js";
@@ -104,5 +104,29 @@ describe("the deploy summary's rollout row", () => {
       "| secrets | DATABASE_URL: SSM /app/db-url version 3; API_KEY: Secrets Manager prod/api version ? (current when the tasks started: ECS records no version per task) |",
     );
     expect(row(deploySummary(input("aws", rollout)), "secrets")).toBe("");
+  });
+});
+
+describe("the smoke test's line in the step table", () => {
+  const passed: SmokeResult = {
+    ok: true,
+    url: "https://app.example.com/healthz",
+    status: 200,
+    attempts: 1,
+    seconds: 0.4,
+  };
+
+  it("names the commit the app reports", () => {
+    expect(smokeDetail({ ...passed, commit: "0123456789ab" })).toBe(
+      "https://app.example.com/healthz → 200 commit 0123456789ab",
+    );
+  });
+
+  it('for an app that reports no commit, says only the status (never "commit undefined")', () => {
+    expect(smokeDetail(passed)).toBe("https://app.example.com/healthz → 200");
+  });
+
+  it("a failure gives its reason", () => {
+    expect(smokeDetail({ ...passed, ok: false, status: 503, reason: "503 for 60 s" })).toBe("FAILED: 503 for 60 s");
   });
 });

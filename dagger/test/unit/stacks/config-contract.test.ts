@@ -8,11 +8,20 @@
  * in infra fails here, not halfway through a deploy.
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { type EnvironmentConfig, type ResourceNames, type SecretSummary } from "../../../src/stacks/infra-bridge.js";
+import {
+  type Attachment,
+  type CiSummary,
+  type EnvironmentConfig,
+  type ResourceNames,
+  type SecretSummary,
+  type SharedConfig,
+} from "../../../src/stacks/infra-bridge.js";
 import type { BaseOutputNames, ServiceOutputNames } from "../../../src/stacks/outputs.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../../../..");
@@ -26,6 +35,8 @@ type Kind =
   | "string[]"
   | "record"
   | "object"
+  | "object?"
+  | "number?"
   | readonly [Kind]
   | { [field: string]: Kind };
 
@@ -40,7 +51,7 @@ const NAMES = {
   logGroup: "string",
   logStreamPrefix: "string",
   repository: "string",
-  roles: { deploy: "string", plan: "string" },
+  roles: { deploy: "string", plan: "string", preview: "string" },
   state: { bucket: "string", keys: { base: "string", service: "string" }, ledger: "string" },
 } satisfies Record<keyof ResourceNames, Kind>;
 
@@ -51,6 +62,7 @@ const BASE_OUTPUT_NAMES = {
   planRoleArn: "string",
   hostedZoneId: "string",
   nameServers: "string",
+  previewRoleArn: "string",
 } satisfies Record<keyof BaseOutputNames, Kind>;
 
 const SERVICE_OUTPUT_NAMES = {
@@ -77,7 +89,11 @@ const CONFIG = {
   name: "string",
   region: "string",
   accountId: "string?",
-  domain: "string",
+  // Left out for an attached service (env/open.ts fills it in from what the shared environment published).
+  domain: "string?",
+  shared: "object?",
+  ownsLoadBalancer: "boolean",
+  size: { cpu: "number", memory: "number" },
   emulator: "boolean",
   names: NAMES,
   state: { bucket: "string", region: "string" },
@@ -95,7 +111,18 @@ const CONFIG = {
   secretVersionsVariable: "string",
   secrets: [SECRET] as const,
   autoscaling: { enabled: "boolean", minCount: "number", maxCount: "number" },
+  ci: { provider: "string" },
 } satisfies Record<keyof EnvironmentConfig, Kind>;
+
+// Each CI's fields, by provider: a field renamed in infra's ModuleCi fails here.
+const CI = {
+  none: {},
+  github: { repository: "string", environment: "string", branch: "string" },
+  gitlab: { project: "string", url: "string", audience: "string", branch: "string" },
+  oidc: { issuer: "string", audience: "string" },
+} satisfies {
+  [P in CiSummary["provider"]]: Record<Exclude<keyof Extract<CiSummary, { provider: P }>, "provider">, Kind>;
+};
 
 /** Every path whose value does not match its kind, e.g. "names.logGroup: undefined, expected string". */
 function mismatches(value: unknown, kind: Kind, path = ""): string[] {
@@ -118,12 +145,14 @@ function mismatches(value: unknown, kind: Kind, path = ""): string[] {
     "string[]": Array.isArray(value) && value.every((v) => typeof v === "string"),
     record: isObject(value) && Object.values(value).every((v) => typeof v === "string"),
     object: isObject(value),
+    "object?": value === undefined || isObject(value),
+    "number?": value === undefined || (typeof value === "number" && Number.isFinite(value)),
   }[kind];
   return ok ? [] : [`${at}: ${JSON.stringify(value)}, expected ${kind}`];
 }
 
 /** `node environment.ts` for an environment of the sample's configuration file, run in the module's infra/ as the container runs it. */
-function environmentProgram(env: string, onEmulator: boolean, overrides = "") {
+function environmentProgram(env: string, onEmulator: boolean, overrides = "", more: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ["environment.ts"], {
     cwd: join(REPO_ROOT, "dagger/infra"),
     encoding: "utf8",
@@ -134,10 +163,106 @@ function environmentProgram(env: string, onEmulator: boolean, overrides = "") {
       FP_ON_EMULATOR: onEmulator ? "1" : "0",
       FP_CONFIG: join(REPO_ROOT, "fargate-pipeline.yaml"),
       FP_CONFIG_NAME: "fargate-pipeline.yaml",
+      ...more,
     },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+const ATTACHMENT = {
+  environment: "string",
+  host: "string",
+  paths: "string[]",
+  pullRequest: "number?",
+  parameterPath: "string",
+  claims: { hosts: "string", priorities: "string" },
+  parameters: {
+    domain: "string",
+    hostedZoneId: "string",
+    vpcId: "string",
+    subnetIds: "string",
+    clusterName: "string",
+    clusterArn: "string",
+    loadBalancerArn: "string",
+    loadBalancerSecurityGroupId: "string",
+    httpsListenerArn: "string",
+    certificateArn: "string",
+  },
+  priorityVariable: "string",
+  loadBalancer: "string",
+  cluster: "string",
+  previewPrefix: "string",
+  previewHost: "string",
+} satisfies Record<keyof Attachment, Kind>;
+
+const SHARED_CONFIG = {
+  name: "string",
+  region: "string",
+  accountId: "string?",
+  domain: "string",
+  emulator: "boolean",
+  createsZone: "boolean",
+  names: {
+    prefix: "string",
+    stack: "string",
+    cluster: "string",
+    loadBalancer: "string",
+    securityGroup: "string",
+    parameterPath: "string",
+    claims: { hosts: "string", priorities: "string" },
+  },
+  state: { bucket: "string", region: "string", key: "string" },
+  configFile: "string",
+  overrides: "string",
+  emulatorBackendConfig: "string[]",
+  emulatorEnvironment: "record",
+  outputs: {
+    domain: "string",
+    hostedZoneId: "string",
+    nameServers: "string",
+    loadBalancerArn: "string",
+    loadBalancerDnsName: "string",
+    httpsListenerArn: "string",
+    clusterName: "string",
+    parameterPath: "string",
+  },
+  parameters: ATTACHMENT.parameters,
+} satisfies Record<keyof SharedConfig, Kind>;
+
+describe("an attached service's and a shared environment's configuration, as the module reads them", () => {
+  it("review (attached to the shared staging): no domain of its own, its attachment with every field", () => {
+    const r = environmentProgram("review", true);
+    expect(r.stderr).toBe("");
+    const config = JSON.parse(r.stdout) as EnvironmentConfig;
+    expect(mismatches(config, CONFIG)).toEqual([]);
+    expect(config.domain).toBeUndefined();
+    expect(mismatches(config.shared, ATTACHMENT)).toEqual([]);
+    expect(config.shared).toMatchObject({ environment: "staging", host: "fargate-pipeline", paths: [] });
+    expect(config.names.cluster).toBe("shared-staging");
+  });
+
+  it("a preview of it: its own names and host, under the same shared environment", () => {
+    const r = environmentProgram("review", true, JSON.stringify({ preview: { pullRequest: 7 } }));
+    const config = JSON.parse(r.stdout) as EnvironmentConfig;
+    expect(config.shared).toMatchObject({
+      host: "pr-7-fargate-pipeline",
+      pullRequest: 7,
+      previewHost: "pr-*-fargate-pipeline",
+    });
+    expect(config.names.service).toBe("fargate-pipeline-review-pr-7");
+    expect(config.size).toEqual({ cpu: 256, memory: 512 });
+    expect(config.desiredCount).toBe(1);
+  });
+
+  it("the shared staging environment (FP_SHARED=1) has every field `platform` declares", () => {
+    const r = environmentProgram("staging", true, "", { FP_SHARED: "1" });
+    expect(r.stderr).toBe("");
+    const config = JSON.parse(r.stdout) as SharedConfig;
+    expect(mismatches(config, SHARED_CONFIG)).toEqual([]);
+    expect(config.emulator).toBe(true);
+    expect(config.names.parameterPath).toBe("/fargate-pipeline/shared/staging");
+  });
+});
 
 describe("the EnvironmentConfig the module reads from infra's configuration", () => {
   it.each([
@@ -157,6 +282,56 @@ describe("the EnvironmentConfig the module reads from infra's configuration", ()
     expect(config.configFile).toBe("fargate-pipeline.yaml");
     // The sample reports its commit as a JSON field: the smoke test checks it.
     expect(config.smokeTest).toEqual({ commitFrom: { jsonField: "commit" } });
+  });
+
+  it.each([
+    ["github", "{}", { repository: "example-org/fargate-pipeline", environment: "staging", branch: "main" }],
+    ["gitlab", JSON.stringify({ ci: { provider: "gitlab", project: "acme/shop" } }), {}],
+    [
+      "oidc",
+      JSON.stringify({
+        ci: { provider: "oidc", issuer: "https://ci.example.com", deploySubjects: ["a:b:c"], planSubjects: ["a:b:d"] },
+      }),
+      { issuer: "https://ci.example.com", audience: "sts.amazonaws.com" },
+    ],
+    ["none", JSON.stringify({ ci: { provider: "none" } }), {}],
+  ] as const)("the CI (%s), with its fields for bootstrap's next steps", (provider, overrides, expected) => {
+    const r = environmentProgram("staging", false, overrides);
+    expect(r.stderr).toBe("");
+    const { ci } = JSON.parse(r.stdout) as EnvironmentConfig;
+    expect(ci.provider).toBe(provider);
+    expect(mismatches(ci, CI[provider])).toEqual([]);
+    expect(ci).toMatchObject(expected);
+  });
+
+  it("a configuration error mentions overrides only when the caller gave some (an emulator's own settings are not)", () => {
+    const bad = JSON.stringify({ service: { desiredCount: 0 } });
+    expect(environmentProgram("staging", true, bad).stderr).toContain("in fargate-pipeline.yaml with overrides:");
+    // An error in the file itself, read on an emulator (whose own settings are overrides) with the
+    // empty overrides the module passes when it has none: the message names the file alone.
+    const dir = mkdtempSync(join(tmpdir(), "fp-config-"));
+    const file = join(dir, "fargate-pipeline.yaml");
+    writeFileSync(
+      file,
+      readFileSync(join(REPO_ROOT, "fargate-pipeline.yaml"), "utf8").replace(
+        "    containerPort: 8080",
+        "    containerPort: 80",
+      ),
+    );
+    try {
+      for (const overrides of ["", "{}"]) {
+        const r = spawnSync(process.execPath, ["environment.ts"], {
+          cwd: join(REPO_ROOT, "dagger/infra"),
+          encoding: "utf8",
+          env: { ...process.env, FP_ENV: "staging", FP_OVERRIDES: overrides, FP_ON_EMULATOR: "1", FP_CONFIG: file },
+        });
+        expect(r.status).toBe(2);
+        expect(r.stderr).toContain("in fargate-pipeline.yaml:\n  defaults.service.containerPort (line");
+        expect(r.stderr).not.toContain("with overrides");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the output and variable names are the ones the synthesized stacks declare (infra's tofu.ts), each a distinct OpenTofu identifier", () => {
