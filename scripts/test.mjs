@@ -7,6 +7,8 @@
  *   npm run test:e2e         e2e tier only (fails when OpenTofu/the provider/moto are missing)
  *   … --tier e2e --if-ready  the same, but a tier that cannot run is reported NOT RUN without failing (.ci/run)
  *   … --tier e2e -- FILE…    only those test files (vitest's filters), e.g. dagger/test/e2e/secrets.test.ts
+ *   … --tier e2e --lane L    only that lane of the e2e tier (scripts/e2e-lanes.mjs), e.g. infra, which
+ *                            needs no Dagger engine and so runs beside the engine tier (.ci/run)
  *
  * The whole e2e tier runs in lanes side by side (scripts/e2e-lanes.mjs), each
  * line of a lane's output prefixed with its name, e.g. "[infra] ".
@@ -32,15 +34,17 @@ const { values, positionals: files } = parseArgs({
     tier: { type: "string", multiple: true },
     totals: { type: "string" },
     "if-ready": { type: "boolean" },
+    lane: { type: "string", multiple: true },
     help: { type: "boolean", short: "h" },
   },
   allowPositionals: true,
 });
 if (values.help) {
   console.log(
-    "usage: node scripts/test.mjs [--tier unit|engine|e2e]... [--if-ready] [-- FILE...] | --totals FILE\n" +
+    "usage: node scripts/test.mjs [--tier unit|engine|e2e]... [--if-ready] [--lane NAME]... [-- FILE...] | --totals FILE\n" +
       "Default: unit, then engine when the test bed is up. --if-ready: a tier asked for that cannot run is NOT RUN, not a failure.\n" +
-      "FILE...: run only these test files of the tier (vitest's file filters).",
+      "FILE...: run only these test files of the tier (vitest's file filters).\n" +
+      `--lane NAME: only that lane of the e2e tier (${E2E_LANES.map((l) => l.name).join(", ")}).`,
   );
   process.exit(0);
 }
@@ -65,6 +69,15 @@ if (values.totals) {
   process.exit(0);
 }
 
+const laneNames = values.lane ?? [];
+const unknownLanes = laneNames.filter((n) => !E2E_LANES.some((l) => l.name === n));
+if (unknownLanes.length > 0) {
+  console.error(`unknown e2e lane "${unknownLanes.join(", ")}": use ${E2E_LANES.map((l) => l.name).join(", ")}`);
+  process.exit(2);
+}
+// The e2e lanes this run covers: those named by --lane, else all of them.
+const lanesToRun = laneNames.length > 0 ? E2E_LANES.filter((l) => laneNames.includes(l.name)) : E2E_LANES;
+
 const explicit = values.tier ?? [];
 const tiers = explicit.length > 0 ? explicit : ["unit", "engine"];
 const readiness = testbedReadiness();
@@ -83,8 +96,8 @@ for (const tier of tiers) {
   const ready = tier === "unit" ? { ok: true } : readiness[tier];
   if (!ready.ok) {
     banner(`${tier.toUpperCase()} TIER NOT RUN`, [ready.reason, `To run it: ${ready.fix}`]);
-    summary.push(`${tier}: NOT RUN (${ready.reason})`);
-    notRun.push({ tier, reason: ready.reason });
+    summary.push(`${label(tier)}: NOT RUN (${ready.reason})`);
+    notRun.push({ tier: label(tier), reason: ready.reason });
     // Asked for explicitly: not running is a failure, never a silent pass (unless --if-ready).
     if (explicit.includes(tier) && !values["if-ready"]) exitCode = 1;
     continue;
@@ -92,9 +105,9 @@ for (const tier of tiers) {
   // The whole e2e tier: its lanes side by side; otherwise one vitest run.
   const runs =
     tier === "e2e" && files.length === 0
-      ? E2E_LANES.map((lane) => ({
+      ? lanesToRun.map((lane) => ({
           report: join(outDir, `${tier}-${lane.name}.json`),
-          files: lane.filters,
+          files: [...lane.filters, ...(lane.exclude ?? []).flatMap((x) => ["--exclude", `**/${x}`])],
           prefix: lane.name,
         }))
       : [{ report: join(outDir, `${tier}.json`), files, prefix: undefined }];
@@ -115,8 +128,14 @@ for (const tier of tiers) {
   totals.failed += counts.failed;
   totals.skipped += counts.skipped;
   const laneTimes =
-    lanes.length > 1 ? ` (lanes side by side: ${lanes.map((l) => `${l.prefix} ${l.seconds} s`).join(", ")})` : "";
-  summary.push(`${tier}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${laneTimes}`);
+    lanes.length > 1
+      ? ` (lanes side by side: ${lanes.map((l) => `${l.prefix} ${l.seconds} s`).join(", ")})`
+      : lanes[0].prefix
+        ? ` (lane ${lanes[0].prefix}: ${lanes[0].seconds} s)`
+        : "";
+  summary.push(
+    `${label(tier)}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${laneTimes}`,
+  );
 }
 
 console.log("\n== test tiers");
@@ -128,6 +147,16 @@ if (process.env.FP_TEST_TOTALS_FILE) {
   appendFileSync(process.env.FP_TEST_TOTALS_FILE, `${JSON.stringify({ ...totals, summary, notRun })}\n`);
 }
 process.exit(exitCode);
+
+/**
+ * A tier's name in the summary: the e2e tier with the lanes --lane chose, e.g. "e2e [infra]".
+ *
+ * @param {string} tier the tier
+ * @returns {string}
+ */
+function label(tier) {
+  return tier === "e2e" && laneNames.length > 0 && files.length === 0 ? `e2e [${laneNames.join(", ")}]` : tier;
+}
 
 /**
  * The last line: the total, then the tiers NOT RUN (when any) with why, so a run that

@@ -58,4 +58,8 @@ describe("the e2e lanes", () => {
     expect(lanesOf("dagger/test/e2e/local.test.ts").map((l) => l.name)).toEqual(["module"]);
     expect(lanesOf("dagger/infra/test/e2e/stacks.test.ts").map((l) => l.name)).toEqual(["infra"]);
   });
+
+  it("run the shared environments' module file in its own lane, not in the module lane too", () => {
+    expect(lanesOf("dagger/test/e2e/shared.test.ts").map((l) => l.name)).toEqual(["shared"]);
+  });
 });

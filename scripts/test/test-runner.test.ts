@@ -126,3 +126,35 @@ describe("the engine tier's readiness", () => {
     expect(engine.ok).toBe(true);
   });
 });
+
+describe("one lane of the e2e tier (--lane, as .ci/run runs infra beside the engine tier)", () => {
+  /** `node scripts/test.mjs ARGS` with no test bed (an empty state directory); its status, output and totals. */
+  const run = (args: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-lane-"));
+    try {
+      const totalsFile = join(dir, "totals.jsonl");
+      const r = spawnSync(process.execPath, ["scripts/test.mjs", ...args], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        env: { ...process.env, TESTBED_STATE: dir, FP_TEST_TOTALS_FILE: totalsFile, MOTO_ENDPOINT: "" },
+      });
+      const record = spawnSync("cat", [totalsFile], { encoding: "utf8" }).stdout;
+      return { status: r.status, out: r.stdout + r.stderr, record };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("refuses a lane that does not exist, naming the lanes there are", () => {
+    const r = run(["--tier", "e2e", "--lane", "nope"]);
+    expect(r.status).toBe(2);
+    expect(r.out).toContain('unknown e2e lane "nope": use module, shared, infra');
+  });
+
+  it("reports the lane it could not run by its name, never as passed", () => {
+    const r = run(["--tier", "e2e", "--if-ready", "--lane", "infra"]);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/e2e \[infra\]: NOT RUN \(/);
+    expect(JSON.parse(r.record)).toMatchObject({ passed: 0, notRun: [{ tier: "e2e [infra]" }] });
+  });
+});
