@@ -32,3 +32,16 @@ npm_tarball() {
   fi
   echo "$f"
 }
+
+# corepack_tarball: path of a cached corepack $COREPACK_VERSION tarball (the Node image ships it,
+# as the official node:24 images do: it runs the pnpm or yarn a package.json's packageManager pins).
+corepack_tarball() {
+  local f=$TESTBED_CACHE/corepack-$COREPACK_VERSION.tgz
+  if [ ! -f "$f" ]; then
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "corepack@$COREPACK_VERSION" >/dev/null) || die "could not fetch corepack@$COREPACK_VERSION"
+    mv "$tmp"/corepack-*.tgz "$f"; rm -rf "$tmp"
+  fi
+  echo "$f"
+}
