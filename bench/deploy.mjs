@@ -24,7 +24,25 @@
  *                replayed from cache, the same digest published, both stacks plan
  *                no change, nothing is applied and the smoke test confirms the
  *                running digest (the deploy is "unchanged")
- *   infra change the same app, the log retention changed in its fargate-pipeline.yaml
+ *   log-retention change
+ *                the same app, the log retention changed in its fargate-pipeline.yaml
+ *
+ * Beside each local deploy, its floor, measured in the same run (floor.mjs):
+ * the module's `test` and `build` of the same source replayed from the engine's
+ * cache in a call of their own right after it, plus one apply of the service
+ * stack from saved state (the median of the run's own "apply service stack"
+ * steps where the emulator started from saved state); and the deploy's ratio to
+ * it. Then an app that is not the sample, a multi-workspace one
+ * (examples/node-npm-workspaces): a cold deploy on a state of its own, and
+ * ROUNDS changes to one of its workspaces (apps/api), each beside its floor.
+ *
+ * The engine, by default, is one the bench starts like the test bed's but
+ * without its custom CA certificates (fresh-engine.mjs: the engine as a user
+ * has it; its state in a named volume, so a second run starts warm), warmed by
+ * one untimed deploy on a state of its own before the cold call (only when the
+ * volume is new);
+ * `--engine testbed` uses the test bed's engine (with its custom CAs, ~1.3 s
+ * more per exec). The 1-minute load average is recorded beside every call.
  *
  * After the cold call, the three others run ROUNDS times in turn (medians are
  * printed, a table per path, every call is kept in bench/results/deploy-<time>.json).
@@ -32,10 +50,11 @@
  * own (local: a new --local-state; staging: a new emulator account, bootstrapped);
  * the rounds run on the first one's.
  *
- *   node bench/deploy.mjs [rounds] [local|staging|both] [cold]
- *                          (default: 3 rounds, both paths, 1 cold; needs the test bed:
- *                          sudo testbed/up; ~45 minutes for 3 rounds of both, each
- *                          further cold call ~4 min local, ~6 min staging)
+ *   node bench/deploy.mjs [rounds] [local|staging|both] [cold] [--engine fresh|testbed] [--example-rounds N] [--minutes M]
+ *                          (default: 3 rounds, both paths, 1 cold, a fresh engine, N = rounds (0: no
+ *                          example); needs the test bed: sudo testbed/up; ~45 minutes for 3 rounds of
+ *                          both, each further cold call ~4 min local, ~6 min staging, the example ~10 min;
+ *                          --minutes: no call starts after M minutes, the tables say how many calls each row has)
  *
  * Not included: `dagger call`'s TypeScript module start (its runtime cannot be
  * built here; the module is driven through the SDK, one process per call).
@@ -47,10 +66,13 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 
 import { readTestbedEnv, testbedReadiness } from "../scripts/testbed-env.mjs";
+import { applyFromSavedState, floorRow, floorTable } from "./floor.mjs";
+import { startFreshEngine, stopFreshEngine } from "./fresh-engine.mjs";
 import { median } from "./median.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -62,13 +84,45 @@ const SNAPSHOT_FILE = "dagger/infra/test/unit/__snapshots__/snapshot.test.ts.sna
 /** The unit test that pins staging's log retention (30 days, the default): a staging change updates it too. */
 const RETENTION_TEST_FILE = "dagger/infra/test/unit/constructs/service.test.ts";
 const STAGING_RETENTION_EXPECTED = "      retention_in_days: 30,\n";
-const ROUNDS = Number(process.argv[2] ?? 3);
-const PATHS = process.argv[3] && process.argv[3] !== "both" ? [process.argv[3]] : ["local", "staging"];
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    engine: { type: "string", default: "fresh" },
+    "example-rounds": { type: "string" },
+    minutes: { type: "string" },
+  },
+});
+const ROUNDS = Number(positionals[0] ?? 3);
+const PATHS = positionals[1] && positionals[1] !== "both" ? [positionals[1]] : ["local", "staging"];
 if (!PATHS.every((p) => p === "local" || p === "staging"))
-  throw new Error(`unknown path ${process.argv[3]}: use local, staging or both (default: both)`);
-const COLD = Number(process.argv[4] ?? 1);
+  throw new Error(`unknown path ${positionals[1]}: use local, staging or both (default: both)`);
+const COLD = Number(positionals[2] ?? 1);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 0 || !Number.isInteger(COLD) || COLD < 1)
-  throw new Error(`rounds (${process.argv[2]}) must be a whole number, and cold (${process.argv[4]}) 1 or more`);
+  throw new Error(`rounds (${positionals[0]}) must be a whole number, and cold (${positionals[2]}) 1 or more`);
+if (opts.engine !== "fresh" && opts.engine !== "testbed")
+  throw new Error(`--engine ${opts.engine}: use fresh (default: without custom CA certificates) or testbed`);
+const EXAMPLE_ROUNDS = Number(opts["example-rounds"] ?? ROUNDS);
+if (!Number.isInteger(EXAMPLE_ROUNDS) || EXAMPLE_ROUNDS < 0)
+  throw new Error(`--example-rounds ${opts["example-rounds"]} must be a whole number (0: no example)`);
+// --minutes: no call starts after that long (a shared machine's budget); the tables show what completed.
+const BUDGET_MS = opts.minutes === undefined ? Infinity : Number(opts.minutes) * 60_000;
+if (!(BUDGET_MS > 0)) throw new Error(`--minutes ${opts.minutes} must be a positive number`);
+const STARTED = Date.now();
+/** Whether the run's time budget is spent (said once). */
+function overBudget() {
+  const over = Date.now() - STARTED > BUDGET_MS;
+  if (over && !overBudget.said) {
+    overBudget.said = true;
+    console.error(`bench/deploy.mjs: the ${opts.minutes}-minute budget is spent: no further call starts`);
+  }
+  return over;
+}
+/** The multi-workspace app that is not the sample, and the file of one workspace its change edits. */
+const EXAMPLE = { source: "examples/node-npm-workspaces", file: "apps/api/src/app.js" };
+// The engine's state between bench runs (the fresh engine's): a second run starts with its caches warm.
+const ENGINE_VOLUME = "fp-bench-deploy-engine-state";
+// 240 s: a fresh engine answers in seconds; on a loaded two-core machine its first session has taken minutes.
+const ENGINE_START_TIMEOUT_S = 240;
 // The staging path's region: the sample's staging environment's.
 const STAGING_REGION = "eu-west-1";
 // The environment variables the driver reads the staging path's keys from (never on a command line).
@@ -91,6 +145,7 @@ if (!readiness.e2e.ok) {
 
 const state = `bench-${Date.now().toString(36)}`;
 const appText = readFileSync(join(ROOT, APP_FILE), "utf8");
+const exampleText = readFileSync(join(ROOT, EXAMPLE.source, EXAMPLE.file), "utf8");
 const configText = readFileSync(join(ROOT, CONFIG_FILE), "utf8");
 if (!/^ {2}local: \{\}$/m.test(configText) || !/^ {2}staging:\n/m.test(configText))
   throw new Error(
@@ -204,15 +259,17 @@ async function stagingAccount() {
 /**
  * One call in its own process and session.
  *
- * @param {{ name: string, env: import("../dagger/test/e2e/driver.ts").DriverCall["env"], fn?: "deploy" | "bootstrap" } & Partial<import("../dagger/test/e2e/driver.ts").DriverCall>} path
- *   the path: its name, environment, keys and emulator (staging)
+ * @param {{ name: string, env: import("../dagger/test/e2e/driver.ts").DriverCall["env"], fn?: "deploy" | "bootstrap" | "replay" } & Partial<import("../dagger/test/e2e/driver.ts").DriverCall>} path
+ *   the path: its name, environment, keys and emulator (staging), its source (default the repository)
  * @param {string} kind the row it belongs to
  * @param {string} mark what makes the app's source differ
  * @param {number | undefined} retention the local environment's log retention (days) written into fargate-pipeline.yaml; undefined: the file as it is
- * @returns {{ kind: string, seconds: number, steps: Record<string, number>, digest: string, emulator: string, unchanged: boolean }}
+ * @returns {{ path: string, kind: string, seconds: number, load: number, steps: Record<string, number>, digest: string, emulator: string, unchanged: boolean, replay?: number, failed?: string }}
  */
 function deploy(path, kind, mark, retention) {
-  const sourceFiles = { [APP_FILE]: `${appText}\n// bench ${mark}\n` };
+  const sourceFiles = path.source
+    ? { [EXAMPLE.file]: `${exampleText}\n// bench ${mark}\n` }
+    : { [APP_FILE]: `${appText}\n// bench ${mark}\n` };
   // An infrastructure change as a user makes one: in the app's configuration file.
   if (retention !== undefined) {
     const config = withRetention(path.env.name, retention);
@@ -226,10 +283,12 @@ function deploy(path, kind, mark, retention) {
     env: path.env,
     ...(path.keys ? { keys: path.keys } : {}),
     ...(path.emulator ? { emulator: path.emulator } : {}),
+    ...(path.source ? { source: path.source } : {}),
     fn,
-    args: fn === "deploy" ? ["0.0.0-bench"] : [],
+    args: fn === "deploy" || fn === "replay" ? ["0.0.0-bench"] : [],
     sourceFiles,
   };
+  const load = loadavg()[0];
   const file = callFile(call);
   const t0 = performance.now();
   const r = spawnSync(
@@ -251,8 +310,10 @@ function deploy(path, kind, mark, retention) {
       /^(?:check failed|tofu|applying|deploy of)[^\n]*(?:\n(?!State:)[^\n]*){0,8}/m.exec(r.stderr)?.[0] ??
       r.stderr.slice(-800);
     console.error(`${path.name} ${kind}: ${fn} FAILED after ${seconds.toFixed(1)} s (exit ${r.status}):\n${failed}`);
-    return { path: path.name, kind, seconds, steps: {}, digest: "?", emulator: "?", unchanged: false, failed };
+    return { path: path.name, kind, seconds, load, steps: {}, digest: "?", emulator: "?", unchanged: false, failed };
   }
+  if (fn === "replay")
+    return { path: path.name, kind, seconds, load, steps: {}, digest: "?", emulator: "?", unchanged: false };
   const steps = {};
   for (const m of r.stdout.matchAll(/^\| ([a-z][a-z ()]*?) \| ([\d.]+) s \|/gm)) steps[m[1]] = Number(m[2]);
   const digest = /\| image \| `[^`]*@(sha256:[0-9a-f]{64})` \|/.exec(r.stdout)?.[1] ?? "?";
@@ -263,19 +324,22 @@ function deploy(path, kind, mark, retention) {
     )?.[1] ?? "?";
   // The summary's row for a deploy that applied nothing (dagger/src/deploy/change.ts unchangedLine).
   const unchanged = /^\| change \| unchanged: /m.test(r.stdout);
+  const result = { path: path.name, kind, seconds, load, steps, digest, emulator, unchanged };
+  // The floor's replay (floor.mjs): the same source's test and build, right after a local deploy.
+  if (fn === "deploy" && path.env.name === "local") {
+    const replay = deploy({ ...path, fn: "replay" }, kind, mark, retention);
+    if (!replay.failed) result.replay = replay.seconds;
+  }
   console.error(
     fn === "deploy"
       ? // Only local starts an emulator of its own (staging's is the host's, always running).
-        `${path.name} ${kind}: ${seconds.toFixed(1)} s (${digest.slice(0, 19)}…${path.name === "local" ? `; emulator ${emulator}` : ""}${unchanged ? "; unchanged" : ""})`
-      : `${path.name} ${kind}: ${seconds.toFixed(1)} s`,
+        `${path.name} ${kind}: ${seconds.toFixed(1)} s (load ${load.toFixed(1)}; ${digest.slice(0, 19)}…${path.env.name === "local" ? `; emulator ${emulator}; replay of test and build ${result.replay?.toFixed(1) ?? "-"} s` : ""}${unchanged ? "; unchanged" : ""})`
+      : `${path.name} ${kind}: ${seconds.toFixed(1)} s (load ${load.toFixed(1)})`,
   );
-  return { path: path.name, kind, seconds, steps, digest, emulator, unchanged };
+  return result;
 }
 
-console.error(
-  `bench/deploy.mjs: ${PATHS.join(" and ")} deploys, local state "${state}", ${ROUNDS} rounds, ${COLD} cold per path, load average ${loadavg()[0].toFixed(2)}`,
-);
-const kinds = ["cold", "app change", "no change", "infra change"];
+const kinds = ["cold", "app change", "no change", "log-retention change"];
 const runs = [];
 /**
  * A path on a state of its own: local a new --local-state, staging a new emulator account.
@@ -289,54 +353,169 @@ async function pathOn(name, n) {
     : { name, env: { name: "staging" }, ...(await stagingAccount()) };
 }
 
-for (const name of PATHS) {
-  const pathRuns = [];
-  /** @type {Awaited<ReturnType<typeof pathOn>> | undefined} */
-  let path;
-  for (let n = COLD - 1; n >= 0; n--) {
-    // The rounds' state last: on staging, the account's keys are the driver's until the next one.
-    const on = await pathOn(name, n);
-    // The staging path's one-time setup (state bucket, base stack): timed, not a deploy row.
-    if (name === "staging")
-      runs.push(deploy({ ...on, fn: "bootstrap" }, "bootstrap", `${state}-bootstrap${n}`, undefined));
-    pathRuns.push(deploy(on, "cold", `${state}-${name}-cold${n}`, undefined));
-    path = on;
+const engineName = `fp-bench-deploy-${state}`;
+/** The engine, its caches warm: a fresh one (no custom CAs) warmed by one untimed deploy, or the test bed's. */
+function startEngine() {
+  if (opts.engine === "testbed") return "the test bed's engine (with its custom CA certificates)";
+  // Two engines on one state directory corrupt it: one bench run at a time uses the volume.
+  const users = spawnSync("docker", ["ps", "-q", "--filter", `volume=${ENGINE_VOLUME}`], { encoding: "utf8" });
+  if (users.stdout.trim())
+    throw new Error(`another engine uses ${ENGINE_VOLUME} (another bench/deploy.mjs run?): wait for it, or stop it`);
+  const warm = spawnSync("docker", ["volume", "inspect", ENGINE_VOLUME], { stdio: "ignore" }).status === 0;
+  process.env._EXPERIMENTAL_DAGGER_RUNNER_HOST = startFreshEngine(engineName, {
+    testbedEngine: bed.DAGGER_ENGINE_CONTAINER,
+    customCAs: false,
+    stateVolume: ENGINE_VOLUME,
+    label: "deploy",
+  });
+  const deadline = Date.now() + ENGINE_START_TIMEOUT_S * 1000;
+  // A new volume: one untimed deploy fills its caches (images, packages, providers). An existing one
+  // holds them from an earlier run: an untimed replay of test and build waits for the engine to answer.
+  const warmUp = {
+    name: "local",
+    env: { name: "local", localState: `${state}-warmup` },
+    ...(warm ? { fn: "replay" } : {}),
+  };
+  for (;;) {
+    const r = deploy(warmUp, "warm-up", `${state}-warmup`, undefined);
+    runs.push(r);
+    if (!r.failed) break;
+    if (Date.now() > deadline) throw new Error(`the bench's engine ${engineName} did not complete its warm-up`);
+    spawnSync("sleep", ["5"]);
   }
-  if (!path) throw new Error("no cold call ran");
-  let retention;
-  for (let round = 1; round <= ROUNDS; round++) {
-    const mark = `${state}-${name}-${round}`;
-    pathRuns.push(deploy(path, "app change", mark, retention));
-    pathRuns.push(deploy(path, "no change", mark, retention));
-    retention = RETENTIONS[(round - 1) % RETENTIONS.length];
-    pathRuns.push(deploy(path, "infra change", mark, retention));
+  return `a fresh engine without custom CA certificates (${engineName}, state in volume ${ENGINE_VOLUME}), warmed by ${warm ? "an earlier run" : "one untimed deploy"}`;
+}
+
+/** Which engine the figures come from (startEngine()). */
+let engineNote;
+try {
+  console.error(
+    `bench/deploy.mjs: ${PATHS.join(" and ")} deploys, local state "${state}", ${ROUNDS} rounds, ${COLD} cold per path, example rounds ${EXAMPLE_ROUNDS}, load average ${loadavg()[0].toFixed(2)}`,
+  );
+  engineNote = startEngine();
+  console.error(`engine: ${engineNote}`);
+  for (const name of PATHS) {
+    const pathRuns = [];
+    /** @type {Awaited<ReturnType<typeof pathOn>> | undefined} */
+    let path;
+    for (let n = COLD - 1; n >= 0; n--) {
+      // The rounds' state last: on staging, the account's keys are the driver's until the next one.
+      const on = await pathOn(name, n);
+      // The staging path's one-time setup (state bucket, base stack): timed, not a deploy row.
+      if (name === "staging")
+        runs.push(deploy({ ...on, fn: "bootstrap" }, "bootstrap", `${state}-bootstrap${n}`, undefined));
+      pathRuns.push(deploy(on, "cold", `${state}-${name}-cold${n}`, undefined));
+      path = on;
+    }
+    if (!path) throw new Error("no cold call ran");
+    // On local, the example app's deploys go between the sample's (its cold first, a workspace change
+    // each round): a run stopped at its time budget still has every row.
+    const example =
+      name === "local" && EXAMPLE_ROUNDS > 0
+        ? { name: "example", source: EXAMPLE.source, env: { name: "local", localState: `${state}-ws` } }
+        : undefined;
+    /** @type {ReturnType<typeof deploy>[]} */
+    const exampleRuns = [];
+    if (example && !overBudget()) exampleRuns.push(deploy(example, "example cold", `${state}-ws-cold`, undefined));
+    let retention;
+    for (let round = 1; round <= Math.max(ROUNDS, example ? EXAMPLE_ROUNDS : 0) && !overBudget(); round++) {
+      const mark = `${state}-${name}-${round}`;
+      if (round <= ROUNDS) {
+        pathRuns.push(deploy(path, "app change", mark, retention));
+        if (!overBudget()) pathRuns.push(deploy(path, "no change", mark, retention));
+        retention = RETENTIONS[(round - 1) % RETENTIONS.length];
+        if (!overBudget()) pathRuns.push(deploy(path, "log-retention change", mark, retention));
+      }
+      if (example && round <= EXAMPLE_ROUNDS && !overBudget())
+        exampleRuns.push(deploy(example, "example workspace change", `${state}-ws-${round}`, undefined));
+    }
+    runs.push(...pathRuns, ...exampleRuns);
+    // Printed as soon as the path is done: a failure on the next path cannot lose it.
+    console.log(`${table(name, pathRuns)}\n`);
+    if (name === "local") {
+      try {
+        console.log(`${floors(pathRuns, exampleRuns, engineNote)}\n`);
+      } catch (err) {
+        // The calls are kept (bench/results) whatever happens to the table.
+        console.error(`the side-by-side table failed: ${err instanceof Error ? err.stack : String(err)}`);
+      }
+    }
   }
-  runs.push(...pathRuns);
-  // Printed as soon as the path is done: a failure on the next path cannot lose it.
-  console.log(`${table(name, pathRuns)}\n`);
+} finally {
+  if (opts.engine === "fresh") stopFreshEngine(engineName);
+  saveResults();
 }
 const bootstraps = runs.filter((r) => r.kind === "bootstrap");
 if (bootstraps.length > 0)
   console.log(
     `staging bootstrap (once per account, before its cold deploy): ${bootstraps.map((b) => (b.failed ? "FAILED" : `${b.seconds.toFixed(1)} s`)).join(", ")}`,
   );
-mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(
-  join(ROOT, `bench/results/deploy-${Date.now()}.json`),
-  JSON.stringify(
-    {
-      state,
-      rounds: ROUNDS,
-      cold: COLD,
-      paths: PATHS,
-      loadavg: loadavg(),
-      runs,
-      medians: Object.fromEntries(PATHS.map((p) => [p, medians(runs.filter((r) => r.path === p))])),
-    },
-    null,
-    2,
-  ),
-);
+/** Every call so far, in bench/results/deploy-<time>.json (also after a failure: the finally block). */
+function saveResults() {
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(
+    join(ROOT, `bench/results/deploy-${Date.now()}.json`),
+    JSON.stringify(
+      {
+        state,
+        rounds: ROUNDS,
+        cold: COLD,
+        paths: PATHS,
+        engine: engineNote,
+        example: EXAMPLE_ROUNDS > 0 ? EXAMPLE : undefined,
+        loadavg: loadavg(),
+        runs,
+        medians: Object.fromEntries(PATHS.map((p) => [p, medians(runs.filter((r) => r.path === p))])),
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+/**
+ * The local deploys beside their floor (floor.mjs): the sample's kinds, then the example's.
+ *
+ * @param {ReturnType<typeof deploy>[]} sampleRuns the sample's local deploys
+ * @param {ReturnType<typeof deploy>[]} exampleRuns the example's
+ * @param {string} engine which engine
+ */
+function floors(sampleRuns, exampleRuns, engine) {
+  const apply = applyFromSavedState(sampleRuns);
+  const exampleApply = applyFromSavedState(exampleRuns);
+  const rows = [
+    ...kinds.map((k) =>
+      floorRow(
+        k,
+        sampleRuns.filter((r) => r.kind === k),
+        apply,
+      ),
+    ),
+    ...(exampleRuns.length
+      ? [
+          floorRow(
+            `${EXAMPLE.source} cold`,
+            exampleRuns.filter((r) => r.kind === "example cold"),
+            exampleApply,
+          ),
+          floorRow(
+            `${EXAMPLE.source} ${EXAMPLE.file.split("/").slice(0, 2).join("/")} change`,
+            exampleRuns.filter((r) => r.kind === "example workspace change"),
+            exampleApply,
+          ),
+        ]
+      : []),
+  ];
+  return [
+    floorTable(
+      `local deploy beside its floor, ${new Date().toISOString()} (medians; 2 shared cores, load = the 1-minute load average at each call's start; ${engine})`,
+      rows,
+    ),
+    "floor = replay (the module's test and build of the same source, replayed from the engine's cache in a call of its own, right after the deploy)",
+    "        + apply (one apply of the service stack from saved state: the median of this run's own deploys' \"apply service stack\" step, per app)",
+    "ratio = deploy / floor. Failed calls are left out (n = the calls counted).",
+  ].join("\n");
+}
 
 /**
  * The wall-time medians of each kind of call.
@@ -360,7 +539,7 @@ function table(name, pathRuns) {
   const failures = pathRuns.filter((r) => r.failed);
   const wall = medians(pathRuns);
   const stepNames = [...new Set(pathRuns.flatMap((r) => Object.keys(r.steps)))].filter((n) => n !== "total");
-  const col = (s) => String(s).padStart(16);
+  const col = (s) => String(s).padStart(22);
   const cell = (kind, step) => {
     const t = median(of(kind).map((r) => r.steps[step]));
     return t === undefined || wall[kind] === undefined
@@ -368,7 +547,7 @@ function table(name, pathRuns) {
       : `${t.toFixed(1)} s ${String(Math.round((100 * t) / wall[kind])).padStart(3)}%`;
   };
   return [
-    `${name} deploy, ${new Date().toISOString()} (2 shared cores; medians of ${ROUNDS} rounds, cold: ${COLD}; share = step / wall time)`,
+    `${name} deploy, ${new Date().toISOString()} (2 shared cores; medians of up to ${ROUNDS} rounds, cold: ${COLD} (the "beside its floor" table says how many calls each row has); share = step / wall time)`,
     `${"".padEnd(24)}${kinds.map(col).join("")}`,
     `${"wall time (call)".padEnd(24)}${kinds.map((k) => col(wall[k] === undefined ? "-" : `${wall[k].toFixed(1)} s`)).join("")}`,
     `${"  min-max".padEnd(24)}${kinds.map((k) => col(of(k).length ? `${Math.min(...of(k).map((r) => r.seconds)).toFixed(0)}-${Math.max(...of(k).map((r) => r.seconds)).toFixed(0)} s` : "-")).join("")}`,

@@ -41,6 +41,7 @@ import { parseArgs } from "node:util";
 
 import { readTestbedEnv } from "../scripts/testbed-env.mjs";
 import { forDocker20 } from "./docker20.mjs";
+import { startFreshEngine, stopFreshEngine } from "./fresh-engine.mjs";
 import { median } from "./median.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -171,9 +172,9 @@ function round(i) {
 /** Starts a fresh engine, waits for it, and returns the environment that selects it. */
 function freshEngine(suffix, { customCAs }, context) {
   const name = `fp-bench-engine-${nonce}-${suffix}`;
-  startFreshEngine(name, { customCAs });
+  const host = startFreshEngine(name, { testbedEngine: env.DAGGER_ENGINE_CONTAINER, customCAs, label: "module" });
   engines.push(name);
-  const engineEnv = { ...env, _EXPERIMENTAL_DAGGER_RUNNER_HOST: `docker-container://${name}` };
+  const engineEnv = { ...env, _EXPERIMENTAL_DAGGER_RUNNER_HOST: host };
   waitForEngine(engineEnv, context);
   return engineEnv;
 }
@@ -209,36 +210,6 @@ function dockerfileForDocker20(dir) {
 /** Changes one source file of the app (a comment), as an edit would. */
 function touchApp(dir) {
   appendFileSync(join(dir, "app/src/app.ts"), `\n// bench change ${Date.now()}\n`);
-}
-
-/**
- * A second engine: the test bed's image, registry config and run flags
- * (capabilities, security options, device rules: read from its container), an
- * empty anonymous state volume.
- */
-function startFreshEngine(name, { customCAs }) {
-  const info = JSON.parse(must(DOCKER, ["inspect", env.DAGGER_ENGINE_CONTAINER]))[0];
-  const hc = info.HostConfig;
-  const config = info.Mounts.find((m) => m.Destination === "/etc/dagger/engine.json");
-  const args = ["run", "-d", "--rm", "--name", name, "--label", "fp.bench=module", "-v", "/var/lib/dagger"];
-  // An empty directory over the engine's custom CA certificates: see the header.
-  if (!customCAs) args.push("--tmpfs", "/usr/local/share/ca-certificates");
-  if (hc.Privileged) args.push("--privileged");
-  for (const c of hc.CapAdd ?? []) args.push("--cap-add", c);
-  for (const c of hc.CapDrop ?? []) args.push("--cap-drop", c);
-  for (const o of hc.SecurityOpt ?? []) args.push("--security-opt", o);
-  for (const r of hc.DeviceCgroupRules ?? []) args.push("--device-cgroup-rule", r);
-  if (hc.CgroupnsMode) args.push("--cgroupns", hc.CgroupnsMode);
-  if (config) args.push("-v", `${config.Source}:/etc/dagger/engine.json:ro`);
-  must(DOCKER, [...args, info.Config.Image]);
-  console.log(
-    `fresh engine ${name} started (image ${info.Config.Image}, the test bed engine's run flags, ${customCAs ? "with" : "without"} its custom CA certificates)`,
-  );
-}
-
-/** Stops the bench engine (--rm removes it and its anonymous volume). */
-function stopFreshEngine(name) {
-  spawnSync(DOCKER, ["stop", "-t", "5", name], { stdio: "ignore" });
 }
 
 /** Waits until the fresh engine answers, pulling the base image into it. */
