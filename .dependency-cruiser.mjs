@@ -5,16 +5,19 @@
 
 /**
  * The levels of dagger/src, top first: index.ts (the main object) calls environment.ts (the
- * Environment object), whose operations live in ops/, which call deploy/, which opens env/, which
- * reads stacks/ (infra and OpenTofu) and build/ (the image), which use aws/ and check/, which use
- * rollout/ (the tracker) and local/ (the in-engine emulator), and at the bottom common/.
+ * Environment object) and platform.ts (the Platform object, shared environments), whose operations
+ * live in ops/, which call deploy/, which opens env/, which opens shared/ (an attached service's
+ * shared environment: what it published, claims, quotas, cost), which reads stacks/ (infra and
+ * OpenTofu) and build/ (the image), which use aws/ and check/, which use rollout/ (the tracker) and
+ * local/ (the in-engine emulator), and at the bottom common/.
  */
 export const MODULE_LEVELS = [
   ["index.ts"],
-  ["environment.ts"],
+  ["environment.ts", "platform.ts"],
   ["ops"],
   ["deploy"],
   ["env"],
+  ["shared"],
   ["stacks", "build"],
   ["aws", "check"],
   ["rollout", "local"],

@@ -31,6 +31,9 @@ export default defineConfig({
           // 5 s; that file alone, at the same load, passed with tests of 2-6 s. This only bounds a hung
           // test: no assertion depends on it.
           testTimeout: 30_000,
+          // 30 s for hooks too, not vitest's 10 s: testbed/test/unit/opentofu-moto-lib.test.ts's afterEach
+          // removes a provider tree it laid out, and timed out at 10 s at load 13-27 (2026-12-03).
+          hookTimeout: 30_000,
         },
       },
       {

@@ -32,7 +32,9 @@ export function clientConstructions(text: string): { client: string; arg: string
 }
 
 describe("the tests' AWS SDK clients", () => {
-  const files = ["app", "dagger/infra", "dagger", "testbed"].flatMap((w) => tsFiles(join(REPO_ROOT, w, "test")));
+  // Not app/: it has no AWS SDK among its dependencies, so its tests cannot make a client; and
+  // `check` runs this test in the root's step, which does not read the app's files.
+  const files = ["dagger/infra", "dagger", "testbed"].flatMap((w) => tsFiles(join(REPO_ROOT, w, "test")));
   const made = files.flatMap((f) =>
     clientConstructions(readFileSync(f, "utf8")).map((c) => ({
       ...c,

@@ -163,6 +163,7 @@ export function triggersOf(wf: YamlFile): Record<string, unknown> {
  */
 export const BOOLEAN_ARGS: Readonly<Record<string, readonly string[]>> = {
   destroy: ["--include-base"],
+  preview: ["--destroy"],
 };
 
 /**
@@ -175,6 +176,7 @@ export const SECRET_ARGS: Readonly<Record<string, readonly string[]>> = {
   "set-secret": ["--value"],
   "with-aws-credentials": ["--access-key-id", "--secret-access-key", "--session-token"],
   "with-web-identity": ["--token"],
+  "with-github": ["--token"],
 };
 
 /**
@@ -195,7 +197,19 @@ const CREDENTIAL_FUNCTIONS = ["with-aws-credentials", "with-web-identity"];
  * Operations that change an environment: in a workflow, only a job that declares
  * that GitHub environment (its approval, branch rule and OIDC subject) runs them.
  */
-const CHANGING_OPERATIONS = ["deploy", "rollback", "destroy", "bootstrap", "publish-ecr"];
+const CHANGING_OPERATIONS = ["deploy", "rollback", "destroy", "bootstrap", "publish-ecr", "preview", "sweep-previews"];
+
+/**
+ * The GitHub environment of the previews' jobs: the previews' role trusts its
+ * subject (repo:OWNER/REPO:environment:preview). Its jobs run only the
+ * previews' operations, on pull requests or the janitor's schedule: not the
+ * production gate's rules (main only, one deploy group), but a group per pull
+ * request (or the janitor's), never cancelled midway.
+ */
+export const PREVIEW_ENVIRONMENT = "preview";
+
+/** What a job in the previews' environment may call. */
+const PREVIEW_OPERATIONS = ["preview", "sweep-previews"];
 
 /** The module's default environment (`environment` without `--name`, and the top-level deploy). */
 const DEFAULT_ENVIRONMENT = "local";
@@ -415,6 +429,11 @@ export function checkPermissions(workflows: YamlFile[]): string[] {
       const uses = (job.steps ?? []).map((s) => (s.uses === undefined ? "" : actionName(s.uses)));
       const assumesRole = uses.includes("aws-actions/configure-aws-credentials");
       const comments = uses.includes("marocchino/sticky-pull-request-comment");
+      // A call that asks GitHub for pull requests' states (with-github) reads them with the job's token.
+      const readsPullRequests = (job.steps ?? []).some((st) => {
+        const call = st.run === undefined ? undefined : parseDaggerCall(st.run);
+        return typeof call === "object" && call.chain.some((l) => l.fn === "with-github");
+      });
       if (job.permissions === undefined) {
         if (assumesRole) problems.push(`${where}: assumes an AWS role but lacks \`id-token: write\` (OIDC)`);
         if (comments) problems.push(`${where}: comments but lacks \`pull-requests: write\``);
@@ -431,6 +450,7 @@ export function checkPermissions(workflows: YamlFile[]): string[] {
         if (scope === "contents") continue;
         if (scope === "id-token" && level === "write" && assumesRole) continue;
         if (scope === "pull-requests" && level === "write" && comments) continue;
+        if (scope === "pull-requests" && level === "read" && readsPullRequests && !comments) continue;
         problems.push(`${where}: grants \`${scope}: ${level}\`, which it does not need`);
       }
       if (assumesRole && p["id-token"] !== "write")
@@ -492,6 +512,14 @@ export function checkAwsAccess(files: YamlFile[], workflows: YamlFile[]): string
           problems.push(
             `${where}: assumes the deploy role without \`environment: production\`; its OIDC subject would not match the trust policy`,
           );
+        if (m[1] === "AWS_PREVIEW_ROLE_ARN" && env !== PREVIEW_ENVIRONMENT)
+          problems.push(
+            `${where}: assumes the previews' role without \`environment: ${PREVIEW_ENVIRONMENT}\`; its OIDC subject would not match the trust policy`,
+          );
+        if (m[1] !== "AWS_PREVIEW_ROLE_ARN" && env === PREVIEW_ENVIRONMENT)
+          problems.push(
+            `${where}: runs in the previews' environment but assumes ${m[1]}; previews use AWS_PREVIEW_ROLE_ARN`,
+          );
         if (
           m[1] === "AWS_PLAN_ROLE_ARN" &&
           (env !== undefined || !/github\.event_name == 'pull_request'/.test(job.if ?? ""))
@@ -551,9 +579,17 @@ export function checkDeployGuards(workflows: YamlFile[]): string[] {
     for (const [id, job] of Object.entries(jobsOf(wf))) {
       const env = environmentOf(job);
       const where = `${wf.path} job ${id}`;
+      if (env === PREVIEW_ENVIRONMENT) {
+        problems.push(...previewJobProblems(where, job, "pull_request" in triggersOf(wf)));
+        continue;
+      }
       for (const s of job.steps ?? []) {
         const call = s.run === undefined ? undefined : parseDaggerCall(s.run);
         if (call === undefined || typeof call === "string" || call.env === undefined) continue;
+        if (PREVIEW_OPERATIONS.includes(call.fn))
+          problems.push(
+            `${where}: runs ${call.fn} outside \`environment: ${PREVIEW_ENVIRONMENT}\` (the previews' role trusts only its jobs)`,
+          );
         if (env !== undefined && call.env !== env)
           problems.push(
             `${where}: runs in the GitHub environment ${env} (its approval and OIDC subject) but opens environment --name ${call.env}`,
@@ -573,6 +609,38 @@ export function checkDeployGuards(workflows: YamlFile[]): string[] {
         problems.push(`${where}: deploys to ${env} so runs only on main (if: ... github.ref == 'refs/heads/main')`);
     }
   }
+  return problems;
+}
+
+/**
+ * A job in the previews' environment: it calls only the previews' operations,
+ * one run per pull request (or the janitor's) at a time, never cancelled midway
+ * (a destroy stopped halfway leaves an orphan); on a pull request only from this
+ * repository (forks get no OIDC token).
+ * @param where the job, for messages
+ * @param job the job
+ * @param onPullRequests whether its workflow runs on pull requests
+ */
+function previewJobProblems(where: string, job: Job, onPullRequests: boolean): string[] {
+  const problems: string[] = [];
+  for (const s of job.steps ?? []) {
+    const call = s.run === undefined ? undefined : parseDaggerCall(s.run);
+    if (call === undefined || typeof call === "string") continue;
+    if (!PREVIEW_OPERATIONS.includes(call.fn))
+      problems.push(
+        `${where}: runs ${call.fn} in the previews' environment, which may run only ${PREVIEW_OPERATIONS.join(" and ")}`,
+      );
+  }
+  const c = job.concurrency;
+  const group = typeof c === "object" ? c.group : c;
+  if (typeof c !== "object" || c["cancel-in-progress"] !== false || !/^preview-/.test(group ?? ""))
+    problems.push(
+      `${where}: previews need concurrency { group: preview-<pull request or janitor>, cancel-in-progress: false }, found ${JSON.stringify(c)}`,
+    );
+  if (onPullRequests && !/head\.repo\.full_name == github\.repository/.test(job.if ?? ""))
+    problems.push(
+      `${where}: a preview job on pull requests runs only for this repository's (if: … github.event.pull_request.head.repo.full_name == github.repository): forks get no OIDC token`,
+    );
   return problems;
 }
 
