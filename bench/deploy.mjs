@@ -56,6 +56,10 @@
  *                          both, each further cold call ~4 min local, ~6 min staging, the example ~10 min;
  *                          --minutes: no call starts after M minutes, the tables say how many calls each row has)
  *
+ * Every call reads its source from a working copy (a clone of HEAD) that the bench edits
+ * before it, as a developer edits a checkout: the engine then sees each package's files by
+ * content, as `dagger call` uploads them.
+ *
  * Not included: `dagger call`'s TypeScript module start (its runtime cannot be
  * built here; the module is driven through the SDK, one process per call).
  */
@@ -223,6 +227,33 @@ function callFile(call) {
 const snapshots = new Map();
 
 /**
+ * The working copy every call reads its source from: a clone of the repository at HEAD,
+ * edited before each call as a developer edits a checkout. (Files written over the source
+ * in the engine, `withNewFile`, would make every package's files new to it, and check
+ * would run every package's steps again for a one-file change.)
+ */
+const CHECKOUT = mkdtempSync(join(tmpdir(), "fp-bench-checkout-"));
+execFileSync("git", ["clone", "--quiet", "--local", ROOT, CHECKOUT]);
+/** The files edited in CHECKOUT so far (paths from its root): the next call puts back those it does not change. */
+const edited = new Set();
+
+/**
+ * Brings CHECKOUT to HEAD plus `files`, writing only what differs (a file written with the
+ * same content keeps its place in the engine's cache either way; this keeps the copy honest).
+ *
+ * @param {Record<string, string>} files path (from CHECKOUT's root) → content
+ */
+function editCheckout(files) {
+  for (const rel of new Set([...edited, ...Object.keys(files)])) {
+    const want = files[rel] ?? execFileSync("git", ["-C", CHECKOUT, "show", `HEAD:${rel}`], { encoding: "utf8" });
+    const abs = join(CHECKOUT, rel);
+    if (readFileSync(abs, "utf8") !== want) writeFileSync(abs, want);
+    if (rel in files) edited.add(rel);
+    else edited.delete(rel);
+  }
+}
+
+/**
  * The staging path's environment: an emulator account of its own on the host's moto (AssumeRole
  * switches to any account id there), its keys in the driver's environment variables, and the
  * registry that stands in for ECR (moto has none) accepting exactly the credentials moto's ECR hands out.
@@ -278,6 +309,12 @@ function deploy(path, kind, mark, retention) {
     sourceFiles[SNAPSHOT_FILE] = snapshots.get(config);
     if (path.env.name === "staging") sourceFiles[RETENTION_TEST_FILE] = withStagingRetentionTest(retention);
   }
+  // The change as a developer makes it: in the working copy the call reads.
+  editCheckout(
+    Object.fromEntries(
+      Object.entries(sourceFiles).map(([file, text]) => [path.source ? `${path.source}/${file}` : file, text]),
+    ),
+  );
   const fn = path.fn ?? "deploy";
   const call = {
     env: path.env,
@@ -286,7 +323,7 @@ function deploy(path, kind, mark, retention) {
     ...(path.source ? { source: path.source } : {}),
     fn,
     args: fn === "deploy" || fn === "replay" ? ["0.0.0-bench"] : [],
-    sourceFiles,
+    checkout: CHECKOUT,
   };
   const load = loadavg()[0];
   const file = callFile(call);
@@ -444,6 +481,7 @@ try {
 } finally {
   if (opts.engine === "fresh") stopFreshEngine(engineName);
   saveResults();
+  rmSync(CHECKOUT, { recursive: true, force: true });
 }
 const bootstraps = runs.filter((r) => r.kind === "bootstrap");
 if (bootstraps.length > 0)

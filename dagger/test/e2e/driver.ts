@@ -42,6 +42,13 @@ export interface DriverCall {
   source?: string;
   /** Files written over the source (a changed app). */
   sourceFiles?: Record<string, string>;
+  /**
+   * A working copy of the repository to read the source from (an absolute path; default the
+   * repository): the bench edits files there, as a developer edits a checkout, so the engine
+   * sees each package's files by content (files written over the source with `sourceFiles`
+   * make every package's files new to it).
+   */
+  checkout?: string;
 }
 
 const arg = process.argv[2] ?? "{}";
@@ -62,9 +69,10 @@ function secretFrom(name: string) {
 
 let failed = false;
 await connection(async () => {
+  const root = call.checkout ?? REPO_ROOT;
   let source: Directory = call.source
-    ? dag.host().directory(join(REPO_ROOT, call.source), { exclude: EXAMPLE_IGNORE })
-    : await repoSource();
+    ? dag.host().directory(join(root, call.source), { exclude: EXAMPLE_IGNORE })
+    : await repoSource(root);
   for (const [path, content] of Object.entries(call.sourceFiles ?? {})) source = source.withNewFile(path, content);
   if (call.fn === "replay") {
     const module = pipeline(source);

@@ -59,11 +59,13 @@ export function useEngineSession(options: { logOutput?: Writable } = {}): void {
  * This repository as the module's constructor receives it by default: the
  * host directory with the constructor's own ignore patterns (read from the
  * module by scan(), so the two cannot differ).
+ *
+ * @param root a working copy of the repository to read instead (default the repository)
  */
-export async function repoSource(): Promise<Directory> {
+export async function repoSource(root: string = REPO_ROOT): Promise<Directory> {
   const mod = describeModule(await scanModule());
   const ignore = mod.constructorArgs.find((a) => a.name === "source")?.ignore ?? [];
-  return dag.host().directory(REPO_ROOT, { exclude: ignore });
+  return dag.host().directory(root, { exclude: ignore });
 }
 
 // What a developer's copy of an example may hold besides its sources (virtualenvs, caches, installs).
