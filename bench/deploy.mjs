@@ -56,7 +56,8 @@
  *                          both, each further cold call ~4 min local, ~6 min staging, the example ~10 min;
  *                          --minutes: no call starts after M minutes, the tables say how many calls each row has)
  *
- * Every call reads its source from a working copy (a clone of HEAD) that the bench edits
+ * Every call reads its source from a working copy (a clone of HEAD: commit what you want
+ * measured) that the bench edits
  * before it, as a developer edits a checkout: the engine then sees each package's files by
  * content, as `dagger call` uploads them.
  *
@@ -238,8 +239,8 @@ execFileSync("git", ["clone", "--quiet", "--local", ROOT, CHECKOUT]);
 const edited = new Set();
 
 /**
- * Brings CHECKOUT to HEAD plus `files`, writing only what differs (a file written with the
- * same content keeps its place in the engine's cache either way; this keeps the copy honest).
+ * Brings CHECKOUT to HEAD plus `files`, writing only what differs, so a file the call does
+ * not change is left exactly as the previous call read it.
  *
  * @param {Record<string, string>} files path (from CHECKOUT's root) → content
  */
