@@ -478,6 +478,17 @@ function policy(statements: PolicyStatement[]): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** What a push of an image (docker push, Dagger's publish) needs of its repository, and a pull back by digest. */
+export const ECR_PUSH_ACTIONS = [
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:BatchGetImage",
+  "ecr:CompleteLayerUpload",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:InitiateLayerUpload",
+  "ecr:PutImage",
+  "ecr:UploadLayerPart",
+];
+
 /**
  * "state-and-images": the state, the ledger and the locks; push and read this repository's images.
  * @param ctx The policy context.
@@ -490,13 +501,7 @@ function stateAndImagesPolicy(ctx: PolicyContext): PolicyDocument {
       Sid: "PushToThisRepository",
       Effect: "Allow",
       Action: [
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:BatchGetImage",
-        "ecr:CompleteLayerUpload",
-        "ecr:GetDownloadUrlForLayer",
-        "ecr:InitiateLayerUpload",
-        "ecr:PutImage",
-        "ecr:UploadLayerPart",
+        ...ECR_PUSH_ACTIONS,
         "ecr:DescribeImages",
         "ecr:DescribeImageScanFindings",
         "ecr:ListImages",

@@ -19,7 +19,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from "./document.ts";
-import { secretMetadataStatements, sharedParameterStatements } from "./deploy-role.ts";
+import { ECR_PUSH_ACTIONS, secretMetadataStatements, sharedParameterStatements } from "./deploy-role.ts";
 
 /** The parts of the previews' role's permissions, each a managed policy (IAM's 6,144 characters each). */
 export const PREVIEW_POLICY_PARTS = ["state-images-and-service", "edge"] as const;
@@ -61,17 +61,7 @@ export function previewRolePolicies(
     {
       Sid: "PushThePullRequestsImage",
       Effect: "Allow",
-      Action: [
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:BatchGetImage",
-        "ecr:CompleteLayerUpload",
-        "ecr:GetDownloadUrlForLayer",
-        "ecr:InitiateLayerUpload",
-        "ecr:PutImage",
-        "ecr:UploadLayerPart",
-        "ecr:DescribeRepositories",
-        "ecr:DescribeImages",
-      ],
+      Action: [...ECR_PUSH_ACTIONS, "ecr:DescribeRepositories", "ecr:DescribeImages"],
       Resource: arn(ctx, "ecr", `repository/${ctx.repository}`),
     },
     {
