@@ -50,7 +50,14 @@ const AWS_MAX_ATTEMPTS = 3;
 // milliseconds; an emulator behind a tunnel in well under a second), 30 s of
 // silence on an open request (the slowest call made, a log read, takes ~1 s).
 // A timed-out request is retried like a 5xx, then reported.
-export const AWS_HTTP_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000 } as const;
+// throwOnRequestTimeout: the SDK's HTTP handler (@smithy/node-http-handler 4.x) only
+// logs a warning when requestTimeout passes and keeps waiting, unless told to throw;
+// a request the emulator's tunnel never answered hung a local deploy for 30 minutes.
+export const AWS_HTTP_TIMEOUTS = {
+  connectionTimeout: 5_000,
+  requestTimeout: 30_000,
+  throwOnRequestTimeout: true,
+} as const;
 
 /** AWS credentials as the function arguments carry them. */
 export interface AwsArgs {
@@ -309,7 +316,7 @@ export interface S3Config {
   endpoint?: string;
   maxAttempts?: number;
   /** Connection and request timeouts (AWS_HTTP_TIMEOUTS below). */
-  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number; throwOnRequestTimeout?: boolean };
 }
 
 /**

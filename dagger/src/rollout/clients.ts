@@ -95,7 +95,9 @@ export interface RolloutClientConfig {
    * Connection and request timeouts (AWS_HTTP_TIMEOUTS in aws/auth.ts), or a
    * transport of its own (tests replay recorded responses through one).
    */
-  requestHandler?: { connectionTimeout?: number; requestTimeout?: number } | ECSClientConfig["requestHandler"];
+  requestHandler?:
+    | { connectionTimeout?: number; requestTimeout?: number; throwOnRequestTimeout?: boolean }
+    | ECSClientConfig["requestHandler"];
 }
 
 // 1: one request per call, the SDK's own retries off. The tracker is the one retry
