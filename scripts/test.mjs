@@ -27,6 +27,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 
 import { E2E_LANES } from "./e2e-lanes.mjs";
+import { failureExcerpts, formatExcerpts } from "./failure-excerpts.mjs";
 import { testbedReadiness } from "./testbed-env.mjs";
 
 const { values, positionals: files } = parseArgs({
@@ -57,6 +58,8 @@ if (values.totals) {
     .filter(Boolean)
     .map((l) => JSON.parse(l));
   const t = { passed: 0, failed: 0, skipped: 0 };
+  // What the failed tests printed last, before the totals: a CI log is read from its tail.
+  for (const line of formatExcerpts(runs.flatMap((r) => r.failures ?? []))) console.log(line);
   console.log("\n== all test tiers");
   for (const r of runs) {
     for (const k of Object.keys(t)) t[k] += r[k];
@@ -84,6 +87,8 @@ const readiness = testbedReadiness();
 const outDir = mkdtempSync(join(tmpdir(), "fp-tests-"));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const summary = [];
+/** What the failed tests of the lanes printed last (failure-excerpts.mjs). */
+const failures = [];
 /** The tiers that could not run, with why: { tier, reason }. */
 const notRun = [];
 let exitCode = 0;
@@ -114,7 +119,8 @@ for (const tier of tiers) {
   const started = Date.now();
   const lanes = await Promise.all(
     runs.map(async (r) => {
-      const status = await vitest(tier, r.files, r.report, r.prefix, ready.env);
+      const { status, output } = await vitest(tier, r.files, r.report, r.prefix, ready.env);
+      failures.push(...failureExcerpts(output));
       return { ...r, status, seconds: Math.round((Date.now() - started) / 1000) };
     }),
   );
@@ -138,13 +144,14 @@ for (const tier of tiers) {
   );
 }
 
+for (const line of formatExcerpts(failures)) console.log(line);
 console.log("\n== test tiers");
 for (const line of summary) console.log(`  ${line}`);
 printTotal(totals, notRun);
 // For callers that run several tiers in separate invocations (.ci/run): append
 // this run's totals (and the tiers it could not run) so they can print one grand total.
 if (process.env.FP_TEST_TOTALS_FILE) {
-  appendFileSync(process.env.FP_TEST_TOTALS_FILE, `${JSON.stringify({ ...totals, summary, notRun })}\n`);
+  appendFileSync(process.env.FP_TEST_TOTALS_FILE, `${JSON.stringify({ ...totals, summary, notRun, failures })}\n`);
 }
 process.exit(exitCode);
 
@@ -171,15 +178,16 @@ function printTotal(t, missed) {
 }
 
 /**
- * One vitest run of a tier's project; resolves to its exit status. With a
- * prefix, each line of its output is prefixed "[prefix] " (lanes side by side).
+ * One vitest run of a tier's project; resolves to its exit status and, with a
+ * prefix, the output lines it kept (for failure-excerpts.mjs). With a prefix,
+ * each line of its output is prefixed "[prefix] " (lanes side by side).
  *
  * @param {string} tier the vitest project
  * @param {string[]} filters file filters (none: the whole project)
  * @param {string} report where its JSON report goes
  * @param {string | undefined} prefix the lane's name
  * @param {NodeJS.ProcessEnv | undefined} env the test bed's environment
- * @returns {Promise<number>}
+ * @returns {Promise<{ status: number, output: string[] }>}
  */
 function vitest(tier, filters, report, prefix, env) {
   const args = [
@@ -198,20 +206,25 @@ function vitest(tier, filters, report, prefix, env) {
     stdio: prefix ? ["ignore", "pipe", "pipe"] : "inherit",
     env: { ...process.env, ...env },
   });
+  /** @type {string[]} */
+  const output = [];
   if (prefix) {
     for (const [from, to] of [
       [child.stdout, process.stdout],
       [child.stderr, process.stderr],
     ]) {
-      createInterface({ input: from }).on("line", (line) => to.write(`[${prefix}] ${line}\n`));
+      createInterface({ input: from }).on("line", (line) => {
+        output.push(line);
+        to.write(`[${prefix}] ${line}\n`);
+      });
     }
   }
   return new Promise((resolve) => {
     child.on("error", (err) => {
       console.error(`could not start vitest: ${err.message}`);
-      resolve(1);
+      resolve({ status: 1, output });
     });
-    child.on("close", (code) => resolve(code ?? 1));
+    child.on("close", (code) => resolve({ status: code ?? 1, output }));
   });
 }
 

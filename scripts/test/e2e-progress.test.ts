@@ -5,12 +5,13 @@
  * what it waits on, read from the worker through scripts/e2e-waiting.ts.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { duration } from "../e2e-progress.ts";
+import { failureExcerpts, formatExcerpts } from "../failure-excerpts.mjs";
 import { ownWaits, readWaits, waitingOn, whileWaitingOn } from "../e2e-waiting.ts";
 import { REPO_ROOT } from "./workflow-policy.ts";
 
@@ -20,18 +21,27 @@ describe("the e2e progress reporter, in a vitest run of its own", () => {
   let lines: string[] = [];
   beforeAll(() => {
     // FP_E2E_WAITING_DIR emptied: the inner run's reporter names a directory of its own.
-    const run = spawnSync(
-      join(REPO_ROOT, "node_modules/.bin/vitest"),
-      ["run", "--config", "scripts/test/fixtures/progress/vitest.config.ts"],
-      {
-        cwd: REPO_ROOT,
-        encoding: "utf8",
-        env: { ...process.env, NO_COLOR: "1", FP_E2E_WAITING_DIR: "" },
-        timeout: 60_000,
-      },
-    );
-    status = run.status;
-    out = `${run.stdout}${run.stderr}`;
+    // stdout and stderr into one file, in the order they were written (as a CI log has them).
+    const dir = mkdtempSync(join(tmpdir(), "fp-progress-"));
+    const log = join(dir, "out.log");
+    const fd = openSync(log, "w");
+    try {
+      const run = spawnSync(
+        join(REPO_ROOT, "node_modules/.bin/vitest"),
+        ["run", "--config", "scripts/test/fixtures/progress/vitest.config.ts"],
+        {
+          cwd: REPO_ROOT,
+          stdio: ["ignore", fd, fd],
+          env: { ...process.env, NO_COLOR: "1", FP_E2E_WAITING_DIR: "" },
+          timeout: 60_000,
+        },
+      );
+      status = run.status;
+      out = readFileSync(log, "utf8");
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
     lines = out.split("\n");
   }, 60_000);
   const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
@@ -59,6 +69,26 @@ describe("the e2e progress reporter, in a vitest run of its own", () => {
     );
     // Once per quiet stretch, not on every check.
     expect(lines.filter((l) => l.includes("nothing printed for")).length).toBe(1);
+  });
+
+  it("lets scripts/test.mjs cut out what a failed test printed, and only that test's lines", () => {
+    const excerpts = failureExcerpts(lines);
+    expect(
+      excerpts.map((e) => e.label),
+      out,
+    ).toEqual(["quiet.fixture.ts › a suite > fails"]);
+    const [failed] = excerpts;
+    expect(failed!.why).toBe("one is not two: expected 1 to be 2 // Object.is equality");
+    expect(failed!.lines).toContain("▶ apply service stack");
+    expect(failed!.lines).toContain("local: AWS emulator (tunnel) and registry started in the engine");
+    // Not the quiet test's notice before it, nor vitest's "stderr | file > test" headers.
+    expect(failed!.lines.join("\n")).not.toMatch(/nothing printed for|^stderr \|/m);
+    expect(formatExcerpts(excerpts)).toEqual([
+      "",
+      "== what the failed tests printed last (their own lines, from the log above)",
+      `✘ quiet.fixture.ts › a suite > fails: ${failed!.why}`,
+      ...failed!.lines.map((l) => `    ${l}`),
+    ]);
   });
 });
 

@@ -61,6 +61,35 @@ describe("the grand total (.ci/run's last line)", () => {
     expect(last).toMatch(/^\w+: \d+ passed, \d+ failed, \d+ skipped(; NOT RUN: .+)?$/);
   });
 
+  it("prints what the failed tests printed last before the totals, so a log's tail names the cause", () => {
+    const module = {
+      passed: 30,
+      failed: 1,
+      skipped: 0,
+      summary: ["e2e [module]: 30 passed, 1 failed, 0 skipped (lane module: 3058 s)"],
+      notRun: [],
+      failures: [
+        {
+          label: "dagger/test/e2e/local.test.ts › local environment > a damaged saved state is not used",
+          why: "Test timed out in 1800000ms.",
+          lines: ["▶ apply service stack", "… nothing printed for 5 min 0 s; running:"],
+          omitted: 12,
+        },
+      ],
+    };
+    const lines = totals([unitAndEngine, module]);
+    const heading = lines.indexOf("== what the failed tests printed last (their own lines, from the log above)");
+    expect(heading).toBeGreaterThan(-1);
+    expect(lines.slice(heading + 1, heading + 5)).toEqual([
+      "✘ dagger/test/e2e/local.test.ts › local environment > a damaged saved state is not used: Test timed out in 1800000ms.",
+      "    (… 12 earlier lines of this test are in the log above)",
+      "    ▶ apply service stack",
+      "    … nothing printed for 5 min 0 s; running:",
+    ]);
+    expect(lines.indexOf("== all test tiers")).toBeGreaterThan(heading);
+    expect(lines.at(-1)).toBe("tests: 530 passed, 1 failed, 2 skipped");
+  });
+
   it("has no NOT RUN line when every tier ran (records of earlier runs without the field still add up)", () => {
     const old = {
       passed: unitAndEngine.passed,
