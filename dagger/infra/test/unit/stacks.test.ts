@@ -1,10 +1,9 @@
-import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { resolveEnvironment } from "../../src/resolve.ts";
 import { Network } from "../../src/constructs/network.ts";
 import { ReadableIdStack } from "../../src/stacks/environment-stack.ts";
 import { IMAGE_DIGEST_PATTERN } from "../../src/tofu.ts";
-import { synthEnvironment } from "./support.ts";
+import { synthEnvironment, testApp } from "./support.ts";
 import { SAMPLE } from "./sample.ts";
 
 describe("every stack", () => {
@@ -146,14 +145,14 @@ describe("resource addresses", () => {
   });
 
   it("refuse construct ids that are not snake_case", () => {
-    const stack = new ReadableIdStack(Testing.app(), "test");
+    const stack = new ReadableIdStack(testApp(), "test");
     expect(() => new Network(stack, "Network", { name: "x", vpcCidr: "10.0.0.0/16", publicSubnets: [] })).toThrow(
       'construct id "Network" (test/Network/vpc) must be snake_case',
     );
   });
 
   it("refuse two paths that map to the same address", () => {
-    const stack = new ReadableIdStack(Testing.app(), "test");
+    const stack = new ReadableIdStack(testApp(), "test");
     const outer = new Network(stack, "a", { name: "x", vpcCidr: "10.0.0.0/16", publicSubnets: [] });
     new Network(outer, "internet", { name: "y", vpcCidr: "10.1.0.0/16", publicSubnets: [] });
     expect(() => new Network(stack, "a_internet", { name: "z", vpcCidr: "10.2.0.0/16", publicSubnets: [] })).toThrow(

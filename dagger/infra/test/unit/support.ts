@@ -2,9 +2,13 @@
  * Helpers of the infra unit tests: synthesize an environment's stacks or a
  * single construct to the JSON OpenTofu reads, and pick resources out of it.
  */
-import { Testing, type TerraformStack } from "cdktf";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { type App, Testing, type TerraformStack } from "cdktf";
 import { ReadableIdStack } from "../../src/stacks/environment-stack.ts";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { resolveEnvironment } from "../../src/resolve.ts";
 import { type EnvironmentOverrides } from "../../src/config/types.ts";
 import type { EnvironmentConfig } from "../../src/config/types.ts";
@@ -14,6 +18,16 @@ import type { SharedEnvironmentConfig, SharedEnvironmentOverrides } from "../../
 import { SharedStack } from "../../src/stacks/shared-stack.ts";
 import { SAMPLE } from "./sample.ts";
 import type { ConfigFile } from "../../src/config/file.ts";
+
+// One folder for the apps of a test file, removed after it: cdktf's testApp() without an
+// outdir makes a folder in the system's temp directory per app and leaves it there (~90 a run).
+const OUTDIR = mkdtempSync(join(tmpdir(), "fp-infra-unit-"));
+afterAll(() => rmSync(OUTDIR, { recursive: true, force: true }));
+
+/** A cdktf app for a test, its output folder removed after the file's tests. */
+export function testApp(): App {
+  return Testing.app({ outdir: OUTDIR });
+}
 
 /** A block of a synthesized configuration: type → name → body. */
 export type Blocks = Record<string, Record<string, Record<string, unknown>>>;
@@ -47,7 +61,7 @@ export function synthEnvironment(
   file: ConfigFile = SAMPLE,
 ): SynthesizedEnvironment {
   const config = resolveEnvironment(name, { config: file, overrides });
-  const [base, service] = addEnvironment(Testing.app(), config);
+  const [base, service] = addEnvironment(testApp(), config);
   return {
     config,
     base: JSON.parse(Testing.synth(base)) as TfJson,
@@ -60,7 +74,7 @@ export function synthEnvironment(
  * @param build Adds the construct to the stack.
  */
 export function synthConstruct(build: (stack: TerraformStack) => void): TfJson {
-  const stack = new ReadableIdStack(Testing.app(), "test");
+  const stack = new ReadableIdStack(testApp(), "test");
   build(stack);
   return JSON.parse(Testing.synth(stack)) as TfJson;
 }
@@ -131,5 +145,5 @@ export function synthShared(
   overrides?: SharedEnvironmentOverrides,
 ): { config: SharedEnvironmentConfig; shared: TfJson } {
   const config = resolveSharedEnvironment(name, { config: SAMPLE, overrides });
-  return { config, shared: JSON.parse(Testing.synth(new SharedStack(Testing.app(), config))) as TfJson };
+  return { config, shared: JSON.parse(Testing.synth(new SharedStack(testApp(), config))) as TfJson };
 }
