@@ -19,7 +19,7 @@ import { SharedStack } from "../../src/stacks/shared-stack.ts";
 import { SAMPLE } from "./sample.ts";
 import type { ConfigFile } from "../../src/config/file.ts";
 
-// One folder for the apps of a test file, removed after it: cdktf's testApp() without an
+// One folder for the apps of a test file, removed after it: cdktf's Testing.app() without an
 // outdir makes a folder in the system's temp directory per app and leaves it there (~90 a run).
 const OUTDIR = mkdtempSync(join(tmpdir(), "fp-infra-unit-"));
 afterAll(() => rmSync(OUTDIR, { recursive: true, force: true }));
