@@ -7,8 +7,7 @@
  * is cut to 300 ms here so the test takes a second; the setting that makes the
  * SDK throw rather than warn is the module's own.
  */
-import { createServer, type Server, type Socket } from "node:net";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 
 import { ECS } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
