@@ -15,6 +15,7 @@ import { basename, join, relative } from "node:path";
 import type { Reporter, ReportedHookContext, TestCase, TestModule, TestSuite, Vitest } from "vitest/node";
 
 import { readWaits, WAITING_DIR_ENV } from "./e2e-waiting.ts";
+import { ERROR_PREFIX } from "./failure-excerpts.mjs";
 
 /** The reporter's options (vitest passes them from the config's `[path, options]`). */
 export interface ProgressOptions {
@@ -35,6 +36,9 @@ export interface ProgressOptions {
 const QUIET_MINUTES = 5;
 // 15 s: silence is noticed within 15 s of the limit; a check costs nothing.
 const CHECK_EVERY_MS = 15_000;
+// 40 lines: what a failed command's error carries (tofu's "Error: …" block with its
+// resource and the API's answer) without a whole plan's output.
+export const ERROR_LINES = 40;
 
 /** What runs now: a test or a suite-level hook. */
 interface Running {
@@ -47,6 +51,20 @@ export function duration(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/**
+ * The lines of an error after its first, as printed under a failed test's "✘":
+ * marked, trailing blank lines dropped, at most ERROR_LINES of them.
+ * @param rest The error message's lines after the first.
+ */
+export function errorLines(rest: readonly string[]): string[] {
+  const lines = [...rest];
+  while (lines.length > 0 && lines.at(-1)!.trim() === "") lines.pop();
+  const kept = lines.slice(0, ERROR_LINES).map((l) => `${ERROR_PREFIX}${l}`);
+  if (lines.length > ERROR_LINES)
+    kept.push(`${ERROR_PREFIX}(… ${lines.length - ERROR_LINES} more lines: vitest's report of the failure has them)`);
+  return kept;
 }
 
 /** Prints test starts and ends with their time, and what a silent run waits on. */
@@ -108,8 +126,10 @@ export default class E2eProgressReporter implements Reporter {
     if (result.state === "skipped")
       return this.print(`↓ ${this.label(test)} (skipped${result.note ? `: ${result.note}` : ""})`);
     const mark = result.state === "failed" ? "✘" : "✔";
-    const why = result.state === "failed" ? (result.errors?.[0]?.message ?? "").split("\n")[0] : "";
-    this.print(`${mark} ${this.label(test)} (${duration(took)})${why ? `: ${why}` : ""}`);
+    const [why = "", ...rest] = result.state === "failed" ? (result.errors?.[0]?.message ?? "").split("\n") : [];
+    this.print(
+      [`${mark} ${this.label(test)} (${duration(took)})${why ? `: ${why}` : ""}`, ...errorLines(rest)].join("\n"),
+    );
   }
 
   /** A beforeAll/afterAll starts (they can be long: an engine session, a bootstrap). */

@@ -3,12 +3,17 @@
 /** The lines kept per failed test. */
 export const EXCERPT_LINES: number;
 
+/** Marks the lines of a failed test's error under its "✘" line. */
+export const ERROR_PREFIX: string;
+
 /** What a failed test printed last. */
 export interface FailureExcerpt {
   /** The test, as the progress reporter names it (file › suite > test). */
   label: string;
   /** The first line of its error. */
   why: string;
+  /** The rest of its error, as many lines as the reporter printed under its "✘". */
+  error: string[];
   /** What it printed last, oldest first. */
   lines: string[];
   /** How many earlier lines were left out. */

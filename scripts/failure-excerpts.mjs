@@ -6,10 +6,12 @@
  * "▶ step", the progress reporter's "nothing printed for …; waiting on …")
  * far above the tail, where only "TestTimeoutError" remains. scripts/test.mjs
  * keeps each lane's output and, for every test the progress reporter
- * (scripts/e2e-progress.ts) marked failed ("✘ label"), cuts out the lines
- * printed between its "▶ label" and that mark; they are printed again after the
- * totals. e2e files run one at a time (vitest.config.ts), so those lines are
- * that file's, not another's.
+ * (scripts/e2e-progress.ts) marked failed ("✘ label"), takes the rest of its
+ * error (the reporter prints it under the mark, "    │ " before each line: a
+ * failed tofu command's own "Error: …") and cuts out the lines printed between
+ * its "▶ label" and that mark; they are printed again after the totals. e2e
+ * files run one at a time (vitest.config.ts), so those lines are that file's,
+ * not another's.
  */
 
 /** The lines kept per failed test: the last steps and the quiet notices, not the whole deploy. */
@@ -20,6 +22,9 @@ export const EXCERPT_LINES = 60;
 const ANSI = /\u001b\[[0-9;]*m/g;
 // The progress reporter's marks: "[HH:MM:SS] ▶ label" and "[HH:MM:SS] ✘ label (time): why".
 const MARK = /^\[\d\d:\d\d:\d\d\] ([▶✘]) (.*)$/;
+/** Marks the lines of a failed test's error that the progress reporter prints under its "✘" line. */
+export const ERROR_PREFIX = "    │ ";
+
 // vitest's header above a test's console output ("stderr | file > test"), which repeats for every line.
 const CONSOLE_HEADER = /^(stdout|stderr) \| /;
 
@@ -27,6 +32,7 @@ const CONSOLE_HEADER = /^(stdout|stderr) \| /;
  * @typedef {object} FailureExcerpt
  * @property {string} label the test, as the progress reporter names it (file › suite > test)
  * @property {string} why the first line of its error
+ * @property {string[]} error the rest of its error (as many lines as the reporter printed)
  * @property {string[]} lines what it printed last (at most `max`), oldest first
  * @property {number} omitted how many earlier lines were left out
  */
@@ -59,9 +65,13 @@ export function failureExcerpts(output, max = EXCERPT_LINES) {
     started.delete(label);
     const printed = lines.slice(from, i).filter((l) => l.trim() !== "" && !CONSOLE_HEADER.test(l));
     const colon = rest.indexOf("): ", label.length);
+    const error = [];
+    for (let j = i + 1; j < lines.length && lines[j].startsWith(ERROR_PREFIX); j++)
+      error.push(lines[j].slice(ERROR_PREFIX.length));
     excerpts.push({
       label,
       why: colon === -1 ? "" : rest.slice(colon + 3),
+      error,
       lines: printed.slice(-max),
       omitted: Math.max(0, printed.length - max),
     });
@@ -80,6 +90,7 @@ export function formatExcerpts(excerpts) {
   const out = ["", "== what the failed tests printed last (their own lines, from the log above)"];
   for (const e of excerpts) {
     out.push(`✘ ${e.label}${e.why ? `: ${e.why}` : ""}`);
+    for (const l of e.error ?? []) out.push(`${ERROR_PREFIX}${l}`);
     if (e.omitted > 0) out.push(`    (… ${e.omitted} earlier lines of this test are in the log above)`);
     if (e.lines.length === 0) out.push("    (it printed nothing)");
     for (const l of e.lines) out.push(`    ${l}`);

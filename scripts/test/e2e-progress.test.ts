@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { duration } from "../e2e-progress.ts";
-import { failureExcerpts, formatExcerpts } from "../failure-excerpts.mjs";
+import { duration, ERROR_LINES } from "../e2e-progress.ts";
+import { ERROR_PREFIX, failureExcerpts, formatExcerpts } from "../failure-excerpts.mjs";
 import { ownWaits, readWaits, waitingOn, whileWaitingOn } from "../e2e-waiting.ts";
 import { REPO_ROOT } from "./workflow-policy.ts";
 
@@ -71,23 +71,45 @@ describe("the e2e progress reporter, in a vitest run of its own", () => {
     expect(lines.filter((l) => l.includes("nothing printed for")).length).toBe(1);
   });
 
+  it("prints a failed test's error under its mark: the first line beside it, the rest marked, at most 40", () => {
+    const mark = at(
+      /^\[[\d:]+\] ✘ quiet\.fixture\.ts › a suite > fails with a command's long error \(\d+\.\d s\): tofu apply/,
+    );
+    expect(mark, out).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(mark + 1, mark + 42)).toEqual([
+      ...Array.from({ length: ERROR_LINES }, (_, i) => `${ERROR_PREFIX}tofu line ${i + 1}`),
+      `${ERROR_PREFIX}(… 5 more lines: vitest's report of the failure has them)`,
+    ]);
+    expect(lines[mark + 42]).not.toContain(ERROR_PREFIX);
+    // A one-line error: nothing under the mark.
+    expect(lines[at(/✘ quiet\.fixture\.ts › a suite > fails \(/) + 1]).not.toContain(ERROR_PREFIX);
+  });
+
   it("lets scripts/test.mjs cut out what a failed test printed, and only that test's lines", () => {
     const excerpts = failureExcerpts(lines);
     expect(
       excerpts.map((e) => e.label),
       out,
-    ).toEqual(["quiet.fixture.ts › a suite > fails"]);
-    const [failed] = excerpts;
+    ).toEqual(["quiet.fixture.ts › a suite > fails", "quiet.fixture.ts › a suite > fails with a command's long error"]);
+    const [failed, long] = excerpts;
     expect(failed!.why).toBe("one is not two: expected 1 to be 2 // Object.is equality");
+    expect(failed!.error).toEqual([]);
     expect(failed!.lines).toContain("▶ apply service stack");
     expect(failed!.lines).toContain("local: AWS emulator (tunnel) and registry started in the engine");
     // Not the quiet test's notice before it, nor vitest's "stderr | file > test" headers.
     expect(failed!.lines.join("\n")).not.toMatch(/nothing printed for|^stderr \|/m);
+    expect(long!.why).toBe("tofu apply -input=false first.tfplan exited 1:");
+    expect(long!.error).toHaveLength(ERROR_LINES + 1);
+    expect(long!.error[0]).toBe("tofu line 1");
+    expect(long!.lines).toEqual([]);
     expect(formatExcerpts(excerpts)).toEqual([
       "",
       "== what the failed tests printed last (their own lines, from the log above)",
       `✘ quiet.fixture.ts › a suite > fails: ${failed!.why}`,
       ...failed!.lines.map((l) => `    ${l}`),
+      `✘ quiet.fixture.ts › a suite > fails with a command's long error: ${long!.why}`,
+      ...long!.error.map((l) => `${ERROR_PREFIX}${l}`),
+      "    (it printed nothing)",
     ]);
   });
 });
