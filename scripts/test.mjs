@@ -28,7 +28,8 @@ import { parseArgs } from "node:util";
 
 import { E2E_LANES } from "./e2e-lanes.mjs";
 import { failureExcerpts, formatExcerpts } from "./failure-excerpts.mjs";
-import { testbedReadiness } from "./testbed-env.mjs";
+import { emulatorTroubleIn, laneTestbedEnv, startLaneEmulator } from "./lane-emulator.mjs";
+import { TESTBED_ENV_FILE, testbedReadiness } from "./testbed-env.mjs";
 
 const { values, positionals: files } = parseArgs({
   options: {
@@ -59,7 +60,11 @@ if (values.totals) {
     .map((l) => JSON.parse(l));
   const t = { passed: 0, failed: 0, skipped: 0 };
   // What the failed tests printed last, before the totals: a CI log is read from its tail.
-  for (const line of formatExcerpts(runs.flatMap((r) => r.failures ?? []))) console.log(line);
+  for (const line of [
+    ...formatExcerpts(runs.flatMap((r) => r.failures ?? [])),
+    ...formatEmulatorNotes(runs.flatMap((r) => r.emulatorNotes ?? [])),
+  ])
+    console.log(line);
   console.log("\n== all test tiers");
   for (const r of runs) {
     for (const k of Object.keys(t)) t[k] += r[k];
@@ -89,6 +94,8 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 const summary = [];
 /** What the failed tests of the lanes printed last (failure-excerpts.mjs). */
 const failures = [];
+/** What went wrong inside a failed lane's AWS emulator (lane-emulator.mjs). */
+const emulatorNotes = [];
 /** The tiers that could not run, with why: { tier, reason }. */
 const notRun = [];
 let exitCode = 0;
@@ -119,9 +126,30 @@ for (const tier of tiers) {
   const started = Date.now();
   const lanes = await Promise.all(
     runs.map(async (r) => {
-      const { status, output } = await vitest(tier, r.files, r.report, r.prefix, ready.env);
-      failures.push(...failureExcerpts(output));
-      return { ...r, status, seconds: Math.round((Date.now() - started) / 1000) };
+      // Each e2e run calls an AWS emulator of its own (lane-emulator.mjs), not the test bed's shared one.
+      let emulator;
+      try {
+        emulator = tier === "e2e" ? await laneEmulator(r.prefix ?? tier, ready.env) : undefined;
+      } catch (error) {
+        // The lane cannot run: a failure that names why, in the log's tail too.
+        const why = error instanceof Error ? error.message : String(error);
+        console.error(`${r.prefix ?? tier}: ${why}`);
+        failures.push({ label: `the ${r.prefix ?? tier} lane's AWS emulator`, why, error: [], lines: [], omitted: 0 });
+        return { ...r, status: 1, seconds: Math.round((Date.now() - started) / 1000) };
+      }
+      try {
+        const env = {
+          ...ready.env,
+          ...(emulator && laneTestbedEnv(TESTBED_ENV_FILE, join(outDir, `testbed-${r.prefix ?? tier}`), emulator.env)),
+        };
+        const { status, output } = await vitest(tier, r.files, r.report, r.prefix, env);
+        failures.push(...failureExcerpts(output));
+        if (status !== 0 && emulator)
+          emulatorNotes.push(...emulatorTroubleIn(emulator.log).map((l) => `[${r.prefix ?? tier}] ${l}`));
+        return { ...r, status, seconds: Math.round((Date.now() - started) / 1000) };
+      } finally {
+        emulator?.stop();
+      }
     }),
   );
   const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -144,14 +172,17 @@ for (const tier of tiers) {
   );
 }
 
-for (const line of formatExcerpts(failures)) console.log(line);
+for (const line of [...formatExcerpts(failures), ...formatEmulatorNotes(emulatorNotes)]) console.log(line);
 console.log("\n== test tiers");
 for (const line of summary) console.log(`  ${line}`);
 printTotal(totals, notRun);
 // For callers that run several tiers in separate invocations (.ci/run): append
 // this run's totals (and the tiers it could not run) so they can print one grand total.
 if (process.env.FP_TEST_TOTALS_FILE) {
-  appendFileSync(process.env.FP_TEST_TOTALS_FILE, `${JSON.stringify({ ...totals, summary, notRun, failures })}\n`);
+  appendFileSync(
+    process.env.FP_TEST_TOTALS_FILE,
+    `${JSON.stringify({ ...totals, summary, notRun, failures, emulatorNotes })}\n`,
+  );
 }
 process.exit(exitCode);
 
@@ -163,6 +194,38 @@ process.exit(exitCode);
  */
 function label(tier) {
   return tier === "e2e" && laneNames.length > 0 && files.length === 0 ? `e2e [${laneNames.join(", ")}]` : tier;
+}
+
+/**
+ * The lines about failed lanes' emulators, under a heading; none when there are none.
+ *
+ * @param {string[]} notes emulatorTrouble()'s lines, each with its lane
+ * @returns {string[]}
+ */
+function formatEmulatorNotes(notes) {
+  return notes.length === 0
+    ? []
+    : ["", "== the AWS emulator of each failed lane (its log is in the run's folder)", ...notes];
+}
+
+/**
+ * The AWS emulator of one e2e run, started from the test bed's moto install.
+ *
+ * @param {string} name the lane (names its log)
+ * @param {NodeJS.ProcessEnv | undefined} env the test bed's environment
+ * @returns {Promise<import("./lane-emulator.mjs").LaneEmulator>}
+ */
+async function laneEmulator(name, env) {
+  const emulator = await startLaneEmulator({
+    server: env?.MOTO_SERVER ?? "",
+    engineEndpoint: env?.MOTO_ENGINE_ENDPOINT ?? "",
+    log: join(outDir, `moto-${name}.log`),
+    env: env?.MOTO_ACM_VALIDATION_WAIT ? { MOTO_ACM_VALIDATION_WAIT: env.MOTO_ACM_VALIDATION_WAIT } : {},
+  });
+  // Also ended when this process exits before the lane is done (an error, process.exit).
+  process.on("exit", emulator.stop);
+  console.log(`${name}: an AWS emulator of its own on ${emulator.env.MOTO_ENDPOINT} (log: ${emulator.log})`);
+  return emulator;
 }
 
 /**

@@ -63,6 +63,13 @@ export function testbedReadiness(env = readTestbedEnv()) {
   const e2e = (() => {
     if (!engine.ok) return engine;
     if (!env.TOFU_BIN || !existsSync(env.TOFU_BIN)) return { ok: false, reason: "OpenTofu is not built", fix: up };
+    // Each e2e lane starts an AWS emulator of its own from the test bed's moto (lane-emulator.mjs).
+    if (!env.MOTO_SERVER || !existsSync(env.MOTO_SERVER))
+      return {
+        ok: false,
+        reason: `the test bed's moto program ${env.MOTO_SERVER ?? "(MOTO_SERVER unset)"} is missing`,
+        fix: up,
+      };
     if (!env.TF_CLI_CONFIG_FILE || !existsSync(env.TF_CLI_CONFIG_FILE))
       return {
         ok: false,

@@ -72,6 +72,7 @@ describe("the grand total (.ci/run's last line)", () => {
         {
           label: "dagger/test/e2e/local.test.ts › local environment > a damaged saved state is not used",
           why: "Test timed out in 1800000ms.",
+          error: [],
           lines: ["▶ apply service stack", "… nothing printed for 5 min 0 s; running:"],
           omitted: 12,
         },
@@ -88,6 +89,38 @@ describe("the grand total (.ci/run's last line)", () => {
     ]);
     expect(lines.indexOf("== all test tiers")).toBeGreaterThan(heading);
     expect(lines.at(-1)).toBe("tests: 530 passed, 1 failed, 2 skipped");
+  });
+
+  it("prints a failed command's error under its test, and what went wrong inside a failed lane's emulator", () => {
+    const infra = {
+      passed: 28,
+      failed: 1,
+      skipped: 2,
+      summary: ["e2e [infra]: 28 passed, 1 failed, 2 skipped (lane infra: 850 s)"],
+      notRun: [],
+      failures: [
+        {
+          label: "dagger/infra/test/e2e/stacks.test.ts › production: the stacks on the emulator > plan and apply",
+          why: "tofu apply -input=false first.tfplan in /tmp/x exited 1:",
+          error: ["Error: creating IAM Role (x): …"],
+          lines: [],
+          omitted: 0,
+        },
+      ],
+      emulatorNotes: [
+        "[infra] the AWS emulator answered 1 request(s) with 500 or above, and printed 1 kind(s) of exception:",
+      ],
+    };
+    const lines = totals([unitAndEngine, infra]);
+    const failed = lines.findIndex((l) => l.startsWith("✘ dagger/infra/test/e2e/stacks.test.ts"));
+    expect(lines.slice(failed + 1, failed + 3)).toEqual([
+      "    │ Error: creating IAM Role (x): …",
+      "    (it printed nothing)",
+    ]);
+    const emulator = lines.indexOf("== the AWS emulator of each failed lane (its log is in the run's folder)");
+    expect(emulator).toBeGreaterThan(failed);
+    expect(lines[emulator + 1]).toBe(infra.emulatorNotes[0]);
+    expect(lines.indexOf("== all test tiers")).toBeGreaterThan(emulator);
   });
 
   it("has no NOT RUN line when every tier ran (records of earlier runs without the field still add up)", () => {
@@ -153,6 +186,16 @@ describe("the engine tier's readiness", () => {
   it("is ready when the engine, the CLI and the emulator are there", () => {
     const { engine } = testbedReadiness(bed({ MOTO_ENDPOINT: url }));
     expect(engine.ok).toBe(true);
+  });
+
+  it("readies the e2e tier only with the moto program its lanes start emulators from", () => {
+    // Any existing file stands in for OpenTofu and the CLI config: readiness checks that they exist.
+    const built = { MOTO_ENDPOINT: url, TOFU_BIN: process.execPath, TF_CLI_CONFIG_FILE: process.execPath };
+    expect(testbedReadiness(bed(built)).e2e).toMatchObject({
+      ok: false,
+      reason: "the test bed's moto program (MOTO_SERVER unset) is missing",
+    });
+    expect(testbedReadiness(bed({ ...built, MOTO_SERVER: process.execPath })).e2e.ok).toBe(true);
   });
 });
 

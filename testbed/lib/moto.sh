@@ -95,6 +95,9 @@ moto_up() {
   fi
   env_set MOTO_ENDPOINT "$MOTO_ENDPOINT"
   env_set MOTO_ENGINE_ENDPOINT "http://$(docker_bridge_gateway):$MOTO_PORT"
+  # Each e2e lane starts a moto of its own from this install (scripts/lane-emulator.mjs), with the same wait.
+  env_set MOTO_SERVER "$MOTO_HOME/bin/moto_server"
+  env_set MOTO_ACM_VALIDATION_WAIT "$MOTO_ACM_VALIDATION_WAIT"
   if declare -F image_build_push >/dev/null; then
     moto_image
   else
