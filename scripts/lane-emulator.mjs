@@ -65,9 +65,10 @@ export async function startLaneEmulator({ server, engineEndpoint, log, env = {} 
   while (!(await answers(endpoint))) {
     if (exited || Date.now() > deadline) {
       stop();
+      const what = exited ? "exited before it answered" : `did not answer within ${START_TIMEOUT_MS / 1000} s`;
       throw new Error(
-        `the lane's AWS emulator (${server} on port ${port}) did not answer within ${START_TIMEOUT_MS / 1000} s; ` +
-          `see ${log}. testbed/status shows whether the test bed's moto install is whole; testbed/up repairs it.`,
+        `the lane's AWS emulator (${server} on port ${port}) ${what}; see ${log}. ` +
+          "testbed/status shows whether the test bed's moto install is whole; testbed/up repairs it.",
       );
     }
     await new Promise((r) => setTimeout(r, 250));

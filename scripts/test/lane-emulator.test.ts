@@ -6,7 +6,7 @@
  * log, recorded from the test bed's install on 2026-12-04 while it answered
  * EC2 DescribeVpcs, an action it does not implement, RunInstances with
  * MinCount=abc, and DescribeSubnets).
- * Starting a real one: testbed/test/e2e/lane-emulator.test.ts.
+ * Starting a real one: testbed/test/e2e/moto.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,7 +45,7 @@ describe("starting a lane's emulator", () => {
     const started = Date.now();
     await expect(
       startLaneEmulator({ server: "/bin/false", engineEndpoint: "http://172.17.0.1:5050", log }),
-    ).rejects.toThrow(new RegExp(`did not answer within 60 s; see ${log}\\..*testbed/up repairs it`));
+    ).rejects.toThrow(new RegExp(`exited before it answered; see ${log}\\..*testbed/up repairs it`));
     // It noticed the exit: not the whole 60 s.
     expect(Date.now() - started).toBeLessThan(10_000);
   });

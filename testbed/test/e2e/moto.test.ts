@@ -1,3 +1,8 @@
+/**
+ * The test bed's moto: the shared one answers the AWS SDK, and a lane's own
+ * (scripts/lane-emulator.mjs, as scripts/test.mjs starts one per e2e run)
+ * runs apart from it, reports what it failed on, and ends when stopped.
+ */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
