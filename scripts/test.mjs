@@ -126,26 +126,28 @@ for (const tier of tiers) {
   const started = Date.now();
   const lanes = await Promise.all(
     runs.map(async (r) => {
+      // The lane's name, or the tier's for a run of chosen files: names its emulator, its log and its lines.
+      const name = r.prefix ?? tier;
       // Each e2e run calls an AWS emulator of its own (lane-emulator.mjs), not the test bed's shared one.
       let emulator;
       try {
-        emulator = tier === "e2e" ? await laneEmulator(r.prefix ?? tier, ready.env) : undefined;
+        emulator = tier === "e2e" ? await laneEmulator(name, ready.env) : undefined;
       } catch (error) {
         // The lane cannot run: a failure that names why, in the log's tail too.
         const why = error instanceof Error ? error.message : String(error);
-        console.error(`${r.prefix ?? tier}: ${why}`);
-        failures.push({ label: `the ${r.prefix ?? tier} lane's AWS emulator`, why, error: [], lines: [], omitted: 0 });
+        console.error(`${name}: ${why}`);
+        failures.push({ label: `the ${name} lane's AWS emulator`, why, error: [], lines: [], omitted: 0 });
         return { ...r, status: 1, seconds: Math.round((Date.now() - started) / 1000) };
       }
       try {
         const env = {
           ...ready.env,
-          ...(emulator && laneTestbedEnv(TESTBED_ENV_FILE, join(outDir, `testbed-${r.prefix ?? tier}`), emulator.env)),
+          ...(emulator && laneTestbedEnv(TESTBED_ENV_FILE, join(outDir, `testbed-${name}`), emulator.env)),
         };
         const { status, output } = await vitest(tier, r.files, r.report, r.prefix, env);
         failures.push(...failureExcerpts(output));
         if (status !== 0 && emulator)
-          emulatorNotes.push(...emulatorTroubleIn(emulator.log).map((l) => `[${r.prefix ?? tier}] ${l}`));
+          emulatorNotes.push(...emulatorTroubleIn(emulator.log).map((l) => `[${name}] ${l}`));
         return { ...r, status, seconds: Math.round((Date.now() - started) / 1000) };
       } finally {
         emulator?.stop();
